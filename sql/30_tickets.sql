@@ -101,3 +101,36 @@ SELECT pg_catalog.pg_extension_config_dump('helpdesk.attachments', '');
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.attachments_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.ticket_history', '');
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.ticket_history_id_seq', '');
+
+-- The one visibility rule of tickets: IT_Staff and Admin see every ticket, an Employee only the
+-- tickets they submitted. Returns the ticket, or raises 404 (missing) / 403 (not visible).
+-- Everything that belongs to a ticket (comments, attachments, history, SLA status, escalations)
+-- goes through this function.
+CREATE FUNCTION helpdesk.visible_ticket(actor helpdesk.users, ticket_id int,
+                                        for_update boolean DEFAULT false)
+RETURNS helpdesk.tickets
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    t helpdesk.tickets;
+BEGIN
+    IF for_update THEN
+        SELECT * INTO t FROM helpdesk.tickets WHERE id = ticket_id FOR UPDATE;
+    ELSE
+        SELECT * INTO t FROM helpdesk.tickets WHERE id = ticket_id;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM helpdesk.http_error(404, format('Ticket with ID %s not found', ticket_id));
+    END IF;
+    IF actor.role = 'Employee' AND t.submitter_id <> actor.id THEN
+        PERFORM helpdesk.http_error(403, 'You do not have permission to view this ticket');
+    END IF;
+    RETURN t;
+END
+$$;
+
+-- Whether `actor` is staff (sees everything, internal comments included).
+CREATE FUNCTION helpdesk.is_staff(actor helpdesk.users)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT actor.role IN ('IT_Staff'::helpdesk.user_role, 'Admin'::helpdesk.user_role) $$;
