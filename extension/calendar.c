@@ -34,13 +34,15 @@ PG_FUNCTION_INFO_V1(helpdesk_business_time_add);
 PG_FUNCTION_INFO_V1(helpdesk_business_time_between);
 PG_FUNCTION_INFO_V1(helpdesk_is_working_day);
 
+#define UNIX_TO_PG_SECS ((pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
+
 /* The time zone, with the last answer of pg_next_dst_boundary: valid for t in [from, boundary]. */
 typedef struct TzState
 {
 	pg_tz	   *tz;
 	bool		cached;
 	int			res;
-	pg_time_t	from;
+	pg_time_t	from;			/* seconds since 2000-01-01 */
 	pg_time_t	boundary;
 	long		before;
 	long		after;
@@ -67,10 +69,12 @@ pg_tz_boundary(void *arg, int64_t t, int64_t *before_off, int64_t *boundary, int
 
 	if (!(st->cached && t >= st->from && (st->res == 0 || t <= st->boundary)))
 	{
-		pg_time_t	pt = (pg_time_t) t;
+		/* calendar_math counts from 2000-01-01, pg_time_t from 1970-01-01 */
+		pg_time_t	pt = (pg_time_t) t + UNIX_TO_PG_SECS;
 		int			isdst;
 
 		st->res = pg_next_dst_boundary(&pt, &st->before, &isdst, &st->boundary, &st->after, &isdst, st->tz);
+		st->boundary -= UNIX_TO_PG_SECS;
 		if (st->res < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
