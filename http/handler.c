@@ -131,14 +131,16 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         hd_respond_error(req, 413, "Request body too large", NULL, 0);
         return 0;
     }
-    if (m.route->auth && authenticate(req, m.route, query, query_len, &claims) != 0) {
-        hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
-        return 0;
-    }
+    /* limits first (body, path, query), then the token */
     if (hd_build_request_doc(&m, query, query_len, req->entity.base, req->entity.len, m.route->body == HD_BODY_JSON,
                              hd_conf.max_body_size, &doc, &err) != 0) {
         hd_buf_free(&doc);
         hd_respond_error(req, err.status, err.message, NULL, 0);
+        return 0;
+    }
+    if (m.route->auth && authenticate(req, m.route, query, query_len, &claims) != 0) {
+        hd_buf_free(&doc);
+        hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
         return 0;
     }
 
