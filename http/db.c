@@ -9,6 +9,7 @@
 #include "db.h"
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,21 @@ static void on_conn_readable(h2o_socket_t *sock, const char *err);
 static const char ctx_sql[] = "SELECT set_config('helpdesk.actor_id', $1, true), set_config('helpdesk.token_iat', $2, true), "
                               "set_config('helpdesk.client_ip', $3, true), set_config('helpdesk.user_agent', $4, true), "
                               "set_config('transaction_read_only', $5, true), set_config('statement_timeout', $6, true)";
+
+/* Routes sharing a function share its prepared statement: slot = index of the first such route. */
+static int *fn_slot;
+static pthread_once_t fn_slot_once = PTHREAD_ONCE_INIT;
+
+static void init_fn_slots(void)
+{
+    size_t i, j;
+    fn_slot = calloc(hd_route_count, sizeof(int));
+    for (i = 0; i < hd_route_count; i++) {
+        for (j = 0; j < i && strcmp(hd_routes[j].function, hd_routes[i].function) != 0; j++)
+            ;
+        fn_slot[i] = (int)j;
+    }
+}
 
 /* ---- answering ---- */
 
@@ -391,7 +407,7 @@ static void conn_broken(hd_db_conn_t *c, const char *why)
 
 static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
 {
-    int ri = (int)(q->route - hd_routes);
+    int ri = fn_slot[q->route - hd_routes];
     hd_db_pool_t *pool = c->pool;
 
     c->q = q;
@@ -475,7 +491,7 @@ static void finish(hd_db_conn_t *c)
 
 static void process_results(hd_db_conn_t *c)
 {
-    int ri = c->q != NULL ? (int)(c->q->route - hd_routes) : -1, nulls = 0;
+    int ri = c->q != NULL ? fn_slot[c->q->route - hd_routes] : -1, nulls = 0;
     while (c->state == CONN_BUSY) {
         PGresult *res;
         ExecStatusType st;
@@ -561,6 +577,7 @@ hd_db_pool_t *hd_db_pool_create(h2o_loop_t *loop, const char *conninfo, int size
 {
     hd_db_pool_t *pool = calloc(1, sizeof(*pool));
     int i;
+    pthread_once(&fn_slot_once, init_fn_slots);
     size_t b;
     pool->loop = loop;
     pool->conninfo = strdup(conninfo);
