@@ -233,13 +233,28 @@ static void append_kv(char *buf, size_t cap, const char *k, const char *v)
     buf[l] = '\0';
 }
 
+void hd_config_free(void)
+{
+    size_t i;
+    free(hd_conf.host);
+    free(hd_conf.db_host);
+    free(hd_conf.db_user);
+    free(hd_conf.db_pass);
+    free(hd_conf.db_name);
+    free(hd_conf.jwt_secret);
+    for (i = 0; hd_conf.cors_origins != NULL && hd_conf.cors_origins[i] != NULL; i++)
+        free(hd_conf.cors_origins[i]);
+    free(hd_conf.cors_origins);
+    memset(&hd_conf, 0, sizeof(hd_conf));
+}
+
 int hd_config_load(int argc, char **argv)
 {
     size_t i;
     int a;
     const char *given[NOPTS];
 
-    memset(&hd_conf, 0, sizeof(hd_conf));
+    hd_config_free();
     for (i = 0; i < NOPTS; i++)
         given[i] = getenv(opts[i].env);
 

@@ -40,6 +40,9 @@ extern hd_config_t hd_conf;
  * -1 on error (message already printed to stderr). */
 int hd_config_load(int argc, char **argv);
 
+/* Free what hd_config_load allocated (it also does so itself before loading again). */
+void hd_config_free(void);
+
 /* Duration parser: "3600", "60s", "15m", "12h", "7d" -> seconds. Returns 0 or -1. */
 int hd_parse_duration(const char *s, int64_t *out);
 /* Strict integer parser with range check. Returns 0 or -1. */

@@ -18,7 +18,7 @@
 #include "accesslog.h"
 
 #define CONNECT_TIMEOUT_MS 5000
-static const uint64_t backoff_ms[] = {50, 100, 250, 500, 1000};
+static const uint64_t backoff_ms[] = {50, 100, 200, 350, 500};
 #define NBACKOFF (sizeof(backoff_ms) / sizeof(backoff_ms[0]))
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
@@ -51,6 +51,7 @@ struct hd_db_conn {
     int index;
     PGconn *pg;
     h2o_socket_t *sock;
+    char name[16]; /* "t<thread>c<index>" for the log */
     enum conn_state state;
     int writing;
     unsigned char *prepared; /* [0]: hd_ctx, [1 + route index]: route function */
@@ -64,6 +65,7 @@ struct hd_db_conn {
 };
 
 struct hd_db_pool {
+    int id;
     h2o_loop_t *loop;
     char *conninfo;
     hd_db_conn_t *conns;
@@ -248,7 +250,7 @@ static void conn_connect_failed(hd_db_conn_t *c, const char *why)
 {
     hd_db_pool_t *pool = c->pool;
     if (c->backoff == 0 || !pool->db_down)
-        hd_log_error("db: connection %d failed: %s", c->index, why);
+        hd_log_error("db: connection %s failed: %s", c->name, why);
     if (h2o_timeout_is_linked(&c->timer))
         h2o_timeout_unlink(&c->timer);
     close_pg(c);
@@ -273,6 +275,15 @@ static void on_connect_io(h2o_socket_t *sock, const char *err)
     connect_poll(c);
 }
 
+static void notice_processor(void *arg, const char *message)
+{
+    hd_db_conn_t *c = arg;
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s", message);
+    msg[strcspn(msg, "\n")] = '\0';
+    hd_log_error("db: connection %s: %s", c->name, msg);
+}
+
 static void conn_ready(hd_db_conn_t *c)
 {
     hd_db_pool_t *pool = c->pool;
@@ -283,7 +294,7 @@ static void conn_ready(hd_db_conn_t *c)
         return;
     }
     if (pool->db_down)
-        hd_log_error("db: connection %d established, database available", c->index);
+        hd_log_error("db: connection %s established, database available", c->name);
     c->state = CONN_IDLE;
     c->backoff = 0;
     pool->db_down = 0;
@@ -342,6 +353,7 @@ static void conn_start(hd_db_conn_t *c)
         conn_connect_failed(c, msg);
         return;
     }
+    PQsetNoticeProcessor(c->pg, notice_processor, c);
     c->state = CONN_CONNECTING;
     c->timer.cb = on_connect_timeout;
     h2o_timeout_link(pool->loop, &pool->connect_timeout, &c->timer);
@@ -387,7 +399,7 @@ static void conn_broken(hd_db_conn_t *c, const char *why)
     char msg[512];
     snprintf(msg, sizeof(msg), "%s", why != NULL && *why ? why : "connection lost");
     msg[strcspn(msg, "\n")] = '\0';
-    hd_log_error("db: connection %d broken: %s", c->index, msg);
+    hd_log_error("db: connection %s broken: %s", c->name, msg);
     if (c->q != NULL) {
         hd_db_query_t *q = c->q;
         c->q = NULL;
@@ -573,12 +585,14 @@ static void dispatch(hd_db_pool_t *pool)
 
 /* ---- public ---- */
 
-hd_db_pool_t *hd_db_pool_create(h2o_loop_t *loop, const char *conninfo, int size, int queue_max, uint64_t request_timeout_ms)
+hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+                                uint64_t request_timeout_ms)
 {
     hd_db_pool_t *pool = calloc(1, sizeof(*pool));
     int i;
     pthread_once(&fn_slot_once, init_fn_slots);
     size_t b;
+    pool->id = id;
     pool->loop = loop;
     pool->conninfo = strdup(conninfo);
     pool->size = size;
@@ -593,6 +607,7 @@ hd_db_pool_t *hd_db_pool_create(h2o_loop_t *loop, const char *conninfo, int size
         hd_db_conn_t *c = &pool->conns[i];
         c->pool = pool;
         c->index = i;
+        snprintf(c->name, sizeof(c->name), "t%dc%d", id, i);
         c->prepared = calloc(1 + hd_route_count, 1);
         conn_start(c);
     }

@@ -29,7 +29,8 @@ enum { HD_CTX_ACTOR, HD_CTX_IAT, HD_CTX_IP, HD_CTX_UA, HD_CTX_RO, HD_CTX_TIMEOUT
 
 typedef struct hd_db_pool hd_db_pool_t;
 
-hd_db_pool_t *hd_db_pool_create(h2o_loop_t *loop, const char *conninfo, int size, int queue_max, uint64_t request_timeout_ms);
+hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+                                uint64_t request_timeout_ms);
 /* Run route->function with the request document `doc` (NUL-terminated, in req->pool).
  * cb is called exactly once unless the request is freed first. */
 void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],

@@ -84,7 +84,7 @@ static void *run_loop(void *arg)
     h2o_evloop_t *loop = t->ctx.loop;
     uint64_t quiet_since = 0;
 
-    t->db = hd_db_pool_create(loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_queue_max,
+    t->db = hd_db_pool_create(t->id, loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_queue_max,
                               (uint64_t)hd_conf.request_timeout_ms);
     t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     t->listener->data = t;

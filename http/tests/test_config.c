@@ -52,5 +52,6 @@ int main(void)
     unsetenv("RATE_LIMIT_MAX_REQUESTS");
     CHECK(hd_config_load(2, argv_bad) == -1);
     CHECK(hd_config_load(2, argv_unknown) == -1);
+    hd_config_free();
     T_DONE();
 }
