@@ -2,7 +2,9 @@
 #ifndef HD_ACCESSLOG_H
 #define HD_ACCESSLOG_H
 
+#ifndef H2O_USE_LIBUV
 #define H2O_USE_LIBUV 0
+#endif
 #include <h2o.h>
 
 /* Client address of a request as text (buf >= 64 bytes). */

@@ -2,7 +2,9 @@
 #ifndef HD_CORS_H
 #define HD_CORS_H
 
+#ifndef H2O_USE_LIBUV
 #define H2O_USE_LIBUV 0
+#endif
 #include <h2o.h>
 
 /* 1 when the origin is allowed by the configuration. */

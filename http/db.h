@@ -2,7 +2,9 @@
 #ifndef HD_DB_H
 #define HD_DB_H
 
+#ifndef H2O_USE_LIBUV
 #define H2O_USE_LIBUV 0
+#endif
 #include <h2o.h>
 #include "routes.h"
 

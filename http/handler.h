@@ -2,7 +2,9 @@
 #ifndef HD_HANDLER_H
 #define HD_HANDLER_H
 
+#ifndef H2O_USE_LIBUV
 #define H2O_USE_LIBUV 0
+#endif
 #include <h2o.h>
 #include "db.h"
 #include "router.h"

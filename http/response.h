@@ -2,7 +2,9 @@
 #ifndef HD_RESPONSE_H
 #define HD_RESPONSE_H
 
+#ifndef H2O_USE_LIBUV
 #define H2O_USE_LIBUV 0
+#endif
 #include <h2o.h>
 #include "db.h"
 #include "routes.h"
