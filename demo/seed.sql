@@ -1,0 +1,20 @@
+-- Demo data: the seed system's categories, SLA rules and demo users (password "password123").
+-- Used by `make demo` and as the base fixture of the HTTP tests (users 1, 2, 3 in this order).
+
+INSERT INTO helpdesk.users (username, email, password_hash, full_name, role, department, phone) VALUES
+    ('admin', 'admin@28h.com', helpdesk.hash_password('password123'), 'Admin User', 'Admin', 'IT', '0123456789'),
+    ('itstaff', 'itstaff@28h.com', helpdesk.hash_password('password123'), 'IT Staff User', 'IT_Staff', 'IT', '0123456788'),
+    ('employee', 'employee@28h.com', helpdesk.hash_password('password123'), 'Employee User', 'Employee', 'Sales', '0123456787');
+
+INSERT INTO helpdesk.categories (name, description, icon, color, display_order) VALUES
+    ('Hardware', 'Hardware issues (computers, printers, peripherals)', 'computer', '#3B82F6', 1),
+    ('Software', 'Software installation and issues', 'code', '#10B981', 2),
+    ('Network', 'Network connectivity and access issues', 'wifi', '#F59E0B', 3),
+    ('Account', 'User account and access management', 'user', '#8B5CF6', 4),
+    ('Email', 'Email and communication issues', 'mail', '#EF4444', 5),
+    ('Other', 'Other technical support requests', 'help-circle', '#6B7280', 6);
+
+INSERT INTO helpdesk.sla_rules (priority, response_time_hours, resolution_time_hours) VALUES
+    ('High', 1, 4),
+    ('Medium', 4, 24),
+    ('Low', 8, 72);

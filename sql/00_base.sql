@@ -1,0 +1,99 @@
+-- 00_base: schemas, the web role, enums, and the helpers every module uses.
+--
+-- Schema helpdesk holds the tables and the typed domain functions a DBA can call from psql.
+-- Schema helpdesk_api holds one function per REST route, (req jsonb) -> jsonb, SECURITY DEFINER
+-- (made so in 99_finalize.sql); only members of helpdesk_web may call them.
+
+CREATE SCHEMA helpdesk;
+CREATE SCHEMA helpdesk_api;
+COMMENT ON SCHEMA helpdesk IS 'IT service desk: tables and domain functions';
+COMMENT ON SCHEMA helpdesk_api IS 'IT service desk: one function per REST route of API v1';
+
+-- The role helpdesk-http logs in as is a member of helpdesk_web. Roles are cluster-wide, so it is
+-- created only when missing and survives DROP EXTENSION.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'helpdesk_web') THEN
+        CREATE ROLE helpdesk_web NOLOGIN;
+    END IF;
+END
+$$;
+
+CREATE TYPE helpdesk.user_role AS ENUM ('Employee', 'IT_Staff', 'Admin');
+CREATE TYPE helpdesk.ticket_priority AS ENUM ('Low', 'Medium', 'High');
+CREATE TYPE helpdesk.ticket_status AS ENUM ('New', 'Assigned', 'In Progress', 'Pending', 'Resolved', 'Closed');
+CREATE TYPE helpdesk.comment_type AS ENUM ('public', 'internal', 'system');
+
+-- Raise an error that helpdesk-http turns into the HTTP status `status` (SQLSTATE HD<status>).
+-- `details` become the envelope's details array; `retry_after` (seconds) the Retry-After header.
+CREATE FUNCTION helpdesk.http_error(status int, message text, details text[] DEFAULT NULL,
+                                    retry_after int DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF status NOT IN (400, 401, 403, 404, 409, 413, 422, 429) THEN
+        RAISE EXCEPTION 'helpdesk.http_error: unsupported status %', status;
+    END IF;
+    IF details IS NOT NULL AND retry_after IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'HD' || status, MESSAGE = message,
+            DETAIL = to_jsonb(details)::text, HINT = retry_after::text;
+    ELSIF details IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'HD' || status, MESSAGE = message, DETAIL = to_jsonb(details)::text;
+    ELSIF retry_after IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'HD' || status, MESSAGE = message, HINT = retry_after::text;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = 'HD' || status, MESSAGE = message;
+    END IF;
+END
+$$;
+
+-- Timestamps on the wire: ISO-8601 UTC with milliseconds, e.g. 2026-01-15T03:04:05.123Z.
+CREATE FUNCTION helpdesk.iso(ts timestamptz)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+
+-- The acting user's id from the transaction-local setting, NULL when none is set.
+CREATE FUNCTION helpdesk.actor_id()
+RETURNS int
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT nullif(pg_catalog.current_setting('helpdesk.actor_id', true), '')::int $$;
+
+-- Keeps updated_at current on every table that has one.
+CREATE FUNCTION helpdesk.touch_updated_at()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+-- Application settings that admins edit at run time (the seed's settings table).
+CREATE TABLE helpdesk.settings (
+    id            serial PRIMARY KEY,
+    setting_key   varchar(100) NOT NULL UNIQUE,
+    setting_value text,
+    setting_type  varchar(20) NOT NULL DEFAULT 'string'
+                  CHECK (setting_type IN ('string', 'number', 'boolean', 'json')),
+    description   text,
+    is_public     boolean NOT NULL DEFAULT false,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TRIGGER settings_touch BEFORE UPDATE ON helpdesk.settings
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.touch_updated_at();
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.settings', '');
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.settings_id_seq', '');
+
+-- A setting's value, or `fallback` when the table has no row for it. The table starts empty so
+-- that a dump restores exactly what the admins set; defaults live in the callers.
+CREATE FUNCTION helpdesk.setting(key text, fallback text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce((SELECT s.setting_value FROM helpdesk.settings s WHERE s.setting_key = key), fallback)
+$$;
