@@ -1,5 +1,6 @@
 /* response.c: the success/error envelopes of the reference (§1.2, §1.3), the SQLSTATE -> HTTP
  * mapping of docs/REQUEST-CONTRACT.md, and the filter that every response passes through. */
+#define _GNU_SOURCE
 #include "response.h"
 
 #include <jansson.h>
@@ -270,10 +271,57 @@ static int details_ok(const char *detail)
     return ok;
 }
 
+/* A function that must commit its bookkeeping returns {"__error": {status, message, retryAfter?,
+ * details?}} instead of raising (docs/REQUEST-CONTRACT.md). Returns 1 when answered that way. */
+int hd_respond_returned_error(h2o_req_t *req, const hd_route_t *route, const char *value, size_t len)
+{
+    json_t *doc, *e, *st, *msg, *ra, *det;
+    char *details = NULL;
+    int status, retry = 0;
+    size_t i;
+    if (len < 12 || value[0] != '{' || memmem(value, len, "\"__error\"", 9) == NULL)
+        return 0;
+    if ((doc = json_loadb(value, len, 0, NULL)) == NULL)
+        return 0;
+    if (!json_is_object(doc) || !json_is_object(e = json_object_get(doc, "__error"))) {
+        json_decref(doc);
+        return 0;
+    }
+    st = json_object_get(e, "status");
+    msg = json_object_get(e, "message");
+    ra = json_object_get(e, "retryAfter");
+    det = json_object_get(e, "details");
+    status = json_is_integer(st) ? (int)json_integer_value(st) : 500;
+    if (status < 400 || status > 599) {
+        hd_log_error("error: %s returned __error with status %d", route->function, status);
+        status = 500;
+    }
+    if (json_is_integer(ra) && json_integer_value(ra) > 0 && json_integer_value(ra) < 86400 * 7)
+        retry = (int)json_integer_value(ra);
+    else if (status == 429)
+        retry = 60;
+    if (json_is_array(det)) {
+        int ok = 1;
+        for (i = 0; i < json_array_size(det); i++)
+            ok &= json_is_string(json_array_get(det, i));
+        if (ok)
+            details = json_dumps(det, JSON_COMPACT);
+    }
+    hd_respond_error(req, status,
+                     status == 500 || !json_is_string(msg) || json_string_length(msg) == 0 ? (status == 500 ? "Internal server error" : hd_exception_name(status))
+                                                                                          : json_string_value(msg),
+                     details, retry);
+    free(details);
+    json_decref(doc);
+    return 1;
+}
+
 void hd_respond_db_result(h2o_req_t *req, const hd_route_t *route, const hd_db_result_t *res)
 {
     switch (res->status) {
     case HD_DB_OK:
+        if (!res->is_null && hd_respond_returned_error(req, route, res->value, res->len))
+            return;
         if (res->is_null) {
             hd_respond_success(req, route, NULL, 0);
         } else if (route->resp == HD_RESP_TOKENS) {

@@ -24,6 +24,9 @@ void hd_respond_error(h2o_req_t *req, int status, const char *message, const cha
 /* Database outcome -> success or error envelope (the real error of a 500 goes to the log). */
 void hd_respond_db_result(h2o_req_t *req, const hd_route_t *route, const hd_db_result_t *res);
 
+/* {"__error": {...}} returned by a function: answered as an error envelope (returns 1), else 0. */
+int hd_respond_returned_error(h2o_req_t *req, const hd_route_t *route, const char *value, size_t len);
+
 typedef struct hd_sqlerr_map {
     int status;
     int retry_after;
