@@ -271,14 +271,11 @@ static int details_ok(const char *detail)
     return ok;
 }
 
-/* A function that must commit its bookkeeping returns {"__error": {status, message, retryAfter?,
- * details?}} instead of raising (docs/REQUEST-CONTRACT.md). Returns 1 when answered that way. */
-int hd_respond_returned_error(h2o_req_t *req, const hd_route_t *route, const char *value, size_t len)
+int hd_parse_returned_error(const char *value, size_t len, hd_returned_error_t *out)
 {
     json_t *doc, *e, *st, *msg, *ra, *det;
-    char *details = NULL;
-    int status, retry = 0;
     size_t i;
+    memset(out, 0, sizeof(*out));
     if (len < 12 || value[0] != '{' || memmem(value, len, "\"__error\"", 9) == NULL)
         return 0;
     if ((doc = json_loadb(value, len, 0, NULL)) == NULL)
@@ -291,28 +288,47 @@ int hd_respond_returned_error(h2o_req_t *req, const hd_route_t *route, const cha
     msg = json_object_get(e, "message");
     ra = json_object_get(e, "retryAfter");
     det = json_object_get(e, "details");
-    status = json_is_integer(st) ? (int)json_integer_value(st) : 500;
-    if (status < 400 || status > 599) {
-        hd_log_error("error: %s returned __error with status %d", route->function, status);
-        status = 500;
-    }
+    out->status = json_is_integer(st) ? (int)json_integer_value(st) : 500;
+    if (out->status < 400 || out->status > 599)
+        out->status = 500;
     if (json_is_integer(ra) && json_integer_value(ra) > 0 && json_integer_value(ra) < 86400 * 7)
-        retry = (int)json_integer_value(ra);
-    else if (status == 429)
-        retry = 60;
+        out->retry_after = (int)json_integer_value(ra);
+    else if (out->status == 429)
+        out->retry_after = 60;
+    if (out->status == 500)
+        out->message = strdup("Internal server error");
+    else if (json_is_string(msg) && json_string_length(msg) > 0)
+        out->message = strdup(json_string_value(msg));
+    else
+        out->message = strdup(hd_exception_name(out->status));
     if (json_is_array(det)) {
         int ok = 1;
         for (i = 0; i < json_array_size(det); i++)
             ok &= json_is_string(json_array_get(det, i));
         if (ok)
-            details = json_dumps(det, JSON_COMPACT);
+            out->details = json_dumps(det, JSON_COMPACT);
     }
-    hd_respond_error(req, status,
-                     status == 500 || !json_is_string(msg) || json_string_length(msg) == 0 ? (status == 500 ? "Internal server error" : hd_exception_name(status))
-                                                                                          : json_string_value(msg),
-                     details, retry);
-    free(details);
     json_decref(doc);
+    return 1;
+}
+
+void hd_returned_error_free(hd_returned_error_t *e)
+{
+    free(e->message);
+    free(e->details);
+    e->message = e->details = NULL;
+}
+
+/* A function that must commit its bookkeeping returns {"__error": {...}} instead of raising. */
+static int respond_returned_error(h2o_req_t *req, const hd_route_t *route, const char *value, size_t len)
+{
+    hd_returned_error_t e;
+    if (!hd_parse_returned_error(value, len, &e))
+        return 0;
+    if (e.status == 500)
+        hd_log_error("error: %s returned an __error with a status outside 400..599 or 500", route->function);
+    hd_respond_error(req, e.status, e.message, e.details, e.retry_after);
+    hd_returned_error_free(&e);
     return 1;
 }
 
@@ -320,7 +336,7 @@ void hd_respond_db_result(h2o_req_t *req, const hd_route_t *route, const hd_db_r
 {
     switch (res->status) {
     case HD_DB_OK:
-        if (!res->is_null && hd_respond_returned_error(req, route, res->value, res->len))
+        if (!res->is_null && respond_returned_error(req, route, res->value, res->len))
             return;
         if (res->is_null) {
             hd_respond_success(req, route, NULL, 0);

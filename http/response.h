@@ -24,8 +24,16 @@ void hd_respond_error(h2o_req_t *req, int status, const char *message, const cha
 /* Database outcome -> success or error envelope (the real error of a 500 goes to the log). */
 void hd_respond_db_result(h2o_req_t *req, const hd_route_t *route, const hd_db_result_t *res);
 
-/* {"__error": {...}} returned by a function: answered as an error envelope (returns 1), else 0. */
-int hd_respond_returned_error(h2o_req_t *req, const hd_route_t *route, const char *value, size_t len);
+/* {"__error": {status, message, retryAfter?, details?}} returned by a function (contract: errors
+ * that must still commit). Returns 1 and fills *out (free with hd_returned_error_free), else 0. */
+typedef struct hd_returned_error {
+    int status;
+    int retry_after;
+    char *message;
+    char *details; /* JSON array text or NULL */
+} hd_returned_error_t;
+int hd_parse_returned_error(const char *value, size_t len, hd_returned_error_t *out);
+void hd_returned_error_free(hd_returned_error_t *e);
 
 typedef struct hd_sqlerr_map {
     int status;

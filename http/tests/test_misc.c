@@ -63,6 +63,26 @@ int main(void)
     hd_map_sqlstate(NULL, NULL, &m);
     CHECK(m.status == 500);
 
+    {
+        hd_returned_error_t e;
+        const char *a = "{\"__error\": {\"status\": 401, \"message\": \"Invalid email or password\", \"retryAfter\": 60}}";
+        const char *b = "{\"a\": 1, \"__error\": {\"status\": 422, \"message\": \"Bad\", \"details\": [\"x\", \"y\"]}}";
+        const char *c = "{\"__error\": {\"status\": 200, \"message\": \"nope\"}}";
+        const char *d = "{\"user\": {\"name\": \"__error\"}}";
+        CHECK(hd_parse_returned_error(a, strlen(a), &e) == 1 && e.status == 401 && e.retry_after == 60);
+        CHECK_STR(e.message, "Invalid email or password");
+        CHECK(e.details == NULL);
+        hd_returned_error_free(&e);
+        CHECK(hd_parse_returned_error(b, strlen(b), &e) == 1 && e.status == 422 && e.retry_after == 0);
+        CHECK_STR(e.details, "[\"x\",\"y\"]");
+        hd_returned_error_free(&e);
+        CHECK(hd_parse_returned_error(c, strlen(c), &e) == 1 && e.status == 500);
+        CHECK_STR(e.message, "Internal server error");
+        hd_returned_error_free(&e);
+        CHECK(hd_parse_returned_error(d, strlen(d), &e) == 0);
+        CHECK(hd_parse_returned_error("[1,2,3,4,5,6,7]", 15, &e) == 0);
+    }
+
     CHECK_STR(hd_exception_name(413), "PayloadTooLargeException");
     CHECK_STR(hd_exception_name(405), "MethodNotAllowedException");
     T_DONE();
