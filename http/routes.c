@@ -14,6 +14,26 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/health", "health", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/auth/me", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+
+    /* ---- calendar / holidays / SLA rules (sql/52_calendar_api.sql, sql/53_sla_rules_api.sql) ---- */
+    {"GET", "/api/v1/business-hours/holidays", "business_hours_holidays", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/business-hours/check-working-day", "business_hours_check_working_day", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/business-hours/calculate", "business_hours_calculate", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/business-hours/schedule", "business_hours_schedule_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PUT", "/api/v1/business-hours/schedule", "business_hours_schedule_put", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/holidays", "holidays_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/holidays/bulk", "holidays_bulk_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/holidays", "holidays_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/holidays/years", "holidays_years", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/holidays/:id", "holidays_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PATCH", "/api/v1/holidays/:id", "holidays_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/holidays/:id", "holidays_delete", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/sla/rules", "sla_rules_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/sla/rules", "sla_rules_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/sla/rules/:id", "sla_rules_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PUT", "/api/v1/sla/rules/:id", "sla_rules_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"PATCH", "/api/v1/sla/rules/:id", "sla_rules_patch", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/sla/rules/:id", "sla_rules_delete", 204, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 
