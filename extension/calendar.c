@@ -62,6 +62,29 @@ typedef struct LoadedCalendar
 static LoadedCalendar loaded;
 static MemoryContext calendar_cxt = NULL;
 
+/* The three queries that read a calendar, planned once per backend. */
+static SPIPlanPtr plan_calendar = NULL;
+static SPIPlanPtr plan_hours = NULL;
+static SPIPlanPtr plan_holidays = NULL;
+
+static SPIPlanPtr
+keep_plan(const char *sql)
+{
+	Oid			argtypes[1] = {INT4OID};
+	SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+static void
+run_plan(SPIPlanPtr plan, Datum *args, long count, const char *what)
+{
+	if (SPI_execute_plan(plan, args, NULL, true, count) != SPI_OK_SELECT)
+		elog(ERROR, "reading %s failed", what);
+}
+
 static int
 pg_tz_boundary(void *arg, int64_t t, int64_t *before_off, int64_t *boundary, int64_t *after_off)
 {
@@ -100,7 +123,6 @@ check_interrupts(void)
 static void
 load_calendar(int32 id)
 {
-	Oid			argtypes[1] = {INT4OID};
 	Datum		args[1] = {Int32GetDatum(id)};
 	MemoryContext oldcxt;
 	char	   *tzname;
@@ -124,9 +146,15 @@ load_calendar(int32 id)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	if (SPI_execute_with_args("SELECT time_zone FROM helpdesk.calendars WHERE id = $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "reading helpdesk.calendars failed");
+	if (plan_calendar == NULL)
+	{
+		plan_calendar = keep_plan("SELECT time_zone FROM helpdesk.calendars WHERE id = $1");
+		plan_hours = keep_plan("SELECT day_of_week, start_time, end_time FROM helpdesk.business_hours "
+							   "WHERE calendar_id = $1");
+		plan_holidays = keep_plan("SELECT date, is_recurring FROM helpdesk.holidays WHERE calendar_id = $1");
+	}
+
+	run_plan(plan_calendar, args, 1, "helpdesk.calendars");
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -141,10 +169,7 @@ load_calendar(int32 id)
 
 	memset(&loaded.def, 0, sizeof(loaded.def));
 
-	if (SPI_execute_with_args("SELECT day_of_week, start_time, end_time FROM helpdesk.business_hours "
-							  "WHERE calendar_id = $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading helpdesk.business_hours failed");
+	run_plan(plan_hours, args, 0, "helpdesk.business_hours");
 	n = SPI_processed;
 	oldcxt = MemoryContextSwitchTo(calendar_cxt);
 	for (int d = 0; d < 7; d++)
@@ -175,9 +200,7 @@ load_calendar(int32 id)
 		loaded.def.nwindows[d] = counts[d];
 	}
 
-	if (SPI_execute_with_args("SELECT date, is_recurring FROM helpdesk.holidays WHERE calendar_id = $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading helpdesk.holidays failed");
+	run_plan(plan_holidays, args, 0, "helpdesk.holidays");
 	n = SPI_processed;
 	loaded.def.holidays = MemoryContextAlloc(calendar_cxt, sizeof(int32) * (n > 0 ? n : 1));
 	for (uint64 i = 0; i < n; i++)
