@@ -5,10 +5,12 @@
  *   helpdesk.business_time_between(a timestamptz, b timestamptz, calendar int) -> interval
  *   helpdesk.is_working_day(d date, calendar int) -> boolean
  *
- * A calendar (its time zone, weekly windows and holidays) is read through SPI and kept for the
- * rest of the statement as long as the transaction does not write (key: calendar id, local
- * transaction id, command id, statement start), so a query that calls these functions for many
- * rows reads the tables once. The time zone is PostgreSQL's own (pg_tzset), consulted through
+ * A calendar (its time zone, weekly windows and holidays) is read through SPI (plans prepared once
+ * per backend) and kept in backend memory. Triggers (sql/51_calendar.sql) rewrite a calendar's
+ * row whenever its windows or holidays change, so one query of that row under the current
+ * snapshot tells whether the kept copy is still the one this snapshot sees (same xmin and ctid);
+ * within one statement of a transaction that has not written since, not even that query runs.
+ * The time zone is PostgreSQL's own (pg_tzset), consulted through
  * pg_next_dst_boundary with a one-segment cache because walks go forward in time.
  */
 #include "postgres.h"
@@ -20,6 +22,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgtime.h"
+#include "storage/itemptr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -52,6 +55,10 @@ typedef struct LoadedCalendar
 {
 	bool		valid;
 	int32		id;
+	/* the calendars row's version: triggers rewrite it on every change of windows or holidays */
+	TransactionId row_xmin;
+	ItemPointerData row_ctid;
+	/* the statement it was last checked in: no check again within it */
 	LocalTransactionId lxid;
 	CommandId	cid;
 	TimestampTz stmt_start;
@@ -131,24 +138,21 @@ load_calendar(int32 id)
 	CalWindow  *windows[7];
 	int			counts[7] = {0};
 
+	TransactionId row_xmin;
+	ItemPointerData row_ctid;
+	bool		isnull;
+
 	if (loaded.valid && loaded.id == id && loaded.lxid == MyProc->lxid
 		&& loaded.cid == GetCurrentCommandId(false)
 		&& loaded.stmt_start == GetCurrentStatementStartTimestamp())
 		return;
-
-	loaded.valid = false;
-	if (calendar_cxt == NULL)
-		calendar_cxt = AllocSetContextCreate(TopMemoryContext, "helpdesk calendar",
-											 ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(calendar_cxt);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
 	if (plan_calendar == NULL)
 	{
-		plan_calendar = keep_plan("SELECT time_zone FROM helpdesk.calendars WHERE id = $1");
+		plan_calendar = keep_plan("SELECT time_zone, xmin, ctid FROM helpdesk.calendars WHERE id = $1");
 		plan_hours = keep_plan("SELECT day_of_week, start_time, end_time FROM helpdesk.business_hours "
 							   "WHERE calendar_id = $1");
 		plan_holidays = keep_plan("SELECT date, is_recurring FROM helpdesk.holidays WHERE calendar_id = $1");
@@ -159,6 +163,23 @@ load_calendar(int32 id)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("business calendar %d does not exist", id)));
+	row_xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	row_ctid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	if (loaded.valid && loaded.id == id && loaded.row_xmin == row_xmin
+		&& ItemPointerEquals(&loaded.row_ctid, &row_ctid))
+	{
+		/* unchanged since it was loaded */
+		SPI_finish();
+		goto remember;
+	}
+
+	loaded.valid = false;
+	if (calendar_cxt == NULL)
+		calendar_cxt = AllocSetContextCreate(TopMemoryContext, "helpdesk calendar",
+											 ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(calendar_cxt);
+
 	tzname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	tz = tzname ? pg_tzset(tzname) : NULL;
 	if (tz == NULL)
@@ -239,6 +260,9 @@ load_calendar(int32 id)
 				 errmsg("business calendar %d has an invalid working window", id)));
 
 	loaded.id = id;
+	loaded.row_xmin = row_xmin;
+	loaded.row_ctid = row_ctid;
+remember:
 	loaded.lxid = MyProc->lxid;
 	loaded.cid = GetCurrentCommandId(false);
 	loaded.stmt_start = GetCurrentStatementStartTimestamp();

@@ -87,3 +87,41 @@ BEGIN
     RETURN cal;
 END
 $$;
+
+-- Any change to a calendar's windows or holidays also writes its calendars row (updated_at), so
+-- the row's version (xmin, ctid) identifies the whole definition: the C functions keep a loaded
+-- calendar across statements and transactions and re-read it only when that version changes.
+CREATE FUNCTION helpdesk.calendar_children_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE helpdesk.calendars SET updated_at = now();
+    ELSIF TG_OP = 'INSERT' THEN
+        UPDATE helpdesk.calendars SET updated_at = now() WHERE id IN (SELECT calendar_id FROM new_rows);
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE helpdesk.calendars SET updated_at = now() WHERE id IN (SELECT calendar_id FROM old_rows);
+    ELSE
+        UPDATE helpdesk.calendars SET updated_at = now()
+        WHERE id IN (SELECT calendar_id FROM old_rows UNION SELECT calendar_id FROM new_rows);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER business_hours_changed_ins AFTER INSERT ON helpdesk.business_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER business_hours_changed_upd AFTER UPDATE ON helpdesk.business_hours
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER business_hours_changed_del AFTER DELETE ON helpdesk.business_hours
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER business_hours_changed_trunc AFTER TRUNCATE ON helpdesk.business_hours
+    FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_ins AFTER INSERT ON helpdesk.holidays
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_upd AFTER UPDATE ON helpdesk.holidays
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_del AFTER DELETE ON helpdesk.holidays
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_trunc AFTER TRUNCATE ON helpdesk.holidays
+    FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();

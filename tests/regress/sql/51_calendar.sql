@@ -182,3 +182,19 @@ SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS before_cha
 INSERT INTO helpdesk.holidays (calendar_id, name, date) VALUES (helpdesk.default_calendar_id(), 'Extra', '2026-01-05');
 SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS after_change;
 ROLLBACK;
+
+-- ... and writes of other transactions: each change of windows or holidays rewrites the
+-- calendar's row, whose version the kept copy is checked against.
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS kept;
+INSERT INTO helpdesk.holidays (calendar_id, name, date) VALUES (helpdesk.default_calendar_id(), 'Extra', '2026-01-05');
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS after_insert;
+UPDATE helpdesk.holidays SET date = '2026-01-06' WHERE name = 'Extra';
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '10 hours') AS after_update;
+DELETE FROM helpdesk.holidays WHERE name = 'Extra';
+UPDATE helpdesk.business_hours SET start_time = '09:00' WHERE calendar_id = helpdesk.default_calendar_id() AND day_of_week = 1;
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS after_hours_update;
+UPDATE helpdesk.business_hours SET start_time = '08:00' WHERE calendar_id = helpdesk.default_calendar_id() AND day_of_week = 1;
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS restored;
+UPDATE helpdesk.calendars SET time_zone = 'UTC' WHERE is_default;
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS in_utc;
+UPDATE helpdesk.calendars SET time_zone = 'Asia/Ho_Chi_Minh' WHERE is_default;
