@@ -65,6 +65,10 @@ for f in helpdesk bench; do
 SELECT $f.business_time_add(start, duration) FROM bench.sample WHERE k = :k;
 SQL
 done
+cat >"$work/baseline.sql" <<SQL
+\set k random(1, 100000)
+SELECT start + duration FROM bench.sample WHERE k = :k;
+SQL
 chown -R postgres "$work"
 tps() {
     hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c 1 -j 1 -T "$seconds" -h "$work/cluster" -p "$port" \
@@ -72,8 +76,14 @@ tps() {
 }
 c_tps=$(tps helpdesk)
 p_tps=$(tps bench)
+base_tps=$(tps baseline)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 printf '%-44s %12s %12s %8s\n' "" "C" "PL/pgSQL" "ratio"
 printf '%-44s %12s %12s %8s\n' "calls/s, many calls in one statement" "$c_batch" "$p_batch" "$(ratio "$c_batch" "$p_batch")"
 printf '%-44s %12s %12s %8s\n' "calls/s, pgbench, 1 client, 1 call per txn" "$c_tps" "$p_tps" "$(ratio "$c_tps" "$p_tps")"
+# the same transaction without the call: what is left is the call's own cost
+us() { awk -v a="$1" -v b="$base_tps" 'BEGIN { printf "%.0f", 1e6 / a - 1e6 / b }'; }
+printf '%-44s %12s %12s %8s\n' "  (same txn without the call: $base_tps/s)" "" "" ""
+printf '%-44s %12s %12s %8s\n' "microseconds per call, net of that" "$(us "$c_tps")" "$(us "$p_tps")" \
+    "$(awk -v a="$(us "$p_tps")" -v b="$(us "$c_tps")" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')"

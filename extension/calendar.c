@@ -54,6 +54,7 @@ typedef struct TzState
 typedef struct LoadedCalendar
 {
 	bool		valid;
+	int32		requested;		/* the id asked for, 0 for the default calendar */
 	int32		id;
 	/* the calendars row's version: triggers rewrite it on every change of windows or holidays */
 	TransactionId row_xmin;
@@ -71,6 +72,7 @@ static MemoryContext calendar_cxt = NULL;
 
 /* The three queries that read a calendar, planned once per backend. */
 static SPIPlanPtr plan_calendar = NULL;
+static SPIPlanPtr plan_default = NULL;
 static SPIPlanPtr plan_hours = NULL;
 static SPIPlanPtr plan_holidays = NULL;
 
@@ -127,10 +129,14 @@ check_interrupts(void)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Make `loaded` the calendar `requested` (0: the default calendar, the one marked is_default).
+ */
 static void
-load_calendar(int32 id)
+load_calendar(int32 requested)
 {
-	Datum		args[1] = {Int32GetDatum(id)};
+	Datum		args[1] = {Int32GetDatum(requested)};
+	int32		id;
 	MemoryContext oldcxt;
 	char	   *tzname;
 	pg_tz	   *tz;
@@ -142,7 +148,7 @@ load_calendar(int32 id)
 	ItemPointerData row_ctid;
 	bool		isnull;
 
-	if (loaded.valid && loaded.id == id && loaded.lxid == MyProc->lxid
+	if (loaded.valid && loaded.requested == requested && loaded.lxid == MyProc->lxid
 		&& loaded.cid == GetCurrentCommandId(false)
 		&& loaded.stmt_start == GetCurrentStatementStartTimestamp())
 		return;
@@ -152,19 +158,28 @@ load_calendar(int32 id)
 
 	if (plan_calendar == NULL)
 	{
-		plan_calendar = keep_plan("SELECT time_zone, xmin, ctid FROM helpdesk.calendars WHERE id = $1");
+		plan_calendar = keep_plan("SELECT id, time_zone, xmin, ctid FROM helpdesk.calendars WHERE id = $1");
+		plan_default = keep_plan("SELECT id, time_zone, xmin, ctid FROM helpdesk.calendars "
+								 "WHERE is_default AND $1 = 0");
 		plan_hours = keep_plan("SELECT day_of_week, start_time, end_time FROM helpdesk.business_hours "
 							   "WHERE calendar_id = $1");
 		plan_holidays = keep_plan("SELECT date, is_recurring FROM helpdesk.holidays WHERE calendar_id = $1");
 	}
 
-	run_plan(plan_calendar, args, 1, "helpdesk.calendars");
+	run_plan(requested == 0 ? plan_default : plan_calendar, args, 1, "helpdesk.calendars");
+	if (SPI_processed == 0 && requested == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no business calendar given and no default calendar exists"),
+				 errhint("Call helpdesk.calendar_ensure_default() or mark a calendar as default.")));
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("business calendar %d does not exist", id)));
-	row_xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	row_ctid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+				 errmsg("business calendar %d does not exist", requested)));
+	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	args[0] = Int32GetDatum(id);
+	row_xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	row_ctid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	if (loaded.valid && loaded.id == id && loaded.row_xmin == row_xmin
 		&& ItemPointerEquals(&loaded.row_ctid, &row_ctid))
 	{
@@ -180,7 +195,7 @@ load_calendar(int32 id)
 	else
 		MemoryContextReset(calendar_cxt);
 
-	tzname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	tzname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	tz = tzname ? pg_tzset(tzname) : NULL;
 	if (tz == NULL)
 		ereport(ERROR,
@@ -263,22 +278,24 @@ load_calendar(int32 id)
 	loaded.row_xmin = row_xmin;
 	loaded.row_ctid = row_ctid;
 remember:
+	loaded.requested = requested;
 	loaded.lxid = MyProc->lxid;
 	loaded.cid = GetCurrentCommandId(false);
 	loaded.stmt_start = GetCurrentStatementStartTimestamp();
 	loaded.valid = true;
 }
 
-/* The calendar argument (NULL means there is no default calendar) and its definition. */
+/* The calendar argument (NULL: the default calendar) and its definition. */
 static const CalDef *
 calendar_arg(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_ARGISNULL(argno))
+	int32		id = PG_ARGISNULL(argno) ? 0 : PG_GETARG_INT32(argno);
+
+	if (!PG_ARGISNULL(argno) && id <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no business calendar given and no default calendar exists"),
-				 errhint("Call helpdesk.calendar_ensure_default() or mark a calendar as default.")));
-	load_calendar(PG_GETARG_INT32(argno));
+				 errmsg("business calendar %d does not exist", id)));
+	load_calendar(id);
 	return &loaded.def;
 }
 

@@ -140,6 +140,11 @@ SELECT helpdesk.is_working_day('2028-02-29', pg_temp.cal('split')) AS feb29_2028
        helpdesk.is_working_day('2032-02-29', pg_temp.cal('split')) AS feb29_2032,
        helpdesk.is_working_day('2028-02-28', pg_temp.cal('split')) AS feb28_2028;
 
+-- The calendar argument NULL (or omitted) is the default calendar.
+SELECT helpdesk.business_time_add('2026-01-09 17:00+07', '1 hour', NULL)
+       = helpdesk.business_time_add('2026-01-09 17:00+07', '1 hour', helpdesk.default_calendar_id()) AS null_is_default,
+       helpdesk.is_working_day('2026-01-01', NULL) AS new_year_working;
+
 -- NULL in, NULL out.
 SELECT helpdesk.business_time_add(NULL, '1 hour') AS add_null,
        helpdesk.business_time_between('2026-01-05', NULL) AS between_null,
@@ -166,6 +171,7 @@ SELECT e AS expr, pg_temp.err(e) AS error FROM unnest(ARRAY[
     $$helpdesk.business_time_between('2026-01-05', '2026-01-06', pg_temp.cal('empty'))$$,
     $$helpdesk.business_time_add('2028-01-01', '1 hour', pg_temp.cal('closed'))$$,
     $$helpdesk.business_time_add('2026-01-05', '1 hour', 999999)$$,
+    $$helpdesk.business_time_add('2026-01-05', '1 hour', 0)$$,
     $$helpdesk.business_time_add('294270-01-01', '100000 hours')$$
 ]) AS e;
 UPDATE helpdesk.calendars SET time_zone = 'Nowhere/Special' WHERE name = 'empty';
