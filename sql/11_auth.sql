@@ -67,6 +67,15 @@ BEGIN
 END
 $$;
 
+-- Serialize the attempts of one kind on one account until the end of the transaction, so that
+-- parallel requests cannot all pass the limit before any of them has recorded its failure.
+-- (Per address there is no lock: all users behind one NAT would queue; that limit is approximate
+-- under concurrency, the per-account one is exact.)
+CREATE FUNCTION helpdesk.auth_lock(kind text, account text)
+RETURNS void
+LANGUAGE sql VOLATILE
+AS $$ SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('helpdesk.auth:' || kind || ':' || account, 0)) $$;
+
 -- Seconds until one more attempt of `kind` is allowed for (account, ip), NULL when allowed now.
 CREATE FUNCTION helpdesk.auth_throttle(kind text, account text, ip text, at timestamptz DEFAULT now())
 RETURNS int
@@ -78,10 +87,12 @@ DECLARE
     until  timestamptz;
 BEGIN
     -- The max-th newest attempt in the window: once it leaves the window, one more is allowed.
+    -- (No upper bound on created_at: a parallel request that started after this one may have
+    -- recorded its failure with a later clock before this one got the account lock.)
     SELECT a.created_at INTO oldest
     FROM helpdesk.auth_attempts a
     WHERE a.kind = auth_throttle.kind AND a.account = auth_throttle.account
-      AND a.created_at > at - lim.window_length AND a.created_at <= at
+      AND a.created_at > at - lim.window_length
     ORDER BY a.created_at DESC
     OFFSET greatest(lim.max_per_account, 1) - 1 LIMIT 1;
     IF FOUND THEN
@@ -91,7 +102,7 @@ BEGIN
         SELECT a.created_at INTO oldest
         FROM helpdesk.auth_attempts a
         WHERE a.kind = auth_throttle.kind AND a.ip_address = ip
-          AND a.created_at > at - lim.window_length AND a.created_at <= at
+          AND a.created_at > at - lim.window_length
         ORDER BY a.created_at DESC
         OFFSET greatest(lim.max_per_ip, 1) - 1 LIMIT 1;
         IF FOUND THEN
@@ -224,6 +235,7 @@ DECLARE
     reason text;
     retry  int;
 BEGIN
+    PERFORM helpdesk.auth_lock('login', addr);
     retry := helpdesk.auth_throttle('login', addr, ip, at);
     IF retry IS NOT NULL THEN
         PERFORM helpdesk.http_error(429, 'Too many failed login attempts. Please try again later.', NULL, retry);
@@ -336,6 +348,7 @@ DECLARE
     minutes int := helpdesk.setting('otp_valid_minutes', '10')::int;
     retry   int;
 BEGIN
+    PERFORM helpdesk.auth_lock('otp_request', addr);
     retry := helpdesk.auth_throttle('otp_request', addr, ip, at);
     IF retry IS NOT NULL THEN
         PERFORM helpdesk.http_error(429, 'Too many password reset requests. Please try again later.', NULL, retry);
@@ -376,6 +389,7 @@ DECLARE
     r     helpdesk.password_resets;
     retry int;
 BEGIN
+    PERFORM helpdesk.auth_lock('otp', addr);
     retry := helpdesk.auth_throttle('otp', addr, ip, at);
     IF retry IS NOT NULL THEN
         PERFORM helpdesk.http_error(429, 'Too many invalid OTP attempts. Please try again later.', NULL, retry);
@@ -426,7 +440,8 @@ BEGIN
     END IF;
     UPDATE helpdesk.password_resets p SET used_at = at WHERE p.id = c.reset_id RETURNING p.user_id INTO uid;
     PERFORM helpdesk.user_set_password(uid, new_password, 'password_reset', at);
-    DELETE FROM helpdesk.auth_attempts a WHERE a.kind = 'otp' AND a.account = lower(btrim(email));
+    -- the owner proved control of the address: forget its failed codes and logins
+    DELETE FROM helpdesk.auth_attempts a WHERE a.kind IN ('otp', 'login') AND a.account = lower(btrim(email));
     SELECT * INTO u FROM helpdesk.users x WHERE x.id = uid;
     INSERT INTO helpdesk.email_outbox (user_id, recipient, subject, body_text, template)
     VALUES (u.id, u.email, 'Password Reset Successful - NexusFlow Ticket System',
@@ -451,6 +466,7 @@ DECLARE
     retry int;
 BEGIN
     PERFORM helpdesk.check_new_password(new_password, 'newPassword');
+    PERFORM helpdesk.auth_lock('password', actor.id::text);
     retry := helpdesk.auth_throttle('password', actor.id::text, ip, at);
     IF retry IS NOT NULL THEN
         PERFORM helpdesk.http_error(429, 'Too many failed password attempts. Please try again later.', NULL, retry);

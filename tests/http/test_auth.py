@@ -374,3 +374,26 @@ def test_auth_role_matrix():
     # the public routes answer without a token (400 here: empty bodies)
     for path in ("/login", "/register", "/refresh", "/forgot-password", "/verify-otp", "/reset-password"):
         check_error(request("POST", A + path, {}), 400)
+
+
+def test_login_limit_holds_under_parallel_requests():
+    import threading
+    email, password, _ = register("parallel")
+    forget_attempts()
+    statuses = []
+    lock = threading.Lock()
+
+    def attempt(i):
+        r = login(email, "parallel-wrong-%d" % i)
+        with lock:
+            statuses.append(r.status)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(sorted(set(statuses)) == [401, 429], "statuses %r" % statuses)
+    check(statuses.count(401) == 5, "%d failures passed the limit of 5: %r" % (statuses.count(401), statuses))
+    check(psql("SELECT count(*) FROM helpdesk.auth_attempts WHERE account = '%s'" % email) == "5", "attempts")
+    forget_attempts()
