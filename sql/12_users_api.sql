@@ -65,21 +65,28 @@ BEGIN
 END
 $$;
 
+-- Lock the active Admins, in id order, and count them. Every change that may remove an active
+-- Admin takes these locks first (before the target's row), so two such changes serialize
+-- without deadlocking and cannot both pass the last-admin check.
+CREATE FUNCTION helpdesk.lock_active_admins()
+RETURNS int
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT count(*)::int FROM (
+        SELECT 1 FROM helpdesk.users x WHERE x.role = 'Admin' AND x.is_active ORDER BY x.id FOR UPDATE) s
+$$;
+
 -- Refuse to leave the desk without an active Admin: called before `target` stops being an
--- active Admin. The active Admins are locked, so two concurrent demotions cannot both pass.
+-- active Admin.
 CREATE FUNCTION helpdesk.assert_not_last_admin(target helpdesk.users)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    n int;
 BEGIN
     IF target.role <> 'Admin' OR NOT target.is_active THEN
         RETURN;
     END IF;
-    SELECT count(*) INTO n FROM (
-        SELECT 1 FROM helpdesk.users x WHERE x.role = 'Admin' AND x.is_active FOR UPDATE) s;
-    IF n <= 1 THEN
+    IF helpdesk.lock_active_admins() <= 1 THEN
         PERFORM helpdesk.http_error(409, 'Cannot deactivate or demote the last active admin');
     END IF;
 END
@@ -95,6 +102,9 @@ DECLARE
     u helpdesk.users;
 BEGIN
     PERFORM helpdesk.require_role(actor, 'Admin');
+    IF NOT active THEN
+        PERFORM helpdesk.lock_active_admins();
+    END IF;
     u := helpdesk.user_get(target_id, true);
     IF NOT active THEN
         PERFORM helpdesk.assert_not_last_admin(u);
@@ -119,6 +129,9 @@ DECLARE
     diff  jsonb;
 BEGIN
     PERFORM helpdesk.require_role(actor, 'Admin');
+    IF changes ? 'role' OR changes ? 'isActive' THEN
+        PERFORM helpdesk.lock_active_admins();
+    END IF;
     prev := helpdesk.user_get(target_id, true);
     IF changes ? 'username' AND EXISTS (SELECT FROM helpdesk.users x
             WHERE lower(x.username) = lower(changes ->> 'username') AND x.id <> prev.id) THEN

@@ -256,3 +256,33 @@ def test_delete_rules():
     check_error(request("DELETE", U + "/%d" % free["id"], None, ADMIN), 404)
     check(psql("SELECT count(*) FROM helpdesk.audit_logs WHERE action = 'USER_DELETED' AND entity_id = %d" % free["id"])
           == "1", "not audited")
+
+
+def test_two_admins_demoting_each_other_at_once():
+    import threading
+    if psql("SELECT count(*) FROM helpdesk.users WHERE role = 'Admin' AND is_active") != "1":
+        raise Skip("more than one active Admin in this database")
+    other, _ = new_user(role="Admin")
+    other_tok = token_for(other)
+    results = {}
+
+    def demote(name, target, hdrs):
+        results[name] = request("PATCH", U + "/%d" % target, {"role": "Employee"}, hdrs).status
+
+    try:
+        for _ in range(3):
+            psql("UPDATE helpdesk.users SET role = 'Admin', is_active = true WHERE id IN (1, %d)" % other["id"])
+            threads = [threading.Thread(target=demote, args=("a", other["id"], ADMIN)),
+                       threading.Thread(target=demote, args=("b", 1, other_tok))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            # never a deadlock (503), never both: one wins, the other is refused (409, or 403
+            # when the winner had just demoted the other actor)
+            check(sorted(results.values()) in ([200, 403], [200, 409]), "statuses %r" % results)
+            check(psql("SELECT count(*) FROM helpdesk.users WHERE role = 'Admin' AND is_active") == "1",
+                  "active admins after the race")
+    finally:
+        psql("UPDATE helpdesk.users SET role = 'Admin', is_active = true WHERE id = 1")
+        psql("UPDATE helpdesk.users SET role = 'Employee' WHERE id = %d" % other["id"])
