@@ -9,8 +9,8 @@
 -- row, audit row, attempts counter, family revocation) and RETURNS normally the object
 -- {"__error": {"status": 401, "message": "...", "retryAfter"?: n}} built by
 -- helpdesk.error_result(). The transaction commits, and helpdesk-http answers that status and
--- message in the error envelope (docs/REQUEST-CONTRACT.md, "Errors that commit"). Errors with
--- nothing to keep (validation, throttled, expired) raise as usual.
+-- message in the error envelope (docs/REQUEST-CONTRACT.md, "Errors that must still commit").
+-- Errors with nothing to keep (validation, throttled, expired) raise as usual.
 
 -- Attempts that the brute-force limits count: failed logins, failed one-time codes, failed
 -- current-password checks, and password-reset requests. `account` is the lower-cased e-mail

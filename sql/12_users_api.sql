@@ -133,6 +133,9 @@ BEGIN
         PERFORM helpdesk.lock_active_admins();
     END IF;
     prev := helpdesk.user_get(target_id, true);
+    IF changes = '{}' THEN
+        RETURN prev;
+    END IF;
     IF changes ? 'username' AND EXISTS (SELECT FROM helpdesk.users x
             WHERE lower(x.username) = lower(changes ->> 'username') AND x.id <> prev.id) THEN
         PERFORM helpdesk.http_error(409, 'Username already exists');
@@ -165,7 +168,9 @@ BEGIN
     FROM jsonb_each(helpdesk.user_json(u)) n
     JOIN jsonb_each(helpdesk.user_json(prev)) o USING (key)
     WHERE n.value IS DISTINCT FROM o.value AND n.key NOT IN ('updatedAt');
-    PERFORM helpdesk.audit('USER_UPDATED', 'user', u.id, jsonb_build_object('changes', coalesce(diff, '{}')));
+    IF diff IS NOT NULL THEN
+        PERFORM helpdesk.audit('USER_UPDATED', 'user', u.id, jsonb_build_object('changes', diff));
+    END IF;
     RETURN u;
 END
 $$;

@@ -146,6 +146,9 @@ SELECT b AS body, pg_temp.try(format('helpdesk_api.users_update(pg_temp.p(%L, %L
     '{"avatarUrl": 5}'
 ]) AS b;
 SELECT pg_temp.try($$helpdesk_api.users_update(pg_temp.p('nobody', '{}'))$$) AS missing;
+-- an empty or unchanged update changes nothing and writes no audit row
+SELECT helpdesk_api.users_update(pg_temp.p('newbie', '{}')) ->> 'fullName' AS unchanged,
+       helpdesk_api.users_update(pg_temp.p('newbie', '{"department": "Support"}')) ->> 'department' AS same_value;
 SELECT action, entity_id, details FROM helpdesk.audit_logs WHERE action = 'USER_UPDATED' ORDER BY id;
 
 -- The last active Admin can be neither demoted nor deactivated; with a second Admin it can.
