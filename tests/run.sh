@@ -75,17 +75,25 @@ EOF
     count_pg_regress "$suite" "$log" "$rc"
 }
 
+# Unit tests of C parsers and cores: every tests/unit/*.sh and http/tests/build-and-run.sh;
+# each prints a "N passed, N failed" line.
 suite_unit() {
-    local out rc
-    if [ ! -x "$repo/http/tests/build-and-run.sh" ]; then record unit 0 0; return; fi
-    out=$(bash "$repo/http/tests/build-and-run.sh" 2>&1); rc=$?
-    echo "$out"
-    local line p f
-    line=$(echo "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -1)
-    p=$(echo "$line" | sed -E 's/.* ?([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-    [ -n "$line" ] || { p=0; f=1; }
-    [ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
-    record unit "$p" "$f"
+    local script out rc line p f passed=0 failed=0
+    for script in "$repo"/http/tests/build-and-run.sh "$repo"/tests/unit/*.sh; do
+        [ -f "$script" ] || continue
+        out=$(bash "$script" 2>&1); rc=$?
+        echo "$out"
+        line=$(echo "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -1)
+        if [ -z "$line" ]; then
+            p=0; f=1; echo "not ok - $script printed no summary"
+        else
+            p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+            f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+        fi
+        [ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
+        passed=$((passed + p)); failed=$((failed + f))
+    done
+    record unit "$passed" "$failed"
 }
 
 suite_regress() {
@@ -123,7 +131,9 @@ suite_worker() {
         "grep -q 'parameter \"helpdesk.worker_enabled\" changed to \"off\"' '$dir/server.log'"
     hd_cluster_ctl "$dir" stop
     check "worker exits cleanly on SIGTERM" "grep -q 'helpdesk sla watcher stopping' '$dir/server.log'"
-    check "no worker crash in the log" "! grep -qE 'helpdesk sla watcher.*(exited with exit code [^0]|terminated by signal)' '$dir/server.log'"
+    # Before the database exists the worker exits 1 and is restarted (as pg_cron's does); once
+    # started it must never crash or exit with an error.
+    check "no worker crash once started" "! sed -n '/helpdesk sla watcher started/,\$p' '$dir/server.log' | grep -qE '\"helpdesk sla watcher\".*(exited with exit code [^0]|terminated by signal)'"
     record worker "$passed" "$failed"
 }
 
@@ -150,7 +160,7 @@ suite_http() {
     echo "$out"
     kill "$server_pid" 2>/dev/null; wait "$server_pid"; local server_rc=$?; server_pid=
     line=$(echo "$out" | grep -E '^http: [0-9]+ passed, [0-9]+ failed' | tail -1)
-    p=$(echo "$line" | sed -E 's/^http: ([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
     [ -n "$line" ] || { p=0; f=1; }
     [ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
     if [ $server_rc -ne 0 ]; then
