@@ -195,6 +195,13 @@ AS $$
                                  'ticket', helpdesk.comment_ticket_json(c.ticket_id))
 $$;
 
+-- The ticket of the comment routes under /tickets/:id (the http router names the parameter as
+-- the ticket routes do; :ticketId accepted too).
+CREATE FUNCTION helpdesk.comments_path_ticket(req jsonb)
+RETURNS int
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT coalesce(helpdesk.path_int(req, 'ticketId'), helpdesk.path_int(req, 'id')) $$;
+
 -- POST /tickets/:ticketId/comments {content, type?}
 CREATE FUNCTION helpdesk_api.comments_create(req jsonb)
 RETURNS jsonb
@@ -207,7 +214,7 @@ DECLARE
     type    text := helpdesk.field_enum(b, 'type', ARRAY['public', 'internal', 'system']);
 BEGIN
     RETURN helpdesk.comment_full_json(
-        helpdesk.comment_create(actor, helpdesk.path_int(req, 'ticketId'), content,
+        helpdesk.comment_create(actor, helpdesk.comments_path_ticket(req), content,
                                 coalesce(type, 'public')::helpdesk.comment_type));
 END
 $$;
@@ -223,7 +230,7 @@ BEGIN
     RETURN (SELECT coalesce(jsonb_agg(helpdesk.comment_json(c)
                                       || jsonb_build_object('user', helpdesk.comment_author_json(c.user_id))
                                       ORDER BY c.created_at, c.id), '[]')
-            FROM helpdesk.ticket_comments(actor, helpdesk.path_int(req, 'ticketId')) c);
+            FROM helpdesk.ticket_comments(actor, helpdesk.comments_path_ticket(req)) c);
 END
 $$;
 
@@ -241,7 +248,7 @@ BEGIN
                        'public', count(*) FILTER (WHERE c.type = 'public'),
                        'internal', count(*) FILTER (WHERE c.type = 'internal'),
                        'system', count(*) FILTER (WHERE c.type = 'system'))
-            FROM helpdesk.ticket_comments(actor, helpdesk.path_int(req, 'ticketId')) c);
+            FROM helpdesk.ticket_comments(actor, helpdesk.comments_path_ticket(req)) c);
 END
 $$;
 
