@@ -15,10 +15,10 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/auth/me", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
 
-    /* ---- comments (sql/36_comments_api.sql); :id of /tickets/:id is the ticket ---- */
-    {"POST", "/api/v1/tickets/:id/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/tickets/:id/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/tickets/:id/comments/stats", "comments_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    /* ---- comments (sql/36_comments_api.sql); :ticketId as the ticket routes name it ---- */
+    {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/tickets/:ticketId/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/tickets/:ticketId/comments/stats", "comments_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/comments/my-comments", "comments_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/comments/:id", "comments_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"PATCH", "/api/v1/comments/:id", "comments_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},

@@ -195,8 +195,8 @@ AS $$
                                  'ticket', helpdesk.comment_ticket_json(c.ticket_id))
 $$;
 
--- The ticket of the comment routes under /tickets/:id (the http router names the parameter as
--- the ticket routes do; :ticketId accepted too).
+-- The ticket of the comment routes under /tickets/:ticketId (the http router wants one parameter
+-- name per position, shared with the ticket routes; :id is accepted too should that name change).
 CREATE FUNCTION helpdesk.comments_path_ticket(req jsonb)
 RETURNS int
 LANGUAGE sql IMMUTABLE

@@ -11,7 +11,8 @@
 -- - status entered Resolved: the submitter (+ e-mail).
 -- - status entered Closed: the submitter, and the assignee when not the submitter.
 -- - any other change of title, description, priority, category, assignee or status: the
---   submitter and the assignee (`ticket_updated`), unless this change already notified them.
+--   submitter and the assignee (`ticket_updated`), unless this transaction already told them
+--   about the ticket (a route that assigns then moves the status is one event for its reader).
 -- - comment (not system): the submitter and the assignee except its author (+ e-mail with the
 --   text). An internal comment reaches staff only: an Employee gets no notification, no e-mail,
 --   no text.
@@ -80,8 +81,7 @@ BEGIN
         IF helpdesk.notify(NEW.submitter_id, 'ticket_resolved', 'Ticket Resolved',
                            format('Your ticket %s: %s has been resolved by %s', ref, NEW.title, who), NEW.id,
                            format('Ticket %s Resolved', ref),
-                           format(E'Your ticket %s: %s has been resolved by %s.\n\nResolution notes: %s',
-                                  ref, NEW.title, who, coalesce(NEW.resolution_notes, '-'))) THEN
+                           format('Your ticket %s: %s has been resolved by %s.', ref, NEW.title, who)) THEN
             notified := notified || NEW.submitter_id;
         END IF;
     ELSIF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Closed' THEN
@@ -117,8 +117,16 @@ BEGIN
     IF (NEW.title, NEW.description, NEW.priority, NEW.category_id, NEW.assignee_id)
            IS DISTINCT FROM (OLD.title, OLD.description, OLD.priority, OLD.category_id, OLD.assignee_id)
        OR (NEW.status IS DISTINCT FROM OLD.status AND NEW.status NOT IN ('Resolved', 'Closed')) THEN
+        -- Not twice for one request: a route may write the ticket in several statements (assign,
+        -- then move the status); whoever this transaction already told about the ticket is not
+        -- told again that it was updated. (created_at defaults to the transaction's start.)
         FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[NEW.submitter_id, NEW.assignee_id]) x
-                 WHERE x IS NOT NULL AND x <> ALL (notified) ORDER BY x LOOP
+                 WHERE x IS NOT NULL AND x <> ALL (notified)
+                   AND NOT EXISTS (SELECT FROM helpdesk.notifications n
+                                   WHERE n.ticket_id = NEW.id AND n.user_id = x AND n.created_at = now()
+                                     AND n.type IN ('ticket_created', 'ticket_assigned', 'ticket_updated',
+                                                    'ticket_resolved', 'ticket_closed'))
+                 ORDER BY x LOOP
             PERFORM helpdesk.notify(u, 'ticket_updated', 'Ticket Updated',
                                     format('Ticket %s: %s has been updated by %s', ref, NEW.title, who), NEW.id);
         END LOOP;

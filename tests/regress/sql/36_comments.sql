@@ -85,7 +85,7 @@ SELECT pg_temp.call('comments_list', :emp2, pg_temp.req(2147483647));
 SELECT pg_temp.call('comments_stats', :emp, pg_temp.req(:t1)) AS employee,
        pg_temp.call('comments_stats', :staff, pg_temp.req(:t1)) AS staff;
 SELECT pg_temp.call('comments_stats', :emp2, pg_temp.req(:t1));
--- The http router names the ticket parameter :id (as the ticket routes do); both names work.
+-- The ticket parameter may also arrive as :id; both names work.
 SELECT pg_temp.call('comments_stats', :staff, jsonb_build_object('path', jsonb_build_object('id', :t1))) AS by_id;
 
 SELECT id AS c_public FROM helpdesk.comments WHERE content = 'Still dropping' \gset

@@ -69,6 +69,16 @@ UPDATE helpdesk.tickets SET assignee_id = :staff2 WHERE id = :t1;
 COMMIT;
 SELECT * FROM pg_temp.drain();
 
+-- A route that writes the ticket in two statements (assign, then move the status) tells each
+-- person once.
+BEGIN;
+SET LOCAL helpdesk.actor_id = :'admin';
+UPDATE helpdesk.tickets SET assignee_id = :staff WHERE id = :t2;
+UPDATE helpdesk.tickets SET status = 'Assigned' WHERE id = :t2;
+UPDATE helpdesk.tickets SET priority = 'High' WHERE id = :t2;
+COMMIT;
+SELECT kind, username, type FROM pg_temp.drain();
+
 -- Other updates: submitter and assignee, minus the actor.
 BEGIN;
 SET LOCAL helpdesk.actor_id = :'staff2';
