@@ -66,14 +66,26 @@ DECLARE
     ref      text := '#' || NEW.ticket_number;
     who      text := helpdesk.actor_name();
     notified int[] := '{}';
+    told     int[] := '{}';
+    memo     text := pg_catalog.current_setting('helpdesk_notify.last', true);
     u        int;
     assignee text;
 BEGIN
+    -- Who this transaction already told about this ticket: a route may write the ticket in
+    -- several statements (assign, then move the status), which is one event for its reader.
+    -- The memo holds the last ticket notified in this transaction, '<ticket id>:<user ids>'.
+    IF memo LIKE NEW.id || ':%' THEN
+        told := coalesce(string_to_array(nullif(split_part(memo, ':', 2), ''), ',')::int[], '{}');
+    END IF;
+
     IF TG_OP = 'INSERT' THEN
         FOR u IN SELECT id FROM helpdesk.users WHERE is_active AND role IN ('IT_Staff', 'Admin') ORDER BY id LOOP
-            PERFORM helpdesk.notify(u, 'ticket_created', 'New Ticket Created',
-                                    format('Ticket %s: %s', ref, NEW.title), NEW.id);
+            IF helpdesk.notify(u, 'ticket_created', 'New Ticket Created',
+                               format('Ticket %s: %s', ref, NEW.title), NEW.id) THEN
+                notified := notified || u;
+            END IF;
         END LOOP;
+        PERFORM pg_catalog.set_config('helpdesk_notify.last', NEW.id || ':' || array_to_string(notified, ','), true);
         RETURN NULL;
     END IF;
 
@@ -117,20 +129,17 @@ BEGIN
     IF (NEW.title, NEW.description, NEW.priority, NEW.category_id, NEW.assignee_id)
            IS DISTINCT FROM (OLD.title, OLD.description, OLD.priority, OLD.category_id, OLD.assignee_id)
        OR (NEW.status IS DISTINCT FROM OLD.status AND NEW.status NOT IN ('Resolved', 'Closed')) THEN
-        -- Not twice for one request: a route may write the ticket in several statements (assign,
-        -- then move the status); whoever this transaction already told about the ticket is not
-        -- told again that it was updated. (created_at defaults to the transaction's start.)
         FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[NEW.submitter_id, NEW.assignee_id]) x
-                 WHERE x IS NOT NULL AND x <> ALL (notified)
-                   AND NOT EXISTS (SELECT FROM helpdesk.notifications n
-                                   WHERE n.ticket_id = NEW.id AND n.user_id = x AND n.created_at = now()
-                                     AND n.type IN ('ticket_created', 'ticket_assigned', 'ticket_updated',
-                                                    'ticket_resolved', 'ticket_closed'))
+                 WHERE x IS NOT NULL AND x <> ALL (notified) AND x <> ALL (told)
                  ORDER BY x LOOP
-            PERFORM helpdesk.notify(u, 'ticket_updated', 'Ticket Updated',
-                                    format('Ticket %s: %s has been updated by %s', ref, NEW.title, who), NEW.id);
+            IF helpdesk.notify(u, 'ticket_updated', 'Ticket Updated',
+                               format('Ticket %s: %s has been updated by %s', ref, NEW.title, who), NEW.id) THEN
+                notified := notified || u;
+            END IF;
         END LOOP;
     END IF;
+    PERFORM pg_catalog.set_config('helpdesk_notify.last',
+                                  NEW.id || ':' || array_to_string(told || notified, ','), true);
     RETURN NULL;
 END
 $$;
