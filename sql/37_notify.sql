@@ -57,6 +57,26 @@ BEGIN
 END
 $$;
 
+-- Mark `user_ids` as already told, in this transaction, about ticket `ticket_id`: the next
+-- change of that ticket in this transaction sends them no `ticket_updated`. For code that
+-- sends its own notification about a change it makes (e.g. an escalation that reassigns).
+-- The memo is transaction-local: '<ticket id>:<user ids>' of the last ticket notified.
+CREATE FUNCTION helpdesk.notify_mark_told(ticket_id int, VARIADIC user_ids int[])
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    memo text := pg_catalog.current_setting('helpdesk_notify.last', true);
+    told int[] := '{}';
+BEGIN
+    IF memo LIKE ticket_id || ':%' THEN
+        told := coalesce(string_to_array(nullif(split_part(memo, ':', 2), ''), ',')::int[], '{}');
+    END IF;
+    PERFORM pg_catalog.set_config('helpdesk_notify.last',
+                                  ticket_id || ':' || array_to_string(told || user_ids, ','), true);
+END
+$$;
+
 -- AFTER INSERT OR UPDATE ON tickets.
 CREATE FUNCTION helpdesk.tickets_notify()
 RETURNS trigger

@@ -79,6 +79,16 @@ UPDATE helpdesk.tickets SET priority = 'High' WHERE id = :t2;
 COMMIT;
 SELECT kind, username, type FROM pg_temp.drain();
 
+-- Code that tells people itself (an escalation) can mark them as told about its change.
+BEGIN;
+SELECT helpdesk.notify_mark_told(:t2, :staff);
+UPDATE helpdesk.tickets SET priority = 'Low' WHERE id = :t2;
+COMMIT;
+SELECT kind, username, type FROM pg_temp.drain();
+-- (without the mark, the same change tells them)
+UPDATE helpdesk.tickets SET priority = 'Medium' WHERE id = :t2;
+SELECT kind, username, type FROM pg_temp.drain();
+
 -- Other updates: submitter and assignee, minus the actor.
 BEGIN;
 SET LOCAL helpdesk.actor_id = :'staff2';
