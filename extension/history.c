@@ -27,6 +27,10 @@
  *   - INSERT comment (not already deleted): `comment_added`, field `comment` (public, system)
  *     or `internal_comment` (internal, hidden from Employees), new_value = the comment id.
  *   - INSERT attachment: `attachment_added`, new_value = the original file name.
+ *
+ * Rows arriving by COPY are data being loaded (pg_restore of a dump, an import), not changes:
+ * they already carry their history, so the trigger writes nothing for them.
+ * helpdesk.copying_rows() tells SQL triggers the same (the notification triggers use it).
  */
 #include "postgres.h"
 
@@ -35,13 +39,16 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "tcop/pquery.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/portal.h"
 #include "utils/rel.h"
 
 #include "helpdesk.h"
 
 PG_FUNCTION_INFO_V1(ticket_history_trigger);
+PG_FUNCTION_INFO_V1(helpdesk_copying_rows);
 
 /* Saved plans, prepared on first use in each backend. */
 static SPIPlanPtr insert_plan = NULL;
@@ -438,6 +445,19 @@ attachment_inserted(HeapTuple tuple, TupleDesc desc, HistoryEvent *ev)
 	write_event(ev);
 }
 
+/* Whether the statement being executed is a COPY (rows loaded, not changed). */
+static bool
+copying_rows(void)
+{
+	return ActivePortal != NULL && ActivePortal->commandTag == CMDTAG_COPY;
+}
+
+Datum
+helpdesk_copying_rows(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(copying_rows());
+}
+
 Datum
 ticket_history_trigger(PG_FUNCTION_ARGS)
 {
@@ -458,6 +478,8 @@ ticket_history_trigger(PG_FUNCTION_ARGS)
 
 	inserting = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 	if (!inserting && !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return PointerGetDatum(NULL);
+	if (copying_rows())
 		return PointerGetDatum(NULL);
 
 	relname = RelationGetRelationName(trigdata->tg_relation);

@@ -18,6 +18,7 @@
 --   no text.
 -- - Nobody is notified of their own action (the acting user, helpdesk.actor_id); a change made
 --   without an acting user notifies everyone concerned. Inactive users are never notified.
+-- - Rows loaded by COPY (pg_restore of a dump, an import) notify nobody: they are not changes.
 
 -- The acting user's name for messages (`System` when none is set).
 CREATE FUNCTION helpdesk.actor_name()
@@ -165,7 +166,7 @@ END
 $$;
 
 CREATE TRIGGER tickets_notify_insert AFTER INSERT ON helpdesk.tickets
-    FOR EACH ROW EXECUTE FUNCTION helpdesk.tickets_notify();
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.tickets_notify();
 CREATE TRIGGER tickets_notify_update AFTER UPDATE ON helpdesk.tickets
     FOR EACH ROW
     WHEN ((OLD.title, OLD.description, OLD.category_id, OLD.priority, OLD.assignee_id, OLD.status)
@@ -202,5 +203,5 @@ END
 $$;
 
 CREATE TRIGGER comments_notify AFTER INSERT ON helpdesk.comments
-    FOR EACH ROW WHEN (NEW.type <> 'system' AND NEW.deleted_at IS NULL)
+    FOR EACH ROW WHEN (NEW.type <> 'system' AND NEW.deleted_at IS NULL AND NOT helpdesk.copying_rows())
     EXECUTE FUNCTION helpdesk.comments_notify();
