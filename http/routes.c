@@ -13,7 +13,34 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/", "root", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/health", "health", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+
+    /* ---- identity: auth (sql/11_auth.sql) ---- */
+    {"POST", "/api/v1/auth/login", "auth_login", 200, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
+    {"POST", "/api/v1/auth/register", "auth_register", 201, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
+    {"POST", "/api/v1/auth/refresh", "auth_refresh", 200, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
+    {"POST", "/api/v1/auth/logout", "auth_logout", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/auth/profile", "auth_profile", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/auth/me", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/auth/forgot-password", "auth_forgot_password", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/auth/verify-otp", "auth_verify_otp", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/auth/reset-password", "auth_reset_password", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+
+    /* ---- identity: users (sql/12_users_api.sql) ---- */
+    {"POST", "/api/v1/users", "users_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/users", "users_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/users/stats", "users_stats", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/users/it-staff", "users_it_staff", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/users/department/:department", "users_by_department", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/users/profile", "users_profile", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PATCH", "/api/v1/users/profile", "users_update_profile", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/users/change-password", "users_change_password", 201, TOKEN, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
+    {"GET", "/api/v1/users/:id", "users_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PATCH", "/api/v1/users/:id", "users_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/users/:id", "users_delete", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"PATCH", "/api/v1/users/:id/activate", "users_activate", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/users/:id/activate", "users_activate", 201, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"PATCH", "/api/v1/users/:id/deactivate", "users_deactivate", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/users/:id/deactivate", "users_deactivate", 201, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
 
     /* ---- comments (sql/36_comments_api.sql); :ticketId as the ticket routes name it ---- */
     {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
