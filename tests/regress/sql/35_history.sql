@@ -195,7 +195,3 @@ SELECT pg_temp.call('ticket_history_list', :admin, '{"query": {"limit": "0"}}');
 SELECT pg_temp.call('ticket_history_list', :admin, '{"query": {"offset": "-1"}}');
 SELECT pg_temp.call('ticket_history_list', :admin, '{"query": {"limit": "ten"}}');
 
--- The global list walks an index in its order, whatever the size of the table.
-SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT * FROM helpdesk.ticket_history ORDER BY created_at DESC, id DESC LIMIT 100 OFFSET 0;
-RESET enable_seqscan;
