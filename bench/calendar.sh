@@ -33,7 +33,7 @@ hd_cluster_start "$work/cluster" "$port" "helpdesk.database_name = 'bench'" "hel
 hd_database_create "$work/cluster" "$port" bench >/dev/null 2>&1
 q() { hd_psql "$work/cluster" "$port" bench -At "$@"; }
 q -c "SELECT helpdesk.calendar_ensure_default()" >/dev/null
-q -f "$repo/bench/calendar_plpgsql.sql" >/dev/null
+q <"$repo/bench/calendar_plpgsql.sql" >/dev/null
 q <<'SQL' >/dev/null
 SELECT setseed(0.5);
 CREATE TABLE bench.sample AS

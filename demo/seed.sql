@@ -1,5 +1,5 @@
 -- Demo data: the seed system's categories, SLA rules and demo users (password "password123").
--- Used by `make demo` and as the base fixture of the HTTP tests (users 1, 2, 3 in this order).
+-- Used by `make demo` and as the base fixture of the HTTP tests (users 1, 2, 3 in this order; loaded by tests/run.sh before the HTTP suite).
 
 INSERT INTO helpdesk.users (username, email, password_hash, full_name, role, department, phone) VALUES
     ('admin', 'admin@28h.com', helpdesk.hash_password('password123'), 'Admin User', 'Admin', 'IT', '0123456789'),
