@@ -127,6 +127,7 @@ DECLARE
     c helpdesk.categories;
 BEGIN
     PERFORM helpdesk.require_role(actor, 'Admin');
+    PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
     c := helpdesk.category_update(helpdesk.path_int(req), new_is_active => true);
     PERFORM helpdesk.audit('ACTIVATE_CATEGORY', 'category', c.id);
     RETURN helpdesk.category_json(c);
@@ -143,6 +144,7 @@ DECLARE
     c helpdesk.categories;
 BEGIN
     PERFORM helpdesk.require_role(actor, 'Admin');
+    PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
     c := helpdesk.category_update(helpdesk.path_int(req), new_is_active => false);
     PERFORM helpdesk.audit('DEACTIVATE_CATEGORY', 'category', c.id);
     RETURN helpdesk.category_json(c);

@@ -323,7 +323,7 @@ DECLARE
     actor helpdesk.users := helpdesk.current_actor();
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
-    PERFORM helpdesk.body(req);
+    PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
     RETURN helpdesk.ticket_json(helpdesk.ticket_start_progress(helpdesk.ticket_path_id(req), actor), true);
 END
 $$;
@@ -354,7 +354,7 @@ AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
 BEGIN
-    PERFORM helpdesk.body(req);
+    PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
     RETURN helpdesk.ticket_json(helpdesk.ticket_close(helpdesk.ticket_path_id(req), actor), true);
 END
 $$;
@@ -367,7 +367,7 @@ AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
 BEGIN
-    PERFORM helpdesk.body(req);
+    PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
     RETURN helpdesk.ticket_json(helpdesk.ticket_reopen(helpdesk.ticket_path_id(req), actor), true);
 END
 $$;
