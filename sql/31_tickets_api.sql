@@ -32,6 +32,23 @@ BEGIN
 END
 $$;
 
+-- EXPLAIN (COSTS OFF) of a ticket_list statement with its parameters, one text per line.
+CREATE FUNCTION helpdesk.explain_lines(query text, p1 int, p2 int, p3 helpdesk.ticket_status,
+                                       p4 helpdesk.ticket_priority, p5 int, p6 int, p7 text, p9 timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE  -- EXPLAIN is refused in non-volatile functions
+AS $$
+DECLARE
+    line text;
+    lines text[] := '{}';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query USING p1, p2, p3, p4, p5, p6, p7, NULL::int, p9 LOOP
+        lines := array_append(lines, line);
+    END LOOP;
+    RETURN to_jsonb(lines);
+END
+$$;
+
 -- The ticket list: filters, visibility, order, page. Returns the reference's paginated shape.
 --
 -- Visibility: an Employee's list is always limited to the tickets they submitted; a submitterId
@@ -60,7 +77,7 @@ CREATE FUNCTION helpdesk.ticket_list(actor helpdesk.users,
                                      sla_at_risk boolean DEFAULT false,
                                      page int DEFAULT 1, page_size int DEFAULT 10,
                                      sort_by text DEFAULT 'createdAt', sort_order text DEFAULT 'DESC',
-                                     at timestamptz DEFAULT now())
+                                     at timestamptz DEFAULT now(), explain boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
@@ -104,23 +121,28 @@ BEGIN
                            || ' AND (t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)'));
     END IF;
     where_sql := CASE WHEN cardinality(conds) = 0 THEN '' ELSE ' WHERE ' || array_to_string(conds, ' AND ') END;
+    order_sql := format(' ORDER BY t.%I %s, t.id %s LIMIT %s OFFSET %s',
+                        helpdesk.ticket_sort_column(sort_by), dir, dir, page_size, (page - 1)::bigint * page_size);
+
+    IF explain THEN
+        -- the plans of the two statements, for a DBA (and the regression tests)
+        RETURN jsonb_build_object(
+            'count', helpdesk.explain_lines('SELECT count(*) FROM helpdesk.tickets t' || where_sql,
+                                            actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at),
+            'page', helpdesk.explain_lines('SELECT t.id FROM helpdesk.tickets t' || where_sql || order_sql,
+                                           actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at));
+    END IF;
 
     EXECUTE 'SELECT count(*) FROM helpdesk.tickets t' || where_sql INTO total
         USING actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, NULL::int, at;
 
     IF total > (page - 1)::bigint * page_size THEN
-        order_sql := format(' ORDER BY t.%I %s, t.id %s LIMIT %s OFFSET %s',
-                            helpdesk.ticket_sort_column(sort_by), dir, dir, page_size,
-                            (page - 1)::bigint * page_size);
         -- the page's ids first (the offset walks ids only), then the JSON of those rows
         EXECUTE 'SELECT jsonb_agg(helpdesk.ticket_json(t, false, $9) ORDER BY p.ord)'
                 || ' FROM (SELECT s.id, row_number() OVER () AS ord FROM (SELECT t.id FROM helpdesk.tickets t'
                 || where_sql || order_sql || ') s) p JOIN helpdesk.tickets t ON t.id = p.id'
             INTO items
             USING actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, NULL::int, at;
-    ELSE
-        -- validate sortBy even when the page is empty
-        PERFORM helpdesk.ticket_sort_column(sort_by);
     END IF;
     RETURN helpdesk.paginated('tickets', items, total, page, page_size);
 END
