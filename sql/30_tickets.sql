@@ -247,9 +247,10 @@ $$;
 --   closed_at:   set on entering Closed, cleared on leaving it;
 --   resolution_notes: cleared when a finished ticket goes back to New or Assigned (a reopen).
 -- `reopen` admits the one move outside the table, the reopen action's Resolved -> New.
+-- `notes` (resolve) sets the resolution notes in the same update, so the change is one row.
 CREATE FUNCTION helpdesk.ticket_transition(ticket_id int, new_status helpdesk.ticket_status,
                                            actor helpdesk.users, at timestamptz DEFAULT now(),
-                                           reopen boolean DEFAULT false)
+                                           reopen boolean DEFAULT false, notes text DEFAULT NULL)
 RETURNS helpdesk.tickets
 LANGUAGE plpgsql
 AS $$
@@ -265,7 +266,8 @@ BEGIN
         resolved_at = CASE WHEN new_status = 'Resolved' THEN at
                            WHEN new_status = 'Closed' THEN resolved_at END,
         closed_at = CASE WHEN new_status = 'Closed' THEN at END,
-        resolution_notes = CASE WHEN new_status IN ('New', 'Assigned') AND t.status IN ('Resolved', 'Closed')
+        resolution_notes = CASE WHEN notes IS NOT NULL THEN notes
+                                WHEN new_status IN ('New', 'Assigned') AND t.status IN ('Resolved', 'Closed')
                                 THEN NULL ELSE resolution_notes END
     WHERE id = t.id
     RETURNING * INTO t;
@@ -434,9 +436,7 @@ BEGIN
     IF t.status NOT IN ('In Progress', 'Pending') THEN
         PERFORM helpdesk.http_error(400, format('Cannot resolve a ticket with status %s', t.status));
     END IF;
-    t := helpdesk.ticket_transition(t.id, 'Resolved', actor, at);
-    UPDATE helpdesk.tickets SET resolution_notes = ticket_resolve.resolution_notes WHERE id = t.id RETURNING * INTO t;
-    RETURN t;
+    RETURN helpdesk.ticket_transition(t.id, 'Resolved', actor, at, notes => resolution_notes);
 END
 $$;
 
