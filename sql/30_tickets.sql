@@ -158,6 +158,8 @@ CREATE INDEX tickets_search_trgm_idx ON helpdesk.tickets
 -- OFFSET costs an index walk, never a sort of the whole table.
 CREATE INDEX tickets_created_id_idx ON helpdesk.tickets (created_at, id);
 CREATE INDEX tickets_priority_idx ON helpdesk.tickets (priority, created_at);
+-- sortBy=dueDate (the reference's client sorts by it) walks this one.
+CREATE INDEX tickets_due_id_idx ON helpdesk.tickets (due_date, id);
 
 -- Resolution target of a new ticket: the active SLA rule's resolution hours added to the
 -- creation time, in CALENDAR hours. This is the seam the SLA issue replaces with business time

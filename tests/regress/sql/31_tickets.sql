@@ -142,6 +142,15 @@ SELECT call, pg_temp.list(who, VARIADIC args) AS result FROM (VALUES
     ('page 2 of 3 per page',                  'tk_admin', ARRAY['page => 2', 'page_size => 3']),
     ('page far past the end',                 'tk_admin', ARRAY['page => 1000000', 'page_size => 1000'])
 ) AS v(call, who, args);
+-- Past 'ticket_list_exact_count' matching tickets the total is the planner's estimate (at least
+-- cap + 1); the page itself is always real.
+INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) VALUES ('ticket_list_exact_count', '2', 'number');
+SELECT (j ->> 'total')::int >= 3 AS estimated_total_above_cap, jsonb_array_length(j -> 'tickets') AS tickets_on_page,
+       (j ->> 'totalPages')::int >= 1 AS pages
+FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat) j WHERE username = 'tk_admin';
+SELECT (j ->> 'total')::int AS exact_when_under_cap
+FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat, priority => 'Medium') j WHERE username = 'tk_admin';
+DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_list_exact_count';
 -- later: slaBreached once the High ticket is past due
 SELECT pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, sla_breached => true, at => '2030-01-07 13:00:01+00'))
 FROM helpdesk.users u WHERE username = 'tk_admin';
@@ -212,6 +221,8 @@ END $$;
 SELECT pg_temp.plan('tk_admin', 'search => ''kerberos''');
 -- default order, page 10,000 of 2: walks tickets_created_id_idx backwards, no sort
 SELECT pg_temp.plan('tk_admin', 'page => 10000', 'page_size => 2');
+-- sortBy=dueDate walks tickets_due_id_idx
+SELECT pg_temp.plan('tk_admin', 'sort_by => ''dueDate''', 'sort_order => ''ASC''');
 -- an Employee's list starts from their own tickets
 SELECT pg_temp.plan('tk_emp');
 -- with sequential scans priced out, the index is usable for any search term
