@@ -73,8 +73,9 @@ def test_create_detail_shape_number_and_due_date():
     check(set(t["submitter"]) == {"id", "username", "fullName", "email", "department"}, t["submitter"])
     check(set(t["category"]) == {"id", "name", "description", "icon", "color"}, t["category"])
     check(t["satisfactionFeedback"] is None and t["satisfactionComment"] is None, t)
-    # the seed's High rule: 4 hours to resolve (calendar hours until the SLA issue lands)
-    check(parse(t["dueDate"]) - parse(t["createdAt"]) == timedelta(hours=4), (t["createdAt"], t["dueDate"]))
+    # the seed's High rule: 4 hours to resolve (calendar hours now; business hours, never fewer,
+    # once the SLA issue replaces helpdesk.ticket_due_date)
+    check(parse(t["dueDate"]) - parse(t["createdAt"]) >= timedelta(hours=4), (t["createdAt"], t["dueDate"]))
     t2 = new_ticket()
     check(t2["priority"] == "Medium", t2)
     n1, n2 = int(t["ticketNumber"].split("-")[2]), int(t2["ticketNumber"].split("-")[2])
@@ -259,9 +260,10 @@ def test_patch_rules():
                 "title must be longer than or equal to 5 characters")
     check_error(call("PATCH", path, EMPLOYEE, {"submitterId": 1}), 400, "BadRequestException",
                 "property submitterId should not exist")
-    # staff: a priority change recomputes the due date
+    # staff: a priority change recomputes the due date (Low 72 h -> High 4 h)
     j = check_success(call("PATCH", path, STAFF, {"priority": "High"}), 200, UPDATED)["data"]
-    check(parse(j["dueDate"]) - parse(j["createdAt"]) == timedelta(hours=4), j["dueDate"])
+    check(parse(j["dueDate"]) < parse(t["dueDate"]), (t["dueDate"], j["dueDate"]))
+    check(parse(j["dueDate"]) - parse(j["createdAt"]) >= timedelta(hours=4), j["dueDate"])
     # status through the state machine
     check_error(call("PATCH", path, STAFF, {"status": "Resolved"}), 400, "BadRequestException",
                 "Cannot transition from New to Resolved")
