@@ -416,3 +416,51 @@ def test_bulk_delete():
     check(r == {"success": 2, "failed": 1, "errors": ["Ticket 999999: Not found"]}, r)
     check_error(call("GET", "/tickets/%d" % a["id"]), 404, "NotFoundException")
     check_error(call("POST", "/tickets/bulk-delete", ADMIN, {"ticketIds": list(range(1, 1002))}), 400, "BadRequestException")
+
+
+# ---- every route, every role, over HTTP ----
+
+def _fresh(status):
+    """A ticket of EMPLOYEE assigned to STAFF, put straight into `status`."""
+    t = new_ticket(EMPLOYEE)
+    sql("UPDATE helpdesk.tickets SET status = '%s', assignee_id = %d, "
+        "resolved_at = CASE WHEN '%s' IN ('Resolved', 'Closed') THEN now() END, "
+        "closed_at = CASE WHEN '%s' = 'Closed' THEN now() END WHERE id = %d"
+        % (status, STAFF, status, status, t["id"]))
+    return t["id"]
+
+
+def test_route_role_matrix():
+    other = user("http_tk_emp2")
+    ok_post, ok = 201, 200
+    # (method, path template, body, status the ticket is in, {user: expected HTTP status})
+    cases = [
+        ("GET", "/tickets/%d", None, "New", {ADMIN: ok, STAFF: ok, EMPLOYEE: ok, other: 403}),
+        ("PATCH", "/tickets/%d", {"title": "Matrix title"}, "New", {ADMIN: ok, STAFF: ok, EMPLOYEE: ok, other: 403}),
+        ("POST", "/tickets/%d/change-status", {"status": "Closed"}, "New", {ADMIN: ok_post, STAFF: ok_post, EMPLOYEE: ok_post, other: 403}),
+        ("POST", "/tickets/%d/assign", {"assigneeId": STAFF}, "New", {ADMIN: ok_post, STAFF: ok_post, EMPLOYEE: 403, other: 403}),
+        ("POST", "/tickets/%d/start-progress", None, "Assigned", {ADMIN: 403, STAFF: ok_post, EMPLOYEE: 403, other: 403}),
+        ("POST", "/tickets/%d/resolve", {"resolutionNotes": "Matrix resolution"}, "In Progress",
+         {ADMIN: 403, STAFF: ok_post, EMPLOYEE: 403, other: 403}),
+        ("POST", "/tickets/%d/close", None, "Resolved", {ADMIN: ok_post, STAFF: 403, EMPLOYEE: ok_post, other: 403}),
+        ("POST", "/tickets/%d/reopen", None, "Closed", {ADMIN: ok_post, STAFF: ok_post, EMPLOYEE: ok_post, other: 403}),
+        ("POST", "/tickets/%d/rate", {"rating": 3}, "Closed", {ADMIN: 403, STAFF: 403, EMPLOYEE: ok_post, other: 403}),
+        ("DELETE", "/tickets/%d", None, "New", {ADMIN: ok, STAFF: 403, EMPLOYEE: 403, other: 403}),
+    ]
+    for method, tmpl, body, status, expected in cases:
+        for who, code in expected.items():
+            tid = _fresh(status)
+            r = call(method, tmpl % tid, who, body)
+            check(r.status == code, "%s %s as %d from %s: %r" % (method, tmpl, who, status, r))
+            if code >= 400:
+                check_error(r, code)
+        # bad ids never reach 500
+        check_error(call(method, (tmpl % 1).replace("/1", "/abc", 1), ADMIN, body), 400, "BadRequestException",
+                    "Validation failed (numeric string is expected)")
+        check_error(call(method, tmpl % 2147483647, ADMIN, body), 404, "NotFoundException")
+    for path in ("/tickets", "/tickets/stats", "/tickets/my-tickets"):
+        for who in (ADMIN, STAFF, EMPLOYEE, other):
+            check_success(call("GET", path, who))
+        check_error(call("GET", path, None), 401, "UnauthorizedException")
+    for who, code in ((ADMIN, ok), (STAFF, ok), (EMPLOYEE, 403), (other, 403)):
+        check(call("GET", "/tickets/assigned-to-me", who).status == code, "assigned-to-me as %d" % who)
