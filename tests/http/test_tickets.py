@@ -464,3 +464,31 @@ def test_route_role_matrix():
         check_error(call("GET", path, None), 401, "UnauthorizedException")
     for who, code in ((ADMIN, ok), (STAFF, ok), (EMPLOYEE, 403), (other, 403)):
         check(call("GET", "/tickets/assigned-to-me", who).status == code, "assigned-to-me as %d" % who)
+
+
+def test_parallel_creation_numbers_unique_and_consecutive():
+    import threading
+    results, errors = [], []
+
+    def worker(i):
+        try:
+            r = call("POST", "/tickets", EMPLOYEE if i % 2 else STAFF,
+                     {"title": "Parallel %d" % i, "description": "Created concurrently", "categoryId": 1})
+            if r.status != 201:
+                errors.append(r)
+            else:
+                results.append(r.json["data"]["ticketNumber"])
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(not errors, errors[:3])
+    check(len(set(results)) == 40, "duplicates: %r" % sorted(results))
+    years = {n.split("-")[1] for n in results}
+    check(len(years) == 1, years)
+    seq = sorted(int(n.split("-")[2]) for n in results)
+    check(seq == list(range(seq[0], seq[0] + 40)), "gaps: %r" % seq)
