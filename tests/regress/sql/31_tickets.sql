@@ -207,27 +207,33 @@ SELECT 'TKT-1999-' || lpad(i::text, 5, '0'),
 FROM generate_series(1, 20000) i;
 RESET session_replication_role;
 VACUUM ANALYZE helpdesk.tickets;
-CREATE FUNCTION pg_temp.plan(who text, VARIADIC args text[] DEFAULT '{}') RETURNS SETOF text LANGUAGE plpgsql AS $$
+-- The plans of ticket_list's two statements; `parts` picks 'count', 'page' or both. (The plan of
+-- an unfiltered count is left out: it picks whichever index is smallest.)
+CREATE FUNCTION pg_temp.plan(who text, parts text, VARIADIC args text[] DEFAULT '{}') RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE u helpdesk.users; call text := ''; j jsonb;
 BEGIN
     SELECT * INTO u FROM helpdesk.users WHERE username = who;
     FOR i IN 1 .. coalesce(array_length(args, 1), 0) LOOP call := call || ', ' || args[i]; END LOOP;
     EXECUTE format('SELECT helpdesk.ticket_list($1, at => ''2030-01-07 12:00+00'', explain => true%s)', call) INTO j USING u;
     -- user ids depend on earlier suites
-    RETURN QUERY SELECT 'count: ' || regexp_replace(x, '= \d+', '= <id>') FROM jsonb_array_elements_text(j -> 'count') x;
-    RETURN QUERY SELECT 'page:  ' || regexp_replace(x, '= \d+', '= <id>') FROM jsonb_array_elements_text(j -> 'page') x;
+    IF parts LIKE '%count%' THEN
+        RETURN QUERY SELECT 'count: ' || regexp_replace(x, '= \d+', '= <id>') FROM jsonb_array_elements_text(j -> 'count') x;
+    END IF;
+    IF parts LIKE '%page%' THEN
+        RETURN QUERY SELECT 'page:  ' || regexp_replace(x, '= \d+', '= <id>') FROM jsonb_array_elements_text(j -> 'page') x;
+    END IF;
 END $$;
 -- search: the trigram index, never a sequential scan
-SELECT pg_temp.plan('tk_admin', 'search => ''kerberos''');
+SELECT pg_temp.plan('tk_admin', 'count page', 'search => ''kerberos''');
 -- default order, page 10,000 of 2: walks tickets_created_id_idx backwards, no sort
-SELECT pg_temp.plan('tk_admin', 'page => 10000', 'page_size => 2');
+SELECT pg_temp.plan('tk_admin', 'page', 'page => 10000', 'page_size => 2');
 -- sortBy=dueDate walks tickets_due_id_idx
-SELECT pg_temp.plan('tk_admin', 'sort_by => ''dueDate''', 'sort_order => ''ASC''');
+SELECT pg_temp.plan('tk_admin', 'page', 'sort_by => ''dueDate''', 'sort_order => ''ASC''');
 -- an Employee's list starts from their own tickets
-SELECT pg_temp.plan('tk_emp');
+SELECT pg_temp.plan('tk_emp', 'count page');
 -- with sequential scans priced out, the index is usable for any search term
 SET enable_seqscan = off;
-SELECT pg_temp.plan('tk_admin', 'search => ''issue''');
+SELECT pg_temp.plan('tk_admin', 'count', 'search => ''issue''');
 RESET enable_seqscan;
 SELECT pg_temp.names(helpdesk.ticket_list(u, search => 'KERBEROS', page_size => 2)) FROM helpdesk.users u WHERE username = 'tk_admin';
 SET session_replication_role = replica;
