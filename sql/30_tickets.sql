@@ -249,10 +249,12 @@ $$;
 --   closed_at:   set on entering Closed, cleared on leaving it;
 --   resolution_notes: cleared when a finished ticket goes back to New or Assigned (a reopen).
 -- `reopen` admits the one move outside the table, the reopen action's Resolved -> New.
--- `notes` (resolve) sets the resolution notes in the same update, so the change is one row.
+-- `notes` (resolve) and `new_assignee_id` (assign) are set in the same update, so every action
+-- is one row change (one history entry per action for the history triggers).
 CREATE FUNCTION helpdesk.ticket_transition(ticket_id int, new_status helpdesk.ticket_status,
                                            actor helpdesk.users, at timestamptz DEFAULT now(),
-                                           reopen boolean DEFAULT false, notes text DEFAULT NULL)
+                                           reopen boolean DEFAULT false, notes text DEFAULT NULL,
+                                           new_assignee_id int DEFAULT NULL)
 RETURNS helpdesk.tickets
 LANGUAGE plpgsql
 AS $$
@@ -265,6 +267,7 @@ BEGIN
     END IF;
     UPDATE helpdesk.tickets SET
         status = new_status,
+        assignee_id = coalesce(new_assignee_id, assignee_id),
         resolved_at = CASE WHEN new_status = 'Resolved' THEN at
                            WHEN new_status = 'Closed' THEN resolved_at END,
         closed_at = CASE WHEN new_status = 'Closed' THEN at END,
@@ -393,11 +396,11 @@ BEGIN
     IF t.status NOT IN ('New', 'Assigned', 'In Progress') THEN
         PERFORM helpdesk.http_error(400, format('Cannot assign a ticket with status %s', t.status));
     END IF;
-    UPDATE helpdesk.tickets SET assignee_id = ticket_assign.assignee_id WHERE id = t.id RETURNING * INTO t;
-    IF t.status <> 'Assigned' THEN
-        t := helpdesk.ticket_transition(t.id, 'Assigned', actor, at);
+    IF t.status = 'Assigned' THEN
+        UPDATE helpdesk.tickets SET assignee_id = ticket_assign.assignee_id WHERE id = t.id RETURNING * INTO t;
+        RETURN t;
     END IF;
-    RETURN t;
+    RETURN helpdesk.ticket_transition(t.id, 'Assigned', actor, at, new_assignee_id => ticket_assign.assignee_id);
 END
 $$;
 
