@@ -72,7 +72,7 @@ server_pid=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
 
 wrk_rps() {
-    wrk -t "$cores" -c "$connections" -d "${seconds}s" "$@" 2>/dev/null | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
+    wrk -t "$cores" -c "$connections" -d "${seconds}s" "$@" 2>/dev/null | tee -a "$work/wrk.log" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
 }
 token=$(/usr/bin/python3 - "$secret" <<'PY'
 import base64, hashlib, hmac, json, sys, time

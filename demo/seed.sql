@@ -18,3 +18,6 @@ INSERT INTO helpdesk.sla_rules (priority, response_time_hours, resolution_time_h
     ('High', 1, 4),
     ('Medium', 4, 24),
     ('Low', 8, 72);
+
+-- The default business calendar: Mon-Fri 08:00-17:30 in Asia/Ho_Chi_Minh with the seed's holidays.
+SELECT helpdesk.calendar_ensure_default('Asia/Ho_Chi_Minh');
