@@ -32,7 +32,6 @@ CREATE INDEX tickets_status_created_idx ON helpdesk.tickets (status, created_at)
 CREATE INDEX tickets_submitter_idx ON helpdesk.tickets (submitter_id, created_at);
 CREATE INDEX tickets_assignee_idx ON helpdesk.tickets (assignee_id, created_at);
 CREATE INDEX tickets_category_idx ON helpdesk.tickets (category_id);
-CREATE INDEX tickets_created_idx ON helpdesk.tickets (created_at);
 CREATE INDEX tickets_due_open_idx ON helpdesk.tickets (due_date)
     WHERE status NOT IN ('Resolved', 'Closed');
 CREATE TRIGGER tickets_touch BEFORE UPDATE ON helpdesk.tickets
