@@ -58,7 +58,7 @@ deps:
 	@bash scripts/deps.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all install
+	@$(MAKE) -s --no-print-directory all install >/dev/null
 	@bash scripts/demo.sh
 
 test: deps
@@ -66,5 +66,5 @@ test: deps
 	@bash tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all install
+	@$(MAKE) -s --no-print-directory all install >/dev/null
 	@bash bench/run.sh
