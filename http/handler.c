@@ -164,8 +164,6 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
                                     : "";
     }
     params[HD_CTX_RO] = m.route->read_only ? "on" : "off";
-    snprintf(num, sizeof(num), "%lld", (long long)hd_conf.db_statement_timeout_ms);
-    params[HD_CTX_TIMEOUT] = h2o_strdup(&req->pool, num, strlen(num)).base;
 
     {
         const char *d = h2o_strdup(&req->pool, doc.base, doc.len).base;

@@ -4,8 +4,8 @@ import os
 import subprocess
 import time
 
-from hdlib import (CORS_ORIGIN, JWT_SECRET, Skip, bearer, check, check_error, check_success, claims, find_id_route,
-                   find_json_route, make_jwt, raw_request, request)
+from hdlib import (CORS_ORIGIN, JWT_SECRET, Response, Skip, bearer, burst, check, check_error, check_success, claims,
+                   find_id_route, find_json_route, make_jwt, raw_request, request)
 
 HELMET = {
     "content-security-policy": "default-src 'self'",
@@ -183,6 +183,9 @@ def test_health_survives_database_restart():
     check_success(last)
     check(ok >= 8, "health did not stay up after the restart: %r" % last)
     check_success(_me(make_jwt(claims())))
+    # new connections: auth_me is prepared lazily, inside pipelines where other requests are in
+    # flight and rely on a Parse another request sent
+    _burst_mixed(64)
 
 
 # ---- JWT on GET /api/v1/auth/me ----
@@ -280,3 +283,95 @@ def test_jwt_missing_bearer_prefix():
 def test_jwt_unknown_user():
     # a valid token for a user the database does not know: the database refuses it
     check_error(_me(make_jwt(claims(sub=2147483000))), 401, "UnauthorizedException")
+
+
+# ---- several requests in flight per database connection (DB_PIPELINE_DEPTH) ----
+# Each request is its own sync segment in the connection's pipeline: its own implicit
+# transaction, its own settings (actor, iat, ...), answered in order. An error in one segment
+# (raised by the function, or in hd_ctx itself, which aborts the function call of that segment)
+# must not reach the requests before or after it on the same connection.
+
+def _mixed_case(i):
+    """(method, path, headers, check) for the i-th request of a mix of successes and failures."""
+    kind = i % 7
+    if kind in (0, 1, 2):
+        sub = kind + 1
+        email = ("admin@28h.com", "itstaff@28h.com", "employee@28h.com")[kind]
+
+        def ok(r, sub=sub, email=email):
+            d = check_success(r)["data"]
+            check(d.get("id") == sub and d.get("email") == email, "user %d got %r" % (sub, d))
+        return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=sub))), ok
+    if kind in (3, 4):
+        # the function raises HD401: the user does not exist
+        sub = 2000000000 + i
+        return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=sub))), lambda r: check_error(
+            r, 401, "UnauthorizedException", "Invalid token or user not found")
+    if kind == 5:
+        # hd_ctx itself fails (helpdesk.token_iat refuses 13 digits): the function call of the
+        # same segment is aborted, and the request is answered with hd_ctx's error
+        return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=1, iat=10 ** 12))), lambda r: check_error(
+            r, 400, "BadRequestException", "Invalid input")
+
+    def health(r):
+        d = check_success(r)["data"]
+        check(d.get("status") == "ok", "health %r" % d)
+    return "GET", "/api/v1/health", {}, health
+
+
+def _burst_mixed(n, offset=0):
+    cases = [_mixed_case(offset + i) for i in range(n)]
+    resps = burst([(m, p, h) for m, p, h, _ in cases])
+    for (m, p, h, chk), r in zip(cases, resps):
+        chk(r)
+
+
+def test_pipeline_burst_mixed():
+    # 64 requests at once: more than the connections of the pool, so they share connections
+    for rnd in range(5):
+        _burst_mixed(64, offset=rnd)
+
+
+def test_pipeline_threads_mixed():
+    import http.client
+    import threading
+    import urllib.parse
+    u = urllib.parse.urlsplit(os.environ.get("HD_BASE_URL", "http://127.0.0.1:3000"))
+    errors = []
+    counts = [0]
+    lock = threading.Lock()
+
+    def worker(t):
+        conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=30)
+        try:
+            for i in range(40):
+                method, path, headers, chk = _mixed_case(t * 40 + i)
+                conn.request(method, path, headers=headers)
+                r = conn.getresponse()
+                resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+                chk(resp)
+                with lock:
+                    counts[0] += 1
+        except Exception as e:  # reported by the main thread
+            with lock:
+                errors.append("thread %d: %s: %s" % (t, type(e).__name__, e))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(32)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    check(not errors, "%d failures, first: %s" % (len(errors), errors[:3]))
+    check(counts[0] == 32 * 40, "only %d answers" % counts[0])
+
+
+def test_pipeline_large_requests():
+    # request documents of ~400 kB: several in flight on one connection exceed the socket
+    # buffer, so the connection's writes complete over several writable events
+    pad = "x" * 400000
+    cases = [_mixed_case(i) for i in range(32)]
+    resps = burst([(m, p + ("&" if "?" in p else "?") + "pad%d=%s" % (i, pad), h) for i, (m, p, h, _) in enumerate(cases)])
+    for (m, p, h, chk), r in zip(cases, resps):
+        chk(r)
