@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "cors.h"
+#include "openapi.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "response.h"
@@ -114,6 +115,12 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("OPTIONS")) && path_len >= 4 &&
         memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/')) {
         hd_cors_preflight(req);
+        return 0;
+    }
+    if (h2o_memis(path, path_len, H2O_STRLIT(HD_OPENAPI_PATH)) &&
+        h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("GET")) && hd_openapi_doc != NULL) {
+        /* the server's own route table: public, no database call */
+        hd_send_json(req, 200, hd_openapi_doc, hd_openapi_doc_len);
         return 0;
     }
     st = hd_router_match(hd_router, req->input.method.base, req->input.method.len, path, path_len, &m);

@@ -13,6 +13,7 @@
 #include "accesslog.h"
 #include "config.h"
 #include "handler.h"
+#include "openapi.h"
 #include "ratelimit.h"
 #include "response.h"
 #include "routes.h"
@@ -127,6 +128,10 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 1;
     if ((hd_router = hd_router_build(hd_routes, hd_route_count)) == NULL)
         return 1;
+    if ((hd_openapi_doc = hd_openapi_build(hd_routes, hd_route_count, &hd_openapi_doc_len)) == NULL) {
+        hd_log_error("cannot build the OpenAPI document of the route table");
+        return 1;
+    }
     hd_ratelimit_init(hd_conf.rate_limit_window_ms, hd_conf.rate_limit_max);
 
     h2o_config_init(&globalconf);

@@ -169,6 +169,8 @@ def test_health_survives_database_restart():
             check_error(r, 503, "ServiceUnavailableException", "Database unavailable")
         check_error(request("GET", "/api/v1/auth/me", headers=bearer(make_jwt(claims())), timeout=10), 503,
                     "ServiceUnavailableException")
+        # the OpenAPI document is the server's own route table: no database needed
+        check(request("GET", "/api/docs-json", timeout=10).status == 200, "docs-json needs the database")
     finally:
         _sh("HD_DB_START_CMD")
     # bounded wait: the server reconnects by itself. Each event-loop thread has its own pool, so
@@ -375,3 +377,61 @@ def test_pipeline_large_requests():
     resps = burst([(m, p + ("&" if "?" in p else "?") + "pad%d=%s" % (i, pad), h) for i, (m, p, h, _) in enumerate(cases)])
     for (m, p, h, chk), r in zip(cases, resps):
         chk(r)
+
+
+# ---- GET /api/docs-json: OpenAPI 3.0 from the route table ----
+
+def _route_table():
+    """The rows of http/routes.c: (method, path, function, status, token, body kind)."""
+    import re
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "http", "routes.c")
+    with open(src) as f:
+        text = re.sub(r"/\*.*?\*/|//[^\n]*", "", f.read(), flags=re.S)  # rows commented out are not routes
+    rows = re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*"([^"]+)",\s*(\d+),\s*(PUBLIC|TOKEN),\s*(HD_BODY_\w+)', text)
+    check(len(rows) >= 4, "cannot read the route table: %d rows" % len(rows))
+    return rows
+
+
+def test_docs_json_openapi():
+    import re
+    r = request("GET", "/api/docs-json", headers={"Origin": CORS_ORIGIN})
+    check(r.status == 200, "status %r" % r)
+    check(r.headers.get("content-type", "").startswith("application/json"), "content-type")
+    check(r.headers.get("access-control-allow-origin") in (CORS_ORIGIN, "*"), "CORS headers")
+    check(r.headers.get("x-content-type-options") == "nosniff", "security headers")
+    doc = r.json  # valid JSON
+    check(isinstance(doc.get("openapi"), str) and re.match(r"^3\.0\.\d+$", doc["openapi"]), "openapi %r" % doc.get("openapi"))
+    check(isinstance(doc.get("info"), dict) and doc["info"].get("title") and doc["info"].get("version"), "info")
+    check(doc["components"]["securitySchemes"]["JWT-auth"]["scheme"] == "bearer", "bearer scheme")
+    paths = doc["paths"]
+    rows = _route_table()
+    n_ops = sum(len(ops) for ops in paths.values())
+    check(n_ops == len(rows), "%d operations for %d routes" % (n_ops, len(rows)))
+    for method, path, function, status, auth, body in rows:
+        names = re.findall(r"/:([^/]+)", path)
+        oa_path = re.sub(r"/:([^/]+)", r"/{\1}", path)
+        check(oa_path in paths, "%s missing" % oa_path)
+        op = paths[oa_path].get(method.lower())
+        check(op is not None, "%s %s missing" % (method, oa_path))
+        check(op["operationId"] == function, "operationId %r" % op["operationId"])
+        check(isinstance(op.get("summary"), str) and op["summary"], "summary of %s" % function)
+        expected = int(status) or (201 if method == "POST" else 200)
+        check(str(expected) in op["responses"], "%s %s: no %d response" % (method, path, expected))
+        if auth == "TOKEN":
+            check(op.get("security") == [{"JWT-auth": []}], "security of %s" % function)
+        else:
+            check("security" not in op, "%s is public" % function)
+        params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "path"}
+        check(sorted(params) == sorted(names), "parameters of %s: %r" % (path, sorted(params)))
+        for name in names:
+            typ = params[name]["schema"]["type"]
+            want = "integer" if name == "id" or name.endswith("Id") else "string"
+            check(typ == want and params[name]["required"] is True, "%s: %s is %s" % (path, name, typ))
+        check(("requestBody" in op) == (body != "HD_BODY_NONE"), "requestBody of %s" % function)
+        if body == "HD_BODY_JSON":
+            check("application/json" in op["requestBody"]["content"], "JSON body of %s" % function)
+
+
+def test_docs_json_only_get():
+    r = request("POST", "/api/docs-json", body={})
+    check_error(r, 404, "NotFoundException", "Cannot POST /api/docs-json")
