@@ -74,14 +74,14 @@ static int authenticate(h2o_req_t *req, const hd_route_t *route, const char *que
     if (i >= 0) {
         if (hd_bearer_token(req->headers.entries[i].value.base, req->headers.entries[i].value.len, &tok, &tlen) != 0)
             return -1;
-        return hd_jwt_verify(tok, tlen, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL), claims);
+        return hd_jwt_verify_cached(tok, tlen, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL), claims);
     }
     if (route->resp == HD_RESP_STREAM && query != NULL) {
         /* EventSource cannot set headers: ?access_token= on streaming routes only */
         char buf[HD_JWT_MAX_LEN + 1];
         long n = hd_query_get(query, query_len, "access_token", buf, HD_JWT_MAX_LEN);
         if (n > 0)
-            return hd_jwt_verify(buf, (size_t)n, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL),
+            return hd_jwt_verify_cached(buf, (size_t)n, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL),
                                  claims);
     }
     return -1;
