@@ -713,6 +713,7 @@ void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, c
         q->state = Q_QUEUED;
         h2o_linklist_insert(&pool->queue, &q->link);
         pool->queued++;
+        dispatch(pool); /* FIFO: the queue's head goes first if a connection has room */
     }
 }
 
