@@ -161,6 +161,10 @@ def test_health_survives_database_restart():
         raise Skip("HD_DB_STOP_CMD / HD_DB_START_CMD not set")
     j = check_success(request("GET", "/api/v1/health"))
     check(j["data"].get("status") == "ok" and j["data"].get("database") == "connected", "data %r" % j["data"])
+    # load running through the stop and the restart: connections break with several requests in
+    # flight, and every request still gets its own answer or a 503, never a hang or another's
+    load = _Load(8)
+    time.sleep(0.3)
     _sh("HD_DB_STOP_CMD")
     try:
         # requests fail (fast, with a short client timeout) instead of hanging while the database is down
@@ -185,6 +189,9 @@ def test_health_survives_database_restart():
     check_success(last)
     check(ok >= 8, "health did not stay up after the restart: %r" % last)
     check_success(_me(make_jwt(claims())))
+    answered, unavailable, errors = load.stop()
+    check(not errors, "%d wrong answers under the restart, first: %s" % (len(errors), errors[:3]))
+    check(unavailable > 0 and answered > unavailable, "load: %d answers, %d 503" % (answered, unavailable))
     # new connections: auth_me is prepared lazily, inside pipelines where other requests are in
     # flight and rely on a Parse another request sent
     _burst_mixed(64)
@@ -326,6 +333,60 @@ def _burst_mixed(n, offset=0):
     resps = burst([(m, p, h) for m, p, h, _ in cases])
     for (m, p, h, chk), r in zip(cases, resps):
         chk(r)
+
+
+class _Load:
+    """Threads sending the mixed requests on keep-alive connections until stop(); each answer
+    must be the request's own or 503 Service Unavailable."""
+
+    def __init__(self, n):
+        import threading
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.answered = self.unavailable = 0
+        self.errors = []
+        self.threads = [threading.Thread(target=self._run, args=(t,)) for t in range(n)]
+        for th in self.threads:
+            th.start()
+
+    def _run(self, t):
+        import http.client
+        import urllib.parse
+        u = urllib.parse.urlsplit(os.environ.get("HD_BASE_URL", "http://127.0.0.1:3000"))
+        conn = None
+        i = 0
+        while not self.stopping:
+            method, path, headers, chk = _mixed_case(t * 100000 + i)
+            i += 1
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=20)
+                conn.request(method, path, headers=headers)
+                r = conn.getresponse()
+                resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+                if resp.status == 503:
+                    check_error(resp, 503, "ServiceUnavailableException")
+                    with self.lock:
+                        self.unavailable += 1
+                    time.sleep(0.01)
+                else:
+                    chk(resp)
+                with self.lock:
+                    self.answered += 1
+            except Exception as e:
+                with self.lock:
+                    self.errors.append("%s %s: %s: %s" % (method, path, type(e).__name__, e))
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    def stop(self):
+        self.stopping = True
+        for th in self.threads:
+            th.join()
+        return self.answered, self.unavailable, self.errors
 
 
 def test_pipeline_burst_mixed():
