@@ -71,8 +71,8 @@ INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, pr
                               submitter_id, assignee_id, due_date, resolved_at, closed_at,
                               satisfaction_rating, created_at, updated_at)
 SELECT 'TKT-' || extract(year FROM g.created_at AT TIME ZONE 'UTC') || '-'
-           || lpad(row_number() OVER (PARTITION BY extract(year FROM g.created_at AT TIME ZONE 'UTC')
-                                      ORDER BY g.created_at, g.i)::text, 4, '0'),
+           || to_char(row_number() OVER (PARTITION BY extract(year FROM g.created_at AT TIME ZONE 'UTC')
+                                        ORDER BY g.created_at, g.i), 'FM9999990000'),
        initcap(w1.w) || ' ' || w2.w || ' problem: ' || w3.w,
        'The ' || w1.w || ' shows an ' || w3.w || ' since this morning when I use the ' || w2.w
            || '. Please help, ticket ' || g.i || '.',
