@@ -1,7 +1,7 @@
 /* openapi.c: OpenAPI 3.0 document generated from the route table once at startup.
  *
  * Per route: the path template with {param}s (ids typed integer 1..2147483647, as the server
- * enforces), the method, operationId = the SQL function, a summary derived from the function
+ * enforces), the method, operationId = the SQL function (unique: see operation_id), a summary derived from the function
  * name, a tag from the first segment after /api/v1, bearer security (scheme `JWT-auth`, the
  * reference's name) for token routes, the request body for json/multipart routes, the success
  * status with the envelope, and the error envelope for the errors the server itself produces. */
@@ -85,7 +85,20 @@ static json_t *components(void)
                      "bearerFormat", "JWT", "schemas", "SuccessEnvelope", success, "ErrorEnvelope", error);
 }
 
-static json_t *operation(const hd_route_t *r)
+/* operationId: the function; OpenAPI wants it unique, so a function behind several routes gets
+ * the method (and a number if needed) appended after its first route. */
+static void operation_id(const hd_route_t *r, const char *method, json_t *seen, char *out, size_t cap)
+{
+    int n;
+    snprintf(out, cap, "%s", r->function);
+    if (json_object_get(seen, out) != NULL)
+        snprintf(out, cap, "%s_%s", r->function, method);
+    for (n = 2; json_object_get(seen, out) != NULL; n++)
+        snprintf(out, cap, "%s_%s_%d", r->function, method, n);
+    json_object_set_new(seen, out, json_true());
+}
+
+static json_t *operation(const hd_route_t *r, const char *opid)
 {
     char summary[256], tag[64];
     const char *p = r->path, *seg;
@@ -94,7 +107,7 @@ static json_t *operation(const hd_route_t *r)
     char code[8];
 
     hd_openapi_summary(r->function, summary, sizeof(summary));
-    json_object_set_new(op, "operationId", json_string(r->function));
+    json_object_set_new(op, "operationId", json_string(opid));
     json_object_set_new(op, "summary", json_string(summary));
 
     /* tag: the first segment after /api/v1/ ("app" for the root) */
@@ -164,13 +177,13 @@ static json_t *operation(const hd_route_t *r)
 
 char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
 {
-    json_t *doc, *paths = json_object();
+    json_t *doc, *paths = json_object(), *seen = json_object();
     char *out;
     size_t i;
 
     for (i = 0; i < n; i++) {
         const hd_route_t *r = &routes[i];
-        char path[512], method[16];
+        char path[512], method[16], opid[320];
         json_t *item;
         size_t k;
         hd_openapi_path(r->path, path, sizeof(path));
@@ -181,8 +194,10 @@ char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
             item = json_object();
             json_object_set_new(paths, path, item);
         }
-        json_object_set_new(item, method, operation(r));
+        operation_id(r, method, seen, opid, sizeof(opid));
+        json_object_set_new(item, method, operation(r, opid));
     }
+    json_decref(seen);
     doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:o}", "openapi", "3.0.3", "info", "title", "helpdesk REST API", "version",
                     "1.0.0", "description",
                     "IT service desk. Every route is one SQL function call; success and error envelopes as described "

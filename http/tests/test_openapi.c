@@ -16,6 +16,11 @@ static const hd_route_t table[] = {
     {"GET", "/api/v1/attachments/:id/download", "attachments_download", 0, 1, HD_BODY_NONE, HD_RESP_FILE, 1, NULL},
     {"GET", "/api/v1/notifications/stream", "notifications_stream", 0, 1, HD_BODY_NONE, HD_RESP_STREAM, 1, NULL},
     {"GET", "/api/v1/knowledge/slug/:slug", "knowledge_by_slug", 0, 0, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
+    /* one function behind several routes */
+    {"PATCH", "/api/v1/users/:id/activate", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"POST", "/api/v1/users/:id/activate", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"POST", "/api/v1/users/:id/enable", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"POST", "/api/v1/users/:id/activate-again", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
 };
 
 static json_t *op(json_t *doc, const char *path, const char *method)
@@ -52,7 +57,7 @@ int main(void)
     doc = json_loads(text, 0, &e);
     CHECK(doc != NULL);
     CHECK(strcmp(str(doc, "openapi"), "3.0.3") == 0);
-    CHECK(json_object_size(json_object_get(doc, "paths")) == 8); /* GET and POST share a path */
+    CHECK(json_object_size(json_object_get(doc, "paths")) == 11); /* methods share a path */
     CHECK(json_object_get(json_object_get(json_object_get(doc, "components"), "securitySchemes"), "JWT-auth") != NULL);
 
     o = op(doc, "/api/v1/", "get");
@@ -98,6 +103,12 @@ int main(void)
     o = op(doc, "/api/v1/knowledge/slug/{slug}", "get");
     p = json_array_get(json_object_get(o, "parameters"), 0);
     CHECK(p != NULL && strcmp(str(json_object_get(p, "schema"), "type"), "string") == 0);
+
+    /* operationIds are unique */
+    CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "patch"), "operationId"), "users_activate") == 0);
+    CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "post"), "operationId"), "users_activate_post") == 0);
+    CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/enable", "post"), "operationId"), "users_activate_post_2") == 0);
+    CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate-again", "post"), "operationId"), "users_activate_post_3") == 0);
 
     json_decref(doc);
     free(text);
