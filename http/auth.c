@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,7 +25,8 @@ static int b64url_ok(const char *s, size_t len)
     return dots == 2;
 }
 
-int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now, hd_claims_t *out)
+static int verify(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now, hd_claims_t *out,
+                  long long *exp_out)
 {
     char buf[HD_JWT_MAX_LEN + 1];
     jwt_t *jwt = NULL;
@@ -49,10 +53,84 @@ int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_
     iat = jwt_get_grant_int(jwt, "iat");
     out->sub = sub;
     out->iat = (errno != 0 || iat <= 0) ? -1 : iat;
+    *exp_out = exp;
     ret = 0;
 Exit:
     jwt_free(jwt);
     return ret;
+}
+
+int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now, hd_claims_t *out)
+{
+    long long exp;
+    return verify(token, len, key, key_len, now, out, &exp);
+}
+
+/* Per-thread cache of verified tokens: a client sends the same token on every request, and
+ * verifying it (base64, two JSON parses, HMAC) is most of the server's own work per request.
+ * Direct-mapped by a hash seeded per process; a hit needs the same key (pointer and length)
+ * and the same token bytes (compared in constant time), and still checks exp against now.
+ * Only tokens that passed verify() are stored, so a hit answers exactly as verify() would. */
+#define CACHE_SLOTS 256
+#define CACHE_TOKEN_MAX 1024
+
+struct cache_entry {
+    const unsigned char *key;
+    size_t key_len;
+    size_t len; /* 0: empty */
+    long long exp;
+    hd_claims_t claims;
+    char token[CACHE_TOKEN_MAX];
+};
+
+static __thread struct cache_entry *cache;
+static uint64_t cache_seed;
+static pthread_once_t cache_seed_once = PTHREAD_ONCE_INIT;
+
+static void init_seed(void)
+{
+    if (RAND_bytes((unsigned char *)&cache_seed, sizeof(cache_seed)) != 1)
+        cache_seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL;
+}
+
+static size_t slot_of(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ cache_seed;
+    size_t i;
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    return (size_t)(h % CACHE_SLOTS);
+}
+
+int hd_jwt_verify_cached(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now, hd_claims_t *out)
+{
+    struct cache_entry *e;
+    hd_claims_t c;
+    long long exp;
+
+    if (len == 0 || len > CACHE_TOKEN_MAX)
+        return hd_jwt_verify(token, len, key, key_len, now, out);
+    pthread_once(&cache_seed_once, init_seed);
+    if (cache == NULL && (cache = calloc(CACHE_SLOTS, sizeof(*cache))) == NULL)
+        return hd_jwt_verify(token, len, key, key_len, now, out);
+    e = &cache[slot_of(token, len)];
+    if (e->len == len && e->key == key && e->key_len == key_len && CRYPTO_memcmp(e->token, token, len) == 0) {
+        if (e->exp <= (long long)now)
+            return -1;
+        *out = e->claims;
+        return 0;
+    }
+    if (verify(token, len, key, key_len, now, &c, &exp) != 0)
+        return -1;
+    e->key = key;
+    e->key_len = key_len;
+    e->len = len;
+    e->exp = exp;
+    e->claims = c;
+    memcpy(e->token, token, len);
+    *out = c;
+    return 0;
 }
 
 char *hd_jwt_sign(long long sub, const char *email, const char *role, time_t now, int64_t expires_in, const unsigned char *key,

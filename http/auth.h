@@ -16,6 +16,11 @@ typedef struct hd_claims {
 /* Verify an HS256 token (not NUL-terminated). Returns 0 and fills *out when valid, -1 otherwise. */
 int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now, hd_claims_t *out);
 
+/* The same, with a per-thread cache of tokens already verified (same answers, including exp).
+ * key must stay valid and unchanged for the life of the process (the server's secret). */
+int hd_jwt_verify_cached(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now,
+                         hd_claims_t *out);
+
 /* Sign {sub, email, role, iat, exp}. Returns a malloc'd token or NULL. */
 char *hd_jwt_sign(long long sub, const char *email, const char *role, time_t now, int64_t expires_in, const unsigned char *key,
                   size_t key_len);

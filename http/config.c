@@ -40,9 +40,11 @@ static const opt_t opts[] = {
      "requests per client address per window (0 disables)"},
     {"MAX_BODY_SIZE", "max-body-size", "1048576", OPT_SIZE, 2, 1073741824, "largest JSON request body (bytes), larger: 413"},
     {"DB_POOL_SIZE", "db-pool-size", "4", OPT_INT, 1, 256, "database connections per thread"},
+    {"DB_PIPELINE_DEPTH", "db-pipeline-depth", "8", OPT_INT, 1, 64,
+     "requests in flight at once on one database connection (1: one at a time)"},
     {"DB_QUEUE_MAX", "db-queue-max", "256", OPT_INT, 0, 1000000, "requests waiting for a connection per thread (full: 503)"},
     {"DB_STATEMENT_TIMEOUT_MS", "db-statement-timeout-ms", "10000", OPT_INT, 1, 86400000,
-     "statement_timeout for each request (ms), exceeded: 504"},
+     "statement_timeout of the database connections (ms), exceeded: 504"},
     {"REQUEST_TIMEOUT_MS", "request-timeout-ms", "15000", OPT_INT, 1, 86400000,
      "longest wait for the database per request, queue included (ms)"},
     {"HTTP_THREADS", "threads", "0", OPT_INT, 0, 256, "event loop threads (0: one per core)"},
@@ -192,6 +194,7 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("RATE_LIMIT_MAX_REQUESTS")) hd_conf.rate_limit_max = n;
     else if (IS("MAX_BODY_SIZE")) hd_conf.max_body_size = (size_t)n;
     else if (IS("DB_POOL_SIZE")) hd_conf.db_pool_size = (int)n;
+    else if (IS("DB_PIPELINE_DEPTH")) hd_conf.db_pipeline_depth = (int)n;
     else if (IS("DB_QUEUE_MAX")) hd_conf.db_queue_max = (int)n;
     else if (IS("DB_STATEMENT_TIMEOUT_MS")) hd_conf.db_statement_timeout_ms = n;
     else if (IS("REQUEST_TIMEOUT_MS")) hd_conf.request_timeout_ms = n;
@@ -330,5 +333,11 @@ int hd_config_load(int argc, char **argv)
     append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "sslmode",
               hd_conf.db_ssl ? "require" : (hd_conf.db_host[0] == '/' ? "disable" : "prefer"));
     append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "application_name", "helpdesk-http");
+    {
+        /* fixed for every request: set once per connection instead of in each request's hd_ctx */
+        char opt[64];
+        snprintf(opt, sizeof(opt), "-c statement_timeout=%lld", (long long)hd_conf.db_statement_timeout_ms);
+        append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "options", opt);
+    }
     return 0;
 }

@@ -25,6 +25,7 @@ typedef struct hd_config {
     int64_t rate_limit_max;
     size_t max_body_size;
     int db_pool_size;
+    int db_pipeline_depth;
     int db_queue_max;
     int64_t db_statement_timeout_ms;
     int64_t request_timeout_ms;

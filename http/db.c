@@ -1,11 +1,16 @@
 /* db.c: per-thread libpq pool inside the h2o event loop.
  *
  * Each connection is non-blocking (PQconnectStart/PQconnectPoll, PQsetnonblocking) and in
- * pipeline mode. A request is one round trip: [Parse hd_ctx] [Parse fn] Execute hd_ctx,
- * Execute fn, Sync. A dup() of the libpq socket is registered with the loop with
- * H2O_SOCKET_FLAG_DONT_READ so that libpq does the reading. Requests wait in a bounded FIFO
- * when all connections are busy. Broken connections answer their request 503 and are
- * replaced with backoff; while no connection can be had, requests fail at once. */
+ * pipeline mode. A request is one sync segment: [Parse hd_ctx] [Parse fn] Execute hd_ctx,
+ * Execute fn, Sync, i.e. its own implicit transaction. A connection carries up to
+ * `depth` (DB_PIPELINE_DEPTH) segments at once; they are answered in order, one per
+ * PGRES_PIPELINE_SYNC, from the connection's FIFO of in-flight queries. An error aborts the
+ * rest of its own segment only (libpq: PGRES_PIPELINE_ABORTED until that segment's Sync).
+ * A dup() of the libpq socket is registered with the loop with H2O_SOCKET_FLAG_DONT_READ so
+ * that libpq does the reading. New requests go to the least-loaded connection; when every
+ * connection is full they wait in a bounded FIFO. A broken connection answers all its
+ * in-flight requests 503 and is replaced with backoff; while no connection can be had,
+ * requests fail at once. */
 #include "db.h"
 
 #include <libpq-fe.h>
@@ -21,9 +26,11 @@
 static const uint64_t backoff_ms[] = {50, 100, 200, 350, 500};
 #define NBACKOFF (sizeof(backoff_ms) / sizeof(backoff_ms[0]))
 
-enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
 enum step { STEP_PREP_CTX, STEP_PREP_FN, STEP_EXEC_CTX, STEP_EXEC_FN };
 enum qstate { Q_QUEUED, Q_INFLIGHT };
+/* per connection and statement: not prepared, Parse sent by an in-flight request, prepared */
+enum prep { PREP_NONE, PREP_SENT, PREP_READY };
 
 typedef struct hd_db_query hd_db_query_t;
 typedef struct hd_db_conn hd_db_conn_t;
@@ -42,8 +49,14 @@ struct hd_db_query {
     hd_db_cb cb;
     void *data;
     enum qstate state;
-    h2o_linklist_t link;
+    h2o_linklist_t link; /* in the pool's wait queue, or in its connection's in-flight FIFO */
     h2o_timeout_entry_t timeout;
+    /* in flight: the statements of this request's segment, in order */
+    enum step steps[4];
+    int nsteps, step_i;
+    int borrowed; /* executes a statement whose Parse another in-flight request sent */
+    int retried;
+    PGresult *fn_res, *err_res;
 };
 
 struct hd_db_conn {
@@ -54,12 +67,9 @@ struct hd_db_conn {
     char name[16]; /* "t<thread>c<index>" for the log */
     enum conn_state state;
     int writing;
-    unsigned char *prepared; /* [0]: hd_ctx, [1 + route index]: route function */
-    hd_db_query_t *q;
-    enum step steps[4];
-    int nsteps, step_i;
-    PGresult *fn_res, *err_res;
-    int prep_pending[2]; /* which prepared flags to set on success: 0 ctx, 1 fn */
+    unsigned char *prepared; /* enum prep; [0]: hd_ctx, [1 + fn_slot]: route function */
+    h2o_linklist_t inflight; /* FIFO of hd_db_query_t, in the order their segments were sent */
+    int n;                   /* its length */
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
     int backoff;
 };
@@ -70,9 +80,12 @@ struct hd_db_pool {
     char *conninfo;
     hd_db_conn_t *conns;
     int size;
+    int depth; /* requests in flight per connection */
     int queue_max;
     int queued;
     int inflight;
+    uint64_t served;  /* requests sent to the database */
+    int max_depth;    /* most requests seen in flight on one connection */
     int db_down; /* the last connection attempt failed, or a connection broke and none is up */
     int closing;
     h2o_linklist_t queue;
@@ -86,9 +99,10 @@ static void conn_broken(hd_db_conn_t *c, const char *why);
 static void dispatch(hd_db_pool_t *pool);
 static void on_conn_readable(h2o_socket_t *sock, const char *err);
 
+/* statement_timeout is fixed per connection (conninfo options), not set per request */
 static const char ctx_sql[] = "SELECT set_config('helpdesk.actor_id', $1, true), set_config('helpdesk.token_iat', $2, true), "
                               "set_config('helpdesk.client_ip', $3, true), set_config('helpdesk.user_agent', $4, true), "
-                              "set_config('transaction_read_only', $5, true), set_config('statement_timeout', $6, true)";
+                              "set_config('transaction_read_only', $5, true)";
 
 /* Routes sharing a function share its prepared statement: slot = index of the first such route. */
 static int *fn_slot;
@@ -121,6 +135,15 @@ static void answer(hd_db_query_t *q, const hd_db_result_t *res)
         q->cb(req, res, q->data);
 }
 
+static void query_free(hd_db_query_t *q)
+{
+    if (q->fn_res != NULL)
+        PQclear(q->fn_res);
+    if (q->err_res != NULL)
+        PQclear(q->err_res);
+    free(q);
+}
+
 static void answer_status(hd_db_query_t *q, hd_db_status_t st)
 {
     hd_db_result_t r;
@@ -142,7 +165,7 @@ static void guard_dispose(void *p)
     if (q->state == Q_QUEUED) {
         h2o_linklist_unlink(&q->link);
         q->pool->queued--;
-        free(q);
+        query_free(q);
     }
     /* in flight: the connection frees it when the results arrive */
 }
@@ -155,7 +178,7 @@ static void on_query_timeout(h2o_timeout_entry_t *entry)
         h2o_linklist_unlink(&q->link);
         pool->queued--;
         answer_status(q, HD_DB_TIMEOUT);
-        free(q);
+        query_free(q);
     } else {
         /* answered now; the connection discards the results when they come */
         answer_status(q, HD_DB_TIMEOUT);
@@ -169,7 +192,7 @@ static void fail_queue(hd_db_pool_t *pool, hd_db_status_t st)
         h2o_linklist_unlink(&q->link);
         pool->queued--;
         answer_status(q, st);
-        free(q);
+        query_free(q);
     }
 }
 
@@ -177,7 +200,7 @@ static int alive_count(hd_db_pool_t *pool)
 {
     int i, n = 0;
     for (i = 0; i < pool->size; i++)
-        if (pool->conns[i].state == CONN_IDLE || pool->conns[i].state == CONN_BUSY)
+        if (pool->conns[i].state == CONN_UP)
             n++;
     return n;
 }
@@ -212,15 +235,7 @@ static void close_pg(hd_db_conn_t *c)
         PQfinish(c->pg);
         c->pg = NULL;
     }
-    if (c->fn_res) {
-        PQclear(c->fn_res);
-        c->fn_res = NULL;
-    }
-    if (c->err_res) {
-        PQclear(c->err_res);
-        c->err_res = NULL;
-    }
-    memset(c->prepared, 0, 1 + hd_route_count);
+    memset(c->prepared, PREP_NONE, 1 + hd_route_count);
 }
 
 /* ---- connecting ---- */
@@ -295,7 +310,7 @@ static void conn_ready(hd_db_conn_t *c)
     }
     if (pool->db_down)
         hd_log_error("db: connection %s established, database available", c->name);
-    c->state = CONN_IDLE;
+    c->state = CONN_UP;
     c->backoff = 0;
     pool->db_down = 0;
     h2o_socket_read_start(c->sock, on_conn_readable);
@@ -365,14 +380,16 @@ static void conn_start(hd_db_conn_t *c)
     h2o_socket_notify_write(c->sock, on_connect_io);
 }
 
-/* ---- running a query ---- */
+/* ---- running queries ---- */
 
 static void on_conn_writable(h2o_socket_t *sock, const char *err);
 
+/* Send what libpq buffered; when the socket is full, wait for it to become writable (while
+ * waiting, further segments just accumulate in libpq's buffer and go out with the rest). */
 static void flush(hd_db_conn_t *c)
 {
     int r;
-    if (c->writing)
+    if (c->writing || c->pg == NULL)
         return;
     r = PQflush(c->pg);
     if (r < 0) {
@@ -393,23 +410,32 @@ static void on_conn_writable(h2o_socket_t *sock, const char *err)
     flush(c);
 }
 
+/* Answer every in-flight request of the connection with st (the connection is going away). */
+static void fail_inflight(hd_db_conn_t *c, hd_db_status_t st)
+{
+    hd_db_pool_t *pool = c->pool;
+    while (!h2o_linklist_is_empty(&c->inflight)) {
+        hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, c->inflight.next);
+        h2o_linklist_unlink(&q->link);
+        c->n--;
+        pool->inflight--;
+        answer_status(q, st);
+        query_free(q);
+    }
+}
+
 static void conn_broken(hd_db_conn_t *c, const char *why)
 {
     hd_db_pool_t *pool = c->pool;
     char msg[512];
     snprintf(msg, sizeof(msg), "%s", why != NULL && *why ? why : "connection lost");
     msg[strcspn(msg, "\n")] = '\0';
-    hd_log_error("db: connection %s broken: %s", c->name, msg);
-    if (c->q != NULL) {
-        hd_db_query_t *q = c->q;
-        c->q = NULL;
-        pool->inflight--;
-        answer_status(q, HD_DB_UNAVAILABLE);
-        free(q);
-    }
+    hd_log_error("db: connection %s broken (%d in flight): %s", c->name, c->n, msg);
+    /* close first: answering may run callbacks, and nothing must use this connection again */
     close_pg(c);
     c->state = CONN_DOWN;
     c->backoff = 0;
+    fail_inflight(c, HD_DB_UNAVAILABLE);
     if (alive_count(pool) == 0) {
         pool->db_down = 1;
         fail_queue(pool, HD_DB_UNAVAILABLE);
@@ -417,36 +443,49 @@ static void conn_broken(hd_db_conn_t *c, const char *why)
     schedule_reconnect(c);
 }
 
+/* Append one request's segment to the connection's pipeline. Statements not yet prepared on
+ * this connection are prepared inside the segment; a Parse already sent by an earlier in-flight
+ * request is reused (that request's segment runs first). */
 static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
 {
-    int ri = fn_slot[q->route - hd_routes];
+    int slot = 1 + fn_slot[q->route - hd_routes];
     hd_db_pool_t *pool = c->pool;
 
-    c->q = q;
     q->state = Q_INFLIGHT;
-    c->state = CONN_BUSY;
-    c->nsteps = 0;
-    c->step_i = 0;
+    q->nsteps = 0;
+    q->step_i = 0;
+    q->borrowed = 0;
+    h2o_linklist_insert(&c->inflight, &q->link);
+    c->n++;
     pool->inflight++;
+    pool->served++;
+    if (c->n > pool->max_depth)
+        pool->max_depth = c->n;
 
-    if (!c->prepared[0]) {
-        if (!PQsendPrepare(c->pg, "hd_ctx", ctx_sql, 6, NULL))
+    if (c->prepared[0] == PREP_NONE) {
+        if (!PQsendPrepare(c->pg, "hd_ctx", ctx_sql, HD_CTX_NPARAMS, NULL))
             goto Broken;
-        c->steps[c->nsteps++] = STEP_PREP_CTX;
+        c->prepared[0] = PREP_SENT;
+        q->steps[q->nsteps++] = STEP_PREP_CTX;
+    } else if (c->prepared[0] == PREP_SENT) {
+        q->borrowed = 1;
     }
-    if (!c->prepared[1 + ri]) {
+    if (c->prepared[slot] == PREP_NONE) {
         char sql[256];
         snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($1::jsonb)::text", q->route->function);
         if (!PQsendPrepare(c->pg, q->route->function, sql, 1, NULL))
             goto Broken;
-        c->steps[c->nsteps++] = STEP_PREP_FN;
+        c->prepared[slot] = PREP_SENT;
+        q->steps[q->nsteps++] = STEP_PREP_FN;
+    } else if (c->prepared[slot] == PREP_SENT) {
+        q->borrowed = 1;
     }
-    if (!PQsendQueryPrepared(c->pg, "hd_ctx", 6, q->params, NULL, NULL, 0))
+    if (!PQsendQueryPrepared(c->pg, "hd_ctx", HD_CTX_NPARAMS, q->params, NULL, NULL, 0))
         goto Broken;
-    c->steps[c->nsteps++] = STEP_EXEC_CTX;
+    q->steps[q->nsteps++] = STEP_EXEC_CTX;
     if (!PQsendQueryPrepared(c->pg, q->route->function, 1, &q->doc, NULL, NULL, 0))
         goto Broken;
-    c->steps[c->nsteps++] = STEP_EXEC_FN;
+    q->steps[q->nsteps++] = STEP_EXEC_FN;
     if (!PQpipelineSync(c->pg))
         goto Broken;
     flush(c);
@@ -455,63 +494,65 @@ Broken:
     conn_broken(c, PQerrorMessage(c->pg));
 }
 
-static void finish(hd_db_conn_t *c)
+/* The head of the FIFO got its PGRES_PIPELINE_SYNC: answer it. */
+static void finish(hd_db_conn_t *c, hd_db_query_t *q)
 {
     hd_db_pool_t *pool = c->pool;
-    hd_db_query_t *q = c->q;
     hd_db_result_t r;
 
-    memset(&r, 0, sizeof(r));
-    c->q = NULL;
-    c->state = CONN_IDLE;
+    h2o_linklist_unlink(&q->link);
+    c->n--;
     pool->inflight--;
-    if (c->err_res != NULL) {
+    memset(&r, 0, sizeof(r));
+    if (q->err_res != NULL) {
         r.status = HD_DB_SQL_ERROR;
-        r.sqlstate = PQresultErrorField(c->err_res, PG_DIAG_SQLSTATE);
-        r.message = PQresultErrorField(c->err_res, PG_DIAG_MESSAGE_PRIMARY);
-        r.detail = PQresultErrorField(c->err_res, PG_DIAG_MESSAGE_DETAIL);
-        r.hint = PQresultErrorField(c->err_res, PG_DIAG_MESSAGE_HINT);
+        r.sqlstate = PQresultErrorField(q->err_res, PG_DIAG_SQLSTATE);
+        r.message = PQresultErrorField(q->err_res, PG_DIAG_MESSAGE_PRIMARY);
+        r.detail = PQresultErrorField(q->err_res, PG_DIAG_MESSAGE_DETAIL);
+        r.hint = PQresultErrorField(q->err_res, PG_DIAG_MESSAGE_HINT);
         if (r.sqlstate == NULL)
             r.sqlstate = "XX000";
-    } else if (c->fn_res != NULL && PQntuples(c->fn_res) == 1 && PQnfields(c->fn_res) == 1) {
+        /* The Parse this request relied on failed in the other request's segment (which also
+         * failed): its own transaction was rolled back, so it can be run again, once. */
+        if (q->borrowed && !q->retried && q->req != NULL && strcmp(r.sqlstate, "26000") == 0) {
+            PQclear(q->err_res);
+            q->err_res = NULL;
+            q->retried = 1;
+            q->state = Q_QUEUED;
+            h2o_linklist_insert(pool->queue.next, &q->link);
+            pool->queued++;
+            return;
+        }
+    } else if (q->fn_res != NULL && PQntuples(q->fn_res) == 1 && PQnfields(q->fn_res) == 1) {
         r.status = HD_DB_OK;
-        r.is_null = PQgetisnull(c->fn_res, 0, 0);
-        r.value = PQgetvalue(c->fn_res, 0, 0);
-        r.len = (size_t)PQgetlength(c->fn_res, 0, 0);
+        r.is_null = PQgetisnull(q->fn_res, 0, 0);
+        r.value = PQgetvalue(q->fn_res, 0, 0);
+        r.len = (size_t)PQgetlength(q->fn_res, 0, 0);
     } else {
         r.status = HD_DB_SQL_ERROR;
         r.sqlstate = "XX000";
         r.message = "unexpected result shape";
     }
-    if (q != NULL) {
-        answer(q, &r);
-        free(q);
-    }
-    if (c->fn_res) {
-        PQclear(c->fn_res);
-        c->fn_res = NULL;
-    }
-    if (c->err_res) {
-        PQclear(c->err_res);
-        c->err_res = NULL;
-    }
-    if (PQstatus(c->pg) == CONNECTION_BAD) {
-        conn_broken(c, PQerrorMessage(c->pg));
-        return;
-    }
+    answer(q, &r);
+    query_free(q);
 }
 
+/* Consume every result libpq has, attributing each to the head of the FIFO. Each statement
+ * yields one result (its rows, COMMAND_OK for a Parse, FATAL_ERROR, or PIPELINE_ABORTED
+ * for the statements after an error in the same segment); NULLs between statements are
+ * skipped. Returns when libpq needs more input or nothing is in flight. */
 static void process_results(hd_db_conn_t *c)
 {
-    int ri = c->q != NULL ? fn_slot[c->q->route - hd_routes] : -1, nulls = 0;
-    while (c->state == CONN_BUSY) {
+    int nulls = 0;
+    while (c->pg != NULL && !h2o_linklist_is_empty(&c->inflight)) {
+        hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, c->inflight.next);
         PGresult *res;
         ExecStatusType st;
         if (PQisBusy(c->pg))
             return;
         if ((res = PQgetResult(c->pg)) == NULL) {
-            /* end of one statement's results; more NULLs than statements means nothing is pending */
-            if (++nulls > c->nsteps + 2)
+            /* end of a statement's results; repeated NULLs: libpq has nothing more now */
+            if (++nulls > 3)
                 return;
             continue;
         }
@@ -519,22 +560,22 @@ static void process_results(hd_db_conn_t *c)
         st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(res);
-            finish(c);
-            return;
+            finish(c, q);
+            continue;
         }
-        if (c->step_i < c->nsteps) {
-            enum step s = c->steps[c->step_i++];
+        if (q->step_i < q->nsteps) {
+            enum step s = q->steps[q->step_i++];
+            if (s == STEP_PREP_CTX || s == STEP_PREP_FN) {
+                int slot = s == STEP_PREP_CTX ? 0 : 1 + fn_slot[q->route - hd_routes];
+                c->prepared[slot] = st == PGRES_COMMAND_OK ? PREP_READY : PREP_NONE;
+            }
             if (st == PGRES_FATAL_ERROR) {
-                if (c->err_res == NULL) {
-                    c->err_res = res;
+                if (q->err_res == NULL) {
+                    q->err_res = res;
                     res = NULL;
                 }
-            } else if (st == PGRES_COMMAND_OK && s == STEP_PREP_CTX) {
-                c->prepared[0] = 1;
-            } else if (st == PGRES_COMMAND_OK && s == STEP_PREP_FN && ri >= 0) {
-                c->prepared[1 + ri] = 1;
             } else if (st == PGRES_TUPLES_OK && s == STEP_EXEC_FN) {
-                c->fn_res = res;
+                q->fn_res = res;
                 res = NULL;
             }
         }
@@ -546,56 +587,73 @@ static void process_results(hd_db_conn_t *c)
 static void on_conn_readable(h2o_socket_t *sock, const char *err)
 {
     hd_db_conn_t *c = sock->data;
+    hd_db_pool_t *pool;
     PGnotify *n;
     (void)err;
     if (c == NULL)
         return;
+    pool = c->pool;
     if (!PQconsumeInput(c->pg)) {
         conn_broken(c, PQerrorMessage(c->pg));
+        dispatch(pool);
         return;
     }
     while ((n = PQnotifies(c->pg)) != NULL)
         PQfreemem(n);
-    if (c->state == CONN_BUSY) {
-        process_results(c);
-        if (c->state == CONN_IDLE)
-            dispatch(c->pool);
-    } else if (PQstatus(c->pg) == CONNECTION_BAD) {
+    process_results(c);
+    if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD)
         conn_broken(c, PQerrorMessage(c->pg));
+    dispatch(pool);
+    /* libpq: while a flush is pending, input must be consumed and the flush retried */
+    if (c->pg != NULL && c->n > 0)
+        flush(c);
+}
+
+/* The connection with the fewest requests in flight that has room, or NULL. */
+static hd_db_conn_t *least_loaded(hd_db_pool_t *pool)
+{
+    hd_db_conn_t *best = NULL;
+    int i;
+    for (i = 0; i < pool->size; i++) {
+        hd_db_conn_t *c = &pool->conns[i];
+        if (c->state != CONN_UP || c->n >= pool->depth)
+            continue;
+        if (best == NULL || c->n < best->n) {
+            best = c;
+            if (c->n == 0)
+                break;
+        }
     }
-    if (c->state == CONN_BUSY && c->pg != NULL && !c->writing && PQflush(c->pg) == 1) {
-        c->writing = 1;
-        h2o_socket_notify_write(c->sock, on_conn_writable);
-    }
+    return best;
 }
 
 static void dispatch(hd_db_pool_t *pool)
 {
-    int i;
-    for (i = 0; i < pool->size && !h2o_linklist_is_empty(&pool->queue); i++) {
-        hd_db_conn_t *c = &pool->conns[i];
-        if (c->state == CONN_IDLE) {
-            hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, pool->queue.next);
-            h2o_linklist_unlink(&q->link);
-            pool->queued--;
-            send_query(c, q);
-        }
+    hd_db_conn_t *c;
+    if (pool->closing)
+        return;
+    while (!h2o_linklist_is_empty(&pool->queue) && (c = least_loaded(pool)) != NULL) {
+        hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, pool->queue.next);
+        h2o_linklist_unlink(&q->link);
+        pool->queued--;
+        send_query(c, q);
     }
 }
 
 /* ---- public ---- */
 
-hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
                                 uint64_t request_timeout_ms)
 {
     hd_db_pool_t *pool = calloc(1, sizeof(*pool));
+    size_t b;
     int i;
     pthread_once(&fn_slot_once, init_fn_slots);
-    size_t b;
     pool->id = id;
     pool->loop = loop;
     pool->conninfo = strdup(conninfo);
     pool->size = size;
+    pool->depth = depth < 1 ? 1 : depth;
     pool->queue_max = queue_max;
     h2o_linklist_init_anchor(&pool->queue);
     h2o_timeout_init(loop, &pool->req_timeout, request_timeout_ms);
@@ -609,6 +667,7 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
         c->index = i;
         snprintf(c->name, sizeof(c->name), "t%dc%d", id, i);
         c->prepared = calloc(1 + hd_route_count, 1);
+        h2o_linklist_init_anchor(&c->inflight);
         conn_start(c);
     }
     return pool;
@@ -618,17 +677,13 @@ void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, c
                   const char *doc, hd_db_cb cb, void *data)
 {
     hd_db_query_t *q;
-    int i, idle = -1;
+    hd_db_conn_t *c = NULL;
     hd_db_result_t r;
 
     memset(&r, 0, sizeof(r));
-    for (i = 0; i < pool->size; i++) {
-        if (pool->conns[i].state == CONN_IDLE) {
-            idle = i;
-            break;
-        }
-    }
-    if (idle < 0) {
+    if (!pool->closing && h2o_linklist_is_empty(&pool->queue))
+        c = least_loaded(pool);
+    if (c == NULL) {
         if (pool->db_down || pool->closing) {
             r.status = HD_DB_UNAVAILABLE;
             cb(req, &r, data);
@@ -652,12 +707,13 @@ void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, c
     q->guard->q = q;
     q->timeout.cb = on_query_timeout;
     h2o_timeout_link(pool->loop, &pool->req_timeout, &q->timeout);
-    if (idle >= 0) {
-        send_query(&pool->conns[idle], q);
+    if (c != NULL) {
+        send_query(c, q);
     } else {
         q->state = Q_QUEUED;
         h2o_linklist_insert(&pool->queue, &q->link);
         pool->queued++;
+        dispatch(pool); /* FIFO: the queue's head goes first if a connection has room */
     }
 }
 
@@ -669,20 +725,16 @@ size_t hd_db_pending(hd_db_pool_t *pool)
 void hd_db_pool_close(hd_db_pool_t *pool)
 {
     int i;
+    hd_log_error("db: thread %d: %llu requests sent, at most %d in flight on one connection", pool->id,
+                 (unsigned long long)pool->served, pool->max_depth);
     pool->closing = 1;
     fail_queue(pool, HD_DB_UNAVAILABLE);
     for (i = 0; i < pool->size; i++) {
         hd_db_conn_t *c = &pool->conns[i];
         if (h2o_timeout_is_linked(&c->timer))
             h2o_timeout_unlink(&c->timer);
-        if (c->q != NULL) {
-            hd_db_query_t *q = c->q;
-            c->q = NULL;
-            pool->inflight--;
-            answer_status(q, HD_DB_UNAVAILABLE);
-            free(q);
-        }
         close_pg(c);
         c->state = CONN_DOWN;
+        fail_inflight(c, HD_DB_UNAVAILABLE);
     }
 }

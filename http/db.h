@@ -26,12 +26,14 @@ typedef struct hd_db_result {
 
 typedef void (*hd_db_cb)(h2o_req_t *req, const hd_db_result_t *res, void *data);
 
-/* The six hd_ctx parameters, in order (strings must live in req->pool). */
-enum { HD_CTX_ACTOR, HD_CTX_IAT, HD_CTX_IP, HD_CTX_UA, HD_CTX_RO, HD_CTX_TIMEOUT, HD_CTX_NPARAMS };
+/* The hd_ctx parameters, in order (strings must live in req->pool). statement_timeout is not
+ * one of them: it is fixed per connection (DB_STATEMENT_TIMEOUT_MS in the conninfo options). */
+enum { HD_CTX_ACTOR, HD_CTX_IAT, HD_CTX_IP, HD_CTX_UA, HD_CTX_RO, HD_CTX_NPARAMS };
 
 typedef struct hd_db_pool hd_db_pool_t;
 
-hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+/* size connections, each carrying up to depth requests at once (1: one at a time). */
+hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
                                 uint64_t request_timeout_ms);
 /* Run route->function with the request document `doc` (NUL-terminated, in req->pool).
  * cb is called exactly once unless the request is freed first. */

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "cors.h"
+#include "openapi.h"
 #include "ratelimit.h"
 #include "request.h"
 #include "response.h"
@@ -73,14 +74,14 @@ static int authenticate(h2o_req_t *req, const hd_route_t *route, const char *que
     if (i >= 0) {
         if (hd_bearer_token(req->headers.entries[i].value.base, req->headers.entries[i].value.len, &tok, &tlen) != 0)
             return -1;
-        return hd_jwt_verify(tok, tlen, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL), claims);
+        return hd_jwt_verify_cached(tok, tlen, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL), claims);
     }
     if (route->resp == HD_RESP_STREAM && query != NULL) {
         /* EventSource cannot set headers: ?access_token= on streaming routes only */
         char buf[HD_JWT_MAX_LEN + 1];
         long n = hd_query_get(query, query_len, "access_token", buf, HD_JWT_MAX_LEN);
         if (n > 0)
-            return hd_jwt_verify(buf, (size_t)n, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL),
+            return hd_jwt_verify_cached(buf, (size_t)n, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL),
                                  claims);
     }
     return -1;
@@ -114,6 +115,12 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("OPTIONS")) && path_len >= 4 &&
         memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/')) {
         hd_cors_preflight(req);
+        return 0;
+    }
+    if (h2o_memis(path, path_len, H2O_STRLIT(HD_OPENAPI_PATH)) &&
+        h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("GET")) && hd_openapi_doc != NULL) {
+        /* the server's own route table: public, no database call */
+        hd_send_json(req, 200, hd_openapi_doc, hd_openapi_doc_len);
         return 0;
     }
     st = hd_router_match(hd_router, req->input.method.base, req->input.method.len, path, path_len, &m);
@@ -164,8 +171,6 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
                                     : "";
     }
     params[HD_CTX_RO] = m.route->read_only ? "on" : "off";
-    snprintf(num, sizeof(num), "%lld", (long long)hd_conf.db_statement_timeout_ms);
-    params[HD_CTX_TIMEOUT] = h2o_strdup(&req->pool, num, strlen(num)).base;
 
     {
         const char *d = h2o_strdup(&req->pool, doc.base, doc.len).base;

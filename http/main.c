@@ -13,6 +13,7 @@
 #include "accesslog.h"
 #include "config.h"
 #include "handler.h"
+#include "openapi.h"
 #include "ratelimit.h"
 #include "response.h"
 #include "routes.h"
@@ -84,7 +85,8 @@ static void *run_loop(void *arg)
     h2o_evloop_t *loop = t->ctx.loop;
     uint64_t quiet_since = 0;
 
-    t->db = hd_db_pool_create(t->id, loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_queue_max,
+    t->db = hd_db_pool_create(t->id, loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_pipeline_depth,
+                              hd_conf.db_queue_max,
                               (uint64_t)hd_conf.request_timeout_ms);
     t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     t->listener->data = t;
@@ -126,6 +128,10 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 1;
     if ((hd_router = hd_router_build(hd_routes, hd_route_count)) == NULL)
         return 1;
+    if ((hd_openapi_doc = hd_openapi_build(hd_routes, hd_route_count, &hd_openapi_doc_len)) == NULL) {
+        hd_log_error("cannot build the OpenAPI document of the route table");
+        return 1;
+    }
     hd_ratelimit_init(hd_conf.rate_limit_window_ms, hd_conf.rate_limit_max);
 
     h2o_config_init(&globalconf);
@@ -158,8 +164,8 @@ int main(int argc, char **argv)
         t->queue = h2o_multithread_create_queue(t->ctx.loop);
         h2o_multithread_register_receiver(t->queue, &t->shutdown_receiver, on_shutdown_message);
     }
-    hd_log_error("helpdesk-http listening on %s:%d (%d threads, %d db connections each)", hd_conf.host, hd_conf.port,
-                 hd_conf.threads, hd_conf.db_pool_size);
+    hd_log_error("helpdesk-http listening on %s:%d (%d threads, %d db connections each, pipeline depth %d)", hd_conf.host,
+                 hd_conf.port, hd_conf.threads, hd_conf.db_pool_size, hd_conf.db_pipeline_depth);
     for (i = 0; i < hd_conf.threads; i++)
         pthread_create(&threads[i].tid, NULL, run_loop, &threads[i]);
 

@@ -176,7 +176,7 @@ long hd_query_get(const char *q, size_t len, const char *name, char *out, size_t
     return found;
 }
 
-static int is_id_param(const char *name, size_t len)
+int hd_is_id_param(const char *name, size_t len)
 {
     return (len == 2 && memcmp(name, "id", 2) == 0) || (len > 2 && memcmp(name + len - 2, "Id", 2) == 0);
 }
@@ -191,7 +191,7 @@ int hd_params_to_json(const hd_match_t *m, hd_buf_t *b, hd_reqerr_t *err)
             hd_buf_lit(b, ",");
         hd_buf_json_str(b, p->name, p->name_len);
         hd_buf_lit(b, ":");
-        if (is_id_param(p->name, p->name_len)) {
+        if (hd_is_id_param(p->name, p->name_len)) {
             size_t k;
             long long v = 0;
             char num[24];

@@ -21,6 +21,8 @@ int hd_utf8_valid(const char *s, size_t len);
 
 /* Append the JSON object of a query string (without '?') to b: {"k":"v",...}, last value wins. */
 int hd_query_to_json(const char *q, size_t len, hd_buf_t *b, hd_reqerr_t *err);
+/* 1 for path parameters that are integer ids: "id" or a name ending in "Id". */
+int hd_is_id_param(const char *name, size_t len);
 /* Append the JSON object of the matched path parameters. */
 int hd_params_to_json(const hd_match_t *m, hd_buf_t *b, hd_reqerr_t *err);
 /* Validate a JSON body (size, depth, syntax, duplicate keys, UTF-8). 0 when valid. */

@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <jwt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../auth.h"
 #include "t.h"
@@ -129,6 +130,29 @@ int main(void)
         CHECK(hd_bearer_token("abc", 3, &tok, &len) == -1);
         CHECK(hd_bearer_token("Basic abc", 9, &tok, &len) == -1);
         CHECK(hd_bearer_token("Bearer ", 7, &tok, &len) == -1);
+    }
+    /* the per-thread cache of verified tokens answers exactly as hd_jwt_verify */
+    {
+        static const unsigned char other[] = "another-secret-another-secret-xx";
+        hd_claims_t c2 = {0, 0};
+        char *t2;
+        size_t n;
+        t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":9,\"iat\":1799999000,\"exp\":1800003600}");
+        n = strlen(t);
+        CHECK(hd_jwt_verify_cached(t, n, KEY, KLEN, now, &c) == 0 && c.sub == 9 && c.iat == 1799999000);
+        CHECK(hd_jwt_verify_cached(t, n, KEY, KLEN, now + 10, &c2) == 0 && c2.sub == 9 && c2.iat == 1799999000); /* hit */
+        CHECK(hd_jwt_verify_cached(t, n, KEY, KLEN, 1800003600, &c) == -1);  /* exp reached, cached or not */
+        CHECK(hd_jwt_verify_cached(t, n, other, sizeof(other) - 1, now, &c) == -1); /* another key */
+        CHECK(hd_jwt_verify_cached(t, n - 1, KEY, KLEN, now, &c) == -1);      /* a prefix of a cached token */
+        t2 = strdup(t);
+        t2[n - 2] = t2[n - 2] == 'A' ? 'B' : 'A'; /* same length, other signature */
+        CHECK(hd_jwt_verify_cached(t2, n, KEY, KLEN, now, &c) == -1);
+        CHECK(hd_jwt_verify_cached(t, n, KEY, KLEN, now, &c) == 0 && c.sub == 9);
+        free(t2);
+        free(t);
+        t = make(JWT_ALG_HS512, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}");
+        CHECK(hd_jwt_verify_cached(t, strlen(t), KEY, KLEN, now, &c) == -1);
+        free(t);
     }
     T_DONE();
 }

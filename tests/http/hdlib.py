@@ -184,3 +184,44 @@ def raw_request(head, body=b"", timeout=30):
         k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
     return Response(status, headers, data[hdr_end + 4:])
+
+
+def _parse_response(data):
+    hdr_end = data.find(b"\r\n\r\n")
+    if hdr_end < 0:
+        raise AssertionError("no HTTP response: %r" % data[:200])
+    lines = data[:hdr_end].decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return Response(int(lines[0].split()[1]), headers, data[hdr_end + 4:])
+
+
+def burst(reqs, timeout=30):
+    """Send every request of reqs [(method, path, headers)] on its own connection before reading
+    any answer, so that they are all in the server at once; returns the responses in order."""
+    import socket
+    u = urllib.parse.urlsplit(BASE_URL)
+    socks = []
+    try:
+        for method, path, headers in reqs:
+            s = socket.create_connection((u.hostname, u.port or 80), timeout=timeout)
+            socks.append(s)
+            head = "%s %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" % (method, path)
+            for k, v in (headers or {}).items():
+                head += "%s: %s\r\n" % (k, v)
+            s.sendall((head + "\r\n").encode("latin-1"))
+        out = []
+        for s in socks:
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            out.append(_parse_response(data))
+        return out
+    finally:
+        for s in socks:
+            s.close()

@@ -1,0 +1,21 @@
+/* openapi.h: the OpenAPI 3.0 document of the route table, served at GET /api/docs-json. */
+#ifndef HD_OPENAPI_H
+#define HD_OPENAPI_H
+
+#include <stddef.h>
+#include "routes.h"
+
+#define HD_OPENAPI_PATH "/api/docs-json"
+
+/* Build the document (compact JSON, malloc'ed, NUL-terminated) from n routes; NULL on failure. */
+char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len);
+/* "tickets_change_status" -> "Tickets change status" into out (cap bytes). */
+void hd_openapi_summary(const char *function, char *out, size_t cap);
+/* "/api/v1/tickets/:id" -> "/api/v1/tickets/{id}" into out (cap bytes). */
+void hd_openapi_path(const char *tmpl, char *out, size_t cap);
+
+/* The document built at startup (main.c), served by handler.c without a database call. */
+extern char *hd_openapi_doc;
+extern size_t hd_openapi_doc_len;
+
+#endif
