@@ -72,7 +72,7 @@ bench_pgbench() {
 # bench_route_script FUNCTION ACTOR_ID READ_ONLY(on|off) REQUEST_JSON
 bench_route_script() {
     printf '%s\n' '\startpipeline' \
-        "SELECT set_config('helpdesk.actor_id', '$2', true), set_config('helpdesk.token_iat', '', true), set_config('helpdesk.client_ip', '127.0.0.1', true), set_config('helpdesk.user_agent', 'pgbench', true), set_config('transaction_read_only', '$3', true), set_config('statement_timeout', '10000', true);" \
+        "SELECT set_config('helpdesk.actor_id', '$2', true), set_config('helpdesk.token_iat', '', true), set_config('helpdesk.client_ip', '127.0.0.1', true), set_config('helpdesk.user_agent', 'pgbench', true), set_config('transaction_read_only', '$3', true);" \
         "SELECT helpdesk_api.$1('$4'::jsonb)::text;" \
         '\endpipeline'
 }
