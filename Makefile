@@ -29,6 +29,9 @@ ISOLATION      = $(basename $(notdir $(sort $(wildcard tests/isolation/specs/*.s
 ISOLATION_OPTS = --inputdir=tests/isolation --load-extension=pgcrypto --load-extension=pg_trgm \
                  --load-extension=unaccent --load-extension=helpdesk
 
+HTTP_SOURCES = $(sort $(wildcard http/*.c))
+HTTP_HEADERS = $(wildcard http/*.h)
+
 ifneq ($(PGXS),)
 include $(PGXS)
 all: $(if $(HTTP_SOURCES),http/helpdesk-http)
@@ -43,8 +46,6 @@ helpdesk--$(EXTVERSION).sql: $(SQL_SOURCES) helpdesk.control
 	   for f in $(SQL_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; } > $@
 
 # helpdesk-http: libh2o (evloop), libpq, jansson, libjwt.
-HTTP_SOURCES = $(sort $(wildcard http/*.c))
-HTTP_HEADERS = $(wildcard http/*.h)
 HTTP_CFLAGS ?= -std=gnu11 -O2 -g
 HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
 HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread

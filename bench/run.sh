@@ -3,7 +3,8 @@
 #   (a) pgbench calling helpdesk_api.health() over prepared statements (the baseline: the
 #       database doing the same work with no HTTP in front), and
 #   (b) wrk against GET /api/v1/health (helpdesk-http: routing, envelope, pipeline round trip),
-#   (c) wrk against GET /api/v1/auth/me with a token (adds JWT verification and the user lookup),
+#   (c) pgbench making the exact round trip of GET /api/v1/auth/me (settings + call, pipelined),
+#   (d) wrk against GET /api/v1/auth/me with a token (adds JWT verification and the user lookup),
 # then prints the figures and their ratios to the baseline.
 #
 #   bench/run.sh            (make bench builds and installs first)
@@ -43,15 +44,24 @@ echo "load generators share the machine with the servers; figures are requests p
 
 # (a) the baseline: the same function call as the route, prepared, from pgbench.
 cat >"$work/health.sql" <<'SQL'
-SELECT helpdesk_api.health('{"path":{},"query":{},"body":null}'::jsonb)::text;
+SELECT helpdesk_api.health('{"path": {}, "query": {}, "body": null}'::jsonb)::text;
 SQL
 chown -R postgres "$work"
 pgbench_tps() {
     hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$pg_clients" -j "$cores" -T "$seconds" \
-        -h "$work/cluster" -p "$pg_port" -U helpdesk_http -f "$1" bench 2>/dev/null \
+        -h "$work/cluster" -p "$pg_port" -U helpdesk_http -f "$1" bench 2>"$work/pgbench.err" \
         | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
-pg_health=$(pgbench_tps "$work/health.sql")
+pg_health=$(pgbench_tps "$work/health.sql") || { cat "$work/pgbench.err" >&2; exit 1; }
+# The exact round trip helpdesk-http makes for GET /auth/me: settings + call in one pipeline.
+cat >"$work/me.sql" <<'SQL'
+\startpipeline
+SELECT set_config('helpdesk.actor_id', '1', true), set_config('helpdesk.token_iat', '', true), set_config('helpdesk.client_ip', '127.0.0.1', true), set_config('helpdesk.user_agent', 'wrk', true), set_config('transaction_read_only', 'on', true), set_config('statement_timeout', '10000', true);
+SELECT helpdesk_api.auth_me('{"path": {}, "query": {}, "body": null}'::jsonb)::text;
+\endpipeline
+SQL
+chmod 644 "$work/me.sql"
+pg_me=$(pgbench_tps "$work/me.sql") || { cat "$work/pgbench.err" >&2; exit 1; }
 
 # (b), (c): helpdesk-http.
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
@@ -81,4 +91,5 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
 printf '\n| what | req/s | vs baseline |\n|---|---|---|\n'
 printf '| (a) pgbench helpdesk_api.health(), prepared, %s clients | %s | 100%% |\n' "$pg_clients" "$pg_health"
 printf '| (b) wrk GET /api/v1/health, %s connections | %s | %s |\n' "$connections" "$http_health" "$(ratio "$http_health" "$pg_health")"
-printf '| (c) wrk GET /api/v1/auth/me (JWT + user lookup) | %s | %s |\n' "$http_me" "$(ratio "$http_me" "$pg_health")"
+printf '| (c) pgbench the /auth/me round trip (settings + auth_me(), one pipeline) | %s | %s |\n' "$pg_me" "$(ratio "$pg_me" "$pg_health")"
+printf '| (d) wrk GET /api/v1/auth/me (JWT + user lookup) | %s | %s (%s of c) |\n' "$http_me" "$(ratio "$http_me" "$pg_health")" "$(ratio "$http_me" "$pg_me")"

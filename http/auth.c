@@ -1,0 +1,117 @@
+/* auth.c: JWT verification (HS256 only, signature, numeric exp in the future, integer sub > 0)
+ * and signing for routes that issue tokens. */
+#include "auth.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <jwt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int b64url_ok(const char *s, size_t len)
+{
+    size_t i, dots = 0;
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '.')
+            dots++;
+        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+    }
+    return dots == 2;
+}
+
+int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now, hd_claims_t *out)
+{
+    char buf[HD_JWT_MAX_LEN + 1];
+    jwt_t *jwt = NULL;
+    long exp, sub, iat;
+    int ret = -1;
+
+    if (token == NULL || len == 0 || len > HD_JWT_MAX_LEN || key == NULL || key_len == 0 || !b64url_ok(token, len))
+        return -1;
+    memcpy(buf, token, len);
+    buf[len] = '\0';
+    if (jwt_decode(&jwt, buf, key, (int)key_len) != 0 || jwt == NULL)
+        return -1;
+    if (jwt_get_alg(jwt) != JWT_ALG_HS256)
+        goto Exit;
+    errno = 0;
+    exp = jwt_get_grant_int(jwt, "exp");
+    if (errno != 0 || exp <= 0 || (long long)exp <= (long long)now)
+        goto Exit;
+    errno = 0;
+    sub = jwt_get_grant_int(jwt, "sub");
+    if (errno != 0 || sub <= 0 || sub > 2147483647L)
+        goto Exit;
+    errno = 0;
+    iat = jwt_get_grant_int(jwt, "iat");
+    out->sub = sub;
+    out->iat = (errno != 0 || iat <= 0) ? -1 : iat;
+    ret = 0;
+Exit:
+    jwt_free(jwt);
+    return ret;
+}
+
+char *hd_jwt_sign(long long sub, const char *email, const char *role, time_t now, int64_t expires_in, const unsigned char *key,
+                  size_t key_len)
+{
+    jwt_t *jwt = NULL;
+    char *tok = NULL;
+    if (sub <= 0 || key == NULL || key_len == 0 || jwt_new(&jwt) != 0)
+        return NULL;
+    if (jwt_add_grant_int(jwt, "sub", (long)sub) != 0 || (email != NULL && jwt_add_grant(jwt, "email", email) != 0) ||
+        (role != NULL && jwt_add_grant(jwt, "role", role) != 0) || jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
+        jwt_add_grant_int(jwt, "exp", (long)(now + expires_in)) != 0 || jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)key_len) != 0)
+        goto Exit;
+    tok = jwt_encode_str(jwt);
+Exit:
+    jwt_free(jwt);
+    return tok;
+}
+
+int hd_bearer_token(const char *v, size_t len, const char **token, size_t *token_len)
+{
+    size_t s;
+    if (len < 7 || strncasecmp(v, "Bearer ", 7) != 0)
+        return -1;
+    s = 7;
+    while (s < len && v[s] == ' ')
+        s++;
+    while (len > s && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    if (s == len)
+        return -1;
+    *token = v + s;
+    *token_len = len - s;
+    return 0;
+}
+
+char *hd_tokens_transform(const char *data, size_t len, time_t now, int64_t expires_in, const unsigned char *key, size_t key_len)
+{
+    json_t *obj, *claims, *sub, *email, *role;
+    char *tok = NULL, *out = NULL;
+    if ((obj = json_loadb(data, len, JSON_DECODE_ANY, NULL)) == NULL)
+        return NULL;
+    if (!json_is_object(obj) || !json_is_object(claims = json_object_get(obj, "accessClaims")))
+        goto Exit;
+    sub = json_object_get(claims, "sub");
+    email = json_object_get(claims, "email");
+    role = json_object_get(claims, "role");
+    if (!json_is_integer(sub) || json_integer_value(sub) <= 0 || json_integer_value(sub) > 2147483647 ||
+        (email != NULL && !json_is_string(email) && !json_is_null(email)) || (role != NULL && !json_is_string(role) && !json_is_null(role)))
+        goto Exit;
+    tok = hd_jwt_sign(json_integer_value(sub), json_is_string(email) ? json_string_value(email) : NULL,
+                      json_is_string(role) ? json_string_value(role) : NULL, now, expires_in, key, key_len);
+    if (tok == NULL)
+        goto Exit;
+    json_object_del(obj, "accessClaims");
+    json_object_set_new(obj, "accessToken", json_string(tok));
+    out = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+Exit:
+    free(tok);
+    json_decref(obj);
+    return out;
+}

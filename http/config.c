@@ -1,0 +1,334 @@
+/* config.c: environment variables and matching --flags, validated once at startup. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+hd_config_t hd_conf;
+
+enum opt_kind { OPT_INT, OPT_STR, OPT_BOOL, OPT_DURATION, OPT_SIZE, OPT_ORIGINS, OPT_SECRET };
+
+typedef struct opt {
+    const char *env;
+    const char *flag;
+    const char *def;
+    enum opt_kind kind;
+    int64_t min, max;
+    const char *help;
+} opt_t;
+
+static const opt_t opts[] = {
+    {"PORT", "port", "3000", OPT_INT, 1, 65535, "TCP port to listen on"},
+    {"HOST", "host", "127.0.0.1", OPT_STR, 0, 0, "address to listen on"},
+    {"DB_HOST", "db-host", "localhost", OPT_STR, 0, 0, "PostgreSQL host name, address or unix socket directory"},
+    {"DB_PORT", "db-port", "5432", OPT_INT, 1, 65535, "PostgreSQL port"},
+    {"DB_USER", "db-user", "postgres", OPT_STR, 0, 0, "PostgreSQL user"},
+    {"DB_PASS", "db-pass", "", OPT_STR, 0, 0, "PostgreSQL password"},
+    {"DB_NAME", "db-name", "helpdesk", OPT_STR, 0, 0, "PostgreSQL database"},
+    {"DB_SSL", "db-ssl", "false", OPT_BOOL, 0, 0, "true: sslmode=require, false: sslmode=prefer"},
+    {"JWT_SECRET", "jwt-secret", NULL, OPT_SECRET, 32, 4096, "HS256 signing secret (required, at least 32 bytes)"},
+    {"JWT_EXPIRES_IN", "jwt-expires-in", "7d", OPT_DURATION, 1, 315360000, "access token lifetime: 3600, 60s, 15m, 12h, 7d"},
+    {"CORS_ORIGIN", "cors-origin", "http://localhost:5173", OPT_ORIGINS, 0, 0, "allowed origins, comma separated, or *"},
+    {"CORS_CREDENTIALS", "cors-credentials", "false", OPT_BOOL, 0, 0, "send Access-Control-Allow-Credentials: true"},
+    {"RATE_LIMIT_WINDOW_MS", "rate-limit-window-ms", "60000", OPT_INT, 1000, 86400000, "rate limit window (ms)"},
+    {"RATE_LIMIT_MAX_REQUESTS", "rate-limit-max-requests", "1200", OPT_INT, 0, 1000000000,
+     "requests per client address per window (0 disables)"},
+    {"MAX_BODY_SIZE", "max-body-size", "1048576", OPT_SIZE, 2, 1073741824, "largest JSON request body (bytes), larger: 413"},
+    {"DB_POOL_SIZE", "db-pool-size", "4", OPT_INT, 1, 256, "database connections per thread"},
+    {"DB_QUEUE_MAX", "db-queue-max", "256", OPT_INT, 0, 1000000, "requests waiting for a connection per thread (full: 503)"},
+    {"DB_STATEMENT_TIMEOUT_MS", "db-statement-timeout-ms", "10000", OPT_INT, 1, 86400000,
+     "statement_timeout for each request (ms), exceeded: 504"},
+    {"REQUEST_TIMEOUT_MS", "request-timeout-ms", "15000", OPT_INT, 1, 86400000,
+     "longest wait for the database per request, queue included (ms)"},
+    {"HTTP_THREADS", "threads", "0", OPT_INT, 0, 256, "event loop threads (0: one per core)"},
+    {"ACCESS_LOG", "access-log", "on", OPT_BOOL, 0, 0, "one line per request on stderr (on/off)"},
+    {"DRAIN_TIMEOUT_MS", "drain-timeout-ms", "10000", OPT_INT, 0, 600000, "on SIGTERM, longest wait for in-flight requests (ms)"},
+};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+int hd_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    long long v;
+    if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int hd_parse_duration(const char *s, int64_t *out)
+{
+    char *end;
+    long long v, mul = 1;
+    if (s == NULL || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0)
+        return -1;
+    if (*end != '\0') {
+        switch (*end) {
+        case 's': mul = 1; break;
+        case 'm': mul = 60; break;
+        case 'h': mul = 3600; break;
+        case 'd': mul = 86400; break;
+        default: return -1;
+        }
+        if (end[1] != '\0')
+            return -1;
+    }
+    if (v <= 0 || v > INT64_MAX / mul / 1000)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+int hd_parse_bool(const char *s, int *out)
+{
+    static const char *t[] = {"true", "1", "on", "yes"}, *f[] = {"false", "0", "off", "no", ""};
+    size_t i;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcasecmp(s, t[i]) == 0)
+            return *out = 1, 0;
+    for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        if (strcasecmp(s, f[i]) == 0)
+            return *out = 0, 0;
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int set_origins(const char *v)
+{
+    char *copy = strdup(v), *save = NULL, *tok;
+    size_t n = 0, cap = 4;
+    hd_conf.cors_origins = calloc(cap + 1, sizeof(char *));
+    hd_conf.cors_any = 0;
+    for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        char *o = trim(tok);
+        size_t l = strlen(o);
+        if (l == 0)
+            continue;
+        while (l > 1 && o[l - 1] == '/') /* "http://x/" and "http://x" are the same origin */
+            o[--l] = '\0';
+        if (strcmp(o, "*") == 0) {
+            hd_conf.cors_any = 1;
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            hd_conf.cors_origins = realloc(hd_conf.cors_origins, (cap + 1) * sizeof(char *));
+        }
+        hd_conf.cors_origins[n++] = strdup(o);
+    }
+    hd_conf.cors_origins[n] = NULL;
+    hd_conf.cors_origin_count = n;
+    free(copy);
+    return 0;
+}
+
+static int apply(const opt_t *o, const char *v, const char *source)
+{
+    int64_t n;
+    int b;
+    switch (o->kind) {
+    case OPT_INT:
+    case OPT_SIZE:
+        if (hd_parse_int(v, o->min, o->max, &n) != 0) {
+            fprintf(stderr, "helpdesk-http: invalid %s '%s': expected an integer in %lld..%lld\n", source, v, (long long)o->min,
+                    (long long)o->max);
+            return -1;
+        }
+        break;
+    case OPT_BOOL:
+        if (hd_parse_bool(v, &b) != 0) {
+            fprintf(stderr, "helpdesk-http: invalid %s '%s': expected true or false\n", source, v);
+            return -1;
+        }
+        n = b;
+        break;
+    case OPT_DURATION:
+        if (hd_parse_duration(v, &n) != 0 || n < o->min || n > o->max) {
+            fprintf(stderr, "helpdesk-http: invalid %s '%s': expected seconds or a duration like 60s, 15m, 12h, 7d\n", source, v);
+            return -1;
+        }
+        break;
+    default:
+        n = 0;
+        break;
+    }
+#define IS(name) (strcmp(o->env, name) == 0)
+    if (IS("PORT")) hd_conf.port = (int)n;
+    else if (IS("HOST")) hd_conf.host = strdup(v);
+    else if (IS("DB_HOST")) hd_conf.db_host = strdup(v);
+    else if (IS("DB_PORT")) hd_conf.db_port = (int)n;
+    else if (IS("DB_USER")) hd_conf.db_user = strdup(v);
+    else if (IS("DB_PASS")) hd_conf.db_pass = strdup(v);
+    else if (IS("DB_NAME")) hd_conf.db_name = strdup(v);
+    else if (IS("DB_SSL")) hd_conf.db_ssl = (int)n;
+    else if (IS("JWT_SECRET")) { hd_conf.jwt_secret = strdup(v); hd_conf.jwt_secret_len = strlen(v); }
+    else if (IS("JWT_EXPIRES_IN")) hd_conf.jwt_expires_in = n;
+    else if (IS("CORS_ORIGIN")) set_origins(v);
+    else if (IS("CORS_CREDENTIALS")) hd_conf.cors_credentials = (int)n;
+    else if (IS("RATE_LIMIT_WINDOW_MS")) hd_conf.rate_limit_window_ms = n;
+    else if (IS("RATE_LIMIT_MAX_REQUESTS")) hd_conf.rate_limit_max = n;
+    else if (IS("MAX_BODY_SIZE")) hd_conf.max_body_size = (size_t)n;
+    else if (IS("DB_POOL_SIZE")) hd_conf.db_pool_size = (int)n;
+    else if (IS("DB_QUEUE_MAX")) hd_conf.db_queue_max = (int)n;
+    else if (IS("DB_STATEMENT_TIMEOUT_MS")) hd_conf.db_statement_timeout_ms = n;
+    else if (IS("REQUEST_TIMEOUT_MS")) hd_conf.request_timeout_ms = n;
+    else if (IS("HTTP_THREADS")) hd_conf.threads = (int)n;
+    else if (IS("ACCESS_LOG")) hd_conf.access_log = (int)n;
+    else if (IS("DRAIN_TIMEOUT_MS")) hd_conf.drain_timeout_ms = n;
+#undef IS
+    return 0;
+}
+
+static void usage(FILE *fp)
+{
+    size_t i;
+    fprintf(fp, "Usage: helpdesk-http [--flag=value | --flag value]...\n\n"
+                "Every setting comes from the environment variable or the flag (the flag wins).\n\n");
+    for (i = 0; i < NOPTS; i++) {
+        char flag[64];
+        snprintf(flag, sizeof(flag), "--%s", opts[i].flag);
+        fprintf(fp, "  %-28s %-24s %s (default: %s)\n", flag, opts[i].env, opts[i].help,
+                opts[i].def == NULL ? "none" : (opts[i].def[0] == '\0' ? "empty" : opts[i].def));
+    }
+    fprintf(fp, "  %-28s %-24s %s\n", "--help", "", "print this help and exit");
+}
+
+/* libpq conninfo value quoting: single quotes, backslash-escaped. */
+static void append_kv(char *buf, size_t cap, const char *k, const char *v)
+{
+    size_t l = strlen(buf);
+    const char *p;
+    if (l + strlen(k) + 4 >= cap)
+        return;
+    l += snprintf(buf + l, cap - l, "%s%s='", l ? " " : "", k);
+    for (p = v; *p && l + 3 < cap; p++) {
+        if (*p == '\'' || *p == '\\')
+            buf[l++] = '\\';
+        buf[l++] = *p;
+    }
+    buf[l++] = '\'';
+    buf[l] = '\0';
+}
+
+void hd_config_free(void)
+{
+    size_t i;
+    free(hd_conf.host);
+    free(hd_conf.db_host);
+    free(hd_conf.db_user);
+    free(hd_conf.db_pass);
+    free(hd_conf.db_name);
+    free(hd_conf.jwt_secret);
+    for (i = 0; hd_conf.cors_origins != NULL && hd_conf.cors_origins[i] != NULL; i++)
+        free(hd_conf.cors_origins[i]);
+    free(hd_conf.cors_origins);
+    memset(&hd_conf, 0, sizeof(hd_conf));
+}
+
+int hd_config_load(int argc, char **argv)
+{
+    size_t i;
+    int a;
+    const char *given[NOPTS];
+
+    hd_config_free();
+    for (i = 0; i < NOPTS; i++)
+        given[i] = getenv(opts[i].env);
+
+    for (a = 1; a < argc; a++) {
+        const char *arg = argv[a], *val = NULL;
+        size_t nl;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return 1;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "helpdesk-http: unexpected argument '%s' (see --help)\n", arg);
+            return -1;
+        }
+        arg += 2;
+        nl = strcspn(arg, "=");
+        if (arg[nl] == '=')
+            val = arg + nl + 1;
+        for (i = 0; i < NOPTS; i++)
+            if (strlen(opts[i].flag) == nl && strncmp(opts[i].flag, arg, nl) == 0)
+                break;
+        if (i == NOPTS) {
+            fprintf(stderr, "helpdesk-http: unknown option '%s' (see --help)\n", argv[a]);
+            return -1;
+        }
+        if (val == NULL) {
+            if (a + 1 >= argc) {
+                fprintf(stderr, "helpdesk-http: option '--%s' needs a value\n", opts[i].flag);
+                return -1;
+            }
+            val = argv[++a];
+        }
+        given[i] = val;
+    }
+
+    for (i = 0; i < NOPTS; i++) {
+        const char *v = given[i];
+        char source[96];
+        if (opts[i].kind == OPT_SECRET) {
+            if (v == NULL || strlen(v) < (size_t)opts[i].min) {
+                fprintf(stderr,
+                        "helpdesk-http: JWT_SECRET must be set and at least %lld bytes long (got %zu); refusing to start\n",
+                        (long long)opts[i].min, v == NULL ? (size_t)0 : strlen(v));
+                return -1;
+            }
+            if (strlen(v) > (size_t)opts[i].max) {
+                fprintf(stderr, "helpdesk-http: JWT_SECRET is longer than %lld bytes; refusing to start\n", (long long)opts[i].max);
+                return -1;
+            }
+        }
+        if (v == NULL || (v[0] == '\0' && opts[i].kind != OPT_STR && opts[i].kind != OPT_ORIGINS))
+            v = opts[i].def;
+        snprintf(source, sizeof(source), "%s/--%s", opts[i].env, opts[i].flag);
+        if (apply(&opts[i], v, source) != 0)
+            return -1;
+    }
+    if (hd_conf.threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        hd_conf.threads = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
+    }
+
+    hd_conf.conninfo[0] = '\0';
+    append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "host", hd_conf.db_host);
+    {
+        char port[16];
+        snprintf(port, sizeof(port), "%d", hd_conf.db_port);
+        append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "port", port);
+    }
+    append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "user", hd_conf.db_user);
+    if (hd_conf.db_pass[0] != '\0')
+        append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "password", hd_conf.db_pass);
+    append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "dbname", hd_conf.db_name);
+    append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "sslmode",
+              hd_conf.db_ssl ? "require" : (hd_conf.db_host[0] == '/' ? "disable" : "prefer"));
+    append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "application_name", "helpdesk-http");
+    return 0;
+}

@@ -1,0 +1,53 @@
+/* config.h: server configuration from the environment and command-line flags. */
+#ifndef HD_CONFIG_H
+#define HD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hd_config {
+    int port;
+    char *host;
+    char *db_host;
+    int db_port;
+    char *db_user;
+    char *db_pass;
+    char *db_name;
+    int db_ssl;
+    char *jwt_secret;
+    size_t jwt_secret_len;
+    int64_t jwt_expires_in; /* seconds */
+    char **cors_origins;    /* NULL-terminated */
+    size_t cors_origin_count;
+    int cors_any;           /* '*' present */
+    int cors_credentials;
+    int64_t rate_limit_window_ms;
+    int64_t rate_limit_max;
+    size_t max_body_size;
+    int db_pool_size;
+    int db_queue_max;
+    int64_t db_statement_timeout_ms;
+    int64_t request_timeout_ms;
+    int threads;
+    int access_log;
+    int64_t drain_timeout_ms;
+    char conninfo[2048];
+} hd_config_t;
+
+extern hd_config_t hd_conf;
+
+/* Parse environment then argv. Returns 0 on success, 1 when --help was printed (exit 0),
+ * -1 on error (message already printed to stderr). */
+int hd_config_load(int argc, char **argv);
+
+/* Free what hd_config_load allocated (it also does so itself before loading again). */
+void hd_config_free(void);
+
+/* Duration parser: "3600", "60s", "15m", "12h", "7d" -> seconds. Returns 0 or -1. */
+int hd_parse_duration(const char *s, int64_t *out);
+/* Strict integer parser with range check. Returns 0 or -1. */
+int hd_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Boolean: true/false/1/0/on/off/yes/no. Returns 0 or -1. */
+int hd_parse_bool(const char *s, int *out);
+
+#endif

@@ -1,0 +1,45 @@
+/* db.h: per-thread pool of non-blocking libpq connections in pipeline mode, driven by the h2o loop. */
+#ifndef HD_DB_H
+#define HD_DB_H
+
+#ifndef H2O_USE_LIBUV
+#define H2O_USE_LIBUV 0
+#endif
+#include <h2o.h>
+#include "routes.h"
+
+typedef enum {
+    HD_DB_OK,         /* the function returned: value/is_null */
+    HD_DB_SQL_ERROR,  /* the statement failed: sqlstate/message/detail/hint */
+    HD_DB_UNAVAILABLE, /* no connection could be had, or it broke */
+    HD_DB_QUEUE_FULL, /* too many requests waiting */
+    HD_DB_TIMEOUT,    /* REQUEST_TIMEOUT_MS elapsed */
+} hd_db_status_t;
+
+typedef struct hd_db_result {
+    hd_db_status_t status;
+    int is_null;
+    const char *value; /* valid only during the callback */
+    size_t len;
+    const char *sqlstate, *message, *detail, *hint; /* may be NULL */
+} hd_db_result_t;
+
+typedef void (*hd_db_cb)(h2o_req_t *req, const hd_db_result_t *res, void *data);
+
+/* The six hd_ctx parameters, in order (strings must live in req->pool). */
+enum { HD_CTX_ACTOR, HD_CTX_IAT, HD_CTX_IP, HD_CTX_UA, HD_CTX_RO, HD_CTX_TIMEOUT, HD_CTX_NPARAMS };
+
+typedef struct hd_db_pool hd_db_pool_t;
+
+hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+                                uint64_t request_timeout_ms);
+/* Run route->function with the request document `doc` (NUL-terminated, in req->pool).
+ * cb is called exactly once unless the request is freed first. */
+void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
+                  const char *doc, hd_db_cb cb, void *data);
+/* Requests queued or in flight. */
+size_t hd_db_pending(hd_db_pool_t *pool);
+/* Close every connection (call from the loop thread, after draining). */
+void hd_db_pool_close(hd_db_pool_t *pool);
+
+#endif

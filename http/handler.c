@@ -1,0 +1,176 @@
+/* handler.c: one request, from h2o to the database call (see README: how a request flows). */
+#include "handler.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "accesslog.h"
+#include "auth.h"
+#include "buf.h"
+#include "config.h"
+#include "cors.h"
+#include "ratelimit.h"
+#include "request.h"
+#include "response.h"
+
+hd_router_t *hd_router;
+
+#define UA_MAX 512
+
+/* Copy into the pool, cut to max bytes at a character boundary, invalid UTF-8 bytes -> '?'. */
+static const char *pool_text(h2o_mem_pool_t *pool, const char *s, size_t len, size_t max)
+{
+    char *out;
+    size_t i, o = 0;
+    if (len > max)
+        len = max;
+    out = h2o_mem_alloc_pool(pool, len + 1);
+    for (i = 0; i < len;) {
+        size_t n = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xF0)
+            n = 4;
+        else if (c >= 0xE0)
+            n = 3;
+        else if (c >= 0xC0)
+            n = 2;
+        if (i + n > len)
+            break;
+        if (hd_utf8_valid(s + i, n)) {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            out[o++] = '?';
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void on_db_done(h2o_req_t *req, const hd_db_result_t *res, void *data)
+{
+    hd_respond_db_result(req, (const hd_route_t *)data, res);
+}
+
+static void not_found(h2o_req_t *req)
+{
+    hd_buf_t b = {0};
+    hd_buf_lit(&b, "Cannot ");
+    hd_buf_append(&b, req->input.method.base, req->input.method.len);
+    hd_buf_lit(&b, " ");
+    hd_buf_append(&b, req->input.path.base, req->input.path.len);
+    hd_respond_error(req, 404, hd_utf8_valid(b.base, b.len) ? b.base : "Not found", NULL, 0);
+    hd_buf_free(&b);
+}
+
+static int authenticate(h2o_req_t *req, const hd_route_t *route, const char *query, size_t query_len, hd_claims_t *claims)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    const char *tok;
+    size_t tlen;
+    if (i >= 0) {
+        if (hd_bearer_token(req->headers.entries[i].value.base, req->headers.entries[i].value.len, &tok, &tlen) != 0)
+            return -1;
+        return hd_jwt_verify(tok, tlen, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL), claims);
+    }
+    if (route->resp == HD_RESP_STREAM && query != NULL) {
+        /* EventSource cannot set headers: ?access_token= on streaming routes only */
+        char buf[HD_JWT_MAX_LEN + 1];
+        long n = hd_query_get(query, query_len, "access_token", buf, HD_JWT_MAX_LEN);
+        if (n > 0)
+            return hd_jwt_verify(buf, (size_t)n, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL),
+                                 claims);
+    }
+    return -1;
+}
+
+int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    hd_thread_t *thread = H2O_STRUCT_FROM_MEMBER(hd_thread_t, ctx, req->conn->ctx);
+    const char *path = req->input.path.base, *query = NULL;
+    size_t path_len = req->input.path.len, query_len = 0;
+    hd_match_t m;
+    hd_claims_t claims = {0, -1};
+    hd_reqerr_t err = {0, NULL};
+    hd_buf_t doc = {0};
+    const char *params[HD_CTX_NPARAMS];
+    char ip[64], num[32];
+    int st, retry;
+    (void)self;
+
+    if (req->input.query_at != SIZE_MAX) {
+        query = path + req->input.query_at + 1;
+        query_len = path_len - req->input.query_at - 1;
+        path_len = req->input.query_at;
+    }
+    hd_client_ip(req, ip, sizeof(ip));
+
+    if (!hd_ratelimit_hit(ip, h2o_now(req->conn->ctx->loop), &retry)) {
+        hd_respond_error(req, 429, "Too many requests, please try again later", NULL, retry);
+        return 0;
+    }
+    if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("OPTIONS")) && path_len >= 4 &&
+        memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/')) {
+        hd_cors_preflight(req);
+        return 0;
+    }
+    st = hd_router_match(hd_router, req->input.method.base, req->input.method.len, path, path_len, &m);
+    if (st == 404) {
+        not_found(req);
+        return 0;
+    }
+    if (st == 405) {
+        h2o_iovec_t allow = h2o_strdup(&req->pool, m.allow, strlen(m.allow));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow.base, allow.len);
+        hd_respond_error(req, 405, "Method Not Allowed", NULL, 0);
+        return 0;
+    }
+    if (req->entity.base != NULL && req->entity.len > hd_conf.max_body_size) {
+        hd_respond_error(req, 413, "Request body too large", NULL, 0);
+        return 0;
+    }
+    /* limits first (body, path, query), then the token */
+    if (hd_build_request_doc(&m, query, query_len, req->entity.base, req->entity.len, m.route->body == HD_BODY_JSON,
+                             hd_conf.max_body_size, &doc, &err) != 0) {
+        hd_buf_free(&doc);
+        hd_respond_error(req, err.status, err.message, NULL, 0);
+        return 0;
+    }
+    if (m.route->auth && authenticate(req, m.route, query, query_len, &claims) != 0) {
+        hd_buf_free(&doc);
+        hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
+        return 0;
+    }
+
+    if (m.route->auth) {
+        snprintf(num, sizeof(num), "%lld", claims.sub);
+        params[HD_CTX_ACTOR] = h2o_strdup(&req->pool, num, strlen(num)).base;
+        if (claims.iat > 0) {
+            snprintf(num, sizeof(num), "%lld", claims.iat);
+            params[HD_CTX_IAT] = h2o_strdup(&req->pool, num, strlen(num)).base;
+        } else {
+            params[HD_CTX_IAT] = "";
+        }
+    } else {
+        params[HD_CTX_ACTOR] = "";
+        params[HD_CTX_IAT] = "";
+    }
+    params[HD_CTX_IP] = h2o_strdup(&req->pool, ip, strlen(ip)).base;
+    {
+        ssize_t ua = h2o_find_header(&req->headers, H2O_TOKEN_USER_AGENT, -1);
+        params[HD_CTX_UA] = ua >= 0 ? pool_text(&req->pool, req->headers.entries[ua].value.base, req->headers.entries[ua].value.len, UA_MAX)
+                                    : "";
+    }
+    params[HD_CTX_RO] = m.route->read_only ? "on" : "off";
+    snprintf(num, sizeof(num), "%lld", (long long)hd_conf.db_statement_timeout_ms);
+    params[HD_CTX_TIMEOUT] = h2o_strdup(&req->pool, num, strlen(num)).base;
+
+    {
+        const char *d = h2o_strdup(&req->pool, doc.base, doc.len).base;
+        hd_buf_free(&doc);
+        hd_db_submit(thread->db, req, m.route, params, d, on_db_done, (void *)m.route);
+    }
+    return 0;
+}

@@ -1,0 +1,181 @@
+/* main.c: startup, one h2o event loop per thread with its own SO_REUSEPORT listener, signals,
+ * graceful shutdown (stop accepting, drain in-flight requests, close DB connections, exit 0). */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "accesslog.h"
+#include "config.h"
+#include "handler.h"
+#include "ratelimit.h"
+#include "response.h"
+#include "routes.h"
+
+static h2o_globalconf_t globalconf;
+
+static int create_listener(const char *host, int port)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char portstr[16];
+    int fd = -1, on = 1, rc;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+        fprintf(stderr, "helpdesk-http: cannot resolve HOST '%s': %s\n", host, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) < 0)
+            continue;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0)
+            break;
+        fprintf(stderr, "helpdesk-http: cannot listen on %s:%d: %s\n", host, port, strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    hd_thread_t *t = listener->data;
+    h2o_socket_t *sock;
+    if (err != NULL)
+        return;
+    if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+        return;
+    h2o_accept(&t->accept_ctx, sock);
+}
+
+static void on_shutdown_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    hd_thread_t *t = H2O_STRUCT_FROM_MEMBER(hd_thread_t, shutdown_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+    }
+    if (t->stopping)
+        return;
+    t->stopping = 1;
+    t->stop_deadline = h2o_now(t->ctx.loop) + (uint64_t)hd_conf.drain_timeout_ms;
+    t->ctx.shutdown_requested = 1;
+    if (t->listener != NULL) {
+        h2o_socket_read_stop(t->listener);
+        h2o_socket_close(t->listener);
+        t->listener = NULL;
+    }
+}
+
+static void *run_loop(void *arg)
+{
+    hd_thread_t *t = arg;
+    h2o_evloop_t *loop = t->ctx.loop;
+    uint64_t quiet_since = 0;
+
+    t->db = hd_db_pool_create(t->id, loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_queue_max,
+                              (uint64_t)hd_conf.request_timeout_ms);
+    t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->listener->data = t;
+    h2o_socket_read_start(t->listener, on_accept);
+
+    for (;;) {
+        h2o_evloop_run(loop, t->stopping ? 20 : INT32_MAX);
+        if (t->stopping) {
+            uint64_t now = h2o_now(loop);
+            if (hd_db_pending(t->db) == 0) {
+                /* give the last responses a moment to be written */
+                if (quiet_since == 0)
+                    quiet_since = now;
+                else if (now - quiet_since >= 100)
+                    break;
+            } else {
+                quiet_since = 0;
+            }
+            if (now >= t->stop_deadline)
+                break;
+        }
+    }
+    hd_db_pool_close(t->db);
+    /* let the loop process the closed sockets */
+    h2o_evloop_run(loop, 0);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    h2o_hostconf_t *hostconf;
+    h2o_pathconf_t *pathconf;
+    h2o_handler_t *handler;
+    hd_thread_t *threads;
+    sigset_t set;
+    int i, sig, rc;
+
+    if ((rc = hd_config_load(argc, argv)) != 0)
+        return rc > 0 ? 0 : 1;
+    if ((hd_router = hd_router_build(hd_routes, hd_route_count)) == NULL)
+        return 1;
+    hd_ratelimit_init(hd_conf.rate_limit_window_ms, hd_conf.rate_limit_max);
+
+    h2o_config_init(&globalconf);
+    globalconf.server_name = h2o_iovec_init(H2O_STRLIT("")); /* no Server header */
+    globalconf.max_request_entity_size = hd_conf.max_body_size;
+    hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    pathconf = h2o_config_register_path(hostconf, "/", 0);
+    handler = h2o_create_handler(pathconf, sizeof(*handler));
+    handler->on_req = hd_on_req;
+    hd_response_register_filter(pathconf);
+    hd_response_register_filter(&hostconf->fallback_path);
+
+    /* every thread inherits this mask; only main waits for the signals */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    threads = calloc((size_t)hd_conf.threads, sizeof(hd_thread_t));
+    for (i = 0; i < hd_conf.threads; i++) {
+        hd_thread_t *t = &threads[i];
+        t->id = i;
+        if ((t->listen_fd = create_listener(hd_conf.host, hd_conf.port)) < 0)
+            return 1;
+        h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
+        t->accept_ctx.ctx = &t->ctx;
+        t->accept_ctx.hosts = globalconf.hosts;
+        t->queue = h2o_multithread_create_queue(t->ctx.loop);
+        h2o_multithread_register_receiver(t->queue, &t->shutdown_receiver, on_shutdown_message);
+    }
+    hd_log_error("helpdesk-http listening on %s:%d (%d threads, %d db connections each)", hd_conf.host, hd_conf.port,
+                 hd_conf.threads, hd_conf.db_pool_size);
+    for (i = 0; i < hd_conf.threads; i++)
+        pthread_create(&threads[i].tid, NULL, run_loop, &threads[i]);
+
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP)
+            continue;
+        break;
+    }
+    hd_log_error("received %s, draining (at most %lld ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 (long long)hd_conf.drain_timeout_ms);
+    for (i = 0; i < hd_conf.threads; i++)
+        h2o_multithread_send_message(&threads[i].shutdown_receiver, &threads[i].shutdown_message);
+    for (i = 0; i < hd_conf.threads; i++)
+        pthread_join(threads[i].tid, NULL);
+    hd_log_error("helpdesk-http stopped");
+    return 0;
+}

@@ -1,0 +1,134 @@
+/* JWT: verify (HS256 only, exp, sub, length cap) and sign, and the `tokens` response transform. */
+#include <jansson.h>
+#include <jwt.h>
+#include <stdlib.h>
+
+#include "../auth.h"
+#include "t.h"
+
+static const unsigned char KEY[] = "0123456789abcdef0123456789abcdef-unit";
+#define KLEN (sizeof(KEY) - 1)
+
+static char *make(jwt_alg_t alg, const unsigned char *key, size_t klen, const char *grants)
+{
+    jwt_t *j;
+    char *s;
+    jwt_new(&j);
+    if (grants)
+        jwt_add_grants_json(j, grants);
+    jwt_set_alg(j, alg, alg == JWT_ALG_NONE ? NULL : key, alg == JWT_ALG_NONE ? 0 : (int)klen);
+    s = jwt_encode_str(j);
+    jwt_free(j);
+    return s;
+}
+
+static int verify(const char *t, time_t now, hd_claims_t *c)
+{
+    return hd_jwt_verify(t, strlen(t), KEY, KLEN, now, c);
+}
+
+int main(void)
+{
+    hd_claims_t c;
+    time_t now = 1800000000;
+    char *t;
+
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600,\"role\":\"Admin\"}");
+    CHECK(verify(t, now, &c) == 0 && c.sub == 7 && c.iat == 1799999000);
+    CHECK(verify(t, 1800003600, &c) == -1); /* exp reached */
+    CHECK(hd_jwt_verify(t, strlen(t), (const unsigned char *)"another-secret-another-secret-xx", 32, now, &c) == -1);
+    CHECK(hd_jwt_verify(t, strlen(t), KEY, 0, now, &c) == -1);
+    CHECK(hd_jwt_verify(t, strlen(t) - 3, KEY, KLEN, now, &c) == -1); /* truncated */
+    free(t);
+
+    t = make(JWT_ALG_HS512, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}");
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+    t = make(JWT_ALG_HS384, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}");
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+    t = make(JWT_ALG_NONE, NULL, 0, "{\"sub\":7,\"exp\":1800003600}");
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7}"); /* no exp */
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":\"7\",\"exp\":1800003600}"); /* string sub */
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":0,\"exp\":1800003600}");
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7,\"exp\":\"1800003600\"}"); /* string exp */
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}"); /* no iat */
+    CHECK(verify(t, now, &c) == 0 && c.iat == -1);
+    free(t);
+
+    CHECK(verify("", now, &c) == -1);
+    CHECK(verify("garbage", now, &c) == -1);
+    CHECK(verify("a.b.c", now, &c) == -1);
+    CHECK(verify("a.b.c.d", now, &c) == -1);
+    {
+        char big[HD_JWT_MAX_LEN + 10];
+        memset(big, 'a', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        big[10] = '.';
+        big[20] = '.';
+        CHECK(verify(big, now, &c) == -1);
+    }
+
+    /* sign -> verify round trip */
+    t = hd_jwt_sign(42, "a@b.c", "Employee", now, 3600, KEY, KLEN);
+    CHECK(t != NULL);
+    CHECK(verify(t, now, &c) == 0 && c.sub == 42 && c.iat == now);
+    CHECK(verify(t, now + 3600, &c) == -1);
+    {
+        jwt_t *j = NULL;
+        CHECK(jwt_decode(&j, t, KEY, (int)KLEN) == 0);
+        CHECK_STR(jwt_get_grant(j, "email"), "a@b.c");
+        CHECK_STR(jwt_get_grant(j, "role"), "Employee");
+        CHECK(jwt_get_grant_int(j, "exp") == now + 3600);
+        CHECK(jwt_get_alg(j) == JWT_ALG_HS256);
+        jwt_free(j);
+    }
+    free(t);
+    CHECK(hd_jwt_sign(0, "a", "b", now, 10, KEY, KLEN) == NULL);
+
+    /* tokens transform */
+    {
+        const char *data = "{\"user\":{\"id\":42,\"email\":\"a@b.c\"},\"refreshToken\":\"opaque\","
+                           "\"accessClaims\":{\"sub\":42,\"email\":\"a@b.c\",\"role\":\"Admin\"}}";
+        char *out = hd_tokens_transform(data, strlen(data), now, 600, KEY, KLEN);
+        json_t *o;
+        CHECK(out != NULL);
+        o = out ? json_loads(out, 0, NULL) : NULL;
+        CHECK(o != NULL && json_object_get(o, "accessClaims") == NULL);
+        CHECK(o != NULL && json_is_string(json_object_get(o, "accessToken")));
+        CHECK(o != NULL && json_is_string(json_object_get(o, "refreshToken")));
+        CHECK(o != NULL && json_integer_value(json_object_get(json_object_get(o, "user"), "id")) == 42);
+        if (o != NULL) {
+            const char *tok = json_string_value(json_object_get(o, "accessToken"));
+            CHECK(verify(tok, now, &c) == 0 && c.sub == 42);
+        }
+        json_decref(o);
+        free(out);
+        CHECK(hd_tokens_transform("{\"user\":{}}", 11, now, 600, KEY, KLEN) == NULL);
+        CHECK(hd_tokens_transform("{\"accessClaims\":{\"sub\":\"x\"}}", 28, now, 600, KEY, KLEN) == NULL);
+        CHECK(hd_tokens_transform("[1]", 3, now, 600, KEY, KLEN) == NULL);
+    }
+
+    /* Authorization header */
+    {
+        const char *tok;
+        size_t len;
+        CHECK(hd_bearer_token("Bearer abc", 10, &tok, &len) == 0 && len == 3 && memcmp(tok, "abc", 3) == 0);
+        CHECK(hd_bearer_token("bearer  abc ", 12, &tok, &len) == 0 && len == 3);
+        CHECK(hd_bearer_token("abc", 3, &tok, &len) == -1);
+        CHECK(hd_bearer_token("Basic abc", 9, &tok, &len) == -1);
+        CHECK(hd_bearer_token("Bearer ", 7, &tok, &len) == -1);
+    }
+    T_DONE();
+}
