@@ -14,9 +14,9 @@
 -- the ticket's start, minus pauses, also when the new deadline is already past.
 --
 -- Triggers on tickets and comments drive the clocks, so every path (API, bulk, raw SQL) is
--- covered; they use helpdesk.sla_time(): the transaction's clock, or, for tests and repairs by a
--- superuser session, the setting helpdesk_sla.time. The computations take the instant as an
--- argument.
+-- covered. A ticket's clocks start at its created_at; later changes happen at helpdesk.sla_time():
+-- the transaction's clock, or, for tests and repairs by a superuser session, the setting
+-- helpdesk_sla.time. The computations take the instant as an argument.
 --
 -- tickets.due_date mirrors the resolution clock and tickets.response_due_at the response clock:
 -- the running deadline, NULL while paused or without a rule, and the deadline that applied once
@@ -471,13 +471,14 @@ AS $$
         OR EXISTS (SELECT FROM helpdesk.users u WHERE u.id = user_id AND u.role IN ('IT_Staff', 'Admin'))
 $$;
 
--- Trigger: before a ticket is inserted, its due dates; after, its clocks.
+-- Trigger: before a ticket is inserted, its due dates; after, its clocks. Both clocks start at
+-- the ticket's created_at (now() unless the writer set it).
 CREATE FUNCTION helpdesk.sla_tickets_before_insert()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    at timestamptz := helpdesk.sla_time();
+    at timestamptz := NEW.created_at;
     t interval;
 BEGIN
     IF NEW.status IN ('New', 'Assigned', 'In Progress') THEN
@@ -498,7 +499,7 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    at timestamptz := helpdesk.sla_time();
+    at timestamptz := NEW.created_at;
     c helpdesk.sla_clocks;
 BEGIN
     c := helpdesk.sla_clock_start(NEW.id, 'response', NEW.priority, at, 1, NEW.status = 'Pending');
