@@ -14,6 +14,19 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/health", "health", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/auth/me", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+
+    /* ---- comments (sql/36_comments_api.sql); :ticketId as the ticket routes name it ---- */
+    {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/tickets/:ticketId/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/tickets/:ticketId/comments/stats", "comments_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/comments/my-comments", "comments_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/comments/:id", "comments_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PATCH", "/api/v1/comments/:id", "comments_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/comments/:id", "comments_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+
+    /* ---- ticket history (sql/35_history.sql) ---- */
+    {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 
