@@ -15,6 +15,41 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/auth/me", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
 
+    /* ---- categories (sql/21_categories_api.sql) ---- */
+    {"GET", "/api/v1/categories", "categories_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/categories/active", "categories_active", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/categories/reorder", "categories_reorder", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/categories/:id", "categories_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/categories/:id/stats", "categories_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/categories", "categories_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"PATCH", "/api/v1/categories/:id", "categories_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"PATCH", "/api/v1/categories/:id/activate", "categories_activate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/categories/:id/activate", "categories_activate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"PATCH", "/api/v1/categories/:id/deactivate", "categories_deactivate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/categories/:id/deactivate", "categories_deactivate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/categories/:id", "categories_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+
+    /* ---- tickets (sql/31_tickets_api.sql). The parameter is :ticketId, the name the comment
+     * routes under /tickets/:ticketId/ use (the router wants one name per position). ---- */
+    {"POST", "/api/v1/tickets", "tickets_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/tickets", "tickets_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/tickets/stats", "tickets_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/tickets/my-tickets", "tickets_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/tickets/assigned-to-me", "tickets_assigned_to_me", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/tickets/bulk-assign", "tickets_bulk_assign", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/bulk-status", "tickets_bulk_status", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/bulk-delete", "tickets_bulk_delete", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/tickets/:ticketId", "tickets_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PATCH", "/api/v1/tickets/:ticketId", "tickets_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/tickets/:ticketId", "tickets_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/:ticketId/change-status", "tickets_change_status", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/:ticketId/assign", "tickets_assign", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/:ticketId/start-progress", "tickets_start_progress", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/:ticketId/resolve", "tickets_resolve", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/:ticketId/close", "tickets_close", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/:ticketId/reopen", "tickets_reopen", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets/:ticketId/rate", "tickets_rate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+
     /* ---- comments (sql/36_comments_api.sql); :ticketId as the ticket routes name it ---- */
     {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
     {"GET", "/api/v1/tickets/:ticketId/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
@@ -27,6 +62,21 @@ const hd_route_t hd_routes[] = {
     /* ---- ticket history (sql/35_history.sql) ---- */
     {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+
+    /* ---- sla / escalation (sql/56_sla_api.sql, sql/58_escalation_api.sql) ---- */
+    {"GET", "/api/v1/sla/tickets/:id/timeline", "sla_ticket_timeline", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/sla/tickets/:id/status", "sla_ticket_status", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/sla/at-risk", "sla_at_risk", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/sla/breached", "sla_breached", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/escalation/rules", "escalation_rules_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/escalation/rules", "escalation_rules_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/escalation/rules/:id", "escalation_rules_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PUT", "/api/v1/escalation/rules/:id", "escalation_rules_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/escalation/rules/:id", "escalation_rules_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/escalation/history/ticket/:ticketId", "escalation_history_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/escalation/history", "escalation_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/escalation/tickets/:ticketId/escalate", "escalation_escalate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/escalation/check-now", "escalation_check_now", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 

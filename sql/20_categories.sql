@@ -18,3 +18,156 @@ CREATE TRIGGER categories_touch BEFORE UPDATE ON helpdesk.categories
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.categories', '');
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.categories_id_seq', '');
+
+-- The category JSON of the API.
+CREATE FUNCTION helpdesk.category_json(c helpdesk.categories)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object(
+        'id', c.id, 'name', c.name, 'description', c.description, 'icon', c.icon,
+        'color', c.color, 'isActive', c.is_active, 'displayOrder', c.display_order,
+        'createdAt', helpdesk.iso(c.created_at), 'updatedAt', helpdesk.iso(c.updated_at))
+$$;
+
+-- The category with this id, or 404.
+CREATE FUNCTION helpdesk.category_get(category_id int, for_update boolean DEFAULT false)
+RETURNS helpdesk.categories
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    c helpdesk.categories;
+BEGIN
+    IF for_update THEN
+        SELECT * INTO c FROM helpdesk.categories WHERE id = category_id FOR UPDATE;
+    ELSE
+        SELECT * INTO c FROM helpdesk.categories WHERE id = category_id;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM helpdesk.http_error(404, format('Category with ID %s not found', category_id));
+    END IF;
+    RETURN c;
+END
+$$;
+
+-- A category new tickets (or a ticket's category change) may use: exists and is active,
+-- else 400 with the reference's messages.
+CREATE FUNCTION helpdesk.category_usable(category_id int)
+RETURNS helpdesk.categories
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    c helpdesk.categories;
+BEGIN
+    -- KEY SHARE: the category cannot be deleted under a ticket being written to it.
+    SELECT * INTO c FROM helpdesk.categories WHERE id = category_id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        PERFORM helpdesk.http_error(400, 'Category not found');
+    END IF;
+    IF NOT c.is_active THEN
+        PERFORM helpdesk.http_error(400, 'Category is not active');
+    END IF;
+    RETURN c;
+END
+$$;
+
+-- 409 when another category (other than `except_id`) has this name, whatever its case.
+CREATE FUNCTION helpdesk.category_name_free(category_name text, except_id int DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM helpdesk.categories
+               WHERE lower(name) = lower(category_name) AND id IS DISTINCT FROM except_id) THEN
+        PERFORM helpdesk.http_error(409, 'Category with this name already exists');
+    END IF;
+END
+$$;
+
+CREATE FUNCTION helpdesk.category_create(name text, description text DEFAULT NULL, icon text DEFAULT NULL,
+                                         color text DEFAULT NULL, is_active boolean DEFAULT true,
+                                         display_order int DEFAULT 0)
+RETURNS helpdesk.categories
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    c helpdesk.categories;
+BEGIN
+    PERFORM helpdesk.category_name_free(name);
+    INSERT INTO helpdesk.categories (name, description, icon, color, is_active, display_order)
+    VALUES (name, description, icon, color, coalesce(is_active, true), coalesce(display_order, 0))
+    RETURNING * INTO c;
+    RETURN c;
+EXCEPTION WHEN unique_violation THEN
+    -- a concurrent create of the same name committed between the check and the insert
+    PERFORM helpdesk.http_error(409, 'Category with this name already exists');
+END
+$$;
+
+-- Changes the given fields; a NULL argument leaves that field as it is.
+CREATE FUNCTION helpdesk.category_update(category_id int, new_name text DEFAULT NULL,
+                                         new_description text DEFAULT NULL, new_icon text DEFAULT NULL,
+                                         new_color text DEFAULT NULL, new_is_active boolean DEFAULT NULL,
+                                         new_display_order int DEFAULT NULL)
+RETURNS helpdesk.categories
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    c helpdesk.categories := helpdesk.category_get(category_id);
+BEGIN
+    IF new_name IS NOT NULL THEN
+        PERFORM helpdesk.category_name_free(new_name, category_id);
+    END IF;
+    UPDATE helpdesk.categories SET
+        name = coalesce(new_name, name),
+        description = coalesce(new_description, description),
+        icon = coalesce(new_icon, icon),
+        color = coalesce(new_color, color),
+        is_active = coalesce(new_is_active, is_active),
+        display_order = coalesce(new_display_order, display_order)
+    WHERE id = category_id
+    RETURNING * INTO c;
+    RETURN c;
+EXCEPTION WHEN unique_violation THEN
+    PERFORM helpdesk.http_error(409, 'Category with this name already exists');
+END
+$$;
+
+-- displayOrder = position in `ids` (0-based). Every id must exist; each may appear once.
+CREATE FUNCTION helpdesk.category_reorder(ids int[])
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    missing int;
+BEGIN
+    IF (SELECT count(DISTINCT i) FROM unnest(ids) i) <> cardinality(ids) THEN
+        PERFORM helpdesk.validation_error('categoryIds must not contain duplicates');
+    END IF;
+    SELECT i INTO missing FROM unnest(ids) WITH ORDINALITY AS u(i, n)
+    WHERE NOT EXISTS (SELECT FROM helpdesk.categories c WHERE c.id = u.i)
+    ORDER BY n LIMIT 1;
+    IF FOUND THEN
+        PERFORM helpdesk.http_error(404, format('Category with ID %s not found', missing));
+    END IF;
+    UPDATE helpdesk.categories c SET display_order = u.n - 1
+    FROM unnest(ids) WITH ORDINALITY AS u(i, n)
+    WHERE c.id = u.i AND c.display_order IS DISTINCT FROM (u.n - 1)::int;
+END
+$$;
+
+-- Deletes a category that no ticket uses (409 otherwise).
+CREATE FUNCTION helpdesk.category_delete(category_id int)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    -- The row lock conflicts with the KEY SHARE lock ticket writers take (category_usable),
+    -- so no ticket can appear in this category between the check and the delete.
+    PERFORM helpdesk.category_get(category_id, true);
+    IF EXISTS (SELECT FROM helpdesk.tickets t WHERE t.category_id = category_delete.category_id) THEN
+        PERFORM helpdesk.http_error(409, 'Cannot delete category with existing tickets');
+    END IF;
+    DELETE FROM helpdesk.categories WHERE id = category_id;
+END
+$$;

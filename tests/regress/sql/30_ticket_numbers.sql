@@ -1,0 +1,75 @@
+-- Ticket numbers TKT-YYYY-NNNN (extension/numbering.c): per-year counters, the year's zone,
+-- restart each year, no reuse after deletes or rollbacks, more than four digits when needed.
+-- (Concurrency: tests/isolation/specs/ticket_numbers.spec.)
+\set SHOW_CONTEXT never
+\set VERBOSITY terse
+SET timezone = 'UTC';
+
+-- The years used here are far enough in the future that no other suite touches them.
+SELECT helpdesk.next_ticket_number('2031-03-01 10:00+00') AS first,
+       helpdesk.next_ticket_number('2031-03-01 10:00+00') AS second,
+       helpdesk.next_ticket_number('2031-07-01 10:00+00') AS third;
+
+-- The year is taken in the session's zone, or in the zone given.
+SELECT helpdesk.next_ticket_number('2031-12-31 23:30+00') AS utc_session,
+       helpdesk.next_ticket_number('2031-12-31 23:30+00', 'Asia/Ho_Chi_Minh') AS in_hcmc,
+       helpdesk.next_ticket_number('2032-01-01 03:00+07', 'America/New_York') AS in_new_york;
+SET timezone = 'Pacific/Auckland';
+SELECT helpdesk.next_ticket_number('2032-12-31 12:00+00') AS auckland_session;
+SET timezone = 'UTC';
+SELECT year, last_value FROM helpdesk.ticket_number_counters WHERE year BETWEEN 2031 AND 2033 ORDER BY year;
+
+-- Past 9999 the number simply grows.
+INSERT INTO helpdesk.ticket_number_counters VALUES (2035, 9998);
+SELECT helpdesk.next_ticket_number('2035-06-01') AS n9999, helpdesk.next_ticket_number('2035-06-01') AS n10000;
+
+-- A rolled-back number is handed out again (the counter row is part of the transaction);
+-- nothing else ever hands a number out twice.
+BEGIN;
+SELECT helpdesk.next_ticket_number('2035-06-01') AS rolled_back;
+ROLLBACK;
+SELECT helpdesk.next_ticket_number('2035-06-01') AS after_rollback;
+
+-- Bad input.
+SELECT helpdesk.next_ticket_number(NULL);
+SELECT helpdesk.next_ticket_number('infinity');
+SELECT helpdesk.next_ticket_number('1969-06-01 00:00+00');
+SELECT helpdesk.next_ticket_number('2031-06-01', 'Mars/Olympus_Mons');
+
+-- Tickets: numbers from the counter, never from counting rows, so deletes never bring one back.
+SELECT setval('helpdesk.users_id_seq', (SELECT max(id) FROM helpdesk.users)) IS NOT NULL AS seq_moved
+FROM helpdesk.users HAVING count(*) > 0;
+INSERT INTO helpdesk.users (username, email, password_hash, full_name, role)
+VALUES ('tn_emp', 'tn_emp@example.com', helpdesk.hash_password('x'), 'TN Employee', 'Employee');
+INSERT INTO helpdesk.categories (name) VALUES ('TN Numbers');
+CREATE TEMP TABLE made AS
+SELECT t.*
+FROM helpdesk.users u, helpdesk.categories c, generate_series(1, 3) i,
+     LATERAL helpdesk.ticket_create(u, 'Numbered ' || i, 'Ticket number test ' || i, c.id, 'Low',
+                                    '2036-02-01 12:00+00'::timestamptz + i * interval '1 minute') t
+WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+SELECT ticket_number, title FROM made ORDER BY id;
+SELECT count(*) AS tickets_in_2036 FROM helpdesk.tickets WHERE ticket_number LIKE 'TKT-2036-%';
+DELETE FROM helpdesk.tickets WHERE ticket_number IN ('TKT-2036-0002', 'TKT-2036-0003');
+SELECT t.ticket_number
+FROM helpdesk.users u, helpdesk.categories c,
+     LATERAL helpdesk.ticket_create(u, 'After delete', 'Created after two deletes', c.id, 'Low', '2036-02-02 12:00+00') t
+WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+
+-- The settings row 'ticket_number_time_zone' chooses the zone of the year for new tickets.
+INSERT INTO helpdesk.settings (setting_key, setting_value) VALUES ('ticket_number_time_zone', 'Asia/Ho_Chi_Minh');
+SELECT t.ticket_number
+FROM helpdesk.users u, helpdesk.categories c,
+     LATERAL helpdesk.ticket_create(u, 'New year in HCMC', 'Created on 31 December UTC', c.id, 'Low', '2036-12-31 20:00+00') t
+WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_number_time_zone';
+SELECT t.ticket_number
+FROM helpdesk.users u, helpdesk.categories c,
+     LATERAL helpdesk.ticket_create(u, 'Same instant in UTC', 'Created on 31 December UTC', c.id, 'Low', '2036-12-31 20:00+00') t
+WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+
+-- The unique constraint stays the last line of defence.
+INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id)
+SELECT 'TKT-2036-0001', 'Duplicate', 'Duplicate number', c.id, u.id
+FROM helpdesk.users u, helpdesk.categories c WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+RESET timezone;

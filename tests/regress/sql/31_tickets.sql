@@ -1,0 +1,227 @@
+-- Tickets: create (number, due date), the JSON shapes, SLA predicates, list filters, sorting,
+-- paging, search, and the plans the list uses.
+\set SHOW_CONTEXT never
+\set VERBOSITY terse
+SET timezone = 'UTC';
+
+CREATE FUNCTION pg_temp.api(fn text, actor int, req jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE result jsonb; st text; msg text;
+BEGIN
+    PERFORM set_config('helpdesk.actor_id', coalesce(actor::text, ''), false);
+    EXECUTE format('SELECT helpdesk_api.%I($1)', fn) INTO result USING req;
+    RETURN result;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    RETURN jsonb_build_object('error', st || ' ' || msg);
+END $$;
+
+SELECT setval('helpdesk.users_id_seq', (SELECT max(id) FROM helpdesk.users)) IS NOT NULL AS seq_moved
+FROM helpdesk.users HAVING count(*) > 0;
+INSERT INTO helpdesk.users (username, email, password_hash, full_name, role, department) VALUES
+    ('tk_admin', 'tk_admin@example.com', helpdesk.hash_password('x'), 'TK Admin', 'Admin', 'IT'),
+    ('tk_staff', 'tk_staff@example.com', helpdesk.hash_password('x'), 'TK Staff', 'IT_Staff', 'IT'),
+    ('tk_emp', 'tk_emp@example.com', helpdesk.hash_password('x'), 'TK Employee', 'Employee', 'Sales'),
+    ('tk_emp2', 'tk_emp2@example.com', helpdesk.hash_password('x'), 'TK Other', 'Employee', 'Sales');
+SELECT max(id) FILTER (WHERE username = 'tk_admin') AS admin,
+       max(id) FILTER (WHERE username = 'tk_staff') AS staff,
+       max(id) FILTER (WHERE username = 'tk_emp') AS emp,
+       max(id) FILTER (WHERE username = 'tk_emp2') AS emp2
+FROM helpdesk.users \gset
+INSERT INTO helpdesk.categories (name, description, icon, color) VALUES ('TK Desk', 'Desk things', 'desk', '#112233')
+RETURNING id AS cat \gset
+
+-- SLA rules for this suite (others may have theirs; ours are removed at the end).
+CREATE TEMP TABLE my_rules AS
+WITH r AS (
+    INSERT INTO helpdesk.sla_rules (priority, response_time_hours, resolution_time_hours)
+    VALUES ('High', 1, 4), ('Medium', 4, 24)
+    ON CONFLICT (priority) DO NOTHING RETURNING id)
+SELECT id FROM r;
+SELECT priority, resolution_time_hours FROM helpdesk.sla_rules WHERE is_active ORDER BY priority;
+
+-- The due-date seam: the active rule's resolution hours in calendar hours; no rule -> NULL.
+SELECT p AS priority, helpdesk.ticket_due_date(p, '2030-01-07 09:00+00') AS due
+FROM unnest(enum_range(NULL::helpdesk.ticket_priority)) p;
+
+-- Tickets with fixed clocks (domain function), shown without ids and numbers.
+CREATE FUNCTION pg_temp.mk(who text, title text, prio helpdesk.ticket_priority, at timestamptz,
+                           descr text DEFAULT 'A long enough description') RETURNS int LANGUAGE sql AS $$
+    SELECT t.id FROM helpdesk.users u, helpdesk.categories c,
+        LATERAL helpdesk.ticket_create(u, title, descr, c.id, prio, at) t
+    WHERE u.username = who AND c.name = 'TK Desk' $$;
+SELECT pg_temp.mk('tk_emp', 'Monitor flickers', 'High', '2030-01-07 09:00+00') AS t1 \gset
+SELECT pg_temp.mk('tk_emp', 'Keyboard missing keys', 'Medium', '2030-01-07 10:00+00') AS t2 \gset
+SELECT pg_temp.mk('tk_emp2', 'Mouse is 100% dead', 'Low', '2030-01-07 11:00+00', 'Cable cut_in two places') AS t3 \gset
+SELECT pg_temp.mk('tk_staff', 'Docking station', 'Medium', '2030-01-08 09:00+00') AS t4 \gset
+
+-- detail shape (every mutation answers with it) and list shape
+SELECT jsonb_pretty(helpdesk.ticket_json(t, true, '2030-01-07 12:00+00') - 'id' - 'ticketNumber' - 'categoryId'
+                    - 'submitterId' #- '{submitter,id}' #- '{category,id}')
+FROM helpdesk.tickets t WHERE id = :t1;
+SELECT jsonb_pretty(helpdesk.ticket_json(t, false, '2030-01-07 14:00+00') - 'id' - 'ticketNumber' - 'categoryId'
+                    - 'submitterId' #- '{submitter,id}' #- '{category,id}')
+FROM helpdesk.tickets t WHERE id = :t1;
+
+-- SLA predicates over (status, times, clock): breached and the one at-risk definition.
+CREATE TEMP TABLE sla_cases (label text, status helpdesk.ticket_status, created timestamptz, due timestamptz,
+                             resolved timestamptz, closed timestamptz, at timestamptz);
+INSERT INTO sla_cases VALUES
+    ('open, early',            'New',         '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 01:00+00'),
+    ('open, 79%',              'Assigned',    '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 07:54+00'),
+    ('open, 80%',              'In Progress', '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 08:00+00'),
+    ('open, at due date',      'Pending',     '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00+00'),
+    ('open, past due',         'New',         '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00:01+00'),
+    ('no due date',            'New',         '2030-01-01 00:00+00', NULL,                  NULL, NULL, '2030-02-01 00:00+00'),
+    ('resolved in time',       'Resolved',    '2030-01-01 00:00+00', '2030-01-01 10:00+00', '2030-01-01 09:00+00', NULL, '2030-02-01 00:00+00'),
+    ('resolved late',          'Resolved',    '2030-01-01 00:00+00', '2030-01-01 10:00+00', '2030-01-01 11:00+00', NULL, '2030-02-01 00:00+00'),
+    ('closed unresolved, late','Closed',      '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, '2030-01-01 12:00+00', '2030-02-01 00:00+00'),
+    ('closed at 90%, in time', 'Closed',      '2030-01-01 00:00+00', '2030-01-01 10:00+00', '2030-01-01 09:00+00', '2030-01-01 12:00+00', '2030-01-01 09:30+00');
+SELECT label, helpdesk.ticket_sla_breached(status, due, resolved, closed, at) AS breached,
+       helpdesk.ticket_sla_at_risk(status, created, due, at) AS at_risk
+FROM sla_cases;
+-- the share comes from the settings (an earlier suite may have set it; use 0.5 here, then restore)
+CREATE TEMP TABLE saved_share AS SELECT setting_value FROM helpdesk.settings WHERE setting_key = 'sla_at_risk_share';
+INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) VALUES ('sla_at_risk_share', '0.5', 'number')
+ON CONFLICT (setting_key) DO UPDATE SET setting_value = '0.5';
+SELECT label, helpdesk.ticket_sla_at_risk(status, created, due, at) AS at_risk_half FROM sla_cases WHERE label LIKE 'open%';
+DELETE FROM helpdesk.settings WHERE setting_key = 'sla_at_risk_share';
+INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type)
+SELECT 'sla_at_risk_share', setting_value, 'number' FROM saved_share;
+
+-- The list. ids are shown as t1..t4.
+CREATE FUNCTION pg_temp.names(j jsonb) RETURNS text LANGUAGE sql AS $$
+    SELECT CASE WHEN j ? 'error' THEN j ->> 'error' ELSE
+        format('total=%s page=%s pages=%s: %s', j -> 'total', j -> 'page', j -> 'totalPages',
+               coalesce((SELECT string_agg(x ->> 'title', ', ' ORDER BY n) FROM jsonb_array_elements(j -> 'tickets') WITH ORDINALITY a(x, n)), '-'))
+    END $$;
+CREATE FUNCTION pg_temp.list(who text, VARIADIC args text[] DEFAULT '{}') RETURNS text LANGUAGE plpgsql AS $$
+DECLARE u helpdesk.users; call text := '';
+BEGIN
+    SELECT * INTO u FROM helpdesk.users WHERE username = who;
+    FOR i IN 1 .. coalesce(array_length(args, 1), 0) LOOP
+        call := call || ', ' || args[i];
+    END LOOP;
+    RETURN pg_temp.names(pg_temp.try_list(u, call));
+END $$;
+CREATE FUNCTION pg_temp.try_list(u helpdesk.users, call text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE result jsonb; st text; msg text;
+BEGIN
+    EXECUTE format('SELECT helpdesk.ticket_list($1, category_id => %s, at => ''2030-01-07 12:00+00''%s)',
+                   (SELECT id FROM helpdesk.categories WHERE name = 'TK Desk'), call) INTO result USING u;
+    RETURN result;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    RETURN jsonb_build_object('error', st || ' ' || msg);
+END $$;
+UPDATE helpdesk.tickets SET assignee_id = :staff, status = 'Assigned' WHERE id = :t2;
+SELECT call, pg_temp.list(who, VARIADIC args) AS result FROM (VALUES
+    ('admin: everything, newest first',       'tk_admin', '{}'::text[]),
+    ('staff: everything',                     'tk_staff', '{}'),
+    ('employee: own only',                    'tk_emp',   '{}'),
+    ('employee: submitterId cannot widen',    'tk_emp',   ARRAY['submitter_id => ' || :emp2]),
+    ('employee: own submitterId',             'tk_emp',   ARRAY['submitter_id => ' || :emp]),
+    ('admin: submitterId',                    'tk_admin', ARRAY['submitter_id => ' || :emp2]),
+    ('status Assigned',                       'tk_admin', ARRAY['status => ''Assigned''']),
+    ('priority Medium',                       'tk_admin', ARRAY['priority => ''Medium''']),
+    ('assignee staff',                        'tk_admin', ARRAY['assignee_id => ' || :staff]),
+    ('unassigned',                            'tk_admin', ARRAY['unassigned => true']),
+    ('search title, any case',                'tk_admin', ARRAY['search => ''KEYBOARD''']),
+    ('search description',                    'tk_admin', ARRAY['search => ''cut_in''']),
+    ('search % is literal',                   'tk_admin', ARRAY['search => ''100%''']),
+    ('search _ is literal',                   'tk_admin', ARRAY['search => ''cut_i_''']),
+    ('search ticket number',                  'tk_admin', ARRAY['search => ''' || (SELECT ticket_number FROM helpdesk.tickets WHERE id = :t4) || '''']),
+    ('search across field boundary: no',      'tk_admin', ARRAY['search => ''flickers a long''']),
+    ('slaBreached at 12:00 (High due 13:00)', 'tk_admin', ARRAY['sla_breached => true']),
+    ('slaAtRisk at 12:00 (High 75%)',         'tk_admin', ARRAY['sla_at_risk => true']),
+    ('slaAtRisk overrides status',            'tk_admin', ARRAY['sla_at_risk => true', 'status => ''Closed''']),
+    ('sort dueDate ASC (NULL last)',          'tk_admin', ARRAY['sort_by => ''dueDate''', 'sort_order => ''ASC''']),
+    ('sort priority DESC',                    'tk_admin', ARRAY['sort_by => ''priority''']),
+    ('sort title ASC',                        'tk_admin', ARRAY['sort_by => ''title''', 'sort_order => ''ASC''']),
+    ('sort by a non-field',                   'tk_admin', ARRAY['sort_by => ''passwordHash''']),
+    ('page 2 of 3 per page',                  'tk_admin', ARRAY['page => 2', 'page_size => 3']),
+    ('page far past the end',                 'tk_admin', ARRAY['page => 1000000', 'page_size => 1000'])
+) AS v(call, who, args);
+-- later: slaBreached once the High ticket is past due
+SELECT pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, sla_breached => true, at => '2030-01-07 13:00:01+00'))
+FROM helpdesk.users u WHERE username = 'tk_admin';
+
+-- the route: query strings validated, assigneeId=null, limits
+SELECT q, pg_temp.names(pg_temp.api('tickets_list', :admin, jsonb_build_object('query', q::jsonb || jsonb_build_object('categoryId', :cat::text)))) AS result
+FROM unnest(ARRAY[
+    '{"assigneeId": "null"}', '{"assigneeId": "NULL"}', '{"assigneeId": "abc"}', '{"status": "Open"}',
+    '{"priority": "Urgent"}', '{"sortBy": "dueDate", "sortOrder": "asc"}', '{"sortOrder": "sideways"}',
+    '{"limit": "1001"}', '{"limit": "2", "page": "2"}', '{"page": "0"}', '{"slaAtRisk": "yes"}',
+    '{"search": "   "}', '{"submitterId": "0"}'
+]) AS q;
+SELECT pg_temp.names(pg_temp.api('tickets_list', :emp, jsonb_build_object('query', jsonb_build_object('submitterId', :emp2::text))));
+SELECT pg_temp.names(pg_temp.api('tickets_my', :emp));
+SELECT pg_temp.names(pg_temp.api('tickets_my', :emp2));
+SELECT pg_temp.names(pg_temp.api('tickets_assigned_to_me', :staff));
+SELECT pg_temp.api('tickets_assigned_to_me', :emp);
+
+-- stats per role: Employee = submitted, IT_Staff = assigned to them, Admin = all
+SELECT (pg_temp.api('tickets_stats', :emp) - 'total') AS employee_stats,
+       pg_temp.api('tickets_stats', :staff) AS staff_stats;
+
+-- create through the route: validation and the detail shape
+SELECT body, pg_temp.api('tickets_create', :emp, jsonb_build_object('body', body::jsonb || jsonb_build_object('categoryId', :cat))) ->> 'error' AS result
+FROM unnest(ARRAY[
+    '{"title": "Tiny", "description": "Long enough text"}',
+    '{"title": "Title ok", "description": "short"}',
+    '{"title": "Title ok", "description": "Long enough text", "priority": "Critical"}',
+    '{"title": "Title ok", "description": "Long enough text", "assigneeId": 1}',
+    '{"description": "Long enough text"}'
+]) AS body;
+SELECT jsonb_object_keys(pg_temp.api('tickets_create', :emp, jsonb_build_object('body', jsonb_build_object(
+    'title', 'Created by route', 'description', 'Long enough text', 'categoryId', :cat)))) AS detail_key ORDER BY 1;
+
+-- get: visibility and 404
+SELECT pg_temp.api('tickets_get', :emp, jsonb_build_object('path', jsonb_build_object('id', :t1))) ->> 'title' AS own,
+       pg_temp.api('tickets_get', :emp2, jsonb_build_object('path', jsonb_build_object('id', :t1))) ->> 'error' AS other,
+       pg_temp.api('tickets_get', :staff, jsonb_build_object('path', jsonb_build_object('ticketId', :t1))) ->> 'title' AS staff,
+       pg_temp.api('tickets_get', :staff, '{"path": {"id": 2147483647}}') ->> 'error' AS missing;
+
+-- The plans. 20,000 generated tickets (triggers off: plain rows), vacuumed and analyzed, so the
+-- planner sees a realistic table; then removed again.
+SET session_replication_role = replica;
+INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, priority, status, submitter_id,
+                              due_date, created_at, updated_at)
+SELECT 'TKT-1999-' || lpad(i::text, 5, '0'),
+       (ARRAY['Printer', 'Laptop', 'VPN', 'Email', 'Monitor', 'Phone'])[1 + i % 6] || ' issue ' || md5(i::text),
+       'Reported problem ' || md5((i * 7)::text) || CASE WHEN i % 4000 = 0 THEN ' kerberos ticket expired' ELSE '' END,
+       :cat, (ARRAY['Low', 'Medium', 'High'])[1 + i % 3]::helpdesk.ticket_priority,
+       (ARRAY['New', 'Assigned', 'In Progress', 'Pending', 'Resolved', 'Closed'])[1 + i % 6]::helpdesk.ticket_status,
+       CASE WHEN i % 50 = 0 THEN :emp ELSE :emp2 END,
+       '1999-01-01'::timestamptz + i * interval '13 minutes' + interval '24 hours',
+       '1999-01-01'::timestamptz + i * interval '13 minutes', '1999-01-01'::timestamptz + i * interval '13 minutes'
+FROM generate_series(1, 20000) i;
+RESET session_replication_role;
+VACUUM ANALYZE helpdesk.tickets;
+CREATE FUNCTION pg_temp.plan(who text, VARIADIC args text[] DEFAULT '{}') RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE u helpdesk.users; call text := ''; j jsonb;
+BEGIN
+    SELECT * INTO u FROM helpdesk.users WHERE username = who;
+    FOR i IN 1 .. coalesce(array_length(args, 1), 0) LOOP call := call || ', ' || args[i]; END LOOP;
+    EXECUTE format('SELECT helpdesk.ticket_list($1, at => ''2030-01-07 12:00+00'', explain => true%s)', call) INTO j USING u;
+    -- user ids depend on earlier suites
+    RETURN QUERY SELECT 'count: ' || regexp_replace(x, '= \d+', '= <id>') FROM jsonb_array_elements_text(j -> 'count') x;
+    RETURN QUERY SELECT 'page:  ' || regexp_replace(x, '= \d+', '= <id>') FROM jsonb_array_elements_text(j -> 'page') x;
+END $$;
+-- search: the trigram index, never a sequential scan
+SELECT pg_temp.plan('tk_admin', 'search => ''kerberos''');
+-- default order, page 10,000 of 2: walks tickets_created_id_idx backwards, no sort
+SELECT pg_temp.plan('tk_admin', 'page => 10000', 'page_size => 2');
+-- an Employee's list starts from their own tickets
+SELECT pg_temp.plan('tk_emp');
+-- with sequential scans priced out, the index is usable for any search term
+SET enable_seqscan = off;
+SELECT pg_temp.plan('tk_admin', 'search => ''issue''');
+RESET enable_seqscan;
+SELECT pg_temp.names(helpdesk.ticket_list(u, search => 'KERBEROS', page_size => 2)) FROM helpdesk.users u WHERE username = 'tk_admin';
+SET session_replication_role = replica;
+DELETE FROM helpdesk.tickets WHERE ticket_number LIKE 'TKT-1999-%';
+RESET session_replication_role;
+
+DELETE FROM helpdesk.sla_rules WHERE id IN (SELECT id FROM my_rules);
+RESET timezone;
