@@ -42,12 +42,12 @@ WHERE e.ticket_id IN (:s1, :s2) AND e.event IN ('warned', 'breached')
 ORDER BY e.ticket_id, e.id;
 SELECT t.title, h.action, h.field_name, h.user_id, h.new_value, h.description
 FROM helpdesk.ticket_history h JOIN helpdesk.tickets t ON t.id = h.ticket_id
-WHERE h.ticket_id IN (:s1, :s2)
+WHERE h.ticket_id IN (:s1, :s2) AND h.action IN ('sla_warning', 'sla_breached')
 ORDER BY h.ticket_id, h.id;
 -- Unassigned: warnings go to the active Admins, breaches to the Admins (and the assignee).
 SELECT t.title, u.username, n.type, n.title, n.message
 FROM helpdesk.notifications n JOIN helpdesk.tickets t ON t.id = n.ticket_id JOIN helpdesk.users u ON u.id = n.user_id
-WHERE n.ticket_id IN (:s1, :s2)
+WHERE n.ticket_id IN (:s1, :s2) AND n.type IN ('sla_warning', 'sla_breach')
 ORDER BY n.ticket_id, n.id;
 
 -- Exactly once is structural: a second breach of the same clock cycle cannot be written, and
