@@ -46,7 +46,7 @@ $$;
 
 CREATE FUNCTION helpdesk.escalation_rule_get(id int, for_update boolean DEFAULT false)
 RETURNS helpdesk.escalation_rules
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     r helpdesk.escalation_rules;
