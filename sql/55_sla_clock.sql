@@ -305,7 +305,7 @@ $$;
 
 -- Stop a running or paused clock at `at`: met when in time, missed when after its deadline
 -- (recording the breach if the watcher has not yet), cancelled when `cancel` (a response clock
--- whose ticket was closed without a staff response).
+-- whose ticket was closed without a staff response) and not yet late.
 CREATE FUNCTION helpdesk.sla_clock_stop(c helpdesk.sla_clocks, at timestamptz, cancel boolean DEFAULT false)
 RETURNS helpdesk.sla_clocks
 LANGUAGE plpgsql VOLATILE
@@ -321,13 +321,13 @@ BEGIN
         -- no time passes while paused: the deadline is the one the clock would have had
         c.due_at := helpdesk.sla_add(c.cycle_start, c.target + c.paused_total);
     END IF;
-    IF c.breached_at IS NULL AND used > c.target AND NOT cancel THEN
+    IF c.breached_at IS NULL AND used > c.target THEN
         -- late, and the watcher has not fired yet: the breach is recorded here, once
         PERFORM helpdesk.sla_fire(c, 'breached', c.due_at);
         c.breached_at := c.due_at;
     END IF;
     c.stopped_at := at;
-    c.state := CASE WHEN cancel THEN 'cancelled' WHEN c.breached_at IS NOT NULL THEN 'missed' ELSE 'met' END;
+    c.state := CASE WHEN c.breached_at IS NOT NULL THEN 'missed' WHEN cancel THEN 'cancelled' ELSE 'met' END;
     c.paused_since := NULL;
     c := helpdesk.sla_plan(c);
     PERFORM helpdesk.sla_log(c, CASE c.state WHEN 'met' THEN 'met' ELSE 'stopped' END, at, c.due_at,
@@ -365,6 +365,28 @@ BEGIN
     c.target := new_target;
     c := helpdesk.sla_plan(c);
     PERFORM helpdesk.sla_log(c, 'recalculated', at, before, format('priority %s', priority));
+    RETURN helpdesk.sla_store(c);
+END
+$$;
+
+-- The ticket's start moved (a data repair writing created_at): a clock still in its first
+-- cycle and not stopped counts from the new start.
+CREATE FUNCTION helpdesk.sla_clock_rebase(c helpdesk.sla_clocks, start timestamptz, at timestamptz)
+RETURNS helpdesk.sla_clocks
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    before timestamptz := c.due_at;
+BEGIN
+    IF c.cycle <> 1 OR c.state NOT IN ('running', 'paused', 'not_applicable') OR c.cycle_start = start THEN
+        RETURN c;
+    END IF;
+    c.cycle_start := start;
+    IF c.state = 'paused' THEN
+        c.paused_since := greatest(c.paused_since, start);
+    END IF;
+    c := helpdesk.sla_plan(c);
+    PERFORM helpdesk.sla_log(c, 'recalculated', at, before, 'ticket start moved to ' || helpdesk.iso(start));
     RETURN helpdesk.sla_store(c);
 END
 $$;
@@ -424,6 +446,11 @@ BEGIN
     -- A status change by staff is a response.
     IF staff AND new.status IS DISTINCT FROM old.status AND new.first_response_at IS NULL THEN
         new.first_response_at := at;
+    END IF;
+
+    IF new.created_at IS DISTINCT FROM old.created_at THEN
+        resp := helpdesk.sla_clock_rebase(resp, new.created_at, at);
+        res := helpdesk.sla_clock_rebase(res, new.created_at, at);
     END IF;
 
     IF new.priority IS DISTINCT FROM old.priority THEN
@@ -523,6 +550,7 @@ AS $$
 BEGIN
     IF NEW.status IS DISTINCT FROM OLD.status OR NEW.priority IS DISTINCT FROM OLD.priority
        OR NEW.first_response_at IS DISTINCT FROM OLD.first_response_at
+       OR NEW.created_at IS DISTINCT FROM OLD.created_at
        OR NEW.due_date IS DISTINCT FROM OLD.due_date
        OR NEW.response_due_at IS DISTINCT FROM OLD.response_due_at THEN
         -- the clocks own the due dates: a direct write to them is recomputed away

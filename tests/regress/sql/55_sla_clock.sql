@@ -187,3 +187,18 @@ RESET helpdesk_sla.time;
 RESET SESSION AUTHORIZATION;
 DROP OWNED BY regress_sla_plain;
 DROP ROLE regress_sla_plain;
+
+-- 6. A data repair moving created_at moves the start of a clock in its first cycle. Closing
+-- it after the response deadline without a response is a breach, not a cancellation.
+SELECT pg_temp.mk('T5', 'High', '2030-03-13 09:00+00', :emp) AS t5 \gset
+BEGIN;
+CALL pg_temp.at('2030-03-13 09:30+00', NULL);
+UPDATE helpdesk.tickets SET created_at = '2030-03-13 08:00+00' WHERE id = :t5;
+COMMIT;
+SELECT response_due_at, due_date FROM helpdesk.tickets WHERE id = :t5;
+SELECT clock, event, due_before, due_after, detail FROM pg_temp.events(:t5) WHERE event = 'recalculated';
+BEGIN;
+CALL pg_temp.at('2030-03-13 09:40+00', :emp);
+UPDATE helpdesk.tickets SET status = 'Closed' WHERE id = :t5;
+COMMIT;
+SELECT kind, state FROM pg_temp.clocks(:t5);
