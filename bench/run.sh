@@ -37,7 +37,7 @@ http_port=$(hd_free_port)
 hd_cluster_start "$work/cluster" "$pg_port" "helpdesk.database_name = 'bench'" "helpdesk.bcrypt_cost = 4" \
     "max_connections = 300"
 hd_database_create "$work/cluster" "$pg_port" bench >/dev/null
-hd_psql "$work/cluster" "$pg_port" bench -f "$repo/demo/seed.sql" >/dev/null
+hd_psql_file "$work/cluster" "$pg_port" bench "$repo/demo/seed.sql" >/dev/null
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
 echo "load generators share the machine with the servers; figures are requests per second"
@@ -72,7 +72,7 @@ server_pid=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
 
 wrk_rps() {
-    wrk -t "$cores" -c "$connections" -d "${seconds}s" "$@" 2>/dev/null | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
+    wrk -t "$cores" -c "$connections" -d "${seconds}s" "$@" 2>/dev/null | tee -a "$work/wrk.log" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
 }
 token=$(/usr/bin/python3 - "$secret" <<'PY'
 import base64, hashlib, hmac, json, sys, time

@@ -1,5 +1,5 @@
 -- Demo data: the seed system's categories, SLA rules and demo users (password "password123").
--- Used by `make demo` and as the base fixture of the HTTP tests (users 1, 2, 3 in this order).
+-- Used by `make demo` and as the base fixture of the HTTP tests (users 1, 2, 3 in this order; loaded by tests/run.sh before the HTTP suite).
 
 INSERT INTO helpdesk.users (username, email, password_hash, full_name, role, department, phone) VALUES
     ('admin', 'admin@28h.com', helpdesk.hash_password('password123'), 'Admin User', 'Admin', 'IT', '0123456789'),
@@ -18,3 +18,6 @@ INSERT INTO helpdesk.sla_rules (priority, response_time_hours, resolution_time_h
     ('High', 1, 4),
     ('Medium', 4, 24),
     ('Low', 8, 72);
+
+-- The default business calendar: Mon-Fri 08:00-17:30 in Asia/Ho_Chi_Minh with the seed's holidays.
+SELECT helpdesk.calendar_ensure_default('Asia/Ho_Chi_Minh');

@@ -5,10 +5,12 @@
  *   helpdesk.business_time_between(a timestamptz, b timestamptz, calendar int) -> interval
  *   helpdesk.is_working_day(d date, calendar int) -> boolean
  *
- * A calendar (its time zone, weekly windows and holidays) is read through SPI and kept for the
- * rest of the statement as long as the transaction does not write (key: calendar id, local
- * transaction id, command id, statement start), so a query that calls these functions for many
- * rows reads the tables once. The time zone is PostgreSQL's own (pg_tzset), consulted through
+ * A calendar (its time zone, weekly windows and holidays) is read through SPI (plans prepared once
+ * per backend) and kept in backend memory. Triggers (sql/51_calendar.sql) rewrite a calendar's
+ * row whenever its windows or holidays change, so one query of that row under the current
+ * snapshot tells whether the kept copy is still the one this snapshot sees (same xmin and ctid);
+ * within one statement of a transaction that has not written since, not even that query runs.
+ * The time zone is PostgreSQL's own (pg_tzset), consulted through
  * pg_next_dst_boundary with a one-segment cache because walks go forward in time.
  */
 #include "postgres.h"
@@ -20,6 +22,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgtime.h"
+#include "storage/itemptr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -51,7 +54,12 @@ typedef struct TzState
 typedef struct LoadedCalendar
 {
 	bool		valid;
+	int32		requested;		/* the id asked for, 0 for the default calendar */
 	int32		id;
+	/* the calendars row's version: triggers rewrite it on every change of windows or holidays */
+	TransactionId row_xmin;
+	ItemPointerData row_ctid;
+	/* the statement it was last checked in: no check again within it */
 	LocalTransactionId lxid;
 	CommandId	cid;
 	TimestampTz stmt_start;
@@ -61,6 +69,30 @@ typedef struct LoadedCalendar
 
 static LoadedCalendar loaded;
 static MemoryContext calendar_cxt = NULL;
+
+/* The three queries that read a calendar, planned once per backend. */
+static SPIPlanPtr plan_calendar = NULL;
+static SPIPlanPtr plan_default = NULL;
+static SPIPlanPtr plan_hours = NULL;
+static SPIPlanPtr plan_holidays = NULL;
+
+static SPIPlanPtr
+keep_plan(const char *sql)
+{
+	Oid			argtypes[1] = {INT4OID};
+	SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+static void
+run_plan(SPIPlanPtr plan, Datum *args, long count, const char *what)
+{
+	if (SPI_execute_plan(plan, args, NULL, true, count) != SPI_OK_SELECT)
+		elog(ERROR, "reading %s failed", what);
+}
 
 static int
 pg_tz_boundary(void *arg, int64_t t, int64_t *before_off, int64_t *boundary, int64_t *after_off)
@@ -97,11 +129,14 @@ check_interrupts(void)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Make `loaded` the calendar `requested` (0: the default calendar, the one marked is_default).
+ */
 static void
-load_calendar(int32 id)
+load_calendar(int32 requested)
 {
-	Oid			argtypes[1] = {INT4OID};
-	Datum		args[1] = {Int32GetDatum(id)};
+	Datum		args[1] = {Int32GetDatum(requested)};
+	int32		id;
 	MemoryContext oldcxt;
 	char	   *tzname;
 	pg_tz	   *tz;
@@ -109,10 +144,49 @@ load_calendar(int32 id)
 	CalWindow  *windows[7];
 	int			counts[7] = {0};
 
-	if (loaded.valid && loaded.id == id && loaded.lxid == MyProc->lxid
+	TransactionId row_xmin;
+	ItemPointerData row_ctid;
+	bool		isnull;
+
+	if (loaded.valid && loaded.requested == requested && loaded.lxid == MyProc->lxid
 		&& loaded.cid == GetCurrentCommandId(false)
 		&& loaded.stmt_start == GetCurrentStatementStartTimestamp())
 		return;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (plan_calendar == NULL)
+	{
+		plan_calendar = keep_plan("SELECT id, time_zone, xmin, ctid FROM helpdesk.calendars WHERE id = $1");
+		plan_default = keep_plan("SELECT id, time_zone, xmin, ctid FROM helpdesk.calendars "
+								 "WHERE is_default AND $1 = 0");
+		plan_hours = keep_plan("SELECT day_of_week, start_time, end_time FROM helpdesk.business_hours "
+							   "WHERE calendar_id = $1");
+		plan_holidays = keep_plan("SELECT date, is_recurring FROM helpdesk.holidays WHERE calendar_id = $1");
+	}
+
+	run_plan(requested == 0 ? plan_default : plan_calendar, args, 1, "helpdesk.calendars");
+	if (SPI_processed == 0 && requested == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no business calendar given and no default calendar exists"),
+				 errhint("Call helpdesk.calendar_ensure_default() or mark a calendar as default.")));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("business calendar %d does not exist", requested)));
+	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	args[0] = Int32GetDatum(id);
+	row_xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	row_ctid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	if (loaded.valid && loaded.id == id && loaded.row_xmin == row_xmin
+		&& ItemPointerEquals(&loaded.row_ctid, &row_ctid))
+	{
+		/* unchanged since it was loaded */
+		SPI_finish();
+		goto remember;
+	}
 
 	loaded.valid = false;
 	if (calendar_cxt == NULL)
@@ -121,17 +195,7 @@ load_calendar(int32 id)
 	else
 		MemoryContextReset(calendar_cxt);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	if (SPI_execute_with_args("SELECT time_zone FROM helpdesk.calendars WHERE id = $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "reading helpdesk.calendars failed");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("business calendar %d does not exist", id)));
-	tzname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	tzname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	tz = tzname ? pg_tzset(tzname) : NULL;
 	if (tz == NULL)
 		ereport(ERROR,
@@ -141,10 +205,7 @@ load_calendar(int32 id)
 
 	memset(&loaded.def, 0, sizeof(loaded.def));
 
-	if (SPI_execute_with_args("SELECT day_of_week, start_time, end_time FROM helpdesk.business_hours "
-							  "WHERE calendar_id = $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading helpdesk.business_hours failed");
+	run_plan(plan_hours, args, 0, "helpdesk.business_hours");
 	n = SPI_processed;
 	oldcxt = MemoryContextSwitchTo(calendar_cxt);
 	for (int d = 0; d < 7; d++)
@@ -175,9 +236,7 @@ load_calendar(int32 id)
 		loaded.def.nwindows[d] = counts[d];
 	}
 
-	if (SPI_execute_with_args("SELECT date, is_recurring FROM helpdesk.holidays WHERE calendar_id = $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading helpdesk.holidays failed");
+	run_plan(plan_holidays, args, 0, "helpdesk.holidays");
 	n = SPI_processed;
 	loaded.def.holidays = MemoryContextAlloc(calendar_cxt, sizeof(int32) * (n > 0 ? n : 1));
 	for (uint64 i = 0; i < n; i++)
@@ -216,22 +275,27 @@ load_calendar(int32 id)
 				 errmsg("business calendar %d has an invalid working window", id)));
 
 	loaded.id = id;
+	loaded.row_xmin = row_xmin;
+	loaded.row_ctid = row_ctid;
+remember:
+	loaded.requested = requested;
 	loaded.lxid = MyProc->lxid;
 	loaded.cid = GetCurrentCommandId(false);
 	loaded.stmt_start = GetCurrentStatementStartTimestamp();
 	loaded.valid = true;
 }
 
-/* The calendar argument (NULL means there is no default calendar) and its definition. */
+/* The calendar argument (NULL: the default calendar) and its definition. */
 static const CalDef *
 calendar_arg(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_ARGISNULL(argno))
+	int32		id = PG_ARGISNULL(argno) ? 0 : PG_GETARG_INT32(argno);
+
+	if (!PG_ARGISNULL(argno) && id <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no business calendar given and no default calendar exists"),
-				 errhint("Call helpdesk.calendar_ensure_default() or mark a calendar as default.")));
-	load_calendar(PG_GETARG_INT32(argno));
+				 errmsg("business calendar %d does not exist", id)));
+	load_calendar(id);
 	return &loaded.def;
 }
 

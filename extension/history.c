@@ -27,6 +27,10 @@
  *   - INSERT comment (not already deleted): `comment_added`, field `comment` (public, system)
  *     or `internal_comment` (internal, hidden from Employees), new_value = the comment id.
  *   - INSERT attachment: `attachment_added`, new_value = the original file name.
+ *
+ * Rows arriving by COPY are data being loaded (pg_restore of a dump, an import), not changes:
+ * they already carry their history, so the trigger writes nothing for them.
+ * helpdesk.copying_rows() tells SQL triggers the same (the notification triggers use it).
  */
 #include "postgres.h"
 
@@ -35,12 +39,16 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "tcop/pquery.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/portal.h"
 #include "utils/rel.h"
 
 #include "helpdesk.h"
 
 PG_FUNCTION_INFO_V1(ticket_history_trigger);
+PG_FUNCTION_INFO_V1(helpdesk_copying_rows);
 
 /* Saved plans, prepared on first use in each backend. */
 static SPIPlanPtr insert_plan = NULL;
@@ -140,17 +148,52 @@ write_event(const HistoryEvent *ev)
 		elog(ERROR, "helpdesk: history insert failed: %s", SPI_result_code_string(rc));
 }
 
-/* Attribute number of a column of the trigger's table; the table's shape is part of the schema. */
-static int
-column(TupleDesc desc, const char *name)
+/*
+ * Attribute numbers, resolved by name on first use and kept per backend. A cached number is
+ * used only while it still names that column (a column dropped and re-added moves), so the
+ * check is one comparison instead of a scan of the descriptor.
+ */
+typedef struct HistColumn
 {
-	int			fnum = SPI_fnumber(desc, name);
+	const char *name;
+	int			attnum;
+} HistColumn;
 
-	if (fnum <= 0)
+static HistColumn ticket_id_col = {"id", 0};
+static HistColumn title_col = {"title", 0};
+static HistColumn description_col = {"description", 0};
+static HistColumn category_col = {"category_id", 0};
+static HistColumn priority_col = {"priority", 0};
+static HistColumn assignee_col = {"assignee_id", 0};
+static HistColumn status_col = {"status", 0};
+static HistColumn comment_id_col = {"id", 0};
+static HistColumn comment_ticket_col = {"ticket_id", 0};
+static HistColumn comment_user_col = {"user_id", 0};
+static HistColumn comment_type_col = {"type", 0};
+static HistColumn comment_deleted_col = {"deleted_at", 0};
+static HistColumn attachment_ticket_col = {"ticket_id", 0};
+static HistColumn attachment_uploader_col = {"uploaded_by", 0};
+static HistColumn attachment_name_col = {"original_name", 0};
+
+static int
+column(TupleDesc desc, HistColumn *ref)
+{
+	int			n = ref->attnum;
+
+	if (n > 0 && n <= desc->natts)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, n - 1);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), ref->name) == 0)
+			return n;
+	}
+	n = SPI_fnumber(desc, ref->name);
+	if (n <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("helpdesk.ticket_history_trigger: column \"%s\" not found", name)));
-	return fnum;
+				 errmsg("helpdesk.ticket_history_trigger: column \"%s\" not found", ref->name)));
+	ref->attnum = n;
+	return n;
 }
 
 /* A column's value in its text form, NULL for SQL NULL. */
@@ -174,6 +217,29 @@ same(const char *a, const char *b)
 	if (a == NULL || b == NULL)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+/*
+ * Whether a column differs between the old and the new row; when it does, its text forms go to
+ * *o and *n. Bytewise-equal datums (an untouched TOASTed description keeps its pointer) are
+ * settled without detoasting; otherwise the text forms decide.
+ */
+static bool
+changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, int fnum, char **o, char **n)
+{
+	bool		onull,
+				nnull;
+	Datum		od = SPI_getbinval(oldtup, desc, fnum, &onull);
+	Datum		nd = SPI_getbinval(newtup, desc, fnum, &nnull);
+	Form_pg_attribute att = TupleDescAttr(desc, fnum - 1);
+
+	if (onull && nnull)
+		return false;
+	if (!onull && !nnull && datumIsEqual(od, nd, att->attbyval, att->attlen))
+		return false;
+	*o = SPI_getvalue(oldtup, desc, fnum);
+	*n = SPI_getvalue(newtup, desc, fnum);
+	return !same(*o, *n);
 }
 
 static bool
@@ -210,7 +276,7 @@ ticket_inserted(HeapTuple tuple, TupleDesc desc, HistoryEvent *ev)
 {
 	bool		isnull;
 
-	ev->ticket_id = int_of(tuple, desc, column(desc, "id"), &isnull);
+	ev->ticket_id = int_of(tuple, desc, column(desc, &ticket_id_col), &isnull);
 	ev->action = "created";
 	ev->description = "Ticket created";
 	write_event(ev);
@@ -220,16 +286,14 @@ static void
 ticket_updated(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, HistoryEvent *base)
 {
 	bool		isnull;
-	char	   *o,
-			   *n;
+	char	   *o = NULL,
+			   *n = NULL;
 	HistoryEvent ev;
 
-	base->ticket_id = int_of(newtup, desc, column(desc, "id"), &isnull);
+	base->ticket_id = int_of(newtup, desc, column(desc, &ticket_id_col), &isnull);
 
 	/* title */
-	o = value_of(oldtup, desc, column(desc, "title"));
-	n = value_of(newtup, desc, column(desc, "title"));
-	if (!same(o, n))
+	if (changed(oldtup, newtup, desc, column(desc, &title_col), &o, &n))
 	{
 		ev = *base;
 		ev.action = "updated";
@@ -241,9 +305,7 @@ ticket_updated(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, HistoryEvent 
 	}
 
 	/* description */
-	o = value_of(oldtup, desc, column(desc, "description"));
-	n = value_of(newtup, desc, column(desc, "description"));
-	if (!same(o, n))
+	if (changed(oldtup, newtup, desc, column(desc, &description_col), &o, &n))
 	{
 		ev = *base;
 		ev.action = "updated";
@@ -255,9 +317,7 @@ ticket_updated(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, HistoryEvent 
 	}
 
 	/* category */
-	o = value_of(oldtup, desc, column(desc, "category_id"));
-	n = value_of(newtup, desc, column(desc, "category_id"));
-	if (!same(o, n))
+	if (changed(oldtup, newtup, desc, column(desc, &category_col), &o, &n))
 	{
 		ev = *base;
 		ev.action = "category_changed";
@@ -270,9 +330,7 @@ ticket_updated(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, HistoryEvent 
 	}
 
 	/* priority */
-	o = value_of(oldtup, desc, column(desc, "priority"));
-	n = value_of(newtup, desc, column(desc, "priority"));
-	if (!same(o, n))
+	if (changed(oldtup, newtup, desc, column(desc, &priority_col), &o, &n))
 	{
 		ev = *base;
 		ev.action = "priority_changed";
@@ -284,9 +342,7 @@ ticket_updated(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, HistoryEvent 
 	}
 
 	/* assignee */
-	o = value_of(oldtup, desc, column(desc, "assignee_id"));
-	n = value_of(newtup, desc, column(desc, "assignee_id"));
-	if (!same(o, n))
+	if (changed(oldtup, newtup, desc, column(desc, &assignee_col), &o, &n))
 	{
 		ev = *base;
 		ev.action = "assigned";
@@ -303,9 +359,7 @@ ticket_updated(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, HistoryEvent 
 	}
 
 	/* status: one row whose action says what the move means */
-	o = value_of(oldtup, desc, column(desc, "status"));
-	n = value_of(newtup, desc, column(desc, "status"));
-	if (!same(o, n))
+	if (changed(oldtup, newtup, desc, column(desc, &status_col), &o, &n))
 	{
 		ev = *base;
 		ev.field_name = "status";
@@ -342,20 +396,20 @@ comment_inserted(HeapTuple tuple, TupleDesc desc, HistoryEvent *ev)
 	int32		author;
 	char	   *type;
 
-	(void) SPI_getbinval(tuple, desc, column(desc, "deleted_at"), &isnull);
+	(void) SPI_getbinval(tuple, desc, column(desc, &comment_deleted_col), &isnull);
 	if (!isnull)
 		return;					/* inserted already deleted: nothing to show */
 
-	ev->ticket_id = int_of(tuple, desc, column(desc, "ticket_id"), &isnull);
-	author = int_of(tuple, desc, column(desc, "user_id"), &isnull);
+	ev->ticket_id = int_of(tuple, desc, column(desc, &comment_ticket_col), &isnull);
+	author = int_of(tuple, desc, column(desc, &comment_user_col), &isnull);
 	if (!ev->has_user && !isnull)
 	{
 		ev->has_user = true;
 		ev->user_id = author;
 	}
-	type = value_of(tuple, desc, column(desc, "type"));
+	type = value_of(tuple, desc, column(desc, &comment_type_col));
 	ev->action = "comment_added";
-	ev->new_value = value_of(tuple, desc, column(desc, "id"));
+	ev->new_value = value_of(tuple, desc, column(desc, &comment_id_col));
 	if (type != NULL && strcmp(type, "internal") == 0)
 	{
 		ev->field_name = "internal_comment";
@@ -376,19 +430,32 @@ attachment_inserted(HeapTuple tuple, TupleDesc desc, HistoryEvent *ev)
 	int32		uploader;
 	char	   *name;
 
-	ev->ticket_id = int_of(tuple, desc, column(desc, "ticket_id"), &isnull);
-	uploader = int_of(tuple, desc, column(desc, "uploaded_by"), &isnull);
+	ev->ticket_id = int_of(tuple, desc, column(desc, &attachment_ticket_col), &isnull);
+	uploader = int_of(tuple, desc, column(desc, &attachment_uploader_col), &isnull);
 	if (!ev->has_user && !isnull)
 	{
 		ev->has_user = true;
 		ev->user_id = uploader;
 	}
-	name = value_of(tuple, desc, column(desc, "original_name"));
+	name = value_of(tuple, desc, column(desc, &attachment_name_col));
 	ev->action = "attachment_added";
 	ev->field_name = "attachment";
 	ev->new_value = name;
 	ev->description = psprintf("File attached: %s", name ? name : "");
 	write_event(ev);
+}
+
+/* Whether the statement being executed is a COPY (rows loaded, not changed). */
+static bool
+copying_rows(void)
+{
+	return ActivePortal != NULL && ActivePortal->commandTag == CMDTAG_COPY;
+}
+
+Datum
+helpdesk_copying_rows(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(copying_rows());
 }
 
 Datum
@@ -411,6 +478,8 @@ ticket_history_trigger(PG_FUNCTION_ARGS)
 
 	inserting = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 	if (!inserting && !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return PointerGetDatum(NULL);
+	if (copying_rows())
 		return PointerGetDatum(NULL);
 
 	relname = RelationGetRelationName(trigdata->tg_relation);

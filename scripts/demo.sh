@@ -35,7 +35,7 @@ trap 'exit 0' INT TERM
 echo "starting PostgreSQL on port $pg_port (data in $dir)"
 hd_cluster_start "$dir/cluster" "$pg_port" "helpdesk.database_name = 'helpdesk'"
 hd_database_create "$dir/cluster" "$pg_port" helpdesk
-hd_psql "$dir/cluster" "$pg_port" helpdesk -f "$repo/demo/seed.sql" >/dev/null
+hd_psql_file "$dir/cluster" "$pg_port" helpdesk "$repo/demo/seed.sql" >/dev/null
 
 export PORT=$port
 export HOST=${HOST:-127.0.0.1}

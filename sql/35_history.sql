@@ -14,6 +14,13 @@ LANGUAGE C;
 COMMENT ON FUNCTION helpdesk.ticket_history_trigger() IS
     'AFTER ROW trigger of tickets, comments and attachments: writes helpdesk.ticket_history';
 
+-- Whether the running statement is a COPY: rows loaded (pg_restore of a dump, an import) are
+-- not changes, they arrive with their history and notifications, so triggers skip them.
+CREATE FUNCTION helpdesk.copying_rows()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'helpdesk_copying_rows'
+LANGUAGE C STABLE;
+
 CREATE TRIGGER tickets_history_insert AFTER INSERT ON helpdesk.tickets
     FOR EACH ROW EXECUTE FUNCTION helpdesk.ticket_history_trigger();
 -- Only the columns the history speaks about wake the trigger (updated_at, SLA dates do not).
@@ -115,6 +122,8 @@ END
 $$;
 
 -- GET /ticket-history?limit&offset (IT_Staff, Admin): every ticket's history, newest first.
+-- (ticket_history_created_idx gives the created_at order; ties within one transaction are put
+-- in id order by an incremental sort, never a sort of the whole table.)
 CREATE FUNCTION helpdesk_api.ticket_history_list(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE

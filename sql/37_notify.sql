@@ -18,6 +18,7 @@
 --   no text.
 -- - Nobody is notified of their own action (the acting user, helpdesk.actor_id); a change made
 --   without an acting user notifies everyone concerned. Inactive users are never notified.
+-- - Rows loaded by COPY (pg_restore of a dump, an import) notify nobody: they are not changes.
 
 -- The acting user's name for messages (`System` when none is set).
 CREATE FUNCTION helpdesk.actor_name()
@@ -57,6 +58,26 @@ BEGIN
 END
 $$;
 
+-- Mark `user_ids` as already told, in this transaction, about ticket `ticket_id`: the next
+-- change of that ticket in this transaction sends them no `ticket_updated`. For code that
+-- sends its own notification about a change it makes (e.g. an escalation that reassigns).
+-- The memo is transaction-local: '<ticket id>:<user ids>' of the last ticket notified.
+CREATE FUNCTION helpdesk.notify_mark_told(ticket_id int, VARIADIC user_ids int[])
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    memo text := pg_catalog.current_setting('helpdesk_notify.last', true);
+    told int[] := '{}';
+BEGIN
+    IF memo LIKE ticket_id || ':%' THEN
+        told := coalesce(string_to_array(nullif(split_part(memo, ':', 2), ''), ',')::int[], '{}');
+    END IF;
+    PERFORM pg_catalog.set_config('helpdesk_notify.last',
+                                  ticket_id || ':' || array_to_string(told || user_ids, ','), true);
+END
+$$;
+
 -- AFTER INSERT OR UPDATE ON tickets.
 CREATE FUNCTION helpdesk.tickets_notify()
 RETURNS trigger
@@ -66,14 +87,26 @@ DECLARE
     ref      text := '#' || NEW.ticket_number;
     who      text := helpdesk.actor_name();
     notified int[] := '{}';
+    told     int[] := '{}';
+    memo     text := pg_catalog.current_setting('helpdesk_notify.last', true);
     u        int;
     assignee text;
 BEGIN
+    -- Who this transaction already told about this ticket: a route may write the ticket in
+    -- several statements (assign, then move the status), which is one event for its reader.
+    -- The memo holds the last ticket notified in this transaction, '<ticket id>:<user ids>'.
+    IF memo LIKE NEW.id || ':%' THEN
+        told := coalesce(string_to_array(nullif(split_part(memo, ':', 2), ''), ',')::int[], '{}');
+    END IF;
+
     IF TG_OP = 'INSERT' THEN
         FOR u IN SELECT id FROM helpdesk.users WHERE is_active AND role IN ('IT_Staff', 'Admin') ORDER BY id LOOP
-            PERFORM helpdesk.notify(u, 'ticket_created', 'New Ticket Created',
-                                    format('Ticket %s: %s', ref, NEW.title), NEW.id);
+            IF helpdesk.notify(u, 'ticket_created', 'New Ticket Created',
+                               format('Ticket %s: %s', ref, NEW.title), NEW.id) THEN
+                notified := notified || u;
+            END IF;
         END LOOP;
+        PERFORM pg_catalog.set_config('helpdesk_notify.last', NEW.id || ':' || array_to_string(notified, ','), true);
         RETURN NULL;
     END IF;
 
@@ -117,26 +150,23 @@ BEGIN
     IF (NEW.title, NEW.description, NEW.priority, NEW.category_id, NEW.assignee_id)
            IS DISTINCT FROM (OLD.title, OLD.description, OLD.priority, OLD.category_id, OLD.assignee_id)
        OR (NEW.status IS DISTINCT FROM OLD.status AND NEW.status NOT IN ('Resolved', 'Closed')) THEN
-        -- Not twice for one request: a route may write the ticket in several statements (assign,
-        -- then move the status); whoever this transaction already told about the ticket is not
-        -- told again that it was updated. (created_at defaults to the transaction's start.)
         FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[NEW.submitter_id, NEW.assignee_id]) x
-                 WHERE x IS NOT NULL AND x <> ALL (notified)
-                   AND NOT EXISTS (SELECT FROM helpdesk.notifications n
-                                   WHERE n.ticket_id = NEW.id AND n.user_id = x AND n.created_at = now()
-                                     AND n.type IN ('ticket_created', 'ticket_assigned', 'ticket_updated',
-                                                    'ticket_resolved', 'ticket_closed'))
+                 WHERE x IS NOT NULL AND x <> ALL (notified) AND x <> ALL (told)
                  ORDER BY x LOOP
-            PERFORM helpdesk.notify(u, 'ticket_updated', 'Ticket Updated',
-                                    format('Ticket %s: %s has been updated by %s', ref, NEW.title, who), NEW.id);
+            IF helpdesk.notify(u, 'ticket_updated', 'Ticket Updated',
+                               format('Ticket %s: %s has been updated by %s', ref, NEW.title, who), NEW.id) THEN
+                notified := notified || u;
+            END IF;
         END LOOP;
     END IF;
+    PERFORM pg_catalog.set_config('helpdesk_notify.last',
+                                  NEW.id || ':' || array_to_string(told || notified, ','), true);
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER tickets_notify_insert AFTER INSERT ON helpdesk.tickets
-    FOR EACH ROW EXECUTE FUNCTION helpdesk.tickets_notify();
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.tickets_notify();
 CREATE TRIGGER tickets_notify_update AFTER UPDATE ON helpdesk.tickets
     FOR EACH ROW
     WHEN ((OLD.title, OLD.description, OLD.category_id, OLD.priority, OLD.assignee_id, OLD.status)
@@ -173,5 +203,5 @@ END
 $$;
 
 CREATE TRIGGER comments_notify AFTER INSERT ON helpdesk.comments
-    FOR EACH ROW WHEN (NEW.type <> 'system' AND NEW.deleted_at IS NULL)
+    FOR EACH ROW WHEN (NEW.type <> 'system' AND NEW.deleted_at IS NULL AND NOT helpdesk.copying_rows())
     EXECUTE FUNCTION helpdesk.comments_notify();

@@ -7,6 +7,10 @@
 -- Daylight saving time: local times that the clock skips count for nothing; the hour the clock
 -- repeats counts once, in the window that contains the moment the clocks go back (a window
 -- boundary inside the repeated hour is its first occurrence). See extension/calendar_math.h.
+--
+-- The calendar argument: a helpdesk.calendars id; NULL or omitted means the default calendar
+-- (the one marked is_default, resolved inside the C functions, which keep a loaded calendar
+-- between calls). No default calendar: 22023, with a hint to call calendar_ensure_default().
 
 -- The calendar marked is_default, NULL when there is none.
 CREATE FUNCTION helpdesk.default_calendar_id()
@@ -19,7 +23,7 @@ AS $$ SELECT c.id FROM helpdesk.calendars c WHERE c.is_default $$;
 -- refused, a day counts as 24 hours, negative durations are refused, zero returns `start`.
 -- A calendar without working time raises 22023.
 CREATE FUNCTION helpdesk.business_time_add(start timestamptz, duration interval,
-                                           calendar int DEFAULT helpdesk.default_calendar_id())
+                                           calendar int DEFAULT NULL)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'helpdesk_business_time_add'
 LANGUAGE C STABLE PARALLEL SAFE;
@@ -27,13 +31,13 @@ LANGUAGE C STABLE PARALLEL SAFE;
 -- Business time in [a, b) as an interval of hours (no days, no months); between(a, a) = 0 and
 -- between(a, b) = -between(b, a) when b < a.
 CREATE FUNCTION helpdesk.business_time_between(a timestamptz, b timestamptz,
-                                               calendar int DEFAULT helpdesk.default_calendar_id())
+                                               calendar int DEFAULT NULL)
 RETURNS interval
 AS 'MODULE_PATHNAME', 'helpdesk_business_time_between'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 -- A weekday with a working window that is not a holiday of the calendar.
-CREATE FUNCTION helpdesk.is_working_day(d date, calendar int DEFAULT helpdesk.default_calendar_id())
+CREATE FUNCTION helpdesk.is_working_day(d date, calendar int DEFAULT NULL)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'helpdesk_is_working_day'
 LANGUAGE C STABLE PARALLEL SAFE;
@@ -87,3 +91,41 @@ BEGIN
     RETURN cal;
 END
 $$;
+
+-- Any change to a calendar's windows or holidays also writes its calendars row (updated_at), so
+-- the row's version (xmin, ctid) identifies the whole definition: the C functions keep a loaded
+-- calendar across statements and transactions and re-read it only when that version changes.
+CREATE FUNCTION helpdesk.calendar_children_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE helpdesk.calendars SET updated_at = now();
+    ELSIF TG_OP = 'INSERT' THEN
+        UPDATE helpdesk.calendars SET updated_at = now() WHERE id IN (SELECT calendar_id FROM new_rows);
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE helpdesk.calendars SET updated_at = now() WHERE id IN (SELECT calendar_id FROM old_rows);
+    ELSE
+        UPDATE helpdesk.calendars SET updated_at = now()
+        WHERE id IN (SELECT calendar_id FROM old_rows UNION SELECT calendar_id FROM new_rows);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER business_hours_changed_ins AFTER INSERT ON helpdesk.business_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER business_hours_changed_upd AFTER UPDATE ON helpdesk.business_hours
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER business_hours_changed_del AFTER DELETE ON helpdesk.business_hours
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER business_hours_changed_trunc AFTER TRUNCATE ON helpdesk.business_hours
+    FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_ins AFTER INSERT ON helpdesk.holidays
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_upd AFTER UPDATE ON helpdesk.holidays
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_del AFTER DELETE ON helpdesk.holidays
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();
+CREATE TRIGGER holidays_changed_trunc AFTER TRUNCATE ON helpdesk.holidays
+    FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.calendar_children_changed();

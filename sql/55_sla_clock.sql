@@ -560,10 +560,13 @@ BEGIN
 END
 $$;
 
+-- Rows loaded by COPY (pg_restore of a dump, which brings the clocks and their events along)
+-- are not changes: the triggers skip them. An import by COPY gets its clocks with
+-- helpdesk.sla_clocks_ensure(ticket, now()) (or lazily, at the ticket's next change).
 CREATE TRIGGER tickets_sla_before_insert BEFORE INSERT ON helpdesk.tickets
-    FOR EACH ROW EXECUTE FUNCTION helpdesk.sla_tickets_before_insert();
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.sla_tickets_before_insert();
 CREATE TRIGGER tickets_sla_after_insert AFTER INSERT ON helpdesk.tickets
-    FOR EACH ROW EXECUTE FUNCTION helpdesk.sla_tickets_after_insert();
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.sla_tickets_after_insert();
 CREATE TRIGGER tickets_sla_before_update BEFORE UPDATE ON helpdesk.tickets
     FOR EACH ROW EXECUTE FUNCTION helpdesk.sla_tickets_before_update();
 
@@ -583,7 +586,7 @@ END
 $$;
 
 CREATE TRIGGER comments_sla_after_insert AFTER INSERT ON helpdesk.comments
-    FOR EACH ROW EXECUTE FUNCTION helpdesk.sla_comments_after_insert();
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.sla_comments_after_insert();
 
 -- ---- warnings and breaches -------------------------------------------------------------------
 

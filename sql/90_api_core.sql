@@ -1,4 +1,4 @@
--- 90_api_core: the routes that are not a module: API root, health, docs; and auth/me.
+-- 90_api_core: the routes that are not a module: API root, health, docs. (auth/me: 11_auth.sql)
 
 -- GET /api/v1/
 CREATE FUNCTION helpdesk_api.root(req jsonb)
@@ -44,9 +44,3 @@ AS $$
             'sla', '/api/v1/sla', 'reports', '/api/v1/reports', 'knowledge', '/api/v1/knowledge',
             'notifications', '/api/v1/notifications', 'chatbot', '/api/v1/chatbot'))
 $$;
-
--- GET /api/v1/auth/me: the acting user as the database sees it now.
-CREATE FUNCTION helpdesk_api.auth_me(req jsonb)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$ SELECT helpdesk.user_json(helpdesk.current_actor()) $$;

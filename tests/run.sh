@@ -145,7 +145,7 @@ suite_http() {
     port=$(hd_free_port); http_port=$(hd_free_port)
     hd_cluster_start "$dir" "$port" "helpdesk.database_name = 'desk'" "helpdesk.bcrypt_cost = 4"
     hd_database_create "$dir" "$port" desk >/dev/null
-    hd_psql "$dir" "$port" desk -f "$repo/tests/http/fixtures.sql" >/dev/null
+    hd_psql_file "$dir" "$port" desk "$repo/demo/seed.sql" >/dev/null
     secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
     PORT=$http_port HOST=127.0.0.1 DB_HOST=$dir DB_PORT=$port DB_USER=helpdesk_http DB_NAME=desk \
         JWT_SECRET=$secret CORS_ORIGIN=http://localhost:5173 RATE_LIMIT_MAX_REQUESTS=0 \

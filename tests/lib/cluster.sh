@@ -88,6 +88,13 @@ hd_psql() {
     hd_as_postgres "$HD_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d "$db" "$@"
 }
 
+# hd_psql_file DIR PORT DB FILE: runs a SQL file read by the caller, so the postgres user needs
+# no access to the checkout (a clone under /root is not readable by postgres).
+hd_psql_file() {
+    local dir=$1 port=$2 db=$3 file=$4
+    hd_psql "$dir" "$port" "$db" <"$file"
+}
+
 # hd_database_create DIR PORT DB: a database with the extension and the role helpdesk-http logs in as.
 hd_database_create() {
     local dir=$1 port=$2 db=$3

@@ -103,6 +103,15 @@ VALUES (:t1, 'x.png', 'jam photo.png', 'uploads/x.png', 10, 'image/png', :emp);
 
 SELECT * FROM pg_temp.hist('HIST-0001');
 
+-- A long description (stored out of line) that does not change is not rewritten into the history; one
+-- that changes is.
+INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id)
+VALUES ('HIST-0003', 'Long', (SELECT string_agg(md5(i::text), ' ') FROM generate_series(1, 4000) i), :cat_a, :emp);
+UPDATE helpdesk.tickets SET status = 'Assigned', description = description WHERE ticket_number = 'HIST-0003';
+UPDATE helpdesk.tickets SET description = description || '!' WHERE ticket_number = 'HIST-0003';
+SELECT action, field, length(old_value) AS old_length, length(new_value) AS new_length
+FROM pg_temp.hist('HIST-0003');
+
 -- Rows carry the database user that made the change; no row without a ticket.
 SELECT count(*) FILTER (WHERE db_user = current_user) = count(*) AS all_by_db_user,
        count(*) FILTER (WHERE user_id IS NULL) AS unattributed
@@ -185,3 +194,4 @@ SELECT pg_temp.call('ticket_history_list', :admin, '{"query": {"limit": "1001"}}
 SELECT pg_temp.call('ticket_history_list', :admin, '{"query": {"limit": "0"}}');
 SELECT pg_temp.call('ticket_history_list', :admin, '{"query": {"offset": "-1"}}');
 SELECT pg_temp.call('ticket_history_list', :admin, '{"query": {"limit": "ten"}}');
+

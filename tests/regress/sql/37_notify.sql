@@ -79,6 +79,16 @@ UPDATE helpdesk.tickets SET priority = 'High' WHERE id = :t2;
 COMMIT;
 SELECT kind, username, type FROM pg_temp.drain();
 
+-- Code that tells people itself (an escalation) can mark them as told about its change.
+BEGIN;
+SELECT helpdesk.notify_mark_told(:t2, :staff);
+UPDATE helpdesk.tickets SET priority = 'Low' WHERE id = :t2;
+COMMIT;
+SELECT kind, username, type FROM pg_temp.drain();
+-- (without the mark, the same change tells them)
+UPDATE helpdesk.tickets SET priority = 'Medium' WHERE id = :t2;
+SELECT kind, username, type FROM pg_temp.drain();
+
 -- Other updates: submitter and assignee, minus the actor.
 BEGIN;
 SET LOCAL helpdesk.actor_id = :'staff2';
@@ -143,6 +153,24 @@ BEGIN;
 UPDATE helpdesk.tickets SET title = 'Rolled back' WHERE id = :t1;
 ROLLBACK;
 SELECT count(*) AS after_rollback FROM helpdesk.notifications;
+
+-- Rows loaded by COPY (pg_restore, an import) are not changes: no history, no notifications.
+INSERT INTO helpdesk.categories (id, name) VALUES (909001, 'Copy Cat');
+INSERT INTO helpdesk.users (id, username, email, password_hash, full_name, role) VALUES
+    (909001, 'n_copy', 'n_copy@example.com', '$2a$04$regressregressregressre', 'Copy Employee', 'Employee');
+COPY helpdesk.tickets (ticket_number, title, description, category_id, submitter_id, status) FROM STDIN;
+TKT-2026-9100	Loaded	Loaded from a dump	909001	909001	New
+\.
+SELECT t.title, count(h.id) AS history_rows
+FROM helpdesk.tickets t LEFT JOIN helpdesk.ticket_history h ON h.ticket_id = t.id
+WHERE t.ticket_number = 'TKT-2026-9100' GROUP BY t.title;
+SELECT * FROM pg_temp.drain();
+-- ... while the same row inserted by a statement is a new ticket.
+INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id, status)
+VALUES ('TKT-2026-9101', 'Inserted', 'Inserted by a statement', 909001, 909001, 'New');
+SELECT count(*) AS history_rows FROM helpdesk.ticket_history h JOIN helpdesk.tickets t ON t.id = h.ticket_id
+WHERE t.ticket_number = 'TKT-2026-9101';
+SELECT kind, username, type FROM pg_temp.drain();
 
 -- Put the other tests' users back as they were.
 UPDATE helpdesk.users SET is_active = true WHERE id IN (SELECT id FROM pg_temp.was_active);

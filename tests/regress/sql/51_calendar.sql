@@ -140,6 +140,11 @@ SELECT helpdesk.is_working_day('2028-02-29', pg_temp.cal('split')) AS feb29_2028
        helpdesk.is_working_day('2032-02-29', pg_temp.cal('split')) AS feb29_2032,
        helpdesk.is_working_day('2028-02-28', pg_temp.cal('split')) AS feb28_2028;
 
+-- The calendar argument NULL (or omitted) is the default calendar.
+SELECT helpdesk.business_time_add('2026-01-09 17:00+07', '1 hour', NULL)
+       = helpdesk.business_time_add('2026-01-09 17:00+07', '1 hour', helpdesk.default_calendar_id()) AS null_is_default,
+       helpdesk.is_working_day('2026-01-01', NULL) AS new_year_working;
+
 -- NULL in, NULL out.
 SELECT helpdesk.business_time_add(NULL, '1 hour') AS add_null,
        helpdesk.business_time_between('2026-01-05', NULL) AS between_null,
@@ -166,6 +171,7 @@ SELECT e AS expr, pg_temp.err(e) AS error FROM unnest(ARRAY[
     $$helpdesk.business_time_between('2026-01-05', '2026-01-06', pg_temp.cal('empty'))$$,
     $$helpdesk.business_time_add('2028-01-01', '1 hour', pg_temp.cal('closed'))$$,
     $$helpdesk.business_time_add('2026-01-05', '1 hour', 999999)$$,
+    $$helpdesk.business_time_add('2026-01-05', '1 hour', 0)$$,
     $$helpdesk.business_time_add('294270-01-01', '100000 hours')$$
 ]) AS e;
 UPDATE helpdesk.calendars SET time_zone = 'Nowhere/Special' WHERE name = 'empty';
@@ -182,3 +188,19 @@ SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS before_cha
 INSERT INTO helpdesk.holidays (calendar_id, name, date) VALUES (helpdesk.default_calendar_id(), 'Extra', '2026-01-05');
 SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS after_change;
 ROLLBACK;
+
+-- ... and writes of other transactions: each change of windows or holidays rewrites the
+-- calendar's row, whose version the kept copy is checked against.
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS kept;
+INSERT INTO helpdesk.holidays (calendar_id, name, date) VALUES (helpdesk.default_calendar_id(), 'Extra', '2026-01-05');
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS after_insert;
+UPDATE helpdesk.holidays SET date = '2026-01-06' WHERE name = 'Extra';
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '10 hours') AS after_update;
+DELETE FROM helpdesk.holidays WHERE name = 'Extra';
+UPDATE helpdesk.business_hours SET start_time = '09:00' WHERE calendar_id = helpdesk.default_calendar_id() AND day_of_week = 1;
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS after_hours_update;
+UPDATE helpdesk.business_hours SET start_time = '08:00' WHERE calendar_id = helpdesk.default_calendar_id() AND day_of_week = 1;
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS restored;
+UPDATE helpdesk.calendars SET time_zone = 'UTC' WHERE is_default;
+SELECT helpdesk.business_time_add('2026-01-05 08:00+07', '1 hour') AS in_utc;
+UPDATE helpdesk.calendars SET time_zone = 'Asia/Ho_Chi_Minh' WHERE is_default;
