@@ -13,6 +13,10 @@
 
 CREATE UNIQUE INDEX escalation_history_once ON helpdesk.escalation_history (ticket_id, rule_id, to_level);
 
+-- Open tickets per assignee, counted from the index alone (least-loaded choices).
+CREATE INDEX tickets_open_assignee_idx ON helpdesk.tickets (assignee_id)
+    WHERE status IN ('New', 'Assigned', 'In Progress', 'Pending');
+
 -- The active user of `role` with the fewest open tickets (New, Assigned, In Progress, Pending);
 -- ties go to the lowest id. NULL when the role has no active user.
 CREATE FUNCTION helpdesk.least_loaded_user(role helpdesk.user_role)
