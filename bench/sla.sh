@@ -29,7 +29,7 @@ work=$(mktemp -d /tmp/hd-sla-bench.XXXXXX)
 chmod 755 "$work"
 cleanup() {
     [ -n "${load_pid:-}" ] && kill "$load_pid" 2>/dev/null
-    [ -f "$work/cluster/server.log" ] && grep -E "FATAL|PANIC" "$work/cluster/server.log" | tail -5 >&2
+    [ -f "$work/cluster/server.log" ] && grep -E "FATAL|PANIC" "$work/cluster/server.log" | grep -v "database \"bench\" does not exist" | tail -5 >&2
     hd_cluster_stop "$work/cluster"
     rm -rf "$work" "${HD_PGROOT:-/nonexistent}"
 }
