@@ -8,6 +8,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 
 #include "helpdesk.h"
 
@@ -15,11 +16,37 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void
+helpdesk_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	helpdesk_sla_shmem_request();
+}
+
+static void
+helpdesk_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	helpdesk_sla_shmem_startup();
+}
+
 void
 _PG_init(void)
 {
 	helpdesk_define_gucs();
 
 	if (process_shared_preload_libraries_in_progress)
+	{
 		helpdesk_register_worker();
+		/* the watcher's wake-up channel (shared memory exists only when preloaded) */
+		prev_shmem_request_hook = shmem_request_hook;
+		shmem_request_hook = helpdesk_shmem_request;
+		prev_shmem_startup_hook = shmem_startup_hook;
+		shmem_startup_hook = helpdesk_shmem_startup;
+	}
 }

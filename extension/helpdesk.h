@@ -21,4 +21,13 @@ extern void helpdesk_define_gucs(void);
 /* The SLA watcher, in sla_worker.c. */
 extern void helpdesk_register_worker(void);
 
+/*
+ * The watcher's wake-up channel, in shared memory (sla_worker.c): where the watcher sleeps and
+ * until when. A write that makes a deadline earlier than planned_wake sets its latch.
+ */
+extern void helpdesk_sla_shmem_request(void);
+extern void helpdesk_sla_shmem_startup(void);
+/* Set the watcher's latch when `deadline` (a TimestampTz) is before its planned wake-up. */
+extern void helpdesk_sla_wake_worker(int64 deadline);
+
 #endif

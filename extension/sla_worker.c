@@ -1,10 +1,20 @@
 /*
- * sla_worker.c: the SLA watcher background worker.
+ * sla_worker.c: the SLA watcher background worker and its wake-up channel.
  *
- * One worker per cluster, in the database named by helpdesk.database_name. It sleeps on its
- * latch, reloads settings on SIGHUP and exits cleanly on SIGTERM. It does nothing on a standby,
- * nor in a database where the helpdesk extension is not installed (it checks again each time it
- * wakes up, so installing the extension later needs no restart).
+ * One worker per cluster, in the database named by helpdesk.database_name. It does nothing on a
+ * standby, nor in a database where the helpdesk extension is not installed (it checks again each
+ * time it wakes up, so installing the extension later needs no restart).
+ *
+ * Each round: one transaction calls helpdesk.sla_scan(now()), which fires every warning, breach
+ * and escalation due, and reads the earliest pending deadline (helpdesk.sla_next_deadline(), a
+ * partial index). The worker then sleeps on its latch until that deadline, at most
+ * helpdesk.worker_idle_seconds. Errors are logged and retried after a pause, never crash-looped.
+ *
+ * Wake-up channel: a small shared-memory struct holds the worker's pgprocno, its database and
+ * the instant it plans to wake up. A transaction that plans an earlier deadline sets the latch
+ * at commit (helpdesk.sla_wake, sla_clock.c). While the worker scans, its planned wake-up is
+ * "never", so any deadline written meanwhile wakes it again: a write that commits after the
+ * scan's snapshot is never lost. An idle desk costs one short transaction per idle period.
  */
 #include "postgres.h"
 
@@ -12,20 +22,102 @@
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "commands/extension.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "helpdesk.h"
 
 PGDLLEXPORT void helpdesk_sla_worker_main(Datum main_arg);
+
+/* Pause after a failed round before the next try. */
+#define RETRY_AFTER_ERROR_MS 5000L
+/* Pause when a deadline stays due after a scan (an item failed and is retried). */
+#define RETRY_STUCK_MS 1000L
+
+typedef struct HelpdeskSlaShared
+{
+	slock_t		mutex;
+	int			worker_procno;	/* -1 when no watcher is sleeping */
+	Oid			worker_dboid;
+	TimestampTz planned_wake;	/* DT_NOEND while scanning: every deadline wakes it */
+} HelpdeskSlaShared;
+
+static HelpdeskSlaShared *sla_shared = NULL;
+
+void
+helpdesk_sla_shmem_request(void)
+{
+	RequestAddinShmemSpace(MAXALIGN(sizeof(HelpdeskSlaShared)));
+}
+
+void
+helpdesk_sla_shmem_startup(void)
+{
+	bool		found;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	sla_shared = ShmemInitStruct("helpdesk sla watcher", sizeof(HelpdeskSlaShared), &found);
+	if (!found)
+	{
+		SpinLockInit(&sla_shared->mutex);
+		sla_shared->worker_procno = -1;
+		sla_shared->worker_dboid = InvalidOid;
+		sla_shared->planned_wake = DT_NOEND;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+helpdesk_sla_wake_worker(int64 deadline)
+{
+	int			procno = -1;
+
+	if (sla_shared == NULL)
+		return;
+	SpinLockAcquire(&sla_shared->mutex);
+	if (sla_shared->worker_procno >= 0 && sla_shared->worker_dboid == MyDatabaseId &&
+		deadline < sla_shared->planned_wake)
+	{
+		procno = sla_shared->worker_procno;
+		/* later writers with later deadlines need not wake it again */
+		sla_shared->planned_wake = deadline;
+	}
+	SpinLockRelease(&sla_shared->mutex);
+	if (procno >= 0)
+		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+static void
+publish(int procno, TimestampTz planned)
+{
+	if (sla_shared == NULL)
+		return;
+	SpinLockAcquire(&sla_shared->mutex);
+	sla_shared->worker_procno = procno;
+	sla_shared->worker_dboid = MyDatabaseId;
+	sla_shared->planned_wake = planned;
+	SpinLockRelease(&sla_shared->mutex);
+}
+
+static void
+unpublish(int code, Datum arg)
+{
+	publish(-1, DT_NOEND);
+}
 
 void
 helpdesk_register_worker(void)
@@ -43,25 +135,87 @@ helpdesk_register_worker(void)
 	RegisterBackgroundWorker(&worker);
 }
 
-/* Is the extension installed in this database?  Runs in its own transaction. */
-static bool
-extension_present(void)
+/* The outcome of one round. */
+typedef struct ScanResult
 {
-	bool		present;
+	bool		present;		/* the extension is installed */
+	TimestampTz scan_at;		/* the clock the scan used */
+	TimestampTz next;			/* earliest pending deadline, 0 when none */
+	int			warnings;
+	int			breaches;
+	int			escalations;
+} ScanResult;
 
+static int
+int_column(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt32(d);
+}
+
+/* One round in one transaction. Errors propagate to the caller. */
+static void
+scan_round(ScanResult *r)
+{
+	memset(r, 0, sizeof(*r));
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	present = OidIsValid(get_extension_oid("helpdesk", true));
+	r->present = OidIsValid(get_extension_oid("helpdesk", true));
+	if (r->present)
+	{
+		bool		isnull;
+		Datum		d;
+		HeapTuple	tup;
+		TupleDesc	desc;
+
+		pgstat_report_activity(STATE_RUNNING, "SELECT helpdesk.sla_scan(now())");
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "helpdesk sla watcher: SPI_connect failed");
+		if (SPI_execute("SELECT now(), s.warnings, s.breaches, s.escalations "
+						"FROM helpdesk.sla_scan(now()) AS s", false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "helpdesk sla watcher: helpdesk.sla_scan() returned no row");
+		tup = SPI_tuptable->vals[0];
+		desc = SPI_tuptable->tupdesc;
+		r->scan_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 1, &isnull));
+		r->warnings = int_column(tup, desc, 2);
+		r->breaches = int_column(tup, desc, 3);
+		r->escalations = int_column(tup, desc, 4);
+
+		/* a new snapshot: sees what committed during the scan */
+		PopActiveSnapshot();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (SPI_execute("SELECT helpdesk.sla_next_deadline()", true, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "helpdesk sla watcher: helpdesk.sla_next_deadline() returned no row");
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		r->next = isnull ? 0 : DatumGetTimestampTz(d);
+		SPI_finish();
+	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	return present;
+	pgstat_report_stat(false);
+}
+
+/* Milliseconds from now until `t`, rounded up, at least 0. */
+static long
+ms_until(TimestampTz t)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (t <= now)
+		return 0;
+	return (long) ((t - now + 999) / 1000);
 }
 
 void
 helpdesk_sla_worker_main(Datum main_arg)
 {
-	bool		announced_absent = false;
+	volatile bool announced_absent = false;
+	MemoryContext round_cxt;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -69,11 +223,16 @@ helpdesk_sla_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnection(helpdesk_database_name, NULL, 0);
 	pgstat_report_appname("helpdesk sla watcher");
+	before_shmem_exit(unpublish, (Datum) 0);
 	elog(LOG, "helpdesk sla watcher started in database \"%s\"", helpdesk_database_name);
+
+	round_cxt = AllocSetContextCreate(TopMemoryContext, "helpdesk sla watcher round",
+									  ALLOCSET_DEFAULT_SIZES);
 
 	while (!ShutdownRequestPending)
 	{
-		long		timeout_ms = helpdesk_worker_idle_seconds * 1000L;
+		volatile long timeout_ms = helpdesk_worker_idle_seconds * 1000L;
+		TimestampTz planned;
 
 		if (ConfigReloadPending)
 		{
@@ -83,15 +242,54 @@ helpdesk_sla_worker_main(Datum main_arg)
 
 		if (helpdesk_worker_enabled && !RecoveryInProgress())
 		{
-			if (extension_present())
-				announced_absent = false;
-			else if (!announced_absent)
+			ScanResult	r;
+			MemoryContext oldcxt = MemoryContextSwitchTo(round_cxt);
+
+			/* scanning: a deadline written from now on wakes us again */
+			publish(MyProc->pgprocno, DT_NOEND);
+			PG_TRY();
 			{
-				elog(LOG, "helpdesk sla watcher: extension \"helpdesk\" is not installed in database \"%s\"; waiting",
-					 helpdesk_database_name);
-				announced_absent = true;
+				scan_round(&r);
+				MemoryContextSwitchTo(round_cxt);
+				if (!r.present)
+				{
+					if (!announced_absent)
+						elog(LOG, "helpdesk sla watcher: extension \"helpdesk\" is not installed in database \"%s\"; waiting",
+							 helpdesk_database_name);
+					announced_absent = true;
+				}
+				else
+				{
+					announced_absent = false;
+					if (r.warnings > 0 || r.breaches > 0 || r.escalations > 0)
+						elog(LOG, "helpdesk sla watcher: %d warnings, %d breaches, %d escalations",
+							 r.warnings, r.breaches, r.escalations);
+					if (r.next != 0 && r.next <= r.scan_at)
+						/* still due after the scan: an item failed; retry soon, not in a loop */
+						timeout_ms = Min(timeout_ms, RETRY_STUCK_MS);
+					else if (r.next != 0)
+						timeout_ms = Min(timeout_ms, ms_until(r.next));
+				}
 			}
+			PG_CATCH();
+			{
+				ErrorData  *edata;
+
+				MemoryContextSwitchTo(round_cxt);
+				edata = CopyErrorData();
+				FlushErrorState();
+				AbortCurrentTransaction();
+				ereport(LOG,
+						(errmsg("helpdesk sla watcher: scan failed, retrying: %s", edata->message)));
+				FreeErrorData(edata);
+				timeout_ms = Min(timeout_ms, RETRY_AFTER_ERROR_MS);
+			}
+			PG_END_TRY();
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(round_cxt);
 		}
+		planned = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+		publish(MyProc->pgprocno, planned);
 		pgstat_report_activity(STATE_IDLE, NULL);
 
 		(void) WaitLatch(MyLatch,

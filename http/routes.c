@@ -62,19 +62,6 @@ const hd_route_t hd_routes[] = {
     {"PATCH", "/api/v1/sla/rules/:id", "sla_rules_patch", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
     {"DELETE", "/api/v1/sla/rules/:id", "sla_rules_delete", 204, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
 
-    /* ---- comments (sql/36_comments_api.sql); :ticketId as the ticket routes name it ---- */
-    {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/tickets/:ticketId/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/tickets/:ticketId/comments/stats", "comments_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/comments/my-comments", "comments_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/comments/:id", "comments_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PATCH", "/api/v1/comments/:id", "comments_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/comments/:id", "comments_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-
-    /* ---- ticket history (sql/35_history.sql) ---- */
-    {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-
     /* ---- categories (sql/21_categories_api.sql) ---- */
     {"GET", "/api/v1/categories", "categories_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
     {"GET", "/api/v1/categories/active", "categories_active", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
@@ -109,6 +96,34 @@ const hd_route_t hd_routes[] = {
     {"POST", "/api/v1/tickets/:ticketId/close", "tickets_close", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
     {"POST", "/api/v1/tickets/:ticketId/reopen", "tickets_reopen", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
     {"POST", "/api/v1/tickets/:ticketId/rate", "tickets_rate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+
+    /* ---- comments (sql/36_comments_api.sql); :ticketId as the ticket routes name it ---- */
+    {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/tickets/:ticketId/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/tickets/:ticketId/comments/stats", "comments_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/comments/my-comments", "comments_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/comments/:id", "comments_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PATCH", "/api/v1/comments/:id", "comments_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/comments/:id", "comments_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+
+    /* ---- ticket history (sql/35_history.sql) ---- */
+    {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+
+    /* ---- sla / escalation (sql/56_sla_api.sql, sql/58_escalation_api.sql) ---- */
+    {"GET", "/api/v1/sla/tickets/:id/timeline", "sla_ticket_timeline", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/sla/tickets/:id/status", "sla_ticket_status", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/sla/at-risk", "sla_at_risk", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/sla/breached", "sla_breached", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/escalation/rules", "escalation_rules_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/escalation/rules", "escalation_rules_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/escalation/rules/:id", "escalation_rules_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"PUT", "/api/v1/escalation/rules/:id", "escalation_rules_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"DELETE", "/api/v1/escalation/rules/:id", "escalation_rules_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/escalation/history/ticket/:ticketId", "escalation_history_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/escalation/history", "escalation_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"POST", "/api/v1/escalation/tickets/:ticketId/escalate", "escalation_escalate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/escalation/check-now", "escalation_check_now", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 
