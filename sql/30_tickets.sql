@@ -160,22 +160,6 @@ CREATE INDEX tickets_priority_idx ON helpdesk.tickets (priority, created_at);
 -- sortBy=dueDate (the reference's client sorts by it) walks this one.
 CREATE INDEX tickets_due_id_idx ON helpdesk.tickets (due_date, id);
 
--- Resolution target of a new ticket: the active SLA rule's resolution hours added to the
--- creation time, in CALENDAR hours. This is the seam the SLA issue replaces with business time
--- (helpdesk.business_time_add over the default calendar); every due date goes through it.
--- NULL when no active rule exists for the priority.
--- (PL/pgSQL because helpdesk.sla_rules is created later in the script.)
-CREATE FUNCTION helpdesk.ticket_due_date(priority helpdesk.ticket_priority, created_at timestamptz)
-RETURNS timestamptz
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-    RETURN (SELECT ticket_due_date.created_at + make_interval(hours => r.resolution_time_hours)
-            FROM helpdesk.sla_rules r
-            WHERE r.priority = ticket_due_date.priority AND r.is_active);
-END
-$$;
-
 -- Whether a ticket is open (its SLA clock can still run).
 CREATE FUNCTION helpdesk.ticket_is_open(status helpdesk.ticket_status)
 RETURNS boolean
@@ -194,19 +178,6 @@ AS $$
         WHEN helpdesk.ticket_is_open(status) THEN due_date < at
         ELSE coalesce(resolved_at, closed_at) > due_date
     END
-$$;
-
--- The one definition of "at risk": an open ticket, not yet breached, that has used at least the
--- share 'sla_at_risk_share' (default 0.8) of its window from creation to due date. The window
--- is wall-clock time until the SLA issue makes it business time (same seam as ticket_due_date).
-CREATE FUNCTION helpdesk.ticket_sla_at_risk(status helpdesk.ticket_status, created_at timestamptz,
-                                            due_date timestamptz, at timestamptz DEFAULT now())
-RETURNS boolean
-LANGUAGE sql STABLE
-AS $$
-    SELECT helpdesk.ticket_is_open(status) AND due_date IS NOT NULL AND at <= due_date
-       AND at >= created_at + (due_date - created_at)
-                              * helpdesk.setting('sla_at_risk_share', '0.8')::float8
 $$;
 
 -- The reference's change-status table (seed-system §3.1): the moves every path may make.
@@ -313,11 +284,11 @@ DECLARE
 BEGIN
     PERFORM helpdesk.category_usable(category_id);
     priority := coalesce(priority, 'Medium');
+    -- due_date and response_due_at come from the SLA clocks (sql/55_sla_clock.sql)
     INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, priority, status,
-                                  submitter_id, due_date, created_at, updated_at)
+                                  submitter_id, created_at, updated_at)
     VALUES (helpdesk.next_ticket_number(at, helpdesk.setting('ticket_number_time_zone', NULL)),
-            title, description, category_id, priority, 'New', submitter.id,
-            helpdesk.ticket_due_date(priority, at), at, at)
+            title, description, category_id, priority, 'New', submitter.id, at, at)
     RETURNING * INTO t;
     RETURN t;
 END
@@ -366,8 +337,6 @@ BEGIN
         description = coalesce(new_description, description),
         category_id = coalesce(new_category_id, category_id),
         priority = coalesce(new_priority, priority),
-        due_date = CASE WHEN new_priority IS NOT NULL AND new_priority <> priority
-                        THEN helpdesk.ticket_due_date(new_priority, created_at) ELSE due_date END,
         assignee_id = coalesce(new_assignee_id, assignee_id)
     WHERE id = t.id
     RETURNING * INTO t;

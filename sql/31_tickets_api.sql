@@ -118,9 +118,10 @@ BEGIN
     END IF;
     -- slaAtRisk overrides slaBreached and status; slaBreached overrides status (the reference).
     IF sla_at_risk THEN
-        conds := array_append(conds, 'helpdesk.ticket_sla_at_risk(t.status, t.created_at, t.due_date, $9)');
+        -- the one at-risk definition of the SLA clocks (sql/55_sla_clock.sql)
+        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_at_risk_ids($9))');
     ELSIF sla_breached THEN
-        conds := array_append(conds, $c$t.status NOT IN ('Resolved', 'Closed') AND t.due_date < $9$c$);
+        conds := array_append(conds, $c$t.status NOT IN ('Resolved', 'Closed') AND t.due_date <= $9$c$);
     ELSIF status IS NOT NULL THEN
         conds := array_append(conds, 't.status = $3');
     END IF;

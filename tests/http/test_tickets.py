@@ -73,8 +73,7 @@ def test_create_detail_shape_number_and_due_date():
     check(set(t["submitter"]) == {"id", "username", "fullName", "email", "department"}, t["submitter"])
     check(set(t["category"]) == {"id", "name", "description", "icon", "color"}, t["category"])
     check(t["satisfactionFeedback"] is None and t["satisfactionComment"] is None, t)
-    # the seed's High rule: 4 hours to resolve (calendar hours now; business hours, never fewer,
-    # once the SLA issue replaces helpdesk.ticket_due_date)
+    # the seed's High rule: 4 business hours to resolve, never fewer wall-clock hours
     check(parse(t["dueDate"]) - parse(t["createdAt"]) >= timedelta(hours=4), (t["createdAt"], t["dueDate"]))
     t2 = new_ticket()
     check(t2["priority"] == "Medium", t2)
@@ -190,16 +189,19 @@ def test_employee_sees_only_own_whatever_the_filter():
 def test_sla_filters():
     cat = check_success(call("POST", "/categories", ADMIN, {"name": "HTTP sla " + uuid.uuid4().hex[:8]}),
                         201, CREATED)["data"]["id"]
-    late = new_ticket(categoryId=cat, title="Late ticket")
-    risky = new_ticket(categoryId=cat, title="Risky ticket")
-    fresh = new_ticket(categoryId=cat, title="Fresh ticket")
-    done_late = new_ticket(categoryId=cat, title="Done late")
-    sql("UPDATE helpdesk.tickets SET created_at = now() - interval '30 hours', due_date = now() - interval '6 hours' "
-        "WHERE id IN (%d, %d)" % (late["id"], done_late["id"]))
-    sql("UPDATE helpdesk.tickets SET created_at = now() - interval '23 hours', due_date = now() + interval '1 hour' "
-        "WHERE id = %d" % risky["id"])
+    late = new_ticket(categoryId=cat, title="Late ticket", priority="High")
+    risky = new_ticket(categoryId=cat, title="Risky ticket", priority="High")
+    fresh = new_ticket(categoryId=cat, title="Fresh ticket", priority="High")
+    done_late = new_ticket(categoryId=cat, title="Done late", priority="High")
+    # The SLA clocks own due dates: tickets are placed in time through created_at only.
+    long_ago = "now() - interval '60 days'"
+    # a start from which about 3.6 of the High rule's 4 business hours have been used by now
+    at_risk_start = ("(SELECT s FROM generate_series(now() - interval '14 days', now(), interval '2 minutes') s "
+                     "WHERE helpdesk.sla_between(s, now()) BETWEEN interval '3 hours 30 minutes' "
+                     "AND interval '3 hours 50 minutes' ORDER BY s DESC LIMIT 1)")
+    sql("UPDATE helpdesk.tickets SET created_at = %s WHERE id IN (%d, %d)" % (long_ago, late["id"], done_late["id"]))
+    sql("UPDATE helpdesk.tickets SET created_at = %s WHERE id = %d" % (at_risk_start, risky["id"]))
     sql("UPDATE helpdesk.tickets SET status = 'Closed', closed_at = now() WHERE id = %d" % done_late["id"])
-
     def ids(q):
         return sorted(t["id"] for t in check_success(call("GET", "/tickets?limit=1000&categoryId=%d&%s" % (cat, q)))["data"]["tickets"])
 

@@ -40,10 +40,6 @@ WITH r AS (
 SELECT id FROM r;
 SELECT priority, resolution_time_hours FROM helpdesk.sla_rules WHERE is_active ORDER BY priority;
 
--- The due-date seam: the active rule's resolution hours in calendar hours; no rule -> NULL.
-SELECT p AS priority, helpdesk.ticket_due_date(p, '2030-01-07 09:00+00') AS due
-FROM unnest(enum_range(NULL::helpdesk.ticket_priority)) p;
-
 -- Tickets with fixed clocks (domain function), shown without ids and numbers.
 CREATE FUNCTION pg_temp.mk(who text, title text, prio helpdesk.ticket_priority, at timestamptz,
                            descr text DEFAULT 'A long enough description') RETURNS int LANGUAGE sql AS $$
@@ -63,31 +59,20 @@ SELECT jsonb_pretty(helpdesk.ticket_json(t, false, '2030-01-07 14:00+00') - 'id'
                     - 'submitterId' #- '{submitter,id}' #- '{category,id}')
 FROM helpdesk.tickets t WHERE id = :t1;
 
--- SLA predicates over (status, times, clock): breached and the one at-risk definition.
-CREATE TEMP TABLE sla_cases (label text, status helpdesk.ticket_status, created timestamptz, due timestamptz,
+-- SLA breached: an open ticket past its due date, or a finished one that finished after it.
+-- (At risk is the SLA clocks' one definition, tested in 55_sla_clock.)
+CREATE TEMP TABLE sla_cases (label text, status helpdesk.ticket_status, due timestamptz,
                              resolved timestamptz, closed timestamptz, at timestamptz);
 INSERT INTO sla_cases VALUES
-    ('open, early',            'New',         '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 01:00+00'),
-    ('open, 79%',              'Assigned',    '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 07:54+00'),
-    ('open, 80%',              'In Progress', '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 08:00+00'),
-    ('open, at due date',      'Pending',     '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00+00'),
-    ('open, past due',         'New',         '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00:01+00'),
-    ('no due date',            'New',         '2030-01-01 00:00+00', NULL,                  NULL, NULL, '2030-02-01 00:00+00'),
-    ('resolved in time',       'Resolved',    '2030-01-01 00:00+00', '2030-01-01 10:00+00', '2030-01-01 09:00+00', NULL, '2030-02-01 00:00+00'),
-    ('resolved late',          'Resolved',    '2030-01-01 00:00+00', '2030-01-01 10:00+00', '2030-01-01 11:00+00', NULL, '2030-02-01 00:00+00'),
-    ('closed unresolved, late','Closed',      '2030-01-01 00:00+00', '2030-01-01 10:00+00', NULL, '2030-01-01 12:00+00', '2030-02-01 00:00+00'),
-    ('closed at 90%, in time', 'Closed',      '2030-01-01 00:00+00', '2030-01-01 10:00+00', '2030-01-01 09:00+00', '2030-01-01 12:00+00', '2030-01-01 09:30+00');
-SELECT label, helpdesk.ticket_sla_breached(status, due, resolved, closed, at) AS breached,
-       helpdesk.ticket_sla_at_risk(status, created, due, at) AS at_risk
-FROM sla_cases;
--- the share comes from the settings (an earlier suite may have set it; use 0.5 here, then restore)
-CREATE TEMP TABLE saved_share AS SELECT setting_value FROM helpdesk.settings WHERE setting_key = 'sla_at_risk_share';
-INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) VALUES ('sla_at_risk_share', '0.5', 'number')
-ON CONFLICT (setting_key) DO UPDATE SET setting_value = '0.5';
-SELECT label, helpdesk.ticket_sla_at_risk(status, created, due, at) AS at_risk_half FROM sla_cases WHERE label LIKE 'open%';
-DELETE FROM helpdesk.settings WHERE setting_key = 'sla_at_risk_share';
-INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type)
-SELECT 'sla_at_risk_share', setting_value, 'number' FROM saved_share;
+    ('open, early',            'New',         '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 01:00+00'),
+    ('open, at due date',      'Pending',     '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00+00'),
+    ('open, past due',         'New',         '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00:01+00'),
+    ('no due date',            'New',         NULL,                  NULL, NULL, '2030-02-01 00:00+00'),
+    ('resolved in time',       'Resolved',    '2030-01-01 10:00+00', '2030-01-01 09:00+00', NULL, '2030-02-01 00:00+00'),
+    ('resolved late',          'Resolved',    '2030-01-01 10:00+00', '2030-01-01 11:00+00', NULL, '2030-02-01 00:00+00'),
+    ('closed unresolved, late','Closed',      '2030-01-01 10:00+00', NULL, '2030-01-01 12:00+00', '2030-02-01 00:00+00'),
+    ('closed at 90%, in time', 'Closed',      '2030-01-01 10:00+00', '2030-01-01 09:00+00', '2030-01-01 12:00+00', '2030-01-01 09:30+00');
+SELECT label, helpdesk.ticket_sla_breached(status, due, resolved, closed, at) AS breached FROM sla_cases;
 
 -- The list. ids are shown as t1..t4.
 CREATE FUNCTION pg_temp.names(j jsonb) RETURNS text LANGUAGE sql AS $$
