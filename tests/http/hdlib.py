@@ -225,3 +225,26 @@ def burst(reqs, timeout=30):
     finally:
         for s in socks:
             s.close()
+
+
+def psql(query):
+    """Run SQL as the superuser on the test database (HD_PSQL); returns stdout, unaligned,
+    tuples only. Tests use it to set up states the API cannot reach (clocks, raw DBA writes)."""
+    import shlex
+    import subprocess
+    cmd = os.environ.get("HD_PSQL")
+    if not cmd:
+        raise Skip("HD_PSQL is not set")
+    out = subprocess.run(shlex.split(cmd) + ["-At", "-v", "ON_ERROR_STOP=1", "-c", query],
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise AssertionError("psql failed: %s" % out.stderr.strip())
+    return out.stdout.strip()
+
+
+def psql_int(query):
+    """The first integer line psql prints (e.g. INSERT ... RETURNING id)."""
+    for line in psql(query).splitlines():
+        if line.strip().isdigit():
+            return int(line)
+    raise AssertionError("no id returned by %r" % query)

@@ -4,28 +4,16 @@ tokens. Fixture users 1 admin, 2 itstaff, 3 employee (password123) are never mod
 tests that change accounts register their own."""
 import base64
 import json
-import os
-import shlex
-import subprocess
 import time
 import uuid
 
-from hdlib import JWT_SECRET, Skip, bearer, check, check_error, check_success, claims, make_jwt, raw_request, request
+from hdlib import JWT_SECRET, bearer, check, check_error, check_success, claims, make_jwt, raw_request, request
+from hdlib import psql
 
 A = "/api/v1/auth"
 POSTED = "Resource created successfully"
 
 
-def psql(sql):
-    """Run SQL as the superuser on the test database; returns stdout (unaligned, tuples only)."""
-    cmd = os.environ.get("HD_PSQL")
-    if not cmd:
-        raise Skip("HD_PSQL not set")
-    out = subprocess.run(shlex.split(cmd) + ["-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        raise AssertionError("psql failed: %s" % out.stderr.strip())
-    return out.stdout.strip()
 
 
 def jwt_payload(token):

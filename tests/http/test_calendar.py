@@ -2,10 +2,9 @@
 /business-hours/{holidays,check-working-day,calculate,schedule}, /holidays..., /sla/rules...
 The database's default calendar is created with helpdesk.calendar_ensure_default() (the seed's);
 every change made here is undone before the test ends."""
-import os
-import subprocess
 
-from hdlib import Skip, bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import psql
 
 ADMIN, STAFF, EMPLOYEE = 1, 2, 3
 CREATED = "Resource created successfully"
@@ -21,13 +20,6 @@ def call(method, path, user=ADMIN, body=None):
     return request(method, "/api/v1" + path, body=body, headers=auth(user) if user else None)
 
 
-def psql(sql):
-    cmd = os.environ.get("HD_PSQL")
-    if not cmd:
-        raise Skip("HD_PSQL is not set")
-    out = subprocess.run(cmd + " -At -v ON_ERROR_STOP=1", shell=True, input=sql.encode(), check=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return out.stdout.decode().strip()
 
 
 def ensure_calendar():

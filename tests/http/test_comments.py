@@ -1,31 +1,16 @@
 """Comments routes (reference §2.6, §3.2): types, visibility, edit window, soft delete, and the
 notifications a comment triggers (internal comments never reach an Employee)."""
-import os
-import shlex
-import subprocess
 import uuid
 
-from hdlib import Skip, bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import psql, psql_int
 
 API = "/api/v1"
 ADMIN, STAFF, EMPLOYEE = 1, 2, 3
 
 
-def psql(sql):
-    cmd = os.environ.get("HD_PSQL")
-    if not cmd:
-        raise Skip("HD_PSQL is not set")
-    out = subprocess.run(shlex.split(cmd) + ["-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                         check=True, capture_output=True, text=True).stdout
-    return out.strip()
 
 
-def psql_int(sql):
-    """The first integer line psql prints (RETURNING id)."""
-    for line in psql(sql).splitlines():
-        if line.strip().isdigit():
-            return int(line)
-    raise AssertionError("no id returned by %r" % sql)
 
 
 def token(user_id, role="Employee"):

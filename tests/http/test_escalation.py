@@ -1,13 +1,13 @@
 """Escalation end to end: the nine routes, every role, bad input, once per level, and the watcher
 escalating a breached ticket on its own. Rules made here apply only to the category 'Escalation
 HTTP' and are deleted at the end, with their tickets."""
-import os
-import shlex
-import subprocess
 import time
 import uuid
 
-from hdlib import Skip, bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import psql
+
+sql = psql
 
 ADMIN, STAFF, EMPLOYEE = 1, 2, 3
 CREATED = "Resource created successfully"
@@ -24,13 +24,6 @@ def call(method, path, user=ADMIN, body=None):
     return request(method, "/api/v1" + path, body=body, headers=headers)
 
 
-def sql(query):
-    cmd = os.environ.get("HD_PSQL")
-    if not cmd:
-        raise Skip("HD_PSQL not set")
-    out = subprocess.run(cmd + " -At -v ON_ERROR_STOP=1 -c " + shlex.quote(query), shell=True, check=True,
-                         capture_output=True, text=True)
-    return out.stdout.strip()
 
 
 def category():

@@ -1,12 +1,12 @@
 """SLA clock routes end to end: timeline, status, at-risk, breached; every role; the clocks
 driven through the ticket and comment routes. Tickets placed in time are written in SQL (in a
 category of their own) and deleted at the end, so other suites see none of them."""
-import os
-import shlex
-import subprocess
 import uuid
 
-from hdlib import Skip, bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import psql
+
+sql = psql
 
 ADMIN, STAFF, EMPLOYEE = 1, 2, 3
 STATUS_KEYS = {"ticketId", "status", "dueDate", "timeRemaining", "percentageUsed", "isBreached", "isAtRisk",
@@ -19,13 +19,6 @@ def call(method, path, user=ADMIN, body=None):
     return request(method, "/api/v1" + path, body=body, headers=headers)
 
 
-def sql(query):
-    cmd = os.environ.get("HD_PSQL")
-    if not cmd:
-        raise Skip("HD_PSQL not set")
-    out = subprocess.run(cmd + " -At -v ON_ERROR_STOP=1 -c " + shlex.quote(query), shell=True, check=True,
-                         capture_output=True, text=True)
-    return out.stdout.strip()
 
 
 def category():

@@ -1,13 +1,13 @@
 """Tickets end to end: the eighteen routes, every role, the state machine on every path,
 visibility, bulk operations, SLA filters, search, sorting and bad input."""
-import os
 import re
-import shlex
-import subprocess
 import uuid
 from datetime import datetime, timedelta
 
-from hdlib import Skip, bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import psql
+
+sql = psql
 
 ADMIN, STAFF, EMPLOYEE = 1, 2, 3
 CREATED = "Resource created successfully"
@@ -24,13 +24,6 @@ def call(method, path, user=ADMIN, body=None):
     return request(method, "/api/v1" + path, body=body, headers=headers)
 
 
-def sql(query):
-    cmd = os.environ.get("HD_PSQL")
-    if not cmd:
-        raise Skip("HD_PSQL not set")
-    out = subprocess.run(cmd + " -At -v ON_ERROR_STOP=1 -c " + shlex.quote(query), shell=True, check=True,
-                         capture_output=True, text=True)
-    return out.stdout.strip()
 
 
 _users = {}

@@ -2,27 +2,16 @@
 list filters/pagination/sorting, profile, update, activate/deactivate (PATCH and POST), delete
 refusals, the last-admin rule, bad input. Fixture users 1 admin, 2 itstaff, 3 employee."""
 import json
-import os
-import shlex
-import subprocess
 import uuid
 
 from hdlib import Skip, bearer, check, check_error, check_success, claims, make_jwt, request
+from hdlib import psql
 
 U = "/api/v1/users"
 ADMIN, STAFF, EMPLOYEE = (bearer(make_jwt(claims(sub=i))) for i in (1, 2, 3))
 ROLES = {"admin": ADMIN, "staff": STAFF, "employee": EMPLOYEE, "none": {}}
 
 
-def psql(sql):
-    cmd = os.environ.get("HD_PSQL")
-    if not cmd:
-        raise Skip("HD_PSQL not set")
-    out = subprocess.run(shlex.split(cmd) + ["-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        raise AssertionError("psql failed: %s" % out.stderr.strip())
-    return out.stdout.strip()
 
 
 def new_user(role="Employee", **extra):
