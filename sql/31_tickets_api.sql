@@ -166,9 +166,12 @@ BEGIN
     -- a page past an exact end is empty without walking anything
     IF total > cap OR total > (page - 1)::bigint * page_size THEN
         -- the page's ids first (the offset walks ids only), then the JSON of those rows
-        EXECUTE 'SELECT jsonb_agg(helpdesk.ticket_json(t, false, $9) ORDER BY p.ord)'
+        EXECUTE 'SELECT jsonb_agg(helpdesk.ticket_json_of(t, su, au, c, false, $9) ORDER BY p.ord)'
                 || ' FROM (SELECT s.id, row_number() OVER () AS ord FROM (SELECT t.id FROM helpdesk.tickets t'
                 || where_sql || order_sql || ') s) p JOIN helpdesk.tickets t ON t.id = p.id'
+                || ' LEFT JOIN helpdesk.users su ON su.id = t.submitter_id'
+                || ' LEFT JOIN helpdesk.users au ON au.id = t.assignee_id'
+                || ' LEFT JOIN helpdesk.categories c ON c.id = t.category_id'
             INTO items
             USING actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, NULL::int, at;
     END IF;
