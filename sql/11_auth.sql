@@ -563,13 +563,21 @@ $$;
 -- GET /auth/profile and GET /auth/me: the acting user as the database sees it now.
 CREATE FUNCTION helpdesk_api.auth_profile(req jsonb)
 RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$ SELECT helpdesk.user_json(helpdesk.current_actor()) $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT helpdesk.user_json(helpdesk.current_actor()));
+END
+$$;
 
 CREATE FUNCTION helpdesk_api.auth_me(req jsonb)
 RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$ SELECT helpdesk.user_json(helpdesk.current_actor()) $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT helpdesk.user_json(helpdesk.current_actor()));
+END
+$$;
 
 -- POST /auth/forgot-password {email}: the same answer whether or not the address exists.
 CREATE FUNCTION helpdesk_api.auth_forgot_password(req jsonb)

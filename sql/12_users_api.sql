@@ -418,8 +418,12 @@ $$;
 -- GET /users/profile: one's own user.
 CREATE FUNCTION helpdesk_api.users_profile(req jsonb)
 RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$ SELECT helpdesk.user_json(helpdesk.current_actor()) $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT helpdesk.user_json(helpdesk.current_actor()));
+END
+$$;
 
 -- PATCH /users/profile {fullName?, department?, phone?, avatarUrl?}
 CREATE FUNCTION helpdesk_api.users_update_profile(req jsonb)
@@ -509,10 +513,18 @@ $$;
 -- PATCH|POST /users/:id/activate and /deactivate (Admin)
 CREATE FUNCTION helpdesk_api.users_activate(req jsonb)
 RETURNS jsonb
-LANGUAGE sql
-AS $$ SELECT helpdesk.user_json(helpdesk.user_set_active(helpdesk.current_actor(), helpdesk.path_int(req), true)) $$;
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN (SELECT helpdesk.user_json(helpdesk.user_set_active(helpdesk.current_actor(), helpdesk.path_int(req), true)));
+END
+$$;
 
 CREATE FUNCTION helpdesk_api.users_deactivate(req jsonb)
 RETURNS jsonb
-LANGUAGE sql
-AS $$ SELECT helpdesk.user_json(helpdesk.user_set_active(helpdesk.current_actor(), helpdesk.path_int(req), false)) $$;
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN (SELECT helpdesk.user_json(helpdesk.user_set_active(helpdesk.current_actor(), helpdesk.path_int(req), false)));
+END
+$$;

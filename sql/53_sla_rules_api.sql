@@ -154,14 +154,22 @@ $$;
 -- PUT /sla/rules/:id (Admin): responseTimeHours, resolutionTimeHours, isActive.
 CREATE FUNCTION helpdesk_api.sla_rules_update(req jsonb)
 RETURNS jsonb
-LANGUAGE sql
-AS $$ SELECT helpdesk.sla_rule_update(req, false) $$;
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN (SELECT helpdesk.sla_rule_update(req, false));
+END
+$$;
 
 -- PATCH /sla/rules/:id (Admin): as PUT, plus priority when unchanged or not taken (the web client's call).
 CREATE FUNCTION helpdesk_api.sla_rules_patch(req jsonb)
 RETURNS jsonb
-LANGUAGE sql
-AS $$ SELECT helpdesk.sla_rule_update(req, true) $$;
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RETURN (SELECT helpdesk.sla_rule_update(req, true));
+END
+$$;
 
 -- DELETE /sla/rules/:id (Admin): 204, no body.
 CREATE FUNCTION helpdesk_api.sla_rules_delete(req jsonb)

@@ -22,6 +22,14 @@ WHERE n.nspname = 'helpdesk_api'
        OR NOT 'search_path=helpdesk, public, pg_temp' = ANY (p.proconfig))
 ORDER BY 1;
 
+-- Every route function is PL/pgSQL: its plans are cached per connection, where a LANGUAGE sql
+-- function with SECURITY DEFINER and a pinned search_path is parsed and planned on every call.
+SELECT p.oid::regprocedure AS not_plpgsql
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_language l ON l.oid = p.prolang
+WHERE n.nspname = 'helpdesk_api' AND l.lanname <> 'plpgsql'
+ORDER BY 1;
+
 -- So is every PL/pgSQL function of schema helpdesk (pinned, not definer).
 SELECT p.oid::regprocedure AS unpinned
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
