@@ -68,13 +68,12 @@ bench_pgbench() {
         2>>"$bench_work/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 
-# The exact round trip of helpdesk-http for one route: settings + call, one pipeline.
+# The exact round trip of helpdesk-http for one route: one statement whose FROM clause sets the
+# request's settings (docs/REQUEST-CONTRACT.md).
 # bench_route_script FUNCTION ACTOR_ID READ_ONLY(on|off) REQUEST_JSON
 bench_route_script() {
-    printf '%s\n' '\startpipeline' \
-        "SELECT set_config('helpdesk.actor_id', '$2', true), set_config('helpdesk.token_iat', '', true), set_config('helpdesk.client_ip', '127.0.0.1', true), set_config('helpdesk.user_agent', 'pgbench', true), set_config('transaction_read_only', '$3', true);" \
-        "SELECT helpdesk_api.$1('$4'::jsonb)::text;" \
-        '\endpipeline'
+    printf '%s\n' \
+        "SELECT helpdesk_api.$1('$4'::jsonb)::text FROM helpdesk_api.request_context('$2', '', '127.0.0.1', 'pgbench', '$3');"
 }
 
 # bench_wrk URL [wrk args...]: requests per second; non-2xx answers are counted as failures.

@@ -9,6 +9,9 @@
 
 #include <limits.h>
 
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "helpdesk.h"
@@ -120,4 +123,34 @@ helpdesk_define_gucs(void)
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("helpdesk");
+}
+
+/*
+ * helpdesk_api.request_context(actor_id, token_iat, client_ip, user_agent, read_only): the
+ * per-request settings of helpdesk-http, made transaction-local. It is called in the FROM
+ * clause of the route's own statement, so a request is one statement rather than two:
+ *   SELECT helpdesk_api.<route>($6::jsonb)::text FROM helpdesk_api.request_context($1, ..., $5)
+ * (the function scan runs before the target list). It sets only what any caller may set with
+ * set_config(), so it needs no privileges; it must not carry a SET clause, which would undo
+ * these settings when it returns.
+ */
+PG_FUNCTION_INFO_V1(helpdesk_request_context);
+
+Datum
+helpdesk_request_context(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {
+		"helpdesk.actor_id", "helpdesk.token_iat", "helpdesk.client_ip", "helpdesk.user_agent",
+		"transaction_read_only"
+	};
+
+	for (int i = 0; i < (int) lengthof(names); i++)
+	{
+		char	   *value = PG_ARGISNULL(i) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(i));
+
+		(void) set_config_option(names[i], value,
+								 superuser() ? PGC_SUSET : PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	}
+	PG_RETURN_VOID();
 }

@@ -334,7 +334,7 @@ int hd_config_load(int argc, char **argv)
               hd_conf.db_ssl ? "require" : (hd_conf.db_host[0] == '/' ? "disable" : "prefer"));
     append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "application_name", "helpdesk-http");
     {
-        /* fixed for every request: set once per connection instead of in each request's hd_ctx */
+        /* fixed for every request: set once per connection instead of with each request's settings */
         char opt[64];
         snprintf(opt, sizeof(opt), "-c statement_timeout=%lld", (long long)hd_conf.db_statement_timeout_ms);
         append_kv(hd_conf.conninfo, sizeof(hd_conf.conninfo), "options", opt);

@@ -1,8 +1,8 @@
 /* db.c: per-thread libpq pool inside the h2o event loop.
  *
  * Each connection is non-blocking (PQconnectStart/PQconnectPoll, PQsetnonblocking) and in
- * pipeline mode. A request is one sync segment: [Parse hd_ctx] [Parse fn] Execute hd_ctx,
- * Execute fn, Sync, i.e. its own implicit transaction. A connection carries up to
+ * pipeline mode. A request is one sync segment: [Parse fn] Execute fn, Sync, i.e. its own
+ * implicit transaction; the statement sets the request's settings in its FROM clause. A connection carries up to
  * `depth` (DB_PIPELINE_DEPTH) segments at once; they are answered in order, one per
  * PGRES_PIPELINE_SYNC, from the connection's FIFO of in-flight queries. An error aborts the
  * rest of its own segment only (libpq: PGRES_PIPELINE_ABORTED until that segment's Sync).
@@ -27,7 +27,7 @@ static const uint64_t backoff_ms[] = {50, 100, 200, 350, 500};
 #define NBACKOFF (sizeof(backoff_ms) / sizeof(backoff_ms[0]))
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
-enum step { STEP_PREP_CTX, STEP_PREP_FN, STEP_EXEC_CTX, STEP_EXEC_FN };
+enum step { STEP_PREP_FN, STEP_EXEC_FN };
 enum qstate { Q_QUEUED, Q_INFLIGHT };
 /* per connection and statement: not prepared, Parse sent by an in-flight request, prepared */
 enum prep { PREP_NONE, PREP_SENT, PREP_READY };
@@ -67,7 +67,7 @@ struct hd_db_conn {
     char name[16]; /* "t<thread>c<index>" for the log */
     enum conn_state state;
     int writing;
-    unsigned char *prepared; /* enum prep; [0]: hd_ctx, [1 + fn_slot]: route function */
+    unsigned char *prepared; /* enum prep, by fn_slot: the route function's statement */
     h2o_linklist_t inflight; /* FIFO of hd_db_query_t, in the order their segments were sent */
     int n;                   /* its length */
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
@@ -100,9 +100,6 @@ static void dispatch(hd_db_pool_t *pool);
 static void on_conn_readable(h2o_socket_t *sock, const char *err);
 
 /* statement_timeout is fixed per connection (conninfo options), not set per request */
-static const char ctx_sql[] = "SELECT set_config('helpdesk.actor_id', $1, true), set_config('helpdesk.token_iat', $2, true), "
-                              "set_config('helpdesk.client_ip', $3, true), set_config('helpdesk.user_agent', $4, true), "
-                              "set_config('transaction_read_only', $5, true)";
 
 /* Routes sharing a function share its prepared statement: slot = index of the first such route. */
 static int *fn_slot;
@@ -235,7 +232,7 @@ static void close_pg(hd_db_conn_t *c)
         PQfinish(c->pg);
         c->pg = NULL;
     }
-    memset(c->prepared, PREP_NONE, 1 + hd_route_count);
+    memset(c->prepared, PREP_NONE, hd_route_count);
 }
 
 /* ---- connecting ---- */
@@ -448,7 +445,7 @@ static void conn_broken(hd_db_conn_t *c, const char *why)
  * request is reused (that request's segment runs first). */
 static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
 {
-    int slot = 1 + fn_slot[q->route - hd_routes];
+    int slot = fn_slot[q->route - hd_routes];
     hd_db_pool_t *pool = c->pool;
 
     q->state = Q_INFLIGHT;
@@ -462,29 +459,27 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
     if (c->n > pool->max_depth)
         pool->max_depth = c->n;
 
-    if (c->prepared[0] == PREP_NONE) {
-        if (!PQsendPrepare(c->pg, "hd_ctx", ctx_sql, HD_CTX_NPARAMS, NULL))
-            goto Broken;
-        c->prepared[0] = PREP_SENT;
-        q->steps[q->nsteps++] = STEP_PREP_CTX;
-    } else if (c->prepared[0] == PREP_SENT) {
-        q->borrowed = 1;
-    }
     if (c->prepared[slot] == PREP_NONE) {
         char sql[256];
-        snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($1::jsonb)::text", q->route->function);
-        if (!PQsendPrepare(c->pg, q->route->function, sql, 1, NULL))
+        /* The request's settings come from the FROM clause, which runs before the call: one
+         * statement per request (docs/REQUEST-CONTRACT.md). */
+        snprintf(sql, sizeof(sql),
+                 "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context($1, $2, $3, $4, $5)",
+                 q->route->function, HD_CTX_NPARAMS + 1);
+        if (!PQsendPrepare(c->pg, q->route->function, sql, HD_CTX_NPARAMS + 1, NULL))
             goto Broken;
         c->prepared[slot] = PREP_SENT;
         q->steps[q->nsteps++] = STEP_PREP_FN;
     } else if (c->prepared[slot] == PREP_SENT) {
         q->borrowed = 1;
     }
-    if (!PQsendQueryPrepared(c->pg, "hd_ctx", HD_CTX_NPARAMS, q->params, NULL, NULL, 0))
-        goto Broken;
-    q->steps[q->nsteps++] = STEP_EXEC_CTX;
-    if (!PQsendQueryPrepared(c->pg, q->route->function, 1, &q->doc, NULL, NULL, 0))
-        goto Broken;
+    {
+        const char *values[HD_CTX_NPARAMS + 1];
+        memcpy(values, q->params, sizeof(q->params));
+        values[HD_CTX_NPARAMS] = q->doc;
+        if (!PQsendQueryPrepared(c->pg, q->route->function, HD_CTX_NPARAMS + 1, values, NULL, NULL, 0))
+            goto Broken;
+    }
     q->steps[q->nsteps++] = STEP_EXEC_FN;
     if (!PQpipelineSync(c->pg))
         goto Broken;
@@ -565,8 +560,8 @@ static void process_results(hd_db_conn_t *c)
         }
         if (q->step_i < q->nsteps) {
             enum step s = q->steps[q->step_i++];
-            if (s == STEP_PREP_CTX || s == STEP_PREP_FN) {
-                int slot = s == STEP_PREP_CTX ? 0 : 1 + fn_slot[q->route - hd_routes];
+            if (s == STEP_PREP_FN) {
+                int slot = fn_slot[q->route - hd_routes];
                 c->prepared[slot] = st == PGRES_COMMAND_OK ? PREP_READY : PREP_NONE;
             }
             if (st == PGRES_FATAL_ERROR) {
@@ -666,7 +661,7 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
         c->pool = pool;
         c->index = i;
         snprintf(c->name, sizeof(c->name), "t%dc%d", id, i);
-        c->prepared = calloc(1 + hd_route_count, 1);
+        c->prepared = calloc(hd_route_count, 1);
         h2o_linklist_init_anchor(&c->inflight);
         conn_start(c);
     }

@@ -26,7 +26,7 @@ typedef struct hd_db_result {
 
 typedef void (*hd_db_cb)(h2o_req_t *req, const hd_db_result_t *res, void *data);
 
-/* The hd_ctx parameters, in order (strings must live in req->pool). statement_timeout is not
+/* The request settings (helpdesk_api.request_context), in order (strings must live in req->pool). statement_timeout is not
  * one of them: it is fixed per connection (DB_STATEMENT_TIMEOUT_MS in the conninfo options). */
 enum { HD_CTX_ACTOR, HD_CTX_IAT, HD_CTX_IP, HD_CTX_UA, HD_CTX_RO, HD_CTX_NPARAMS };
 

@@ -15,7 +15,9 @@ BEGIN
         JOIN pg_catalog.pg_language l ON l.oid = p.prolang
         WHERE n.nspname IN ('helpdesk', 'helpdesk_api')
     LOOP
-        IF f.schema = 'helpdesk_api' THEN
+        IF f.sig = 'helpdesk_api.request_context(text,text,text,text,text)'::regprocedure THEN
+            CONTINUE;  -- sets the request's settings; a SET clause would undo them
+        ELSIF f.schema = 'helpdesk_api' THEN
             EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = helpdesk, public, pg_temp', f.sig);
         ELSIF f.lang = 'plpgsql' THEN
             EXECUTE format('ALTER FUNCTION %s SET search_path = helpdesk, public, pg_temp', f.sig);

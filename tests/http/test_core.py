@@ -297,7 +297,7 @@ def test_jwt_unknown_user():
 # ---- several requests in flight per database connection (DB_PIPELINE_DEPTH) ----
 # Each request is its own sync segment in the connection's pipeline: its own implicit
 # transaction, its own settings (actor, iat, ...), answered in order. An error in one segment
-# (raised by the function, or in hd_ctx itself, which aborts the function call of that segment)
+# (raised by the function, or by the request's settings in its FROM clause)
 # must not reach the requests before or after it on the same connection.
 
 def _mixed_case(i):
@@ -317,8 +317,8 @@ def _mixed_case(i):
         return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=sub))), lambda r: check_error(
             r, 401, "UnauthorizedException", "Invalid token or user not found")
     if kind == 5:
-        # hd_ctx itself fails (helpdesk.token_iat refuses 13 digits): the function call of the
-        # same segment is aborted, and the request is answered with hd_ctx's error
+        # the request's settings fail (helpdesk.token_iat refuses 13 digits): the statement
+        # fails before the function runs, and the request is answered with that error
         return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=1, iat=10 ** 12))), lambda r: check_error(
             r, 400, "BadRequestException", "Invalid input")
 

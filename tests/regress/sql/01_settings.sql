@@ -110,3 +110,16 @@ BEGIN
 END $$;
 SELECT count(*) AS watchers FROM pg_stat_activity
 WHERE backend_type = 'helpdesk sla watcher' AND datname = current_database();
+
+-- helpdesk-http's per-request settings, set from the FROM clause of the route's own statement:
+-- they hold for the rest of the transaction (read-only included) and end with it.
+BEGIN;
+SELECT helpdesk.actor_id() AS actor, current_setting('helpdesk.token_iat') AS iat,
+       current_setting('helpdesk.client_ip') AS ip, current_setting('helpdesk.user_agent') AS ua,
+       current_setting('transaction_read_only') AS ro
+FROM helpdesk_api.request_context('1', '1767225600', '192.0.2.9', 'curl/8', 'on');
+INSERT INTO helpdesk.settings (setting_key, setting_value) VALUES ('x', 'y');
+ROLLBACK;
+SELECT helpdesk.actor_id() IS NULL AS actor_reset, current_setting('transaction_read_only') AS ro;
+-- a bad id is refused like SET would refuse it
+SELECT FROM helpdesk_api.request_context('abc', '', '', '', 'off');
