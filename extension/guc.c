@@ -4,6 +4,7 @@
  * The per-request settings (actor, client address, user agent) are set transaction-locally by
  * helpdesk-http, or by a DBA with SET LOCAL, and read by triggers and audit rows. They are real
  * GUCs rather than placeholders so that a typo in a setting name is an error, not a silent no-op.
+ * The SLA watcher's own settings are defined with the watcher (sla_worker.c).
  */
 #include "postgres.h"
 
@@ -12,6 +13,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
 
 #include "helpdesk.h"
@@ -21,9 +23,7 @@ char	   *helpdesk_token_iat = NULL;
 char	   *helpdesk_client_ip = NULL;
 char	   *helpdesk_user_agent = NULL;
 int			helpdesk_bcrypt_cost = 12;
-char	   *helpdesk_database_name = NULL;
-bool		helpdesk_worker_enabled = true;
-int			helpdesk_worker_idle_seconds = 60;
+char	   *helpdesk_sla_time = NULL;
 
 /* An id setting holds '' or a decimal integer in 1..INT_MAX, so SQL can cast it safely. */
 static bool
@@ -70,6 +70,36 @@ check_unix_time_or_empty(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/*
+ * An instant, or empty. Parsed with the date/time decoder, which reports errors by return code
+ * (a check hook must not throw); the zone-less form is read in the session's TimeZone.
+ */
+static bool
+check_timestamp_or_empty(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf,
+				dtype,
+				tz;
+	struct pg_tm tt;
+	fsec_t		fsec;
+
+	if (s == NULL || s[0] == '\0')
+		return true;
+	if (strlen(s) >= MAXDATELEN ||
+		ParseDateTime(s, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf) != 0 ||
+		DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) != 0 ||
+		dtype != DTK_DATE)
+	{
+		GUC_check_errdetail("The value must be empty or a timestamp with time zone, e.g. 2030-01-07 09:00+00.");
+		return false;
+	}
+	return true;
+}
+
 void
 helpdesk_define_gucs(void)
 {
@@ -103,26 +133,12 @@ helpdesk_define_gucs(void)
 							&helpdesk_bcrypt_cost, 12, 4, 31,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
-	DefineCustomStringVariable("helpdesk.database_name",
-							   "Database in which the SLA watcher runs.",
-							   "The watcher does nothing unless the helpdesk extension is installed there.",
-							   &helpdesk_database_name, "postgres",
-							   PGC_POSTMASTER, 0,
-							   NULL, NULL, NULL);
-	DefineCustomBoolVariable("helpdesk.worker_enabled",
-							 "Whether the SLA watcher does its work.",
-							 "When off the worker stays idle until the setting is turned on and reloaded.",
-							 &helpdesk_worker_enabled, true,
-							 PGC_SIGHUP, 0,
-							 NULL, NULL, NULL);
-	DefineCustomIntVariable("helpdesk.worker_idle_seconds",
-							"Longest time the SLA watcher sleeps without being woken.",
-							NULL,
-							&helpdesk_worker_idle_seconds, 60, 1, 3600,
-							PGC_SIGHUP, GUC_UNIT_S,
-							NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("helpdesk");
+	DefineCustomStringVariable("helpdesk.sla_time",
+							   "The instant SLA clock changes of this session happen at (tests, repairs).",
+							   "Empty means now(). Only a superuser may set it.",
+							   &helpdesk_sla_time, "",
+							   PGC_SUSET, 0,
+							   check_timestamp_or_empty, NULL, NULL);
 }
 
 /*

@@ -9,6 +9,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "utils/guc.h"
 
 #include "helpdesk.h"
 
@@ -39,6 +40,8 @@ void
 _PG_init(void)
 {
 	helpdesk_define_gucs();
+	helpdesk_sla_worker_define_gucs();
+	MarkGUCPrefixReserved("helpdesk");
 
 	if (process_shared_preload_libraries_in_progress)
 	{

@@ -12,13 +12,16 @@ extern char *helpdesk_token_iat;
 extern char *helpdesk_client_ip;
 extern char *helpdesk_user_agent;
 extern int	helpdesk_bcrypt_cost;
+extern char *helpdesk_sla_time;
+
+extern void helpdesk_define_gucs(void);
+
+/* The SLA watcher, in sla_worker.c, and its settings. */
 extern char *helpdesk_database_name;
 extern bool helpdesk_worker_enabled;
 extern int	helpdesk_worker_idle_seconds;
 
-extern void helpdesk_define_gucs(void);
-
-/* The SLA watcher, in sla_worker.c. */
+extern void helpdesk_sla_worker_define_gucs(void);
 extern void helpdesk_register_worker(void);
 
 /*

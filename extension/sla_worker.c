@@ -58,6 +58,33 @@ typedef struct HelpdeskSlaShared
 
 static HelpdeskSlaShared *sla_shared = NULL;
 
+char	   *helpdesk_database_name = NULL;
+bool		helpdesk_worker_enabled = true;
+int			helpdesk_worker_idle_seconds = 60;
+
+void
+helpdesk_sla_worker_define_gucs(void)
+{
+	DefineCustomStringVariable("helpdesk.database_name",
+							   "Database in which the SLA watcher runs.",
+							   "The watcher does nothing unless the helpdesk extension is installed there.",
+							   &helpdesk_database_name, "postgres",
+							   PGC_POSTMASTER, 0,
+							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("helpdesk.worker_enabled",
+							 "Whether the SLA watcher does its work.",
+							 "When off the worker stays idle until the setting is turned on and reloaded.",
+							 &helpdesk_worker_enabled, true,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("helpdesk.worker_idle_seconds",
+							"Longest time the SLA watcher sleeps without being woken.",
+							NULL,
+							&helpdesk_worker_idle_seconds, 60, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+}
+
 void
 helpdesk_sla_shmem_request(void)
 {

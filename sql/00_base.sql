@@ -1,12 +1,16 @@
--- 00_base: schemas, the web role, enums, and the helpers every module uses.
+-- 00_base: schemas, the web role, the enums every module shares, errors, settings.
 --
 -- Schema helpdesk holds the tables and the typed domain functions a DBA can call from psql.
 -- Schema helpdesk_api holds one function per REST route, (req jsonb) -> jsonb, SECURITY DEFINER
 -- (made so in 99_finalize.sql); only members of helpdesk_web may call them.
+-- Layout and conventions of sql/: docs/ARCHITECTURE.md.
 
 CREATE SCHEMA helpdesk;
+
 CREATE SCHEMA helpdesk_api;
+
 COMMENT ON SCHEMA helpdesk IS 'IT service desk: tables and domain functions';
+
 COMMENT ON SCHEMA helpdesk_api IS 'IT service desk: one function per REST route of API v1';
 
 -- The role helpdesk-http logs in as is a member of helpdesk_web. Roles are cluster-wide, so it is
@@ -20,8 +24,11 @@ END
 $$;
 
 CREATE TYPE helpdesk.user_role AS ENUM ('Employee', 'IT_Staff', 'Admin');
+
 CREATE TYPE helpdesk.ticket_priority AS ENUM ('Low', 'Medium', 'High');
+
 CREATE TYPE helpdesk.ticket_status AS ENUM ('New', 'Assigned', 'In Progress', 'Pending', 'Resolved', 'Closed');
+
 CREATE TYPE helpdesk.comment_type AS ENUM ('public', 'internal', 'system');
 
 -- Raise an error that helpdesk-http turns into the HTTP status `status` (SQLSTATE HD<status>).
@@ -83,10 +90,12 @@ CREATE TABLE helpdesk.settings (
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now()
 );
+
 CREATE TRIGGER settings_touch BEFORE UPDATE ON helpdesk.settings
     FOR EACH ROW EXECUTE FUNCTION helpdesk.touch_updated_at();
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.settings', '');
+
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.settings_id_seq', '');
 
 -- A setting's value, or `fallback` when the table has no row for it. The table starts empty so
@@ -96,4 +105,15 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT coalesce((SELECT s.setting_value FROM helpdesk.settings s WHERE s.setting_key = key), fallback)
+$$;
+
+-- The camelCase key of a label: 'In Progress' -> 'inProgress', 'IT_Staff' -> 'itStaff'.
+CREATE FUNCTION helpdesk.camel_case(label text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT lower(w[1])
+           || coalesce((SELECT string_agg(upper(left(x, 1)) || lower(substr(x, 2)), '' ORDER BY i)
+                        FROM unnest(w[2:]) WITH ORDINALITY u(x, i)), '')
+    FROM regexp_split_to_array(label, '[ _]+') w
 $$;

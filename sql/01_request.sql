@@ -1,8 +1,11 @@
--- 01_request: reading the request document {path, query, body} with the reference's
--- validation messages (class-validator wording), so every route validates the same way.
+-- 01_request: the request as the route functions see it: its context (who asks, from where),
+-- and its document {path, query, body, args} read with the reference's validation messages
+-- (class-validator wording), so every route validates the same way (docs/REQUEST-CONTRACT.md).
 --
 -- Body fields: helpdesk.body() first (rejects unknown properties), then field_* per field.
 -- Query strings: query_* (the reference ignores unknown query parameters, so do we).
+-- Allowed values come from their enum type (field_enum/query_enum with NULL::<enum type>),
+-- never from a list written out at the call site.
 
 -- Raise 400 "Validation failed"-style: message = the details joined by ', ', details = the list.
 CREATE FUNCTION helpdesk.validation_error(VARIADIC details text[])
@@ -163,6 +166,17 @@ BEGIN
 END
 $$;
 
+-- A string field that must be a label of an enum type, returned as that type. Pass the type as
+-- a typed NULL: helpdesk.field_enum(b, 'priority', NULL::helpdesk.ticket_priority).
+CREATE FUNCTION helpdesk.field_enum(obj jsonb, key text, of_type anyenum, required boolean DEFAULT false)
+RETURNS anyenum
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN helpdesk.field_enum(obj, key, pg_catalog.enum_range(of_type)::text[], required);
+END
+$$;
+
 -- An array of positive integers (ids), at least `min_items` long.
 CREATE FUNCTION helpdesk.field_int_array(obj jsonb, key text, required boolean DEFAULT false,
                                          min_items int DEFAULT 0, max_items int DEFAULT 10000)
@@ -275,6 +289,39 @@ BEGIN
 END
 $$;
 
+-- A query parameter that must be a label of an enum type (NULL when absent), as that type.
+CREATE FUNCTION helpdesk.query_enum(req jsonb, key text, of_type anyenum)
+RETURNS anyenum
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    RETURN helpdesk.query_enum(req, key, pg_catalog.enum_range(of_type)::text[]);
+END
+$$;
+
+-- An ISO date or timestamp query parameter (NULL when absent, 400 when invalid).
+CREATE FUNCTION helpdesk.query_timestamptz(req jsonb, key text)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    s text := nullif(btrim(req -> 'query' ->> key), '');
+BEGIN
+    IF s IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF s !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$' THEN
+        PERFORM helpdesk.validation_error(key || ' must be a valid ISO 8601 date string');
+    END IF;
+    BEGIN
+        RETURN s::timestamptz;
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM helpdesk.validation_error(key || ' must be a valid ISO 8601 date string');
+    END;
+    RETURN NULL;
+END
+$$;
+
 -- Pagination of every list: page >= 1 (default 1), limit 1..1000 (default 10).
 CREATE FUNCTION helpdesk.query_page(req jsonb)
 RETURNS int
@@ -309,3 +356,28 @@ BEGIN
     RETURN s;
 END
 $$;
+
+-- A fixed argument of the route row (helpdesk-http adds the row's `args` to the document), so
+-- that several route rows can name one function. Missing is a bug in the route table: 500.
+CREATE FUNCTION helpdesk.route_arg_bool(req jsonb, key text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    v jsonb := req -> 'args' -> key;
+BEGIN
+    IF v IS NULL OR jsonb_typeof(v) <> 'boolean' THEN
+        RAISE EXCEPTION 'route argument "%" is missing or not a boolean', key USING ERRCODE = 'XX000';
+    END IF;
+    RETURN v::text::boolean;
+END
+$$;
+
+-- The per-request settings of helpdesk-http (docs/REQUEST-CONTRACT.md), set in the FROM clause
+-- of the route's statement. Not a route: no SECURITY DEFINER and no SET clause (99_finalize
+-- leaves it alone), since a SET clause would undo the settings when the function returns.
+CREATE FUNCTION helpdesk_api.request_context(actor_id text, token_iat text, client_ip text,
+                                             user_agent text, read_only text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'helpdesk_request_context'
+LANGUAGE C VOLATILE;

@@ -1,4 +1,5 @@
--- 20_categories: ticket categories.
+-- 20_categories: ticket categories, and who may change them: IT_Staff and Admin create and
+-- edit; only an Admin activates, deactivates, reorders or deletes. Any signed-in user reads.
 
 CREATE TABLE helpdesk.categories (
     id            serial PRIMARY KEY,
@@ -11,12 +12,16 @@ CREATE TABLE helpdesk.categories (
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now()
 );
+
 CREATE UNIQUE INDEX categories_name_key ON helpdesk.categories (lower(name));
+
 CREATE INDEX categories_order_idx ON helpdesk.categories (display_order, name);
+
 CREATE TRIGGER categories_touch BEFORE UPDATE ON helpdesk.categories
     FOR EACH ROW EXECUTE FUNCTION helpdesk.touch_updated_at();
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.categories', '');
+
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.categories_id_seq', '');
 
 -- The category JSON of the API.
@@ -84,19 +89,22 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION helpdesk.category_create(name text, description text DEFAULT NULL, icon text DEFAULT NULL,
-                                         color text DEFAULT NULL, is_active boolean DEFAULT true,
-                                         display_order int DEFAULT 0)
+-- Create a category (IT_Staff, Admin).
+CREATE FUNCTION helpdesk.category_create(actor helpdesk.users, name text, description text DEFAULT NULL,
+                                         icon text DEFAULT NULL, color text DEFAULT NULL,
+                                         is_active boolean DEFAULT true, display_order int DEFAULT 0)
 RETURNS helpdesk.categories
 LANGUAGE plpgsql
 AS $$
 DECLARE
     c helpdesk.categories;
 BEGIN
+    PERFORM helpdesk.require_role(actor, 'Admin', 'IT_Staff');
     PERFORM helpdesk.category_name_free(name);
     INSERT INTO helpdesk.categories (name, description, icon, color, is_active, display_order)
     VALUES (name, description, icon, color, coalesce(is_active, true), coalesce(display_order, 0))
     RETURNING * INTO c;
+    PERFORM helpdesk.audit('CREATE_CATEGORY', 'category', c.id, jsonb_build_object('name', c.name));
     RETURN c;
 EXCEPTION WHEN unique_violation THEN
     -- a concurrent create of the same name committed between the check and the insert
@@ -104,11 +112,47 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 
--- Changes the given fields; a NULL argument leaves that field as it is.
-CREATE FUNCTION helpdesk.category_update(category_id int, new_name text DEFAULT NULL,
+-- Change the given fields (IT_Staff, Admin); a NULL argument leaves that field as it is.
+-- `changes` is what the audit row records (the request's fields).
+CREATE FUNCTION helpdesk.category_update(actor helpdesk.users, category_id int, new_name text DEFAULT NULL,
                                          new_description text DEFAULT NULL, new_icon text DEFAULT NULL,
                                          new_color text DEFAULT NULL, new_is_active boolean DEFAULT NULL,
-                                         new_display_order int DEFAULT NULL)
+                                         new_display_order int DEFAULT NULL, changes jsonb DEFAULT '{}')
+RETURNS helpdesk.categories
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    c helpdesk.categories;
+BEGIN
+    PERFORM helpdesk.require_role(actor, 'Admin', 'IT_Staff');
+    c := helpdesk.category_store(category_id, new_name, new_description, new_icon, new_color,
+                                 new_is_active, new_display_order);
+    PERFORM helpdesk.audit('UPDATE_CATEGORY', 'category', c.id, changes);
+    RETURN c;
+END
+$$;
+
+-- Activate or deactivate a category (Admin). An inactive category takes no new tickets.
+CREATE FUNCTION helpdesk.category_set_active(actor helpdesk.users, category_id int, active boolean)
+RETURNS helpdesk.categories
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    c helpdesk.categories;
+BEGIN
+    PERFORM helpdesk.require_role(actor, 'Admin');
+    c := helpdesk.category_store(category_id, new_is_active => active);
+    PERFORM helpdesk.audit(CASE WHEN active THEN 'ACTIVATE_CATEGORY' ELSE 'DEACTIVATE_CATEGORY' END,
+                           'category', c.id);
+    RETURN c;
+END
+$$;
+
+-- The one UPDATE of a category row (category_update, category_set_active).
+CREATE FUNCTION helpdesk.category_store(category_id int, new_name text DEFAULT NULL,
+                                        new_description text DEFAULT NULL, new_icon text DEFAULT NULL,
+                                        new_color text DEFAULT NULL, new_is_active boolean DEFAULT NULL,
+                                        new_display_order int DEFAULT NULL)
 RETURNS helpdesk.categories
 LANGUAGE plpgsql
 AS $$
@@ -133,14 +177,15 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 
--- displayOrder = position in `ids` (0-based). Every id must exist; each may appear once.
-CREATE FUNCTION helpdesk.category_reorder(ids int[])
+-- displayOrder = position in `ids` (0-based), Admin. Every id must exist; each may appear once.
+CREATE FUNCTION helpdesk.category_reorder(actor helpdesk.users, ids int[])
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
     missing int;
 BEGIN
+    PERFORM helpdesk.require_role(actor, 'Admin');
     IF (SELECT count(DISTINCT i) FROM unnest(ids) i) <> cardinality(ids) THEN
         PERFORM helpdesk.validation_error('categoryIds must not contain duplicates');
     END IF;
@@ -153,21 +198,36 @@ BEGIN
     UPDATE helpdesk.categories c SET display_order = u.n - 1
     FROM unnest(ids) WITH ORDINALITY AS u(i, n)
     WHERE c.id = u.i AND c.display_order IS DISTINCT FROM (u.n - 1)::int;
+    PERFORM helpdesk.audit('REORDER_CATEGORIES', 'category', NULL, jsonb_build_object('categoryIds', to_jsonb(ids)));
 END
 $$;
 
--- Deletes a category that no ticket uses (409 otherwise).
-CREATE FUNCTION helpdesk.category_delete(category_id int)
+-- Delete a category that no ticket uses (Admin; 409 otherwise).
+CREATE FUNCTION helpdesk.category_delete(actor helpdesk.users, category_id int)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    -- The row lock conflicts with the KEY SHARE lock ticket writers take (category_usable),
-    -- so no ticket can appear in this category between the check and the delete.
+    PERFORM helpdesk.require_role(actor, 'Admin');
+    -- The row lock conflicts with the KEY SHARE lock ticket writers take (category_usable), so
+    -- no ticket appears in this category while it is being deleted; tickets refer to their
+    -- category with ON DELETE RESTRICT, so the foreign key decides.
     PERFORM helpdesk.category_get(category_id, true);
-    IF EXISTS (SELECT FROM helpdesk.tickets t WHERE t.category_id = category_delete.category_id) THEN
+    BEGIN
+        DELETE FROM helpdesk.categories WHERE id = category_id;
+    EXCEPTION WHEN foreign_key_violation THEN
         PERFORM helpdesk.http_error(409, 'Cannot delete category with existing tickets');
-    END IF;
-    DELETE FROM helpdesk.categories WHERE id = category_id;
+    END;
+    PERFORM helpdesk.audit('DELETE_CATEGORY', 'category', category_id);
 END
+$$;
+
+-- The categories by display order: active ones, or all with include_inactive.
+CREATE FUNCTION helpdesk.category_list(include_inactive boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(jsonb_agg(helpdesk.category_json(c) ORDER BY c.display_order, c.name, c.id), '[]')
+    FROM helpdesk.categories c
+    WHERE include_inactive OR c.is_active
 $$;

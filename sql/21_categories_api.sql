@@ -1,4 +1,5 @@
--- 21_categories_api: the ten category routes (seed-system §2.4, §3.13).
+-- 21_categories_api: the category routes (seed-system §2.4, §3.13); GET /categories/:id/stats
+-- counts tickets and is in sql/31_tickets_api.sql. The rules are in sql/20_categories.sql.
 
 -- The writable fields of POST/PATCH /categories, validated with the reference's messages.
 CREATE FUNCTION helpdesk.category_fields(b jsonb, creating boolean,
@@ -27,14 +28,9 @@ CREATE FUNCTION helpdesk_api.categories_list(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
-DECLARE
-    include_inactive boolean;
 BEGIN
     PERFORM helpdesk.current_actor();
-    include_inactive := coalesce(helpdesk.query_bool(req, 'includeInactive'), false);
-    RETURN coalesce((SELECT jsonb_agg(helpdesk.category_json(c) ORDER BY c.display_order, c.name, c.id)
-                     FROM helpdesk.categories c
-                     WHERE include_inactive OR c.is_active), '[]');
+    RETURN helpdesk.category_list(coalesce(helpdesk.query_bool(req, 'includeInactive'), false));
 END
 $$;
 
@@ -45,8 +41,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     PERFORM helpdesk.current_actor();
-    RETURN coalesce((SELECT jsonb_agg(helpdesk.category_json(c) ORDER BY c.display_order, c.name, c.id)
-                     FROM helpdesk.categories c WHERE c.is_active), '[]');
+    RETURN helpdesk.category_list(false);
 END
 $$;
 
@@ -61,23 +56,6 @@ BEGIN
 END
 $$;
 
--- GET /categories/:id/stats: the real number of tickets in the category.
-CREATE FUNCTION helpdesk_api.categories_stats(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    c helpdesk.categories;
-    n bigint;
-BEGIN
-    PERFORM helpdesk.current_actor();
-    c := helpdesk.category_get(helpdesk.path_int(req));
-    SELECT count(*) INTO n FROM helpdesk.tickets t WHERE t.category_id = c.id;
-    RETURN jsonb_build_object('id', c.id, 'name', c.name, 'ticketCount', n, 'isActive', c.is_active,
-                              'canBeDeleted', n = 0);
-END
-$$;
-
 -- POST /categories (Admin, IT_Staff)
 CREATE FUNCTION helpdesk_api.categories_create(req jsonb)
 RETURNS jsonb
@@ -85,15 +63,11 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
-    f record;
-    c helpdesk.categories;
-BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin', 'IT_Staff');
-    f := helpdesk.category_fields(
+    f record := helpdesk.category_fields(
         helpdesk.body(req, 'name', 'description', 'icon', 'color', 'isActive', 'displayOrder'), true);
-    c := helpdesk.category_create(f.name, f.description, f.icon, f.color, f.is_active, f.display_order);
-    PERFORM helpdesk.audit('CREATE_CATEGORY', 'category', c.id, jsonb_build_object('name', c.name));
-    RETURN helpdesk.category_json(c);
+BEGIN
+    RETURN helpdesk.category_json(helpdesk.category_create(actor, f.name, f.description,
+                                                           f.icon, f.color, f.is_active, f.display_order));
 END
 $$;
 
@@ -104,50 +78,23 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
-    f record;
-    c helpdesk.categories;
-BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin', 'IT_Staff');
-    f := helpdesk.category_fields(
+    f record := helpdesk.category_fields(
         helpdesk.body(req, 'name', 'description', 'icon', 'color', 'isActive', 'displayOrder'), false);
-    c := helpdesk.category_update(helpdesk.path_int(req), f.name, f.description, f.icon, f.color,
-                                  f.is_active, f.display_order);
-    PERFORM helpdesk.audit('UPDATE_CATEGORY', 'category', c.id, req -> 'body');
-    RETURN helpdesk.category_json(c);
+BEGIN
+    RETURN helpdesk.category_json(helpdesk.category_update(actor, helpdesk.path_int(req),
+        f.name, f.description, f.icon, f.color, f.is_active, f.display_order, req -> 'body'));
 END
 $$;
 
--- PATCH|POST /categories/:id/activate (Admin)
-CREATE FUNCTION helpdesk_api.categories_activate(req jsonb)
+-- PATCH|POST /categories/:id/activate and /deactivate (Admin): the route row's args say which.
+CREATE FUNCTION helpdesk_api.categories_set_active(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-    c helpdesk.categories;
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
     PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
-    c := helpdesk.category_update(helpdesk.path_int(req), new_is_active => true);
-    PERFORM helpdesk.audit('ACTIVATE_CATEGORY', 'category', c.id);
-    RETURN helpdesk.category_json(c);
-END
-$$;
-
--- PATCH|POST /categories/:id/deactivate (Admin)
-CREATE FUNCTION helpdesk_api.categories_deactivate(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-    c helpdesk.categories;
-BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
-    PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
-    c := helpdesk.category_update(helpdesk.path_int(req), new_is_active => false);
-    PERFORM helpdesk.audit('DEACTIVATE_CATEGORY', 'category', c.id);
-    RETURN helpdesk.category_json(c);
+    RETURN helpdesk.category_json(helpdesk.category_set_active(helpdesk.current_actor(), helpdesk.path_int(req),
+                                                               helpdesk.route_arg_bool(req, 'active')));
 END
 $$;
 
@@ -156,14 +103,9 @@ CREATE FUNCTION helpdesk_api.categories_reorder(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-    ids int[];
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
-    ids := helpdesk.field_int_array(helpdesk.body(req, 'categoryIds'), 'categoryIds', true, 1, 1000);
-    PERFORM helpdesk.category_reorder(ids);
-    PERFORM helpdesk.audit('REORDER_CATEGORIES', 'category', NULL, jsonb_build_object('categoryIds', to_jsonb(ids)));
+    PERFORM helpdesk.category_reorder(helpdesk.current_actor(),
+        helpdesk.field_int_array(helpdesk.body(req, 'categoryIds'), 'categoryIds', true, 1, 1000));
     RETURN jsonb_build_object('message', 'Categories reordered successfully');
 END
 $$;
@@ -173,13 +115,8 @@ CREATE FUNCTION helpdesk_api.categories_delete(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-    id int := helpdesk.path_int(req);
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
-    PERFORM helpdesk.category_delete(id);
-    PERFORM helpdesk.audit('DELETE_CATEGORY', 'category', id);
+    PERFORM helpdesk.category_delete(helpdesk.current_actor(), helpdesk.path_int(req));
     RETURN jsonb_build_object('message', 'Category deleted successfully');
 END
 $$;

@@ -1,4 +1,14 @@
--- 30_tickets: tickets, their numbering counters, comments, attachments and history.
+-- 30_tickets: tickets, their numbering, their lifecycle (the state machine and the ticket
+-- operations), the state of their SLA clocks, and the ticket list.
+--
+-- Who may do what on a ticket is decided here, once: visible_ticket() is the visibility rule
+-- every module applies to a ticket and what belongs to it; each operation checks the actor's
+-- role and relation to the ticket (submitter, assignee) itself.
+--
+-- The SLA clock state (table sla_clocks) is defined here, with the ticket, because the ticket's
+-- own answers depend on it: "breached" and "at risk" are decided by sla_clock_breached() and
+-- sla_clock_at_risk() below and nowhere else; the ticket JSON, the list filters, the SLA routes,
+-- the scan, escalation and reports all call them. The SLA module (sql/5x) computes the clocks.
 
 -- Ticket numbers TKT-YYYY-NNNN come from one counter row per year, never from counting rows,
 -- so they never collide after deletes or under concurrency.
@@ -28,78 +38,133 @@ CREATE TABLE helpdesk.tickets (
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now()
 );
+
 CREATE INDEX tickets_status_created_idx ON helpdesk.tickets (status, created_at);
+
 CREATE INDEX tickets_submitter_idx ON helpdesk.tickets (submitter_id, created_at);
+
 CREATE INDEX tickets_assignee_idx ON helpdesk.tickets (assignee_id, created_at);
+
 CREATE INDEX tickets_category_idx ON helpdesk.tickets (category_id);
-CREATE INDEX tickets_due_open_idx ON helpdesk.tickets (due_date)
-    WHERE status NOT IN ('Resolved', 'Closed');
-CREATE TRIGGER tickets_touch BEFORE UPDATE ON helpdesk.tickets
+
+CREATE TRIGGER tickets_90_touch BEFORE UPDATE ON helpdesk.tickets
     FOR EACH ROW EXECUTE FUNCTION helpdesk.touch_updated_at();
-
-CREATE TABLE helpdesk.comments (
-    id          serial PRIMARY KEY,
-    ticket_id   int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
-    user_id     int NOT NULL REFERENCES helpdesk.users (id) ON DELETE RESTRICT,
-    content     text NOT NULL CHECK (length(content) BETWEEN 1 AND 5000),
-    type        helpdesk.comment_type NOT NULL DEFAULT 'public',
-    is_edited   boolean NOT NULL DEFAULT false,
-    edited_at   timestamptz,
-    metadata    jsonb,
-    deleted_at  timestamptz,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX comments_ticket_idx ON helpdesk.comments (ticket_id, created_at) WHERE deleted_at IS NULL;
-CREATE INDEX comments_user_idx ON helpdesk.comments (user_id, created_at);
-CREATE TRIGGER comments_touch BEFORE UPDATE ON helpdesk.comments
-    FOR EACH ROW EXECUTE FUNCTION helpdesk.touch_updated_at();
-
--- Attachment metadata; the bytes live in the storage the attachments module chooses.
-CREATE TABLE helpdesk.attachments (
-    id            serial PRIMARY KEY,
-    ticket_id     int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
-    file_name     varchar(255) NOT NULL,
-    original_name varchar(255) NOT NULL,
-    file_path     varchar(500) NOT NULL,
-    file_size     bigint NOT NULL CHECK (file_size >= 0),
-    mime_type     varchar(100) NOT NULL,
-    sha256        bytea CHECK (length(sha256) = 32),
-    uploaded_by   int NOT NULL REFERENCES helpdesk.users (id) ON DELETE RESTRICT,
-    created_at    timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX attachments_ticket_idx ON helpdesk.attachments (ticket_id, created_at);
-CREATE INDEX attachments_uploader_idx ON helpdesk.attachments (uploaded_by);
-
--- One row per change to a ticket, written by triggers (whoever made the change) and by the
--- SLA watcher. user_id is the acting user; db_user who held the connection.
-CREATE TABLE helpdesk.ticket_history (
-    id          bigserial PRIMARY KEY,
-    ticket_id   int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
-    user_id     int REFERENCES helpdesk.users (id) ON DELETE SET NULL,
-    db_user     name NOT NULL DEFAULT current_user,
-    action      varchar(50) NOT NULL CHECK (action IN (
-                    'created', 'updated', 'assigned', 'status_changed', 'priority_changed',
-                    'category_changed', 'comment_added', 'attachment_added', 'resolved', 'closed',
-                    'reopened', 'sla_warning', 'sla_breached', 'escalated')),
-    field_name  varchar(50),
-    old_value   text,
-    new_value   text,
-    description text,
-    created_at  timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX ticket_history_ticket_idx ON helpdesk.ticket_history (ticket_id, created_at DESC);
-CREATE INDEX ticket_history_created_idx ON helpdesk.ticket_history (created_at DESC);
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.ticket_number_counters', '');
+
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.tickets', '');
+
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.tickets_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('helpdesk.comments', '');
-SELECT pg_catalog.pg_extension_config_dump('helpdesk.comments_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('helpdesk.attachments', '');
-SELECT pg_catalog.pg_extension_config_dump('helpdesk.attachments_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('helpdesk.ticket_history', '');
-SELECT pg_catalog.pg_extension_config_dump('helpdesk.ticket_history_id_seq', '');
+
+CREATE TABLE helpdesk.sla_clocks (
+    ticket_id     int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
+    kind          varchar(10) NOT NULL CHECK (kind IN ('response', 'resolution')),
+    -- running: counting; paused: ticket Pending; met: stopped in time; missed: stopped after
+    -- its breach; cancelled: stopped without a response (ticket closed first);
+
+    -- not_applicable: no active SLA rule for the priority.
+    state         varchar(16) NOT NULL
+                  CHECK (state IN ('running', 'paused', 'met', 'missed', 'cancelled', 'not_applicable')),
+    cycle         int NOT NULL DEFAULT 1 CHECK (cycle >= 1),
+    target        interval,
+    cycle_start   timestamptz NOT NULL,
+    paused_total  interval NOT NULL DEFAULT '0',
+    paused_since  timestamptz,
+    due_at        timestamptz,
+    warn_at       timestamptz,
+    warned_at     timestamptz,
+    breached_at   timestamptz,
+    stopped_at    timestamptz,
+    -- The next instant the watcher must act on (warn_at, then due_at), NULL when none.
+    next_deadline timestamptz,
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticket_id, kind),
+    CHECK ((state = 'paused') = (paused_since IS NOT NULL)),
+    CHECK (state = 'not_applicable' OR target IS NOT NULL)
+);
+-- The watcher's wake-up and the scan read only this.
+CREATE INDEX sla_clocks_next_deadline_idx ON helpdesk.sla_clocks (next_deadline)
+    WHERE next_deadline IS NOT NULL;
+
+-- At-risk and breached lists: running resolution clocks by their warning instant, and the
+-- open ones whose breach was recorded.
+CREATE INDEX sla_clocks_at_risk_idx ON helpdesk.sla_clocks (warn_at)
+    WHERE kind = 'resolution' AND state = 'running';
+
+CREATE INDEX sla_clocks_breached_idx ON helpdesk.sla_clocks (ticket_id)
+    WHERE kind = 'resolution' AND state IN ('running', 'paused') AND breached_at IS NOT NULL;
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.sla_clocks', '');
+
+-- ---- "breached" and "at risk": the one definition of each --------------------------------
+--
+-- The boundary: work done at or before a deadline is in time. A clock is breached at `at` once
+-- `at` is strictly past its due instant (due_at < at); at the instant itself it is not. This is
+-- the same boundary as "resolved with used business time > target" (sla_clock_stop) and as a
+-- scan at time `at` recording the breach. Beyond the running deadline, a breach once recorded
+-- (breached_at) stays, and a clock stopped after its deadline (missed) is breached for good.
+CREATE FUNCTION helpdesk.sla_clock_breached(c helpdesk.sla_clocks, at timestamptz)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(c.state = 'missed'
+                    OR (c.state IN ('running', 'paused') AND c.breached_at IS NOT NULL)
+                    OR (c.state = 'running' AND c.due_at < at), false)
+$$;
+
+-- At risk at `at`: a running clock that has used at least the configured share of its
+-- business-time window (warn_at <= at, the share is in warn_at) and is not breached.
+CREATE FUNCTION helpdesk.sla_clock_at_risk(c helpdesk.sla_clocks, at timestamptz)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(c.state = 'running' AND c.warn_at <= at, false)
+           AND NOT helpdesk.sla_clock_breached(c, at)
+$$;
+
+-- A ticket is breached / at risk when its resolution clock is.
+CREATE FUNCTION helpdesk.sla_breached(t helpdesk.tickets, at timestamptz DEFAULT now())
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce((SELECT helpdesk.sla_clock_breached(c, at) FROM helpdesk.sla_clocks c
+                     WHERE c.ticket_id = t.id AND c.kind = 'resolution'), false)
+$$;
+
+CREATE FUNCTION helpdesk.sla_at_risk(t helpdesk.tickets, at timestamptz DEFAULT now())
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce((SELECT helpdesk.sla_clock_at_risk(c, at) FROM helpdesk.sla_clocks c
+                     WHERE c.ticket_id = t.id AND c.kind = 'resolution'), false)
+$$;
+
+-- The same sets for lists: open tickets whose resolution clock is breached / at risk at `at`.
+-- Each arm adds a condition that the definition implies (a running clock past its deadline is
+-- past its warning, warn_at <= due_at; otherwise a breach was recorded) so that an index serves
+-- it; the definition itself is the function.
+CREATE FUNCTION helpdesk.sla_breached_ids(at timestamptz DEFAULT now())
+RETURNS SETOF int
+LANGUAGE sql STABLE
+AS $$
+    SELECT c.ticket_id FROM helpdesk.sla_clocks c
+    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.warn_at <= at
+      AND helpdesk.sla_clock_breached(c, at)
+    UNION
+    SELECT c.ticket_id FROM helpdesk.sla_clocks c
+    WHERE c.kind = 'resolution' AND c.state IN ('running', 'paused') AND c.breached_at IS NOT NULL
+      AND helpdesk.sla_clock_breached(c, at)
+$$;
+
+-- (an index range scan on the running clocks' warning instants)
+CREATE FUNCTION helpdesk.sla_at_risk_ids(at timestamptz DEFAULT now())
+RETURNS SETOF int
+LANGUAGE sql STABLE
+AS $$
+    SELECT c.ticket_id FROM helpdesk.sla_clocks c
+    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.warn_at <= at
+      AND helpdesk.sla_clock_at_risk(c, at)
+$$;
 
 -- The one visibility rule of tickets: IT_Staff and Admin see every ticket, an Employee only the
 -- tickets they submitted. Returns the ticket, or raises 404 (missing) / 403 (not visible).
@@ -128,12 +193,6 @@ BEGIN
 END
 $$;
 
--- Whether `actor` is staff (sees everything, internal comments included).
-CREATE FUNCTION helpdesk.is_staff(actor helpdesk.users)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE
-AS $$ SELECT actor.role IN ('IT_Staff'::helpdesk.user_role, 'Admin'::helpdesk.user_role) $$;
-
 -- ==== ticket numbers, SLA seams, the state machine and the ticket operations ====
 
 -- Next ticket number TKT-YYYY-NNNN for a ticket created at `at` (extension/numbering.c). The
@@ -153,12 +212,16 @@ AS $$ SELECT title || E'\x1f' || description || E'\x1f' || ticket_number $$;
 
 CREATE INDEX tickets_search_trgm_idx ON helpdesk.tickets
     USING gin (helpdesk.ticket_search_text(title, description, ticket_number) public.gin_trgm_ops);
+
 -- The default list order (createdAt DESC, id DESC as tie-breaker) walks this index, so a deep
 -- OFFSET costs an index walk, never a sort of the whole table.
 CREATE INDEX tickets_created_id_idx ON helpdesk.tickets (created_at, id);
+
 CREATE INDEX tickets_priority_idx ON helpdesk.tickets (priority, created_at);
+
 -- sortBy=dueDate (the reference's client sorts by it) walks this one.
 CREATE INDEX tickets_due_id_idx ON helpdesk.tickets (due_date, id);
+
 -- The web client's usual filter (status and priority), counted and paged from one index.
 CREATE INDEX tickets_status_priority_idx ON helpdesk.tickets (status, priority, created_at, id);
 
@@ -167,20 +230,6 @@ CREATE FUNCTION helpdesk.ticket_is_open(status helpdesk.ticket_status)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT status NOT IN ('Resolved'::helpdesk.ticket_status, 'Closed'::helpdesk.ticket_status) $$;
-
--- SLA breached: an open ticket past its due date, or a finished one that finished after it.
-CREATE FUNCTION helpdesk.ticket_sla_breached(status helpdesk.ticket_status, due_date timestamptz,
-                                             resolved_at timestamptz, closed_at timestamptz,
-                                             at timestamptz DEFAULT now())
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    SELECT CASE
-        WHEN due_date IS NULL THEN false
-        WHEN helpdesk.ticket_is_open(status) THEN due_date < at
-        ELSE coalesce(resolved_at, closed_at) > due_date
-    END
-$$;
 
 -- The reference's change-status table (seed-system §3.1): the moves every path may make.
 CREATE FUNCTION helpdesk.ticket_transition_allowed(from_status helpdesk.ticket_status,
@@ -495,6 +544,7 @@ BEGIN
     PERFORM helpdesk.require_role(actor, 'Admin');
     t := helpdesk.visible_ticket(actor, ticket_id, true);
     DELETE FROM helpdesk.tickets WHERE id = t.id;
+    PERFORM helpdesk.audit('DELETE_TICKET', 'ticket', t.id);
 END
 $$;
 
@@ -516,7 +566,8 @@ $$;
 -- Built from the ticket and its joined rows with no subquery, so the planner inlines it into a
 -- list's query (a function with subqueries is called row by row instead, ~4x slower).
 CREATE FUNCTION helpdesk.ticket_json_of(t helpdesk.tickets, submitter helpdesk.users, assignee helpdesk.users,
-                                        c helpdesk.categories, detail boolean, at timestamptz)
+                                        c helpdesk.categories, resolution helpdesk.sla_clocks,
+                                        detail boolean, at timestamptz)
 RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
@@ -529,7 +580,7 @@ AS $$
         'satisfactionComment', t.satisfaction_comment, 'satisfactionFeedback', t.satisfaction_comment,
         'resolutionNotes', t.resolution_notes,
         'createdAt', helpdesk.iso(t.created_at), 'updatedAt', helpdesk.iso(t.updated_at),
-        'slaBreached', helpdesk.ticket_sla_breached(t.status, t.due_date, t.resolved_at, t.closed_at, at),
+        'slaBreached', helpdesk.sla_clock_breached(resolution, at),
         'submitter', CASE WHEN submitter.id IS NOT NULL THEN helpdesk.ticket_user_json(submitter, detail) END,
         'assignee', CASE WHEN assignee.id IS NOT NULL THEN helpdesk.ticket_user_json(assignee, detail) END,
         'category', CASE WHEN c.id IS NULL THEN NULL
@@ -539,14 +590,316 @@ AS $$
                     END)
 $$;
 
--- The ticket JSON of one ticket (detail responses).
+-- The ticket JSON of one ticket (detail responses). VOLATILE on purpose: a route answers
+-- ticket_json(ticket_transition(...)) in one expression, and a STABLE function would read the
+-- ticket's clocks with the snapshot taken before the transition's triggers moved them.
 CREATE FUNCTION helpdesk.ticket_json(t helpdesk.tickets, detail boolean DEFAULT true, at timestamptz DEFAULT now())
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE
 AS $$
-    SELECT helpdesk.ticket_json_of(t, s, a, c, detail, at)
+    SELECT helpdesk.ticket_json_of(t, s, a, c, r, detail, at)
     FROM (SELECT) one
     LEFT JOIN helpdesk.users s ON s.id = t.submitter_id
     LEFT JOIN helpdesk.users a ON a.id = t.assignee_id
     LEFT JOIN helpdesk.categories c ON c.id = t.category_id
+    LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'
 $$;
+
+-- Sortable fields of the ticket list: camelCase name -> column. Anything else is a 400.
+CREATE FUNCTION helpdesk.ticket_sort_column(sort_by text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    fields constant text[] := ARRAY['id', 'ticketNumber', 'title', 'description', 'categoryId',
+        'priority', 'status', 'submitterId', 'assigneeId', 'dueDate', 'resolvedAt', 'closedAt',
+        'satisfactionRating', 'satisfactionComment', 'resolutionNotes', 'createdAt', 'updatedAt'];
+    columns constant text[] := ARRAY['id', 'ticket_number', 'title', 'description', 'category_id',
+        'priority', 'status', 'submitter_id', 'assignee_id', 'due_date', 'resolved_at', 'closed_at',
+        'satisfaction_rating', 'satisfaction_comment', 'resolution_notes', 'created_at', 'updated_at'];
+    i int := array_position(fields, coalesce(sort_by, 'createdAt'));
+BEGIN
+    IF sort_by = 'satisfactionFeedback' THEN
+        RETURN 'satisfaction_comment';
+    END IF;
+    IF i IS NULL THEN
+        PERFORM helpdesk.validation_error(
+            'sortBy must be one of the following values: ' || array_to_string(fields, ', '));
+    END IF;
+    RETURN columns[i];
+END
+$$;
+
+-- EXPLAIN (COSTS OFF) of a ticket_list statement with its parameters, one text per line.
+CREATE FUNCTION helpdesk.explain_lines(query text, p1 int, p2 int, p3 helpdesk.ticket_status,
+                                       p4 helpdesk.ticket_priority, p5 int, p6 int, p7 text, p9 timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE  -- EXPLAIN is refused in non-volatile functions
+AS $$
+DECLARE
+    line text;
+    lines text[] := '{}';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query USING p1, p2, p3, p4, p5, p6, p7, NULL::int, p9 LOOP
+        lines := array_append(lines, line);
+    END LOOP;
+    RETURN to_jsonb(lines);
+END
+$$;
+
+-- The planner's estimate of the rows a ticket_list statement returns.
+CREATE FUNCTION helpdesk.estimate_rows(query text, p1 int, p2 int, p3 helpdesk.ticket_status,
+                                       p4 helpdesk.ticket_priority, p5 int, p6 int, p7 text, p9 timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE  -- EXPLAIN is refused in non-volatile functions
+AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan USING p1, p2, p3, p4, p5, p6, p7, NULL::int, p9;
+    RETURN round((plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric)::bigint;
+END
+$$;
+
+-- The ticket list: filters, visibility, order, page. Returns the reference's paginated shape.
+--
+-- Visibility: an Employee's list is always limited to the tickets they submitted; a submitterId
+-- filter can only narrow it (another user's id gives an empty list).
+--
+-- Paging: the reference's contract is page/limit, so keyset paging is not possible. Every sort
+-- column is indexed or cheap to sort; the default order (createdAt DESC, id DESC) walks
+-- tickets_created_id_idx, so page 10,000 at 10 per page costs an index walk of 100,000 entries
+-- (tens of milliseconds on a million tickets), not a sort. `total` is an exact count(*) with the
+-- same filters (an index-only scan for the common filters) as long as at most
+-- 'ticket_list_exact_count' (setting, default 100,000) tickets match: counting 100,000 index
+-- entries takes ~15 ms, counting a million ~130 ms of two cores. Beyond that cap `total` is the
+-- planner's estimate of the matching rows (from the table's statistics; exact enough for an
+-- unfiltered or single-filter list of a million tickets, where nobody pages to the very end),
+-- and totalPages follows it. The count comes first, so a page past an exact end is answered
+-- without walking anything. The HTTP layer's statement_timeout bounds the worst case (a search
+-- term shorter than three characters, which no trigram index can serve, on a huge table).
+--
+-- search: case-insensitive substring of title, description or ticket number (the reference's
+-- ILIKE), with LIKE wildcards taken literally; served by the trigram index over
+-- ticket_search_text, each field rechecked exactly.
+CREATE FUNCTION helpdesk.ticket_list(actor helpdesk.users,
+                                     status helpdesk.ticket_status DEFAULT NULL,
+                                     priority helpdesk.ticket_priority DEFAULT NULL,
+                                     category_id int DEFAULT NULL,
+                                     submitter_id int DEFAULT NULL,
+                                     assignee_id int DEFAULT NULL,
+                                     unassigned boolean DEFAULT false,
+                                     search text DEFAULT NULL,
+                                     sla_breached boolean DEFAULT false,
+                                     sla_at_risk boolean DEFAULT false,
+                                     page int DEFAULT 1, page_size int DEFAULT 10,
+                                     sort_by text DEFAULT 'createdAt', sort_order text DEFAULT 'DESC',
+                                     at timestamptz DEFAULT now(), explain boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    conds text[] := '{}';
+    where_sql text;
+    order_sql text;
+    total bigint;
+    items jsonb;
+    pattern text;
+    cap constant bigint := greatest(helpdesk.setting('ticket_list_exact_count', '100000')::bigint, 0);
+    dir text := CASE WHEN upper(sort_order) = 'ASC' THEN 'ASC' ELSE 'DESC' END;
+BEGIN
+    IF actor.role = 'Employee' THEN
+        conds := array_append(conds, 't.submitter_id = $1');
+    END IF;
+    IF submitter_id IS NOT NULL THEN
+        conds := array_append(conds, 't.submitter_id = $2');
+    END IF;
+    -- slaAtRisk overrides slaBreached and status; slaBreached overrides status (the reference).
+    IF sla_at_risk THEN
+        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_at_risk_ids($9))');
+    ELSIF sla_breached THEN
+        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_breached_ids($9))');
+    ELSIF status IS NOT NULL THEN
+        conds := array_append(conds, 't.status = $3');
+    END IF;
+    IF priority IS NOT NULL THEN
+        conds := array_append(conds, 't.priority = $4');
+    END IF;
+    IF category_id IS NOT NULL THEN
+        conds := array_append(conds, 't.category_id = $5');
+    END IF;
+    IF unassigned THEN
+        conds := array_append(conds, 't.assignee_id IS NULL');
+    ELSIF assignee_id IS NOT NULL THEN
+        conds := array_append(conds, 't.assignee_id = $6');
+    END IF;
+    IF search IS NOT NULL THEN
+        pattern := '%' || replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+        conds := array_append(conds, ('helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE $7'
+                           || ' AND (t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)'));
+    END IF;
+    where_sql := CASE WHEN cardinality(conds) = 0 THEN '' ELSE ' WHERE ' || array_to_string(conds, ' AND ') END;
+    order_sql := format(' ORDER BY t.%I %s, t.id %s LIMIT %s OFFSET %s',
+                        helpdesk.ticket_sort_column(sort_by), dir, dir, page_size, (page - 1)::bigint * page_size);
+
+    IF explain THEN
+        -- the plans of the two statements, for a DBA (and the regression tests)
+        RETURN jsonb_build_object(
+            'count', helpdesk.explain_lines(format('SELECT count(*) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c',
+                                                   where_sql, cap + 1),
+                                            actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at),
+            'page', helpdesk.explain_lines('SELECT t.id FROM helpdesk.tickets t' || where_sql || order_sql,
+                                           actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at));
+    END IF;
+
+    -- Exact up to `cap` matching rows, the planner's estimate beyond (see above).
+    EXECUTE format('SELECT count(*) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c', where_sql, cap + 1) INTO total
+        USING actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, NULL::int, at;
+    IF total > cap THEN
+        total := greatest(cap + 1, helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || where_sql,
+                          actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at));
+    END IF;
+
+    -- a page past an exact end is empty without walking anything
+    IF total > cap OR total > (page - 1)::bigint * page_size THEN
+        -- the page's ids first (the offset walks ids only), then the JSON of those rows
+        EXECUTE 'SELECT jsonb_agg(helpdesk.ticket_json_of(t, su, au, c, r, false, $9) ORDER BY p.ord)'
+                || ' FROM (SELECT s.id, row_number() OVER () AS ord FROM (SELECT t.id FROM helpdesk.tickets t'
+                || where_sql || order_sql || ') s) p JOIN helpdesk.tickets t ON t.id = p.id'
+                || ' LEFT JOIN helpdesk.users su ON su.id = t.submitter_id'
+                || ' LEFT JOIN helpdesk.users au ON au.id = t.assignee_id'
+                || ' LEFT JOIN helpdesk.categories c ON c.id = t.category_id'
+                || $q$ LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'$q$
+            INTO items
+            USING actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, NULL::int, at;
+    END IF;
+    RETURN helpdesk.paginated('tickets', items, total, page, page_size);
+END
+$$;
+
+-- Runs one operation on each ticket of a bulk request, each one all or nothing in its own
+-- subtransaction, and reports {success, failed, errors}. Expected refusals (the HDnnn errors,
+-- constraint violations) are reported per item as "Ticket <id>: <reason>"; anything else aborts
+-- the whole request. Each item goes through the same domain function as the single route, so
+-- the same rules hold.
+CREATE FUNCTION helpdesk.ticket_bulk(actor helpdesk.users, ticket_ids int[], op text,
+                                     assignee_id int DEFAULT NULL, new_status helpdesk.ticket_status DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    tid int;
+    ok int := 0;
+    errors text[] := '{}';
+    st text;
+    msg text;
+BEGIN
+    FOR tid IN SELECT i FROM unnest(ticket_ids) WITH ORDINALITY u(i, n) GROUP BY i ORDER BY min(n) LOOP
+        BEGIN
+            CASE op
+                WHEN 'assign' THEN
+                    PERFORM helpdesk.ticket_assign(tid, assignee_id, actor,
+                                                   role_message => 'Can only assign to IT Staff or Admin');
+                WHEN 'status' THEN
+                    PERFORM helpdesk.ticket_transition(tid, new_status, actor);
+                WHEN 'delete' THEN
+                    PERFORM helpdesk.ticket_delete(tid, actor);
+            END CASE;
+            ok := ok + 1;
+        EXCEPTION
+            WHEN SQLSTATE 'HD400' OR SQLSTATE 'HD403' OR SQLSTATE 'HD404' OR SQLSTATE 'HD409'
+                 OR SQLSTATE 'HD422' OR integrity_constraint_violation THEN
+                GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+                errors := errors || format('Ticket %s: %s', tid,
+                    CASE WHEN st = 'HD404' THEN 'Not found'
+                         WHEN st LIKE 'HD%' THEN msg
+                         ELSE 'Conflicts with another change' END);
+        END;
+    END LOOP;
+    RETURN jsonb_build_object('success', ok, 'failed', cardinality(errors), 'errors', to_jsonb(errors));
+END
+$$;
+
+-- Bulk assign (IT_Staff, Admin): the assign rules per item.
+CREATE FUNCTION helpdesk.ticket_bulk_assign(actor helpdesk.users, ticket_ids int[], assignee_id int)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
+    PERFORM helpdesk.assignable_user(assignee_id, 'Can only assign to IT Staff or Admin');
+    RETURN helpdesk.ticket_bulk(actor, ticket_ids, 'assign', assignee_id => assignee_id);
+END
+$$;
+
+-- Bulk status (anyone): the change-status rules per item.
+CREATE FUNCTION helpdesk.ticket_bulk_status(actor helpdesk.users, ticket_ids int[], new_status helpdesk.ticket_status)
+RETURNS jsonb
+LANGUAGE sql
+AS $$ SELECT helpdesk.ticket_bulk(actor, ticket_ids, 'status', new_status => new_status) $$;
+
+-- Bulk delete (Admin), audited as one action besides each ticket's own row.
+CREATE FUNCTION helpdesk.ticket_bulk_delete(actor helpdesk.users, ticket_ids int[])
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    PERFORM helpdesk.require_role(actor, 'Admin');
+    result := helpdesk.ticket_bulk(actor, ticket_ids, 'delete');
+    PERFORM helpdesk.audit('BULK_DELETE_TICKETS', 'ticket', NULL,
+                           jsonb_build_object('ticketIds', to_jsonb(ticket_ids), 'result', result));
+    RETURN result;
+END
+$$;
+
+-- Ticket counts by status: an Employee's submitted tickets, an IT_Staff's assigned tickets, all
+-- tickets for an Admin. byStatus has one key per status (camelCase of its label).
+CREATE FUNCTION helpdesk.ticket_stats(actor helpdesk.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    n jsonb;
+BEGIN
+    -- one branch per role (one-time filters), each a GROUP BY over an index on its column
+    SELECT coalesce(jsonb_object_agg(c.status, c.n), '{}') INTO n FROM (
+        SELECT t.status, count(*) AS n FROM helpdesk.tickets t
+        WHERE actor.role = 'Employee' AND t.submitter_id = actor.id GROUP BY t.status
+        UNION ALL
+        SELECT t.status, count(*) FROM helpdesk.tickets t
+        WHERE actor.role = 'IT_Staff' AND t.assignee_id = actor.id GROUP BY t.status
+        UNION ALL
+        SELECT t.status, count(*) FROM helpdesk.tickets t
+        WHERE actor.role = 'Admin' GROUP BY t.status) c;
+    RETURN jsonb_build_object(
+        'total', (SELECT coalesce(sum(v::bigint), 0) FROM jsonb_each_text(n) e(k, v)),
+        'byStatus', (SELECT jsonb_object_agg(helpdesk.camel_case(s::text), coalesce(n -> s::text, '0'))
+                     FROM unnest(pg_catalog.enum_range(NULL::helpdesk.ticket_status)) s));
+END
+$$;
+
+-- The tickets assigned to the actor (IT_Staff, Admin), newest first.
+CREATE FUNCTION helpdesk.ticket_list_assigned(actor helpdesk.users, status helpdesk.ticket_status DEFAULT NULL,
+                                              page int DEFAULT 1, page_size int DEFAULT 10)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
+    RETURN helpdesk.ticket_list(actor, status => status, assignee_id => actor.id, page => page, page_size => page_size);
+END
+$$;
+
+-- A category's ticket count (GET /categories/:id/stats): whether it can be deleted.
+CREATE FUNCTION helpdesk.category_stats(category_id int)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object('id', c.id, 'name', c.name, 'ticketCount', n, 'isActive', c.is_active,
+                              'canBeDeleted', n = 0)
+    FROM helpdesk.category_get(category_id) c,
+         LATERAL (SELECT count(*) AS n FROM helpdesk.tickets t WHERE t.category_id = c.id) k
+$$;
+

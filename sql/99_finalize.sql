@@ -9,13 +9,13 @@ DECLARE
     f record;
 BEGIN
     FOR f IN
-        SELECT p.oid::regprocedure AS sig, n.nspname AS schema, l.lanname AS lang
+        SELECT p.oid::regprocedure AS sig, p.proname AS name, n.nspname AS schema, l.lanname AS lang
         FROM pg_catalog.pg_proc p
         JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_catalog.pg_language l ON l.oid = p.prolang
         WHERE n.nspname IN ('helpdesk', 'helpdesk_api')
     LOOP
-        IF f.sig = 'helpdesk_api.request_context(text,text,text,text,text)'::regprocedure THEN
+        IF f.schema = 'helpdesk_api' AND f.name = 'request_context' THEN
             CONTINUE;  -- sets the request's settings; a SET clause would undo them
         ELSIF f.schema = 'helpdesk_api' THEN
             EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = helpdesk, public, pg_temp', f.sig);
@@ -27,5 +27,7 @@ END
 $$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA helpdesk_api FROM PUBLIC;
+
 GRANT USAGE ON SCHEMA helpdesk_api TO helpdesk_web;
+
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA helpdesk_api TO helpdesk_web;

@@ -36,16 +36,16 @@ CREATE FUNCTION pg_temp.act(name text) RETURNS boolean LANGUAGE sql AS $$
     SELECT set_config('helpdesk.actor_id', coalesce(pg_temp.uid(name)::text, ''), false) IS NOT NULL $$;
 
 -- Users. Passwords are hashed once, at the configured cost (4 in tests), minimum length 8.
-SELECT (helpdesk.user_create('admin', 'Admin@Example.com', 'admin-pass-1', 'Ada Admin', 'Admin',
+SELECT (helpdesk.user_insert('admin', 'Admin@Example.com', 'admin-pass-1', 'Ada Admin', 'Admin',
                              at => '2026-01-05 09:00Z')).username AS created;
-SELECT (helpdesk.user_create('staff', 'staff@example.com', 'staff-pass-1', 'Sam Staff', 'IT_Staff',
+SELECT (helpdesk.user_insert('staff', 'staff@example.com', 'staff-pass-1', 'Sam Staff', 'IT_Staff',
                              at => '2026-01-05 09:00Z')).username AS created;
-SELECT (helpdesk.user_create('emp', 'emp@example.com', 'emp-pass-1', 'Eve Employee',
+SELECT (helpdesk.user_insert('emp', 'emp@example.com', 'emp-pass-1', 'Eve Employee',
                              at => '2026-01-05 09:00Z')).username AS created;
 SELECT username, email, role, password_hash LIKE '$2a$04$%' AS bcrypt_cost_4,
        helpdesk.password_matches(split_part(email, '@', 1) || '-pass-1', password_hash) AS verifies
 FROM helpdesk.users WHERE username IN ('admin', 'staff', 'emp') ORDER BY id;
-SELECT pg_temp.try($$helpdesk.user_create('shorty', 'short@example.com', 'seven77', 'Short')$$);
+SELECT pg_temp.try($$helpdesk.user_insert('shorty', 'short@example.com', 'seven77', 'Short')$$);
 
 -- Login through the route: {user, accessClaims, refreshToken}; last login recorded; audited.
 SELECT pg_temp.clean(helpdesk_api.auth_login('{"body": {"email": "ADMIN@example.com", "password": "admin-pass-1"}}'));
@@ -162,12 +162,12 @@ SELECT pg_temp.try(format('helpdesk_api.auth_refresh(%L)', jsonb_build_object('b
 SELECT helpdesk_api.auth_logout('{"body": null}');
 SELECT user_id, action, details FROM helpdesk.audit_logs WHERE action = 'LOGOUT' ORDER BY id;
 
--- /auth/me and /auth/profile: the actor as the database sees it; inactive or unknown is 401.
-SELECT pg_temp.clean(helpdesk_api.auth_me('{}')) ->> 'username' AS me, pg_temp.clean(helpdesk_api.auth_profile('{}')) ->> 'role' AS role;
+-- /auth/me (also /auth/profile and /users/profile): the actor as the database sees it; inactive or unknown is 401.
+SELECT pg_temp.clean(helpdesk_api.auth_me('{}')) ->> 'username' AS me, pg_temp.clean(helpdesk_api.auth_me('{}')) ->> 'role' AS role;
 SELECT set_config('helpdesk.actor_id', '99', false) IS NOT NULL AS unknown_actor;
 SELECT pg_temp.try($$helpdesk_api.auth_me('{}')$$);
 SELECT set_config('helpdesk.actor_id', '', false) IS NOT NULL AS no_actor;
-SELECT pg_temp.try($$helpdesk_api.auth_profile('{}')$$);
+SELECT pg_temp.try($$helpdesk_api.auth_me('{}')$$);
 SELECT pg_temp.try($$helpdesk_api.auth_logout('{}')$$);
 
 -- Forgot password: a 6-digit code, hashed, mailed through the outbox; unknown addresses get the

@@ -64,21 +64,19 @@ SELECT f AS call,
        pg_temp.as_actor('admin', f) AS admin, pg_temp.as_actor('staff', f) AS it_staff,
        pg_temp.as_actor('emp', f) AS employee, pg_temp.as_actor('', f) AS no_token
 FROM unnest(ARRAY[
-    $$helpdesk_api.users_create('{"body": {}}')$$,
+    $$helpdesk_api.users_create('{"body": {"fullName": "Matrix", "email": "matrix@example.com", "password": "matrix-pass-1"}}')$$,
     $$helpdesk_api.users_list('{}')$$,
     $$helpdesk_api.users_stats('{}')$$,
     $$helpdesk_api.users_it_staff('{}')$$,
     $$helpdesk_api.users_by_department('{"path": {"department": "IT"}}')$$,
-    $$helpdesk_api.users_profile('{}')$$,
     $$helpdesk_api.users_update_profile('{"body": {"phone": "555"}}')$$,
     $$helpdesk_api.users_change_password('{"body": {}}')$$,
     $$helpdesk_api.users_get(pg_temp.p('newbie'))$$,
     $$helpdesk_api.users_update(pg_temp.p('newbie', '{"phone": "555"}'))$$,
     $$helpdesk_api.users_delete(pg_temp.p('newbie'))$$,
-    $$helpdesk_api.users_activate(pg_temp.p('newbie'))$$,
-    $$helpdesk_api.users_deactivate(pg_temp.p('newbie'))$$,
+    $$helpdesk_api.users_set_active(pg_temp.p('newbie') || '{"args": {"active": true}}')$$,
+    $$helpdesk_api.users_set_active(pg_temp.p('newbie') || '{"args": {"active": false}}')$$,
     $$helpdesk_api.auth_me('{}')$$,
-    $$helpdesk_api.auth_profile('{}')$$,
     $$helpdesk_api.auth_logout('{}')$$
 ]) AS f;
 SELECT pg_temp.as_actor('emp', $$helpdesk_api.users_list('{}')$$) AS employee_list,
@@ -158,24 +156,24 @@ UPDATE helpdesk.users SET is_active = false WHERE username = 'ada';
 SELECT t AS req, pg_temp.try(t) AS result FROM unnest(ARRAY[
     $$helpdesk_api.users_update(pg_temp.p('admin', '{"role": "Employee"}'))$$,
     $$helpdesk_api.users_update(pg_temp.p('admin', '{"isActive": false}'))$$,
-    $$helpdesk_api.users_deactivate(pg_temp.p('admin'))$$,
+    $$helpdesk_api.users_set_active(pg_temp.p('admin') || '{"args": {"active": false}}')$$,
     $$helpdesk_api.users_update(pg_temp.p('admin', '{"role": "Admin", "fullName": "Ada A."}')) ->> 'fullName'$$
 ]) AS t;
 SELECT helpdesk_api.users_update(pg_temp.p('staff', '{"role": "Admin"}')) ->> 'role' AS staff_promoted;
-SELECT helpdesk_api.users_deactivate(pg_temp.p('staff')) ->> 'isActive' AS second_admin_deactivated;
+SELECT helpdesk_api.users_set_active(pg_temp.p('staff') || '{"args": {"active": false}}') ->> 'isActive' AS second_admin_deactivated;
 SELECT pg_temp.try($$helpdesk_api.users_update(pg_temp.p('admin', '{"role": "IT_Staff"}'))$$) AS demote_last;
-SELECT helpdesk_api.users_activate(pg_temp.p('staff')) ->> 'isActive' AS reactivated;
+SELECT helpdesk_api.users_set_active(pg_temp.p('staff') || '{"args": {"active": true}}') ->> 'isActive' AS reactivated;
 SELECT helpdesk_api.users_update(pg_temp.p('staff', '{"role": "IT_Staff"}')) ->> 'role' AS demoted_again;
 ROLLBACK;
 SELECT username, role, is_active FROM helpdesk.users WHERE username IN ('ada', 'admin', 'staff') ORDER BY id;
 
 -- Deactivation ends sessions at once: the actor is refused and refresh tokens are revoked.
 SELECT helpdesk.login('tom.tech@example.com', 'tom-pass-1') ->> 'refreshToken' AS tom_token \gset
-SELECT helpdesk_api.users_deactivate(pg_temp.p('tom.tech')) ->> 'isActive' AS tom_active;
+SELECT helpdesk_api.users_set_active(pg_temp.p('tom.tech') || '{"args": {"active": false}}') ->> 'isActive' AS tom_active;
 SELECT pg_temp.as_actor('tom.tech', $$helpdesk_api.auth_me('{}')$$) AS tom_me;
 SELECT pg_temp.try(format('helpdesk.refresh(%L)', :'tom_token')) AS tom_refresh;
 SELECT helpdesk.login('tom.tech@example.com', 'tom-pass-1');
-SELECT helpdesk_api.users_activate(pg_temp.p('tom.tech')) ->> 'isActive' AS tom_active;
+SELECT helpdesk_api.users_set_active(pg_temp.p('tom.tech') || '{"args": {"active": true}}') ->> 'isActive' AS tom_active;
 SELECT pg_temp.as_actor('tom.tech', $$helpdesk_api.auth_me('{}') ->> 'username'$$) AS tom_me;
 
 -- Delete: never an Admin (403), never someone who owns tickets or comments (409).
@@ -197,7 +195,7 @@ SELECT count(*) AS newbie_tokens_left FROM helpdesk.refresh_tokens WHERE user_id
 
 -- Profile: one's own user; only profile fields; audited.
 SELECT pg_temp.act('emp') AS acting_as_emp;
-SELECT pg_temp.clean(helpdesk_api.users_profile('{}')) ->> 'username' AS me;
+SELECT pg_temp.clean(helpdesk_api.auth_me('{}')) ->> 'username' AS me;
 SELECT pg_temp.clean(helpdesk_api.users_update_profile('{"body": {"fullName": "Eve E.", "phone": "", "department": "Finance", "avatarUrl": "https://example.com/eve.png"}}'));
 SELECT t AS req, pg_temp.try(format('helpdesk_api.users_update_profile(%L)', t)) AS result FROM unnest(ARRAY[
     '{"body": {"role": "Admin"}}',

@@ -78,10 +78,10 @@ SELECT pg_temp.c(pg_temp.api('categories_update', :staff, jsonb_build_object('pa
 SELECT pg_temp.c(pg_temp.api('categories_update', :staff, '{"path": {"id": 2147483647}, "body": {"icon": "x"}}'));
 
 -- activate / deactivate: Admin only
-SELECT pg_temp.api('categories_activate', :staff, jsonb_build_object('path', jsonb_build_object('id', :phones)));
-SELECT pg_temp.api('categories_activate', :admin, jsonb_build_object('path', jsonb_build_object('id', :phones))) -> 'isActive' AS activated;
-SELECT pg_temp.api('categories_deactivate', :admin, jsonb_build_object('path', jsonb_build_object('id', :phones))) -> 'isActive' AS deactivated;
-SELECT pg_temp.api('categories_deactivate', :admin, '{"path": {"id": 2147483647}}');
+SELECT pg_temp.api('categories_set_active', :staff, jsonb_build_object('path', jsonb_build_object('id', :phones), 'args', '{"active": true}'::jsonb));
+SELECT pg_temp.api('categories_set_active', :admin, jsonb_build_object('path', jsonb_build_object('id', :phones), 'args', '{"active": true}'::jsonb)) -> 'isActive' AS activated;
+SELECT pg_temp.api('categories_set_active', :admin, jsonb_build_object('path', jsonb_build_object('id', :phones), 'args', '{"active": false}'::jsonb)) -> 'isActive' AS deactivated;
+SELECT pg_temp.api('categories_set_active', :admin, '{"path": {"id": 2147483647}, "args": {"active": false}}');
 
 -- tickets: only in an existing, active category
 SELECT pg_temp.api('tickets_create', :emp, jsonb_build_object('body', jsonb_build_object(

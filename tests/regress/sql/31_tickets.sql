@@ -59,20 +59,30 @@ SELECT jsonb_pretty(helpdesk.ticket_json(t, false, '2030-01-07 14:00+00') - 'id'
                     - 'submitterId' #- '{submitter,id}' #- '{category,id}')
 FROM helpdesk.tickets t WHERE id = :t1;
 
--- SLA breached: an open ticket past its due date, or a finished one that finished after it.
--- (At risk is the SLA clocks' one definition, tested in 55_sla_clock.)
-CREATE TEMP TABLE sla_cases (label text, status helpdesk.ticket_status, due timestamptz,
-                             resolved timestamptz, closed timestamptz, at timestamptz);
-INSERT INTO sla_cases VALUES
-    ('open, early',            'New',         '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 01:00+00'),
-    ('open, at due date',      'Pending',     '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00+00'),
-    ('open, past due',         'New',         '2030-01-01 10:00+00', NULL, NULL, '2030-01-01 10:00:01+00'),
-    ('no due date',            'New',         NULL,                  NULL, NULL, '2030-02-01 00:00+00'),
-    ('resolved in time',       'Resolved',    '2030-01-01 10:00+00', '2030-01-01 09:00+00', NULL, '2030-02-01 00:00+00'),
-    ('resolved late',          'Resolved',    '2030-01-01 10:00+00', '2030-01-01 11:00+00', NULL, '2030-02-01 00:00+00'),
-    ('closed unresolved, late','Closed',      '2030-01-01 10:00+00', NULL, '2030-01-01 12:00+00', '2030-02-01 00:00+00'),
-    ('closed at 90%, in time', 'Closed',      '2030-01-01 10:00+00', '2030-01-01 09:00+00', '2030-01-01 12:00+00', '2030-01-01 09:30+00');
-SELECT label, helpdesk.ticket_sla_breached(status, due, resolved, closed, at) AS breached FROM sla_cases;
+-- "Breached" and "at risk" have one definition each (sql/30_tickets.sql), over a clock's state;
+-- the ticket JSON, the list filters, the SLA routes, the scan and escalation all call them.
+-- The boundary: work done at or before the deadline is in time, so at the due instant itself a
+-- clock is not breached (still at risk); one microsecond later it is breached.
+CREATE FUNCTION pg_temp.clock(state text, due timestamptz, warn timestamptz, breached timestamptz DEFAULT NULL)
+RETURNS helpdesk.sla_clocks LANGUAGE sql AS $$
+    SELECT ROW(0, 'resolution', state, 1, interval '10 hours', due - interval '10 hours', interval '0',
+               CASE WHEN state = 'paused' THEN due END, due, warn, NULL, breached, NULL, NULL,
+               due)::helpdesk.sla_clocks $$;
+SELECT label, helpdesk.sla_clock_breached(c, at) AS breached, helpdesk.sla_clock_at_risk(c, at) AS at_risk
+FROM (VALUES
+    ('running, before its warning',    pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), timestamptz '2030-01-01 07:59:59+00'),
+    ('running, at the warning instant', pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-01 08:00+00'),
+    ('running, 1 us before due',        pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-01 09:59:59.999999+00'),
+    ('running, at the due instant',     pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-01 10:00+00'),
+    ('running, 1 us after due',         pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-01 10:00:00.000001+00'),
+    ('running, breach recorded, deadline later', pg_temp.clock('running', '2030-01-02 10:00+00', '2030-01-02 08:00+00', '2030-01-01 10:00+00'), '2030-01-01 12:00+00'),
+    ('paused, past its old deadline',   pg_temp.clock('paused', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-05 00:00+00'),
+    ('paused, breach recorded',         pg_temp.clock('paused', '2030-01-01 10:00+00', '2030-01-01 08:00+00', '2030-01-01 10:00+00'), '2030-01-05 00:00+00'),
+    ('met',                             pg_temp.clock('met', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-05 00:00+00'),
+    ('missed',                          pg_temp.clock('missed', '2030-01-01 10:00+00', '2030-01-01 08:00+00', '2030-01-01 10:00+00'), '2030-01-05 00:00+00'),
+    ('cancelled',                       pg_temp.clock('cancelled', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-05 00:00+00'),
+    ('no clock (NULL)',                 NULL::helpdesk.sla_clocks, '2030-01-05 00:00+00')
+) AS v(label, c, at);
 
 -- The list. ids are shown as t1..t4.
 CREATE FUNCTION pg_temp.names(j jsonb) RETURNS text LANGUAGE sql AS $$

@@ -37,7 +37,7 @@ RETURNS int LANGUAGE sql AS $$
     FROM helpdesk.categories c WHERE c.name = 'SLA things'
     RETURNING id $$;
 CREATE PROCEDURE pg_temp.at(at timestamptz, actor int) LANGUAGE sql AS $$
-    SELECT set_config('helpdesk_sla.time', at::text, true), set_config('helpdesk.actor_id', coalesce(actor::text, ''), true) $$;
+    SELECT set_config('helpdesk.sla_time', at::text, true), set_config('helpdesk.actor_id', coalesce(actor::text, ''), true) $$;
 CREATE FUNCTION pg_temp.clocks(tid int) RETURNS TABLE (kind text, state text, cycle int, target interval,
     paused_total interval, due_at timestamptz, warn_at timestamptz, next_deadline timestamptz)
 LANGUAGE sql AS $$
@@ -85,12 +85,13 @@ COMMIT;
 SELECT status, due_date FROM helpdesk.tickets WHERE id = :t1;
 SELECT * FROM pg_temp.clocks(:t1);
 
--- At risk at 13:12, not at 13:11; breached from 14:00.
+-- At risk at 13:12, not at 13:11; still in time at the due instant 14:00 itself (at risk),
+-- breached one microsecond later. The list sets agree with the per-ticket answers.
 SELECT at, helpdesk.sla_at_risk(t, at) AS at_risk, :t1 IN (SELECT helpdesk.sla_at_risk_ids(at)) AS in_list,
-       helpdesk.sla_breached(t, at) AS breached
+       helpdesk.sla_breached(t, at) AS breached, :t1 IN (SELECT helpdesk.sla_breached_ids(at)) AS in_breached_list
 FROM helpdesk.tickets t,
      unnest(ARRAY['2030-03-05 13:11+00', '2030-03-05 13:12+00', '2030-03-05 13:59+00',
-                  '2030-03-05 14:00+00']::timestamptz[]) at
+                  '2030-03-05 14:00+00', '2030-03-05 14:00:00.000001+00']::timestamptz[]) at
 WHERE t.id = :t1;
 
 -- Priority Low at 12:00: 72 h from Monday 09:00 plus the 10.5 h paused.
@@ -177,14 +178,18 @@ VALUES ('SLA-T4', 'T4', 'A description', :cat, 'High', 'Pending', :emp, '2030-03
 SELECT * FROM pg_temp.clocks(:t4);
 SELECT due_date, response_due_at FROM helpdesk.tickets WHERE id = :t4;
 
--- The clock instant is a superuser-only override: other sessions get now().
+-- The clock instant is a superuser-only setting (PGC_SUSET): other sessions cannot set it and
+-- get now(). A value that is not a timestamp is refused.
 CREATE ROLE regress_sla_plain;
 GRANT USAGE ON SCHEMA helpdesk TO regress_sla_plain;
 SET SESSION AUTHORIZATION regress_sla_plain;
-SET helpdesk_sla.time = '2030-01-01 00:00+00';
+SET helpdesk.sla_time = '2030-01-01 00:00+00';
 SELECT helpdesk.sla_time() = now() AS plain_session_gets_now;
-RESET helpdesk_sla.time;
 RESET SESSION AUTHORIZATION;
+SET helpdesk.sla_time = 'next tuesday';
+SET helpdesk.sla_time = '2030-01-01 00:00+00';
+SELECT helpdesk.sla_time() AS superuser_instant;
+RESET helpdesk.sla_time;
 DROP OWNED BY regress_sla_plain;
 DROP ROLE regress_sla_plain;
 

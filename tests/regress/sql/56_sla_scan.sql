@@ -26,10 +26,13 @@ SELECT pg_temp.mk('S2', 'Medium', '2030-03-18 09:00+00', :emp) AS s2 \gset
 SELECT title, response_due_at, due_date FROM helpdesk.tickets WHERE id IN (:s1, :s2) ORDER BY id;
 SELECT helpdesk.sla_next_deadline();
 
--- Each scan fires what is due; the same clock again fires nothing; a later one the rest.
+-- Each scan fires what is due; the same clock again fires nothing; a later one the rest. A
+-- warning fires at its instant; a breach only once the deadline has passed: a scan at the due
+-- instant itself (10:00) finds the clock in time, one a millisecond later records the breach.
 SELECT at, s.* FROM unnest(ARRAY['2030-03-18 09:47+00', '2030-03-18 09:48+00', '2030-03-18 09:48+00',
-                                 '2030-03-18 10:00+00', '2030-03-18 10:00+00', '2030-03-18 12:12+00',
-                                 '2030-03-18 13:00+00', '2030-03-18 13:00+00', '2030-03-18 14:00+00',
+                                 '2030-03-18 10:00+00', '2030-03-18 10:00:00.001+00', '2030-03-18 10:00:00.001+00',
+                                 '2030-03-18 12:12+00',
+                                 '2030-03-18 13:00:00.001+00', '2030-03-18 13:00:00.001+00', '2030-03-18 14:00+00',
                                  '2030-03-21 09:00+00', '2030-03-22 09:00+00']::timestamptz[]) WITH ORDINALITY AS a(at, n),
      LATERAL helpdesk.sla_scan(a.at) s
 ORDER BY n;
@@ -63,7 +66,7 @@ FROM helpdesk.sla_clocks c WHERE c.ticket_id = :s1 AND c.kind = 'response';
 SELECT pg_temp.mk('S3', 'High', '2030-03-25 09:00+00', :emp) AS s3 \gset
 SELECT * FROM helpdesk.sla_scan('2030-03-25 12:12+00');
 BEGIN;
-SET LOCAL helpdesk_sla.time = '2030-03-25 12:30+00';
+SET LOCAL helpdesk.sla_time = '2030-03-25 12:30+00';
 UPDATE helpdesk.tickets SET priority = 'Low' WHERE id = :s3;
 COMMIT;
 SELECT kind, warned_at, breached_at, due_at, next_deadline FROM helpdesk.sla_clocks WHERE ticket_id = :s3 ORDER BY kind DESC;

@@ -7,7 +7,7 @@ SET datestyle = 'ISO';
 
 -- A clean slate: what earlier files left open is closed (at a fixed instant).
 BEGIN;
-SET LOCAL helpdesk_sla.time = '2030-03-29 17:00+00';
+SET LOCAL helpdesk.sla_time = '2030-03-29 17:00+00';
 UPDATE helpdesk.tickets SET status = 'Closed' WHERE status <> 'Closed';
 COMMIT;
 
@@ -80,9 +80,9 @@ SELECT * FROM pg_temp.state();
 -- 12:12: E1 at risk -> R2 -> the least-loaded IT_Staff.
 SELECT * FROM helpdesk.sla_scan('2030-04-01 12:12+00');
 SELECT * FROM pg_temp.state();
--- 13:00: E1 breached -> R1 (level 2) -> the least-loaded Admin; E2 without a response for
--- 4 h -> R4 -> esc_c.
-SELECT * FROM helpdesk.sla_scan('2030-04-01 13:00+00');
+-- Just past 13:00 (E1's deadline; at 13:00 itself it is still in time): E1 breached -> R1
+-- (level 2) -> the least-loaded Admin; E2 without a response for 4 h -> R4 -> esc_c.
+SELECT * FROM helpdesk.sla_scan('2030-04-01 13:00:00.001+00');
 SELECT * FROM pg_temp.state();
 -- Once per level: nothing more, however often the scan runs.
 SELECT * FROM helpdesk.sla_scan('2030-04-01 15:00+00');

@@ -44,7 +44,7 @@ DELETE FROM helpdesk.business_hours WHERE calendar_id = helpdesk.default_calenda
 INSERT INTO helpdesk.business_hours (calendar_id, day_of_week, start_time, end_time)
 SELECT helpdesk.default_calendar_id(), d, '00:00', '24:00' FROM generate_series(0, 6) d;
 BEGIN;
-SET LOCAL helpdesk_sla.time = '2030-12-31 00:00+00';
+SET LOCAL helpdesk.sla_time = '2030-12-31 00:00+00';
 UPDATE helpdesk.tickets SET status = 'Closed' WHERE status <> 'Closed';
 COMMIT;
 INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, priority, submitter_id, created_at) VALUES
@@ -82,7 +82,7 @@ FROM unnest(ARRAY[
     '{"name": "x", "triggerType": "sla_breached", "escalationLevel": 1, "targetType": "manager", "triggerHours": 0}',
     '{"name": "x", "triggerType": "sla_breached", "escalationLevel": 1, "targetType": "manager", "colour": "red"}'
 ]::jsonb[]) b;
-SELECT pg_temp.call('escalation_rules_create', :staff, '{"body": {}}') AS staff_creates,
+SELECT pg_temp.call('escalation_rules_create', :staff, '{"body": {"name": "x", "triggerType": "sla_breached", "escalationLevel": 1, "targetType": "manager"}}') AS staff_creates,
        pg_temp.call('escalation_rules_list', :emp) AS employee_lists;
 
 -- list: filters, order (level, newest first), category included

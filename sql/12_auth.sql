@@ -1,4 +1,4 @@
--- 11_auth: authentication. Login, registration, opaque refresh tokens (rotated, families,
+-- 12_auth: authentication. Login, registration, opaque refresh tokens (rotated, families,
 -- reuse detection), logout, forgot-password one-time codes, password change/reset, and the
 -- brute-force limits on all of them.
 --
@@ -22,19 +22,17 @@ CREATE TABLE helpdesk.auth_attempts (
     ip_address  text,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
+
 CREATE INDEX auth_attempts_account_idx ON helpdesk.auth_attempts (kind, account, created_at);
+
 CREATE INDEX auth_attempts_ip_idx ON helpdesk.auth_attempts (kind, ip_address, created_at)
     WHERE ip_address IS NOT NULL;
+
 CREATE INDEX auth_attempts_created_idx ON helpdesk.auth_attempts (created_at);
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.auth_attempts', '');
-SELECT pg_catalog.pg_extension_config_dump('helpdesk.auth_attempts_id_seq', '');
 
--- The request's client address (helpdesk-http sets it; NULL from psql).
-CREATE FUNCTION helpdesk.client_ip()
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT nullif(pg_catalog.current_setting('helpdesk.client_ip', true), '') $$;
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.auth_attempts_id_seq', '');
 
 -- An error answer that still commits (see the top of this file).
 CREATE FUNCTION helpdesk.error_result(status int, message text, retry_after int DEFAULT NULL)
@@ -170,18 +168,6 @@ BEGIN
 END
 $$;
 
--- Revoke every live refresh token of a user (password change/reset, deactivation).
-CREATE FUNCTION helpdesk.refresh_tokens_revoke_user(user_id int, reason text, at timestamptz DEFAULT now())
-RETURNS int
-LANGUAGE sql VOLATILE
-AS $$
-    WITH r AS (
-        UPDATE helpdesk.refresh_tokens t SET revoked_at = at, revoked_reason = reason
-        WHERE t.user_id = refresh_tokens_revoke_user.user_id AND t.revoked_at IS NULL
-        RETURNING 1)
-    SELECT count(*)::int FROM r
-$$;
-
 -- The bcrypt hash of a password the dummy comparison uses when no account matches, so a
 -- login for an unknown address costs the same time as one for a known address.
 CREATE FUNCTION helpdesk.dummy_password_check(password text)
@@ -190,20 +176,6 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
     PERFORM public.crypt(password, public.gen_salt('bf', current_setting('helpdesk.bcrypt_cost')::int));
-END
-$$;
-
--- A password that a user chooses: 8 to 128 characters. (bcrypt reads the first 72 bytes.)
-CREATE FUNCTION helpdesk.check_new_password(password text, field text DEFAULT 'password')
-RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-BEGIN
-    IF password IS NULL OR length(password) < 8 THEN
-        PERFORM helpdesk.validation_error(field || ' must be longer than or equal to 8 characters');
-    ELSIF length(password) > 128 THEN
-        PERFORM helpdesk.validation_error(field || ' must be shorter than or equal to 128 characters');
-    END IF;
 END
 $$;
 
@@ -484,143 +456,26 @@ BEGIN
 END
 $$;
 
--- ---------------------------------------------------------------- routes: /api/v1/auth
-
--- POST /auth/login {email, password} -> {user, accessClaims, refreshToken} (kind tokens)
-CREATE FUNCTION helpdesk_api.auth_login(req jsonb)
+-- Self-registration (POST /auth/register): always an Employee. Answers the new session.
+CREATE FUNCTION helpdesk.register(username text, email text, password text, full_name text,
+                                  phone text DEFAULT NULL, department text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    b        jsonb := helpdesk.body(req, 'email', 'password');
-    email    text := helpdesk.field_email(b, 'email', true);
-    password text := helpdesk.field_text(b, 'password', true, NULL, 128);
+    u helpdesk.users;
 BEGIN
-    RETURN helpdesk.login(email, password);
-END
-$$;
-
--- POST /auth/register: always an Employee (a `role` property is refused like any unknown one).
-CREATE FUNCTION helpdesk_api.auth_register(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    b      jsonb := helpdesk.body(req, 'username', 'fullName', 'email', 'password', 'phone', 'department');
-    uname  text := lower(btrim(helpdesk.field_text(b, 'username', true, 3, 50)));
-    fname  text := btrim(helpdesk.field_text(b, 'fullName', true, 1, 100));
-    addr   text := helpdesk.field_email(b, 'email', true);
-    pw     text := helpdesk.field_text(b, 'password', true);
-    ph     text := helpdesk.field_text(b, 'phone', false, NULL, 20);
-    dept   text := helpdesk.field_text(b, 'department', false, NULL, 100);
-    u      helpdesk.users;
-BEGIN
-    PERFORM helpdesk.check_new_password(pw);
-    IF length(uname) < 3 THEN
-        PERFORM helpdesk.validation_error('username must be longer than or equal to 3 characters');
-    END IF;
-    IF EXISTS (SELECT FROM helpdesk.users x WHERE lower(x.email) = addr) THEN
+    PERFORM helpdesk.check_new_password(password);
+    -- the reference's own messages for registration
+    IF EXISTS (SELECT FROM helpdesk.users x WHERE lower(x.email) = lower(register.email)) THEN
         PERFORM helpdesk.http_error(409, 'User with this email already exists');
     END IF;
-    IF EXISTS (SELECT FROM helpdesk.users x WHERE lower(x.username) = uname) THEN
+    IF EXISTS (SELECT FROM helpdesk.users x WHERE lower(x.username) = lower(register.username)) THEN
         PERFORM helpdesk.http_error(409, 'Username already taken');
     END IF;
-    u := helpdesk.user_create(uname, addr, pw, fname, 'Employee', dept, ph);
+    u := helpdesk.user_insert(username, email, password, full_name, 'Employee', department, phone);
     PERFORM helpdesk.audit('REGISTER', 'user', u.id, '{}', u.id);
     RETURN jsonb_build_object('user', helpdesk.user_json(u), 'accessClaims', helpdesk.access_claims(u),
                               'refreshToken', helpdesk.refresh_token_issue(u.id));
-END
-$$;
-
--- POST /auth/refresh {refreshToken} -> {accessClaims, refreshToken} (kind tokens)
-CREATE FUNCTION helpdesk_api.auth_refresh(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    b     jsonb := helpdesk.body(req, 'refreshToken');
-    token text := helpdesk.field_text(b, 'refreshToken', true, NULL, 256);
-BEGIN
-    RETURN helpdesk.refresh(token);
-END
-$$;
-
--- POST /auth/logout {refreshToken?}
-CREATE FUNCTION helpdesk_api.auth_logout(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-    b     jsonb := helpdesk.body(req, 'refreshToken');
-    token text := helpdesk.field_text(b, 'refreshToken', false, NULL, 256);
-BEGIN
-    PERFORM helpdesk.logout(actor, token);
-    RETURN jsonb_build_object('message', 'Logged out successfully');
-END
-$$;
-
--- GET /auth/profile and GET /auth/me: the acting user as the database sees it now.
-CREATE FUNCTION helpdesk_api.auth_profile(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-    RETURN (SELECT helpdesk.user_json(helpdesk.current_actor()));
-END
-$$;
-
-CREATE FUNCTION helpdesk_api.auth_me(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-    RETURN (SELECT helpdesk.user_json(helpdesk.current_actor()));
-END
-$$;
-
--- POST /auth/forgot-password {email}: the same answer whether or not the address exists.
-CREATE FUNCTION helpdesk_api.auth_forgot_password(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    b     jsonb := helpdesk.body(req, 'email');
-    email text := helpdesk.field_email(b, 'email', true);
-BEGIN
-    PERFORM helpdesk.password_reset_request(email);
-    RETURN jsonb_build_object('message', 'If the email exists, an OTP has been sent to it');
-END
-$$;
-
--- POST /auth/verify-otp {email, otp}: checks the code, does not consume it.
-CREATE FUNCTION helpdesk_api.auth_verify_otp(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    b     jsonb := helpdesk.body(req, 'email', 'otp');
-    email text := helpdesk.field_email(b, 'email', true);
-    otp   text := helpdesk.field_text(b, 'otp', true, 6, 6);
-    c     record;
-BEGIN
-    c := helpdesk.otp_check(email, otp);
-    RETURN coalesce(c.error, jsonb_build_object('message', 'OTP verified successfully', 'valid', true));
-END
-$$;
-
--- POST /auth/reset-password {email, otp, newPassword}: consumes the code.
-CREATE FUNCTION helpdesk_api.auth_reset_password(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    b            jsonb := helpdesk.body(req, 'email', 'otp', 'newPassword');
-    email        text := helpdesk.field_email(b, 'email', true);
-    otp          text := helpdesk.field_text(b, 'otp', true, 6, 6);
-    new_password text := helpdesk.field_text(b, 'newPassword', true);
-BEGIN
-    RETURN coalesce(helpdesk.password_reset(email, otp, new_password),
-                    jsonb_build_object('message', 'Password reset successfully'));
 END
 $$;

@@ -1,4 +1,4 @@
--- 36_comments_api: comments on tickets (public, internal, system), their rules and routes.
+-- 32_comments: comments on tickets (public, internal, system) and who may do what with them.
 --
 -- Rules (reference §3.2, with API.md's security fixes):
 -- - Comments follow their ticket's visibility (helpdesk.visible_ticket).
@@ -9,6 +9,31 @@
 -- - Delete: author or Admin, never a system comment; soft delete, deleted comments are gone
 --   everywhere.
 -- Domain functions take the acting user row and, where time matters, the clock (`at`).
+
+CREATE TABLE helpdesk.comments (
+    id          serial PRIMARY KEY,
+    ticket_id   int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
+    user_id     int NOT NULL REFERENCES helpdesk.users (id) ON DELETE RESTRICT,
+    content     text NOT NULL CHECK (length(content) BETWEEN 1 AND 5000),
+    type        helpdesk.comment_type NOT NULL DEFAULT 'public',
+    is_edited   boolean NOT NULL DEFAULT false,
+    edited_at   timestamptz,
+    metadata    jsonb,
+    deleted_at  timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX comments_ticket_idx ON helpdesk.comments (ticket_id, created_at) WHERE deleted_at IS NULL;
+
+CREATE INDEX comments_user_idx ON helpdesk.comments (user_id, created_at);
+
+CREATE TRIGGER comments_90_touch BEFORE UPDATE ON helpdesk.comments
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.touch_updated_at();
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.comments', '');
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.comments_id_seq', '');
 
 -- The comment JSON of the reference (deleted_at never shown).
 CREATE FUNCTION helpdesk.comment_json(c helpdesk.comments)
@@ -195,119 +220,19 @@ AS $$
                                  'ticket', helpdesk.comment_ticket_json(c.ticket_id))
 $$;
 
--- The ticket of the comment routes under /tickets/:ticketId (the http router wants one parameter
--- name per position, shared with the ticket routes; :id is accepted too should that name change).
-CREATE FUNCTION helpdesk.comments_path_ticket(req jsonb)
-RETURNS int
-LANGUAGE sql IMMUTABLE
-AS $$ SELECT coalesce(helpdesk.path_int(req, 'ticketId'), helpdesk.path_int(req, 'id')) $$;
-
--- POST /tickets/:ticketId/comments {content, type?}
-CREATE FUNCTION helpdesk_api.comments_create(req jsonb)
+-- The actor's 20 most recent live comments that they may still see, with their ticket.
+CREATE FUNCTION helpdesk.comments_of_actor(actor helpdesk.users, max_items int DEFAULT 20)
 RETURNS jsonb
-LANGUAGE plpgsql
+LANGUAGE sql STABLE
 AS $$
-DECLARE
-    actor   helpdesk.users := helpdesk.current_actor();
-    b       jsonb := helpdesk.body(req, 'content', 'type');
-    content text := helpdesk.field_text(b, 'content', true, NULL, 5000);
-    type    text := helpdesk.field_enum(b, 'type', ARRAY['public', 'internal', 'system']);
-BEGIN
-    RETURN helpdesk.comment_full_json(
-        helpdesk.comment_create(actor, helpdesk.comments_path_ticket(req), content,
-                                coalesce(type, 'public')::helpdesk.comment_type));
-END
-$$;
-
--- GET /tickets/:ticketId/comments
-CREATE FUNCTION helpdesk_api.comments_list(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-BEGIN
-    RETURN (SELECT coalesce(jsonb_agg(helpdesk.comment_json(c)
-                                      || jsonb_build_object('user', helpdesk.comment_author_json(c.user_id))
-                                      ORDER BY c.created_at, c.id), '[]')
-            FROM helpdesk.ticket_comments(actor, helpdesk.comments_path_ticket(req)) c);
-END
-$$;
-
--- GET /tickets/:ticketId/comments/stats: {total, public, internal, system} of what the caller
--- may see (an Employee's internal count is always 0).
-CREATE FUNCTION helpdesk_api.comments_stats(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-BEGIN
-    RETURN (SELECT jsonb_build_object(
-                       'total', count(*),
-                       'public', count(*) FILTER (WHERE c.type = 'public'),
-                       'internal', count(*) FILTER (WHERE c.type = 'internal'),
-                       'system', count(*) FILTER (WHERE c.type = 'system'))
-            FROM helpdesk.ticket_comments(actor, helpdesk.comments_path_ticket(req)) c);
-END
-$$;
-
--- GET /comments/my-comments: the caller's 20 most recent live comments, with their ticket.
-CREATE FUNCTION helpdesk_api.comments_my(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-BEGIN
-    RETURN (SELECT coalesce(jsonb_agg(helpdesk.comment_json(c)
-                                      || jsonb_build_object('ticket', helpdesk.comment_ticket_json(c.ticket_id, false))
-                                      ORDER BY c.created_at DESC, c.id DESC), '[]')
-            FROM (SELECT c.* FROM helpdesk.comments c
-                  JOIN helpdesk.tickets t ON t.id = c.ticket_id
-                  WHERE c.user_id = actor.id AND c.deleted_at IS NULL
-                    AND helpdesk.comment_type_visible(actor, c.type)
-                    AND (helpdesk.is_staff(actor) OR t.submitter_id = actor.id)
-                  ORDER BY c.created_at DESC, c.id DESC
-                  LIMIT 20) c);
-END
-$$;
-
--- GET /comments/:id
-CREATE FUNCTION helpdesk_api.comments_get(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-BEGIN
-    RETURN helpdesk.comment_full_json(helpdesk.visible_comment(actor, helpdesk.path_int(req)));
-END
-$$;
-
--- PATCH /comments/:id {content}
-CREATE FUNCTION helpdesk_api.comments_update(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    actor   helpdesk.users := helpdesk.current_actor();
-    b       jsonb := helpdesk.body(req, 'content');
-    content text := helpdesk.field_text(b, 'content', true, NULL, 5000);
-BEGIN
-    RETURN helpdesk.comment_full_json(helpdesk.comment_update(actor, helpdesk.path_int(req), content));
-END
-$$;
-
--- DELETE /comments/:id
-CREATE FUNCTION helpdesk_api.comments_delete(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-BEGIN
-    PERFORM helpdesk.comment_delete(actor, helpdesk.path_int(req));
-    RETURN jsonb_build_object('message', 'Comment deleted successfully');
-END
+    SELECT coalesce(jsonb_agg(helpdesk.comment_json(c)
+                              || jsonb_build_object('ticket', helpdesk.comment_ticket_json(c.ticket_id, false))
+                              ORDER BY c.created_at DESC, c.id DESC), '[]')
+    FROM (SELECT c.* FROM helpdesk.comments c
+          JOIN helpdesk.tickets t ON t.id = c.ticket_id
+          WHERE c.user_id = actor.id AND c.deleted_at IS NULL
+            AND helpdesk.comment_type_visible(actor, c.type)
+            AND (helpdesk.is_staff(actor) OR t.submitter_id = actor.id)
+          ORDER BY c.created_at DESC, c.id DESC
+          LIMIT max_items) c
 $$;

@@ -1,4 +1,5 @@
--- 90_api_core: the routes that are not a module: API root, health, docs. (auth/me: 11_auth.sql)
+-- 91_core_api: the routes that belong to no module: the API root, health, docs. (GET /auth/me:
+-- sql/13_auth_api.sql)
 
 -- GET /api/v1/
 CREATE FUNCTION helpdesk_api.root(req jsonb)
@@ -50,12 +51,3 @@ BEGIN
                     'notifications', '/api/v1/notifications', 'chatbot', '/api/v1/chatbot')));
 END
 $$;
-
--- The per-request settings of helpdesk-http (docs/REQUEST-CONTRACT.md), set in the FROM clause
--- of the route's statement. Not a route: no SECURITY DEFINER and no SET clause (99_finalize
--- leaves it alone), since a SET clause would undo the settings when the function returns.
-CREATE FUNCTION helpdesk_api.request_context(actor_id text, token_iat text, client_ip text,
-                                             user_agent text, read_only text)
-RETURNS void
-AS 'MODULE_PATHNAME', 'helpdesk_request_context'
-LANGUAGE C VOLATILE;

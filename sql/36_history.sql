@@ -1,4 +1,5 @@
--- 35_history: the ticket history triggers (C, extension/history.c) and the ticket-history routes.
+-- 36_history: the ticket history: its table, the triggers that write it (C, extension/history.c),
+-- and who may read it.
 --
 -- Every change to a ticket, a new comment or a new attachment writes helpdesk.ticket_history
 -- rows from the trigger's old and new tuples, whoever made the change (API, bulk routes, the SLA
@@ -7,10 +8,37 @@
 -- short, one row per event, and a status move is one row whose action is `resolved`, `closed`,
 -- `reopened` or `status_changed` (field_name 'status' in every case).
 
+-- One row per change to a ticket, written by triggers (whoever made the change) and by the
+-- SLA watcher. user_id is the acting user; db_user who held the connection.
+CREATE TABLE helpdesk.ticket_history (
+    id          bigserial PRIMARY KEY,
+    ticket_id   int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
+    user_id     int REFERENCES helpdesk.users (id) ON DELETE SET NULL,
+    db_user     name NOT NULL DEFAULT current_user,
+    action      varchar(50) NOT NULL CHECK (action IN (
+                    'created', 'updated', 'assigned', 'status_changed', 'priority_changed',
+                    'category_changed', 'comment_added', 'attachment_added', 'resolved', 'closed',
+                    'reopened', 'sla_warning', 'sla_breached', 'escalated')),
+    field_name  varchar(50),
+    old_value   text,
+    new_value   text,
+    description text,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX ticket_history_ticket_idx ON helpdesk.ticket_history (ticket_id, created_at DESC);
+
+CREATE INDEX ticket_history_created_idx ON helpdesk.ticket_history (created_at DESC);
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.ticket_history', '');
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.ticket_history_id_seq', '');
+
 CREATE FUNCTION helpdesk.ticket_history_trigger()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'ticket_history_trigger'
 LANGUAGE C;
+
 COMMENT ON FUNCTION helpdesk.ticket_history_trigger() IS
     'AFTER ROW trigger of tickets, comments and attachments: writes helpdesk.ticket_history';
 
@@ -21,18 +49,21 @@ RETURNS boolean
 AS 'MODULE_PATHNAME', 'helpdesk_copying_rows'
 LANGUAGE C STABLE;
 
-CREATE TRIGGER tickets_history_insert AFTER INSERT ON helpdesk.tickets
+CREATE TRIGGER tickets_20_history_insert AFTER INSERT ON helpdesk.tickets
     FOR EACH ROW EXECUTE FUNCTION helpdesk.ticket_history_trigger();
+
 -- Only the columns the history speaks about wake the trigger (updated_at, SLA dates do not).
-CREATE TRIGGER tickets_history_update AFTER UPDATE ON helpdesk.tickets
+CREATE TRIGGER tickets_20_history_update AFTER UPDATE ON helpdesk.tickets
     FOR EACH ROW
     WHEN ((OLD.title, OLD.description, OLD.category_id, OLD.priority, OLD.assignee_id, OLD.status)
           IS DISTINCT FROM
           (NEW.title, NEW.description, NEW.category_id, NEW.priority, NEW.assignee_id, NEW.status))
     EXECUTE FUNCTION helpdesk.ticket_history_trigger();
-CREATE TRIGGER comments_history AFTER INSERT ON helpdesk.comments
+
+CREATE TRIGGER comments_20_history AFTER INSERT ON helpdesk.comments
     FOR EACH ROW EXECUTE FUNCTION helpdesk.ticket_history_trigger();
-CREATE TRIGGER attachments_history AFTER INSERT ON helpdesk.attachments
+
+CREATE TRIGGER attachments_20_history AFTER INSERT ON helpdesk.attachments
     FOR EACH ROW EXECUTE FUNCTION helpdesk.ticket_history_trigger();
 
 -- The label of an action (the reference's actionLabel).
@@ -108,37 +139,18 @@ BEGIN
 END
 $$;
 
--- GET /ticket-history/ticket/:ticketId (any role; the ticket's visibility applies)
-CREATE FUNCTION helpdesk_api.ticket_history_by_ticket(req jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-BEGIN
-    RETURN (SELECT coalesce(jsonb_agg(helpdesk.history_json(h) ORDER BY h.created_at DESC, h.id DESC), '[]')
-            FROM helpdesk.ticket_history_of(actor, helpdesk.path_int(req, 'ticketId')) h);
-END
-$$;
-
--- GET /ticket-history?limit&offset (IT_Staff, Admin): every ticket's history, newest first.
+-- Every ticket's history, newest first, one page (IT_Staff, Admin).
 -- (ticket_history_created_idx gives the created_at order; ties within one transaction are put
 -- in id order by an incremental sort, never a sort of the whole table.)
-CREATE FUNCTION helpdesk_api.ticket_history_list(req jsonb)
+CREATE FUNCTION helpdesk.history_list(actor helpdesk.users, max_items int DEFAULT 100, skip int DEFAULT 0)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
-DECLARE
-    actor  helpdesk.users := helpdesk.current_actor();
-    lim    int;
-    skip   int;
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
-    lim := helpdesk.query_int(req, 'limit', 100, 1, 1000);
-    skip := helpdesk.query_int(req, 'offset', 0, 0);
     RETURN (SELECT coalesce(jsonb_agg(helpdesk.history_json(h) ORDER BY h.created_at DESC, h.id DESC), '[]')
             FROM (SELECT * FROM helpdesk.ticket_history
                   ORDER BY created_at DESC, id DESC
-                  LIMIT lim OFFSET skip) h);
+                  LIMIT max_items OFFSET skip) h);
 END
 $$;

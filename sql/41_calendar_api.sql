@@ -1,23 +1,5 @@
--- 52_calendar_api: the routes of the business calendar (API v1 /business-hours, /holidays).
---
--- Every route works on the default calendar (helpdesk.default_calendar_id(); demo/seed.sql and
--- installations create it with helpdesk.calendar_ensure_default()). Without one, reads and
--- holiday writes answer 404; PUT /business-hours/schedule creates it.
-
--- The default calendar's id, or 404.
-CREATE FUNCTION helpdesk.calendar_require_default()
-RETURNS int
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    cal int := helpdesk.default_calendar_id();
-BEGIN
-    IF cal IS NULL THEN
-        PERFORM helpdesk.http_error(404, 'No business calendar is configured');
-    END IF;
-    RETURN cal;
-END
-$$;
+-- 41_calendar_api: the business-hours and holiday routes (API v1 /business-hours, /holidays).
+-- Every route works on the default calendar; the rules are in sql/40_calendar.sql.
 
 -- A date given as text: YYYY-MM-DD, or an ISO 8601 date-time (its date in the calendar's time
 -- zone). NULL when absent; 400 "<key> must be a valid ISO 8601 date string" when invalid.
@@ -79,54 +61,16 @@ BEGIN
 END
 $$;
 
--- The holiday JSON of the API; `on_date` replaces the stored date (a recurring holiday shown in
--- another year).
-CREATE FUNCTION helpdesk.holiday_json(h helpdesk.holidays, on_date date DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-    SELECT jsonb_build_object(
-        'id', h.id, 'name', h.name, 'date', pg_catalog.to_char(coalesce(on_date, h.date), 'YYYY-MM-DD'),
-        'isRecurring', h.is_recurring, 'description', h.description,
-        'createdAt', helpdesk.iso(h.created_at), 'updatedAt', helpdesk.iso(h.updated_at))
-$$;
-
--- The holidays in effect in `year`: one-off holidays of that year and every recurring holiday on
--- its date of that year (a recurring Feb 29 only in leap years), date order.
-CREATE FUNCTION helpdesk.holidays_of_year(cal int, year int)
-RETURNS TABLE (holiday helpdesk.holidays, on_date date)
-LANGUAGE sql STABLE
-AS $$
-    SELECT h, d
-    FROM helpdesk.holidays h
-    CROSS JOIN LATERAL (
-        SELECT CASE
-            WHEN NOT h.is_recurring THEN h.date
-            WHEN pg_catalog.to_char(h.date, 'MM-DD') = '02-29'
-                 AND NOT (year % 4 = 0 AND (year % 100 <> 0 OR year % 400 = 0)) THEN NULL
-            ELSE pg_catalog.make_date(year, extract(month FROM h.date)::int, extract(day FROM h.date)::int)
-        END AS d) AS x
-    WHERE h.calendar_id = cal AND x.d IS NOT NULL AND extract(year FROM x.d) = year
-    ORDER BY x.d, h.id
-$$;
-
 -- GET /business-hours/holidays?year: the holidays in effect in that year (default: this year in
 -- the calendar's time zone), recurring ones on their date of that year.
 CREATE FUNCTION helpdesk_api.business_hours_holidays(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
-DECLARE
-    cal  int;
-    year int;
 BEGIN
     PERFORM helpdesk.current_actor();
-    cal := helpdesk.calendar_require_default();
-    year := helpdesk.query_int(req, 'year',
-        extract(year FROM now() AT TIME ZONE (SELECT time_zone FROM helpdesk.calendars WHERE id = cal))::int,
-        1, 9999);
-    RETURN coalesce((SELECT jsonb_agg(helpdesk.holiday_json(y.holiday, y.on_date) ORDER BY y.on_date, (y.holiday).id)
-                     FROM helpdesk.holidays_of_year(cal, year) y), '[]');
+    RETURN helpdesk.holidays_in_effect(helpdesk.calendar_require_default(),
+                                       helpdesk.query_int(req, 'year', NULL, 1, 9999));
 END
 $$;
 
@@ -136,11 +80,11 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
+    actor helpdesk.users := helpdesk.current_actor();
     cal int;
     s   text := helpdesk.query_text(req, 'date');
     d   date;
 BEGIN
-    PERFORM helpdesk.current_actor();
     cal := helpdesk.calendar_require_default();
     IF s IS NULL THEN
         PERFORM helpdesk.validation_error('date should not be empty', 'date must be a valid ISO 8601 date string');
@@ -156,11 +100,11 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
+    actor helpdesk.users := helpdesk.current_actor();
     cal int;
     a   timestamptz;
     b   timestamptz;
 BEGIN
-    PERFORM helpdesk.current_actor();
     cal := helpdesk.calendar_require_default();
     IF helpdesk.query_text(req, 'start') IS NULL OR helpdesk.query_text(req, 'end') IS NULL THEN
         PERFORM helpdesk.validation_error('start and end are required');
@@ -174,34 +118,6 @@ BEGIN
         'start', helpdesk.iso(a), 'end', helpdesk.iso(b),
         'businessHours', (extract(epoch FROM helpdesk.business_time_between(a, b, cal)) / 3600)::float8);
 END
-$$;
-
--- The weekly schedule of a calendar as the API shows it.
-CREATE FUNCTION helpdesk.calendar_schedule_json(cal int)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-    SELECT jsonb_build_object(
-        'id', c.id, 'name', c.name, 'timeZone', c.time_zone, 'isDefault', c.is_default,
-        'weeklyHours', (SELECT coalesce(sum(extract(epoch FROM b.end_time - b.start_time)), 0) / 3600
-                        FROM helpdesk.business_hours b WHERE b.calendar_id = c.id)::float8,
-        'days', (SELECT jsonb_agg(jsonb_build_object(
-                     'dayOfWeek', d, 'dayName', (ARRAY['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday',
-                                                       'Friday', 'Saturday'])[d + 1],
-                     'isWorkingDay', w.windows IS NOT NULL,
-                     'hours', coalesce(w.hours, 0)::float8,
-                     'windows', coalesce(w.windows, '[]')) ORDER BY d)
-                 FROM generate_series(0, 6) AS d
-                 LEFT JOIN LATERAL (
-                     SELECT jsonb_agg(jsonb_build_object('startTime', pg_catalog.to_char(b.start_time, 'HH24:MI:SS'),
-                                                         'endTime', pg_catalog.to_char(b.end_time, 'HH24:MI:SS'))
-                                      ORDER BY b.start_time) AS windows,
-                            sum(extract(epoch FROM b.end_time - b.start_time)) / 3600 AS hours
-                     FROM helpdesk.business_hours b
-                     WHERE b.calendar_id = c.id AND b.day_of_week = d) AS w ON true),
-        'updatedAt', helpdesk.iso(c.updated_at))
-    FROM helpdesk.calendars c
-    WHERE c.id = cal
 $$;
 
 -- GET /business-hours/schedule: the default calendar's time zone and weekly windows.
@@ -244,7 +160,7 @@ RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    actor   helpdesk.users := helpdesk.current_actor();
+    actor helpdesk.users := helpdesk.current_actor();
     b       jsonb;
     tz      text;
     days    jsonb;
@@ -256,16 +172,11 @@ DECLARE
     s       time;
     e       time;
     wins    jsonb := '{}';   -- dow -> [[start, end], ...]
-    cal     int;
     list    jsonb;
     prev_end time;
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
     b := helpdesk.body(req, 'timeZone', 'days');
     tz := helpdesk.field_text(b, 'timeZone', false, 1, 100);
-    IF tz IS NOT NULL AND NOT helpdesk.is_time_zone(tz) THEN
-        PERFORM helpdesk.validation_error('timeZone must be a valid IANA time zone');
-    END IF;
     days := b -> 'days';
     IF days IS NOT NULL AND jsonb_typeof(days) <> 'null' THEN
         IF jsonb_typeof(days) <> 'array' THEN
@@ -309,28 +220,7 @@ BEGIN
         END LOOP;
     END IF;
 
-    LOCK TABLE helpdesk.calendars IN SHARE ROW EXCLUSIVE MODE;
-    cal := helpdesk.default_calendar_id();
-    IF cal IS NULL THEN
-        INSERT INTO helpdesk.calendars (name, time_zone, is_default)
-        VALUES ('Default', coalesce(tz, 'Asia/Ho_Chi_Minh'), true)
-        ON CONFLICT (name) DO UPDATE SET is_default = true
-        RETURNING id INTO cal;
-    END IF;
-    IF tz IS NOT NULL THEN
-        UPDATE helpdesk.calendars SET time_zone = tz WHERE id = cal;
-    END IF;
-    FOR dow IN SELECT k::int FROM jsonb_object_keys(wins) AS k LOOP
-        DELETE FROM helpdesk.business_hours WHERE calendar_id = cal AND day_of_week = dow;
-        INSERT INTO helpdesk.business_hours (calendar_id, day_of_week, start_time, end_time)
-        SELECT cal, dow, (w ->> 0)::time, (w ->> 1)::time FROM jsonb_array_elements(wins -> dow::text) AS w;
-    END LOOP;
-    IF NOT EXISTS (SELECT FROM helpdesk.business_hours WHERE calendar_id = cal) THEN
-        PERFORM helpdesk.validation_error('The schedule needs at least one working window');
-    END IF;
-    UPDATE helpdesk.calendars SET updated_at = now() WHERE id = cal;
-    PERFORM helpdesk.audit('business_hours.update', 'calendar', cal, b);
-    RETURN helpdesk.calendar_schedule_json(cal);
+    RETURN helpdesk.calendar_schedule_json(helpdesk.calendar_set_schedule(actor, tz, wins, b));
 END
 $$;
 
@@ -357,39 +247,6 @@ BEGIN
 END
 $$;
 
--- 409 when the calendar already has a holiday on `d` (other than `except_id`).
-CREATE FUNCTION helpdesk.holiday_check_free(cal int, d date, except_id int DEFAULT NULL)
-RETURNS void
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-    IF EXISTS (SELECT FROM helpdesk.holidays h
-               WHERE h.calendar_id = cal AND h.date = d AND h.id IS DISTINCT FROM except_id) THEN
-        PERFORM helpdesk.http_error(409, format('Holiday on %s already exists', to_char(d, 'YYYY-MM-DD')));
-    END IF;
-END
-$$;
-
-CREATE FUNCTION helpdesk.holiday_insert(cal int, b jsonb)
-RETURNS helpdesk.holidays
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    f   record;
-    row helpdesk.holidays;
-BEGIN
-    f := helpdesk.holiday_fields(helpdesk.body(jsonb_build_object('body', b), 'name', 'date', 'isRecurring', 'description'),
-                                 true, cal);
-    PERFORM helpdesk.holiday_check_free(cal, f.f_date);
-    INSERT INTO helpdesk.holidays (calendar_id, name, date, is_recurring, description)
-    VALUES (cal, f.f_name, f.f_date, coalesce(f.f_recurring, false), f.f_description)
-    RETURNING * INTO row;
-    PERFORM helpdesk.audit('holiday.create', 'holiday', row.id,
-                           jsonb_build_object('name', row.name, 'date', row.date, 'isRecurring', row.is_recurring));
-    RETURN row;
-END
-$$;
-
 -- POST /holidays (Admin)
 CREATE FUNCTION helpdesk_api.holidays_create(req jsonb)
 RETURNS jsonb
@@ -397,11 +254,11 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
-    cal   int;
+    cal int := helpdesk.calendar_require_default();
+    f   record := helpdesk.holiday_fields(helpdesk.body(req, 'name', 'date', 'isRecurring', 'description'), true, cal);
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
-    cal := helpdesk.calendar_require_default();
-    RETURN helpdesk.holiday_json(helpdesk.holiday_insert(cal, req -> 'body'));
+    RETURN helpdesk.holiday_json(helpdesk.holiday_create(actor, cal, f.f_name, f.f_date,
+                                                         f.f_recurring, f.f_description));
 END
 $$;
 
@@ -412,13 +269,12 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     actor  helpdesk.users := helpdesk.current_actor();
-    cal    int;
+    cal    int := helpdesk.calendar_require_default();
     items  jsonb := req -> 'body';
     result jsonb := '[]';
     item   jsonb;
+    f      record;
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
-    cal := helpdesk.calendar_require_default();
     IF items IS NULL OR jsonb_typeof(items) <> 'array' THEN
         PERFORM helpdesk.validation_error('Request body must be an array of holidays');
     END IF;
@@ -426,7 +282,10 @@ BEGIN
         PERFORM helpdesk.validation_error('Request body must contain between 1 and 1000 holidays');
     END IF;
     FOR item IN SELECT value FROM jsonb_array_elements(items) LOOP
-        result := result || helpdesk.holiday_json(helpdesk.holiday_insert(cal, item));
+        f := helpdesk.holiday_fields(helpdesk.body(jsonb_build_object('body', item), 'name', 'date', 'isRecurring',
+                                                   'description'), true, cal);
+        result := result || helpdesk.holiday_json(helpdesk.holiday_create(actor, cal, f.f_name, f.f_date,
+                                                                           f.f_recurring, f.f_description));
     END LOOP;
     RETURN result;
 END
@@ -437,16 +296,9 @@ CREATE FUNCTION helpdesk_api.holidays_list(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
-DECLARE
-    cal  int;
-    year int;
 BEGIN
     PERFORM helpdesk.current_actor();
-    cal := helpdesk.calendar_require_default();
-    year := helpdesk.query_int(req, 'year', NULL, 1, 9999);
-    RETURN coalesce((SELECT jsonb_agg(helpdesk.holiday_json(h) ORDER BY h.date, h.id)
-                     FROM helpdesk.holidays h
-                     WHERE h.calendar_id = cal AND (year IS NULL OR extract(year FROM h.date) = year)), '[]');
+    RETURN helpdesk.holiday_list(helpdesk.calendar_require_default(), helpdesk.query_int(req, 'year', NULL, 1, 9999));
 END
 $$;
 
@@ -455,29 +307,9 @@ CREATE FUNCTION helpdesk_api.holidays_years(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
-DECLARE
-    cal int;
 BEGIN
     PERFORM helpdesk.current_actor();
-    cal := helpdesk.calendar_require_default();
-    RETURN coalesce((SELECT jsonb_agg(y ORDER BY y DESC)
-                     FROM (SELECT DISTINCT extract(year FROM h.date)::int AS y
-                           FROM helpdesk.holidays h WHERE h.calendar_id = cal) AS t), '[]');
-END
-$$;
-
-CREATE FUNCTION helpdesk.holiday_find(id int)
-RETURNS helpdesk.holidays
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    row helpdesk.holidays;
-BEGIN
-    SELECT * INTO row FROM helpdesk.holidays h WHERE h.id = holiday_find.id;
-    IF NOT FOUND THEN
-        PERFORM helpdesk.http_error(404, format('Holiday with ID %s not found', id));
-    END IF;
-    RETURN row;
+    RETURN helpdesk.holiday_years(helpdesk.calendar_require_default());
 END
 $$;
 
@@ -499,27 +331,12 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
-    b     jsonb;
-    old   helpdesk.holidays;
-    f     record;
-    row   helpdesk.holidays;
+    old helpdesk.holidays := helpdesk.holiday_find(helpdesk.path_int(req));
+    b   jsonb := helpdesk.body(req, 'name', 'date', 'isRecurring', 'description');
+    f   record := helpdesk.holiday_fields(b, false, old.calendar_id);
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
-    old := helpdesk.holiday_find(helpdesk.path_int(req));
-    b := helpdesk.body(req, 'name', 'date', 'isRecurring', 'description');
-    f := helpdesk.holiday_fields(b, false, old.calendar_id);
-    IF f.f_date IS NOT NULL THEN
-        PERFORM helpdesk.holiday_check_free(old.calendar_id, f.f_date, old.id);
-    END IF;
-    UPDATE helpdesk.holidays h SET
-        name = coalesce(f.f_name, h.name),
-        date = coalesce(f.f_date, h.date),
-        is_recurring = coalesce(f.f_recurring, h.is_recurring),
-        description = CASE WHEN b ? 'description' THEN f.f_description ELSE h.description END
-    WHERE h.id = old.id
-    RETURNING * INTO row;
-    PERFORM helpdesk.audit('holiday.update', 'holiday', row.id, b);
-    RETURN helpdesk.holiday_json(row);
+    RETURN helpdesk.holiday_json(helpdesk.holiday_update(actor, old.id, f.f_name, f.f_date,
+                                                         f.f_recurring, b ? 'description', f.f_description, b));
 END
 $$;
 
@@ -528,15 +345,8 @@ CREATE FUNCTION helpdesk_api.holidays_delete(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    actor helpdesk.users := helpdesk.current_actor();
-    old   helpdesk.holidays;
 BEGIN
-    PERFORM helpdesk.require_role(actor, 'Admin');
-    old := helpdesk.holiday_find(helpdesk.path_int(req));
-    DELETE FROM helpdesk.holidays WHERE id = old.id;
-    PERFORM helpdesk.audit('holiday.delete', 'holiday', old.id,
-                           jsonb_build_object('name', old.name, 'date', old.date));
+    PERFORM helpdesk.holiday_delete(helpdesk.current_actor(), helpdesk.path_int(req));
     RETURN NULL;
 END
 $$;

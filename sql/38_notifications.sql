@@ -1,5 +1,5 @@
--- 37_notify: notifications and e-mail outbox rows, written by triggers in the same transaction
--- as the change that causes them, whoever made it (API, bulk routes, a DBA's UPDATE).
+-- 38_notifications: in-app notifications, and the triggers that write them and outbox mails in
+-- the same transaction as the change that causes them, whoever made it (API, bulk routes, a DBA's UPDATE).
 --
 -- Texts are the reference's (§3.6) with one change: where it printed the database id
 -- (`Ticket #<id>`) we print the ticket number users know (`Ticket #TKT-2026-0001`); the
@@ -19,6 +19,30 @@
 -- - Nobody is notified of their own action (the acting user, helpdesk.actor_id); a change made
 --   without an acting user notifies everyone concerned. Inactive users are never notified.
 -- - Rows loaded by COPY (pg_restore of a dump, an import) notify nobody: they are not changes.
+
+CREATE TABLE helpdesk.notifications (
+    id          bigserial PRIMARY KEY,
+    user_id     int NOT NULL REFERENCES helpdesk.users (id) ON DELETE CASCADE,
+    type        varchar(50) NOT NULL CHECK (type IN (
+                    'ticket_created', 'ticket_assigned', 'ticket_updated', 'ticket_commented',
+                    'ticket_resolved', 'ticket_closed', 'ticket_escalated', 'sla_warning', 'sla_breach')),
+    title       varchar(255) NOT NULL,
+    message     text NOT NULL,
+    ticket_id   int REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
+    is_read     boolean NOT NULL DEFAULT false,
+    read_at     timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX notifications_user_idx ON helpdesk.notifications (user_id, created_at DESC);
+
+CREATE INDEX notifications_unread_idx ON helpdesk.notifications (user_id) WHERE NOT is_read;
+
+CREATE INDEX notifications_ticket_idx ON helpdesk.notifications (ticket_id);
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.notifications', '');
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.notifications_id_seq', '');
 
 -- The acting user's name for messages (`System` when none is set).
 CREATE FUNCTION helpdesk.actor_name()
@@ -100,7 +124,7 @@ BEGIN
     END IF;
 
     IF TG_OP = 'INSERT' THEN
-        FOR u IN SELECT id FROM helpdesk.users WHERE is_active AND role IN ('IT_Staff', 'Admin') ORDER BY id LOOP
+        FOR u IN SELECT id FROM helpdesk.users WHERE is_active AND helpdesk.is_staff(users) ORDER BY id LOOP
             IF helpdesk.notify(u, 'ticket_created', 'New Ticket Created',
                                format('Ticket %s: %s', ref, NEW.title), NEW.id) THEN
                 notified := notified || u;
@@ -149,7 +173,7 @@ BEGIN
 
     IF (NEW.title, NEW.description, NEW.priority, NEW.category_id, NEW.assignee_id)
            IS DISTINCT FROM (OLD.title, OLD.description, OLD.priority, OLD.category_id, OLD.assignee_id)
-       OR (NEW.status IS DISTINCT FROM OLD.status AND NEW.status NOT IN ('Resolved', 'Closed')) THEN
+       OR (NEW.status IS DISTINCT FROM OLD.status AND helpdesk.ticket_is_open(NEW.status)) THEN
         FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[NEW.submitter_id, NEW.assignee_id]) x
                  WHERE x IS NOT NULL AND x <> ALL (notified) AND x <> ALL (told)
                  ORDER BY x LOOP
@@ -165,9 +189,10 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER tickets_notify_insert AFTER INSERT ON helpdesk.tickets
+CREATE TRIGGER tickets_30_notify_insert AFTER INSERT ON helpdesk.tickets
     FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.tickets_notify();
-CREATE TRIGGER tickets_notify_update AFTER UPDATE ON helpdesk.tickets
+
+CREATE TRIGGER tickets_30_notify_update AFTER UPDATE ON helpdesk.tickets
     FOR EACH ROW
     WHEN ((OLD.title, OLD.description, OLD.category_id, OLD.priority, OLD.assignee_id, OLD.status)
           IS DISTINCT FROM
@@ -191,7 +216,7 @@ BEGIN
     FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[t.submitter_id, t.assignee_id]) x
              WHERE x IS NOT NULL AND x <> NEW.user_id
                AND (NEW.type <> 'internal'
-                    OR EXISTS (SELECT FROM helpdesk.users s WHERE s.id = x AND s.role IN ('IT_Staff', 'Admin')))
+                    OR EXISTS (SELECT FROM helpdesk.users s WHERE s.id = x AND helpdesk.is_staff(s)))
              ORDER BY x LOOP
         PERFORM helpdesk.notify(u, 'ticket_commented', 'New Comment on Ticket',
                                 format('%s commented on Ticket %s: %s', author, ref, t.title), t.id,
@@ -202,6 +227,8 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER comments_notify AFTER INSERT ON helpdesk.comments
+CREATE TRIGGER comments_30_notify AFTER INSERT ON helpdesk.comments
     FOR EACH ROW WHEN (NEW.type <> 'system' AND NEW.deleted_at IS NULL AND NOT helpdesk.copying_rows())
     EXECUTE FUNCTION helpdesk.comments_notify();
+
+

@@ -1,0 +1,168 @@
+-- 54_sla_clock_triggers: the triggers on tickets and comments that drive the SLA clocks of
+-- sql/52_sla_clock.sql, so every path (API, bulk, raw SQL) is covered. Rows loaded by COPY are
+-- skipped (a restore is not a change); helpdesk.sla_clocks_ensure() gives them clocks.
+
+-- The ticket's clocks after a change from `old` to `new` at `at`, made by `staff` (or not).
+-- Returns the new row with due_date, response_due_at and first_response_at set.
+CREATE FUNCTION helpdesk.sla_ticket_changed(old helpdesk.tickets, new helpdesk.tickets, at timestamptz,
+                                            staff boolean)
+RETURNS helpdesk.tickets
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    resp helpdesk.sla_clocks;
+    res  helpdesk.sla_clocks;
+    open_states helpdesk.ticket_status[] := ARRAY['New', 'Assigned', 'In Progress', 'Pending'];
+    was_open boolean := old.status = ANY (open_states);
+    is_open  boolean := new.status = ANY (open_states);
+BEGIN
+    PERFORM helpdesk.sla_clocks_ensure(old, at);
+    resp := helpdesk.sla_clock(new.id, 'response');
+    res := helpdesk.sla_clock(new.id, 'resolution');
+
+    -- A status change by staff is a response.
+    IF staff AND new.status IS DISTINCT FROM old.status AND new.first_response_at IS NULL THEN
+        new.first_response_at := at;
+    END IF;
+
+    IF new.created_at IS DISTINCT FROM old.created_at THEN
+        resp := helpdesk.sla_clock_rebase(resp, new.created_at, at);
+        res := helpdesk.sla_clock_rebase(res, new.created_at, at);
+    END IF;
+
+    IF new.priority IS DISTINCT FROM old.priority THEN
+        resp := helpdesk.sla_clock_recalculate(resp, new.priority, at, old.status = 'Pending');
+        res := helpdesk.sla_clock_recalculate(res, new.priority, at, old.status = 'Pending');
+    END IF;
+
+    -- response clock
+    IF old.first_response_at IS NULL AND new.first_response_at IS NOT NULL THEN
+        resp := helpdesk.sla_clock_stop(resp, greatest(new.first_response_at, resp.cycle_start));
+    ELSIF was_open AND NOT is_open THEN
+        resp := helpdesk.sla_clock_stop(resp, at, true);
+    END IF;
+
+    -- resolution clock
+    IF was_open AND NOT is_open THEN
+        res := helpdesk.sla_clock_stop(res, at);
+    ELSIF NOT was_open AND is_open THEN
+        res := helpdesk.sla_clock_start(new.id, 'resolution', new.priority, at, res.cycle + 1,
+                                        new.status = 'Pending');
+    END IF;
+
+    -- Pending pauses what runs, leaving it resumes
+    IF new.status = 'Pending' AND old.status IS DISTINCT FROM 'Pending' THEN
+        resp := helpdesk.sla_clock_pause(resp, at);
+        res := helpdesk.sla_clock_pause(res, at);
+    ELSIF old.status = 'Pending' AND new.status IS DISTINCT FROM 'Pending' THEN
+        resp := helpdesk.sla_clock_resume(resp, at);
+        res := helpdesk.sla_clock_resume(res, at);
+    END IF;
+
+    new.response_due_at := resp.due_at;
+    new.due_date := res.due_at;
+    RETURN new;
+END
+$$;
+
+-- Whether a user counts as staff for the response clock: IT_Staff, Admin, or no acting user
+-- (the database user, e.g. a DBA).
+CREATE FUNCTION helpdesk.sla_is_staff(user_id int)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT user_id IS NULL
+        OR EXISTS (SELECT FROM helpdesk.users u WHERE u.id = user_id AND u.role IN ('IT_Staff', 'Admin'))
+$$;
+
+-- Trigger: before a ticket is inserted, its due dates; after, its clocks. Both clocks start at
+-- the ticket's created_at (now() unless the writer set it).
+CREATE FUNCTION helpdesk.sla_tickets_before_insert()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    at timestamptz := NEW.created_at;
+    t interval;
+BEGIN
+    IF NEW.status IN ('New', 'Assigned', 'In Progress') THEN
+        t := helpdesk.sla_target('response', NEW.priority);
+        NEW.response_due_at := CASE WHEN t IS NOT NULL THEN helpdesk.sla_add(at, t) END;
+        t := helpdesk.sla_target('resolution', NEW.priority);
+        NEW.due_date := CASE WHEN t IS NOT NULL THEN helpdesk.sla_add(at, t) END;
+    ELSE
+        NEW.response_due_at := NULL;
+        NEW.due_date := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION helpdesk.sla_tickets_after_insert()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    at timestamptz := NEW.created_at;
+    c helpdesk.sla_clocks;
+BEGIN
+    c := helpdesk.sla_clock_start(NEW.id, 'response', NEW.priority, at, 1, NEW.status = 'Pending');
+    IF NEW.first_response_at IS NOT NULL THEN
+        PERFORM helpdesk.sla_clock_stop(c, at);
+    ELSIF NEW.status IN ('Resolved', 'Closed') THEN
+        PERFORM helpdesk.sla_clock_stop(c, at, true);
+    END IF;
+    c := helpdesk.sla_clock_start(NEW.id, 'resolution', NEW.priority, at, 1, NEW.status = 'Pending');
+    IF NEW.status IN ('Resolved', 'Closed') THEN
+        PERFORM helpdesk.sla_clock_stop(c, at);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION helpdesk.sla_tickets_before_update()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NEW.status IS DISTINCT FROM OLD.status OR NEW.priority IS DISTINCT FROM OLD.priority
+       OR NEW.first_response_at IS DISTINCT FROM OLD.first_response_at
+       OR NEW.created_at IS DISTINCT FROM OLD.created_at
+       OR NEW.due_date IS DISTINCT FROM OLD.due_date
+       OR NEW.response_due_at IS DISTINCT FROM OLD.response_due_at THEN
+        -- the clocks own the due dates: a direct write to them is recomputed away
+        NEW := helpdesk.sla_ticket_changed(OLD, NEW, helpdesk.sla_time(), helpdesk.sla_is_staff(helpdesk.actor_id()));
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- Rows loaded by COPY (pg_restore of a dump, which brings the clocks and their events along)
+-- are not changes: the triggers skip them. An import by COPY gets its clocks with
+-- helpdesk.sla_clocks_ensure(ticket, now()) (or lazily, at the ticket's next change).
+CREATE TRIGGER tickets_10_sla_due BEFORE INSERT ON helpdesk.tickets
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.sla_tickets_before_insert();
+
+CREATE TRIGGER tickets_40_sla_start AFTER INSERT ON helpdesk.tickets
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.sla_tickets_after_insert();
+
+CREATE TRIGGER tickets_10_sla_clocks BEFORE UPDATE ON helpdesk.tickets
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.sla_tickets_before_update();
+
+-- Trigger: the first public comment by staff is the ticket's first response.
+CREATE FUNCTION helpdesk.sla_comments_after_insert()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NEW.type = 'public' AND NEW.deleted_at IS NULL
+       AND EXISTS (SELECT FROM helpdesk.users u WHERE u.id = NEW.user_id AND u.role IN ('IT_Staff', 'Admin')) THEN
+        UPDATE helpdesk.tickets SET first_response_at = helpdesk.sla_time()
+        WHERE id = NEW.ticket_id AND first_response_at IS NULL;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER comments_40_sla_response AFTER INSERT ON helpdesk.comments
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.sla_comments_after_insert();
