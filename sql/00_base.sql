@@ -117,3 +117,10 @@ AS $$
                         FROM unnest(w[2:]) WITH ORDINALITY u(x, i)), '')
     FROM regexp_split_to_array(label, '[ _]+') w
 $$;
+
+-- A case-insensitive substring pattern for ILIKE: `%text%` with the text's own LIKE wildcards
+-- (%, _ and the escape \) taken literally.
+CREATE FUNCTION helpdesk.like_pattern(search text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT '%' || replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;

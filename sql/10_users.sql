@@ -502,7 +502,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    pattern text := '%' || replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+    pattern text := helpdesk.like_pattern(search);
     col     text := helpdesk.user_sort_column(sort_by);
     dir     text := CASE WHEN upper(sort_order) = 'ASC' THEN 'ASC' ELSE 'DESC' END;
     total   bigint;

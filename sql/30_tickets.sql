@@ -231,23 +231,32 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT status NOT IN ('Resolved'::helpdesk.ticket_status, 'Closed'::helpdesk.ticket_status) $$;
 
--- The reference's change-status table (seed-system §3.1): the moves every path may make.
+-- The reference's change-status table (seed-system §3.1): the moves every path may make. A
+-- constant of the extension (created by the install script, not user data, so not dumped).
+CREATE TABLE helpdesk.ticket_transitions (
+    from_status helpdesk.ticket_status NOT NULL,
+    to_status   helpdesk.ticket_status NOT NULL,
+    PRIMARY KEY (from_status, to_status),
+    CHECK (from_status <> to_status)
+);
+INSERT INTO helpdesk.ticket_transitions (from_status, to_status) VALUES
+    ('New', 'Assigned'), ('New', 'In Progress'), ('New', 'Closed'),
+    ('Assigned', 'New'), ('Assigned', 'In Progress'), ('Assigned', 'Pending'), ('Assigned', 'Closed'),
+    ('In Progress', 'Assigned'), ('In Progress', 'Pending'), ('In Progress', 'Resolved'), ('In Progress', 'Closed'),
+    ('Pending', 'In Progress'), ('Pending', 'Resolved'), ('Pending', 'Closed'),
+    ('Resolved', 'In Progress'), ('Resolved', 'Pending'), ('Resolved', 'Closed'),
+    ('Closed', 'New'), ('Closed', 'Assigned');
+COMMENT ON TABLE helpdesk.ticket_transitions IS 'constant: the status moves every path may make (seed-system 3.1)';
+
 CREATE FUNCTION helpdesk.ticket_transition_allowed(from_status helpdesk.ticket_status,
                                                    to_status helpdesk.ticket_status)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT CASE from_status::text
-        WHEN 'New'         THEN to_status::text IN ('Assigned', 'In Progress', 'Closed')
-        WHEN 'Assigned'    THEN to_status::text IN ('New', 'In Progress', 'Pending', 'Closed')
-        WHEN 'In Progress' THEN to_status::text IN ('Assigned', 'Pending', 'Resolved', 'Closed')
-        WHEN 'Pending'     THEN to_status::text IN ('In Progress', 'Resolved', 'Closed')
-        WHEN 'Resolved'    THEN to_status::text IN ('In Progress', 'Pending', 'Closed')
-        WHEN 'Closed'      THEN to_status::text IN ('New', 'Assigned')
-        ELSE false
-    END
+    SELECT EXISTS (SELECT FROM helpdesk.ticket_transitions m
+                   WHERE m.from_status = ticket_transition_allowed.from_status
+                     AND m.to_status = ticket_transition_allowed.to_status)
 $$;
-
 -- The ticket `actor` may act on, locked; a 403 from visible_ticket becomes `denied` (the
 -- reference words the refusal per action).
 CREATE FUNCTION helpdesk.ticket_for_action(actor helpdesk.users, ticket_id int, denied text)
@@ -293,7 +302,7 @@ BEGIN
                            WHEN new_status = 'Closed' THEN resolved_at END,
         closed_at = CASE WHEN new_status = 'Closed' THEN at END,
         resolution_notes = CASE WHEN notes IS NOT NULL THEN notes
-                                WHEN new_status IN ('New', 'Assigned') AND t.status IN ('Resolved', 'Closed')
+                                WHEN new_status IN ('New', 'Assigned') AND NOT helpdesk.ticket_is_open(t.status)
                                 THEN NULL ELSE resolution_notes END
     WHERE id = t.id
     RETURNING * INTO t;
@@ -498,7 +507,7 @@ AS $$
 DECLARE
     t helpdesk.tickets := helpdesk.ticket_for_action(actor, ticket_id, 'You do not have permission to reopen this ticket');
 BEGIN
-    IF t.status NOT IN ('Resolved', 'Closed') THEN
+    IF helpdesk.ticket_is_open(t.status) THEN
         PERFORM helpdesk.http_error(400, 'Only resolved or closed tickets can be reopened');
     END IF;
     t := helpdesk.ticket_transition(t.id, 'New', actor, at, reopen => true);
@@ -518,7 +527,7 @@ BEGIN
     IF t.submitter_id <> actor.id THEN
         PERFORM helpdesk.http_error(403, 'You do not have permission to rate this ticket');
     END IF;
-    IF t.status NOT IN ('Resolved', 'Closed') THEN
+    IF helpdesk.ticket_is_open(t.status) THEN
         PERFORM helpdesk.http_error(400, 'Only resolved or closed tickets can be rated');
     END IF;
     IF t.satisfaction_rating IS NOT NULL THEN
@@ -734,7 +743,7 @@ BEGIN
         conds := array_append(conds, 't.assignee_id = $6');
     END IF;
     IF search IS NOT NULL THEN
-        pattern := '%' || replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+        pattern := helpdesk.like_pattern(search);
         conds := array_append(conds, ('helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE $7'
                            || ' AND (t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)'));
     END IF;

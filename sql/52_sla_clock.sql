@@ -433,7 +433,7 @@ BEGIN
             c := helpdesk.sla_clock_start(t.id, k, t.priority, t.created_at);
             IF k = 'response' AND t.first_response_at IS NOT NULL THEN
                 PERFORM helpdesk.sla_clock_stop(c, t.first_response_at);
-            ELSIF t.status IN ('Resolved', 'Closed') THEN
+            ELSIF NOT helpdesk.ticket_is_open(t.status) THEN
                 PERFORM helpdesk.sla_clock_stop(c, coalesce(t.resolved_at, t.closed_at, at), k = 'response');
             ELSIF t.status = 'Pending' THEN
                 PERFORM helpdesk.sla_clock_pause(c, at);

@@ -12,9 +12,8 @@ AS $$
 DECLARE
     resp helpdesk.sla_clocks;
     res  helpdesk.sla_clocks;
-    open_states helpdesk.ticket_status[] := ARRAY['New', 'Assigned', 'In Progress', 'Pending'];
-    was_open boolean := old.status = ANY (open_states);
-    is_open  boolean := new.status = ANY (open_states);
+    was_open boolean := helpdesk.ticket_is_open(old.status);
+    is_open  boolean := helpdesk.ticket_is_open(new.status);
 BEGIN
     PERFORM helpdesk.sla_clocks_ensure(old, at);
     resp := helpdesk.sla_clock(new.id, 'response');
@@ -85,7 +84,7 @@ DECLARE
     at timestamptz := NEW.created_at;
     t interval;
 BEGIN
-    IF NEW.status IN ('New', 'Assigned', 'In Progress') THEN
+    IF helpdesk.ticket_is_open(NEW.status) AND NEW.status <> 'Pending' THEN
         t := helpdesk.sla_target('response', NEW.priority);
         NEW.response_due_at := CASE WHEN t IS NOT NULL THEN helpdesk.sla_add(at, t) END;
         t := helpdesk.sla_target('resolution', NEW.priority);
@@ -109,11 +108,11 @@ BEGIN
     c := helpdesk.sla_clock_start(NEW.id, 'response', NEW.priority, at, 1, NEW.status = 'Pending');
     IF NEW.first_response_at IS NOT NULL THEN
         PERFORM helpdesk.sla_clock_stop(c, at);
-    ELSIF NEW.status IN ('Resolved', 'Closed') THEN
+    ELSIF NOT helpdesk.ticket_is_open(NEW.status) THEN
         PERFORM helpdesk.sla_clock_stop(c, at, true);
     END IF;
     c := helpdesk.sla_clock_start(NEW.id, 'resolution', NEW.priority, at, 1, NEW.status = 'Pending');
-    IF NEW.status IN ('Resolved', 'Closed') THEN
+    IF NOT helpdesk.ticket_is_open(NEW.status) THEN
         PERFORM helpdesk.sla_clock_stop(c, at);
     END IF;
     RETURN NULL;
