@@ -21,3 +21,15 @@ INSERT INTO helpdesk.sla_rules (priority, response_time_hours, resolution_time_h
 
 -- The default business calendar: Mon-Fri 08:00-17:30 in Asia/Ho_Chi_Minh with the seed's holidays.
 SELECT helpdesk.calendar_ensure_default('Asia/Ho_Chi_Minh');
+
+-- The reference's four escalation rules (seed-system §3.4), run by the SLA watcher.
+INSERT INTO helpdesk.escalation_rules (name, description, priority, trigger_type, trigger_hours,
+                                       escalation_level, target_type, target_role) VALUES
+    ('High Priority SLA Breach', 'High priority tickets past their resolution deadline go to an Admin',
+     'High', 'sla_breached', NULL, 2, 'role', 'Admin'),
+    ('High Priority At Risk', 'High priority tickets at risk of breaching go to IT staff',
+     'High', 'sla_at_risk', NULL, 1, 'role', 'IT_Staff'),
+    ('No Assignment After 2 Hours', 'Tickets still unassigned after 2 hours go to an Admin',
+     NULL, 'no_assignment', 2, 1, 'role', 'Admin'),
+    ('No Response After 4 Hours', 'Assigned tickets without a response after 4 hours go to an Admin',
+     NULL, 'no_response', 4, 1, 'role', 'Admin');
