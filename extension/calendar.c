@@ -39,7 +39,11 @@ PG_FUNCTION_INFO_V1(helpdesk_is_working_day);
 
 #define UNIX_TO_PG_SECS ((pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
 
-/* The time zone, with the last answer of pg_next_dst_boundary: valid for t in [from, boundary]. */
+/*
+ * The time zone, with the last answer of pg_next_dst_boundary, reused for t in [from, boundary]:
+ * no change lies in between, so it is a right answer for those t too (for t = boundary one that
+ * reports the change at t, which the CalTzBoundaryFn contract allows).
+ */
 typedef struct TzState
 {
 	pg_tz	   *tz;
@@ -337,7 +341,8 @@ check_finite(TimestampTz t)
 /*
  * business_time_add(start, duration, calendar): the instant at which `duration` of business
  * time has elapsed since `start`. Durations are whole business time: months are refused, a day
- * is 24 hours, negative durations are refused; a zero duration returns `start` unchanged.
+ * is 24 hours, negative durations are refused; a zero duration returns `start` unchanged, for
+ * any calendar (even one without working time).
  */
 Datum
 helpdesk_business_time_add(PG_FUNCTION_ARGS)
@@ -379,7 +384,8 @@ helpdesk_business_time_add(PG_FUNCTION_ARGS)
 
 /*
  * business_time_between(a, b, calendar): business time in [a, b), as an interval of hours,
- * minutes and seconds (no days). Negative when b < a: between(a, b) = -between(b, a).
+ * minutes and seconds (no days). 0 when a = b, for any calendar (even one without working
+ * time); negative when b < a: between(a, b) = -between(b, a).
  */
 Datum
 helpdesk_business_time_between(PG_FUNCTION_ARGS)

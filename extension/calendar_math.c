@@ -3,11 +3,11 @@
  * exact definition of business time). Pure C: no PostgreSQL headers, so tests/unit builds it
  * alone and compares it with a brute-force count.
  *
- * Cost: a walk goes day by day only up to the next Sunday and inside the last week; whole weeks
- * in between are added from the weekly total, less the holidays of that week, as long as the
- * zone keeps one UTC offset through the week. So the cost grows with the number of weeks
- * spanned (plus a day walk for the few weeks that contain an offset change), never with days
- * or minutes.
+ * Cost: both walks cut the span at the zone's offset changes (at most a few a year); between two
+ * changes the wall clock runs like real time, so each stretch is counted on the wall clock alone:
+ * day by day up to the next Sunday and inside the last week, whole weeks in between from the
+ * weekly total less that week's holidays. So the cost grows with the number of weeks spanned
+ * (plus a few days walked around each offset change), never with days or minutes.
  */
 #include "calendar_math.h"
 
@@ -16,9 +16,15 @@
 /* Ten years without any working time mean the calendar has none (e.g. every date a holiday). */
 #define CAL_MAX_IDLE_DAYS	3660
 
-/* The walk stays far from int64 overflow of day * CAL_USECS_PER_DAY (plus a zone offset). */
+/*
+ * Instants a walk may reach: far enough from the int64 limits that a local time (instant plus an
+ * offset under CAL_MAX_OFFSET) and the days walked around it never overflow.
+ */
 #define CAL_MAX_DAY		(INT64_MAX / CAL_USECS_PER_DAY - 64)
 #define CAL_MIN_DAY		(INT64_MIN / CAL_USECS_PER_DAY + 64)
+#define CAL_MAX_INSTANT (CAL_MAX_DAY * CAL_USECS_PER_DAY)
+#define CAL_MIN_INSTANT (CAL_MIN_DAY * CAL_USECS_PER_DAY)
+#define CAL_MAX_OFFSET	(7 * CAL_USECS_PER_DAY)	/* real zones stay within a day */
 
 static int64_t
 floor_div(int64_t a, int64_t b)
@@ -155,182 +161,206 @@ cal_is_working_day(const CalDef *def, int32_t day)
 	return def->nwindows[cal_dow(day)] > 0 && !cal_is_holiday(def, day);
 }
 
-/* The offset (seconds) in effect at UTC second t. */
-static int64_t
-offset_at_sec(const CalDef *def, int64_t t)
+/* One step of a walk (a day or a week): calls def->check_interrupts every CAL_CHECK_INTERVAL. */
+static inline void
+tick(const CalDef *def, unsigned *steps)
 {
+	if (def->check_interrupts && ++*steps % CAL_CHECK_INTERVAL == 0)
+		def->check_interrupts();
+}
+
+/*
+ * The zone around instant `at`: the offset in effect at `at` and the instant of the next offset
+ * change after `at` (INT64_MAX when the zone has none). Offsets change on whole seconds, so the
+ * offset of `at` is that of its second. A change exactly at that second may be reported (then
+ * ask again from the next second) or skipped (PostgreSQL's), see CalTzBoundaryFn.
+ */
+static void
+zone_segment(const CalDef *def, int64_t at, int64_t *offset, int64_t *next_change)
+{
+	int64_t		sec = floor_div(at, CAL_USECS_PER_SEC);
 	int64_t		before,
 				boundary = 0,
 				after = 0;
+	int			found = def->tz_boundary(def->tz_arg, sec, &before, &boundary, &after);
 
-	if (def->tz_boundary(def->tz_arg, t, &before, &boundary, &after) == 1 && boundary == t)
-		return after;
-	return before;
+	if (found == 1 && boundary <= sec)
+		found = def->tz_boundary(def->tz_arg, sec + 1, &before, &boundary, &after);
+	if (found == 1 && boundary < INT64_MAX / CAL_USECS_PER_SEC)
+		*next_change = boundary * CAL_USECS_PER_SEC;
+	else
+		*next_change = INT64_MAX;
+	*offset = before * CAL_USECS_PER_SEC;
 }
 
-int64_t
-cal_utc_offset(const CalDef *def, int64_t utc)
-{
-	return offset_at_sec(def, floor_div(utc, CAL_USECS_PER_SEC)) * CAL_USECS_PER_SEC;
-}
-
-/*
- * f(local): the first instant at which the wall clock reads `local` or later. As PostgreSQL's
- * DetermineTimeZoneOffset, look for the offset change following local - 1 day (offsets are under
- * a day, changes are days apart), then decide on which side of it `local` falls.
- */
-int64_t
-cal_local_to_utc(const CalDef *def, int64_t local)
-{
-	int64_t		sec = floor_div(local, CAL_USECS_PER_SEC);
-	int64_t		frac = local - sec * CAL_USECS_PER_SEC;
-	int64_t		before,
-				boundary,
-				after;
-	int64_t		bt,
-				at;
-
-	if (def->tz_boundary(def->tz_arg, sec - 86400, &before, &boundary, &after) == 0)
-		return (sec - before) * CAL_USECS_PER_SEC + frac;
-	bt = sec - before;			/* reading `local` with the offset before the change */
-	at = sec - after;			/* ... with the offset after it */
-	if (bt < boundary && at < boundary)
-		return bt * CAL_USECS_PER_SEC + frac;
-	if (bt >= boundary && at >= boundary)
-		return at * CAL_USECS_PER_SEC + frac;
-	if (bt >= boundary)
-		return boundary * CAL_USECS_PER_SEC;	/* in the gap: the clock jumps past it */
-	return bt * CAL_USECS_PER_SEC + frac;	/* repeated: its first occurrence */
-}
-
+/* Business time of the week starting on (local) Sunday `sunday`: the weekly total less its holidays. */
 static int64_t
-day_start(const CalDef *def, int64_t day)
+week_business(const CalDef *def, int64_t sunday)
 {
-	return cal_local_to_utc(def, day * CAL_USECS_PER_DAY);
-}
+	int64_t		total = def->week_total;
 
-/* The local day of instant `utc`. */
-static int64_t
-local_day(const CalDef *def, int64_t utc)
-{
-	return floor_div(utc + cal_utc_offset(def, utc), CAL_USECS_PER_DAY);
-}
-
-/* True when the zone keeps one offset through [from, to) (instants on whole seconds). */
-static bool
-constant_offset(const CalDef *def, int64_t from, int64_t to)
-{
-	int64_t		before,
-				boundary,
-				after;
-
-	/* a change exactly at `from` is harmless: look from the next second on */
-	if (def->tz_boundary(def->tz_arg, floor_div(from, CAL_USECS_PER_SEC) + 1,
-						 &before, &boundary, &after) == 0)
-		return true;
-	return boundary * CAL_USECS_PER_SEC >= to;
-}
-
-/*
- * If the week starting on Sunday `day` (local) can be taken whole: its start, end and business
- * time. It can when the zone keeps one offset through it; then each window lasts its nominal
- * length and the week's business time is the weekly total less its holidays.
- */
-static bool
-whole_week(const CalDef *def, int64_t day, int64_t *ws, int64_t *we, int64_t *business)
-{
-	int64_t		total;
-
-	*ws = day_start(def, day);
-	*we = day_start(def, day + 7);
-	if (*we - *ws != 7 * CAL_USECS_PER_DAY || !constant_offset(def, *ws, *we))
-		return false;
-	total = def->week_total;
 	for (int i = 0; i < 7; i++)
-		if (def->day_total[i] > 0 && cal_is_holiday(def, (int32_t) (day + i)))
+		if (def->day_total[i] > 0 && cal_is_holiday(def, (int32_t) (sunday + i)))
 			total -= def->day_total[i];
-	*business = total;
-	return true;
+	return total;
 }
 
+/*
+ * Business time in the wall-clock interval [from, to) (local microseconds) of a stretch of time
+ * through which the zone keeps one offset: there the wall clock runs like real time, so this is
+ * the sum of the windows' overlaps with [from, to). Whole weeks (Sunday to Sunday) are added
+ * from the weekly total; only the days before the first and after the last whole week are walked.
+ */
+static int64_t
+local_between(const CalDef *def, int64_t from, int64_t to, unsigned *steps)
+{
+	int64_t		total = 0;
+
+	for (int64_t day = floor_div(from, CAL_USECS_PER_DAY); day * CAL_USECS_PER_DAY < to; day++)
+	{
+		int64_t		base = day * CAL_USECS_PER_DAY;
+		int			dow = cal_dow(day);
+
+		tick(def, steps);
+		if (dow == 0 && base >= from && base <= to - 7 * CAL_USECS_PER_DAY)
+		{
+			total += week_business(def, day);
+			day += 6;
+			continue;
+		}
+		if (def->nwindows[dow] == 0 || cal_is_holiday(def, (int32_t) day))
+			continue;
+		for (int i = 0; i < def->nwindows[dow]; i++)
+		{
+			int64_t		us = base + def->windows[dow][i].start;
+			int64_t		ue = base + def->windows[dow][i].end;
+
+			if (us < from)
+				us = from;
+			if (ue > to)
+				ue = to;
+			if (ue > us)
+				total += ue - us;
+		}
+	}
+	return total;
+}
+
+/*
+ * The walk of cal_add through the wall-clock interval [from, limit) of a stretch of time with one
+ * offset (see local_between). When `*remaining` business time has passed within it: *found and
+ * *result, the local instant at which it has (the end of a window when it ends exactly there).
+ * Otherwise *remaining is reduced by the interval's business time. *idle_days counts the days
+ * walked in full without business time, across calls: more than CAL_MAX_IDLE_DAYS of them in a
+ * row mean the calendar has no working time.
+ */
+static CalStatus
+local_add(const CalDef *def, int64_t from, int64_t limit, int64_t *remaining,
+		  int64_t *idle_days, unsigned *steps, bool *found, int64_t *result)
+{
+	*found = false;
+	for (int64_t day = floor_div(from, CAL_USECS_PER_DAY); day * CAL_USECS_PER_DAY < limit; day++)
+	{
+		int64_t		base = day * CAL_USECS_PER_DAY;
+		int			dow = cal_dow(day);
+		bool		worked = false;
+
+		tick(def, steps);
+		if (dow == 0 && base >= from && base <= limit - 7 * CAL_USECS_PER_DAY)
+		{
+			int64_t		business = week_business(def, day);
+
+			if (business < *remaining)
+			{
+				*remaining -= business;
+				*idle_days = business == 0 ? *idle_days + 7 : 0;
+				if (*idle_days > CAL_MAX_IDLE_DAYS)
+					return CAL_NO_WORKING_TIME;
+				day += 6;
+				continue;
+			}
+		}
+		if (def->nwindows[dow] > 0 && !cal_is_holiday(def, (int32_t) day))
+		{
+			for (int i = 0; i < def->nwindows[dow]; i++)
+			{
+				int64_t		us = base + def->windows[dow][i].start;
+				int64_t		ue = base + def->windows[dow][i].end;
+
+				if (us < from)
+					us = from;
+				if (ue > limit)
+					ue = limit;
+				if (ue <= us)
+					continue;
+				worked = true;
+				if (ue - us >= *remaining)
+				{
+					*result = us + *remaining;
+					*found = true;
+					return CAL_OK;
+				}
+				*remaining -= ue - us;
+			}
+		}
+		if (worked)
+			*idle_days = 0;
+		else if (base <= limit - CAL_USECS_PER_DAY)
+			(*idle_days)++;
+		if (*idle_days > CAL_MAX_IDLE_DAYS)
+			return CAL_NO_WORKING_TIME;
+	}
+	return CAL_OK;
+}
+
+/*
+ * Both walks cut [start, end) at the zone's offset changes: between two changes the wall clock
+ * runs like real time (local = instant + offset), so each stretch is counted on its own wall-clock
+ * interval. A repeated hour is thus read twice (once in each stretch), a skipped hour never.
+ */
 CalStatus
 cal_add(const CalDef *def, int64_t start, int64_t dur, int64_t *result)
 {
 	int64_t		remaining = dur;
 	int64_t		cursor = start;
-	int64_t		day;
 	int64_t		idle_days = 0;
 	unsigned	steps = 0;
 
 	if (dur < 0)
 		return CAL_BAD_INPUT;
-	if (def->week_total == 0)
-		return CAL_NO_WORKING_TIME;
 	if (dur == 0)
 	{
 		*result = start;
 		return CAL_OK;
 	}
-	day = local_day(def, start);
+	if (def->week_total == 0)
+		return CAL_NO_WORKING_TIME;
 
 	for (;;)
 	{
-		int			dow;
+		int64_t		offset,
+					change,
+					end,
+					local;
+		bool		found;
+		CalStatus	st;
 
-		if (day < CAL_MIN_DAY || day > CAL_MAX_DAY)
+		if (cursor < CAL_MIN_INSTANT || cursor >= CAL_MAX_INSTANT)
 			return CAL_OUT_OF_RANGE;
-		if (def->check_interrupts && (++steps & 255) == 0)
-			def->check_interrupts();
-		dow = cal_dow(day);
-
-		if (dow == 0 && day + 7 <= CAL_MAX_DAY)
+		zone_segment(def, cursor, &offset, &change);
+		if (offset <= -CAL_MAX_OFFSET || offset >= CAL_MAX_OFFSET)
+			return CAL_OUT_OF_RANGE;
+		end = change < CAL_MAX_INSTANT ? change : CAL_MAX_INSTANT;
+		st = local_add(def, cursor + offset, end + offset, &remaining, &idle_days, &steps,
+					   &found, &local);
+		if (st != CAL_OK)
+			return st;
+		if (found)
 		{
-			int64_t		ws,
-						we,
-						business;
-
-			if (whole_week(def, day, &ws, &we, &business) && ws >= cursor && business < remaining)
-			{
-				remaining -= business;
-				cursor = we;
-				day += 7;
-				idle_days = business == 0 ? idle_days + 7 : 0;
-				if (idle_days > CAL_MAX_IDLE_DAYS)
-					return CAL_NO_WORKING_TIME;
-				continue;
-			}
+			*result = local - offset;
+			return CAL_OK;
 		}
-
-		if (def->nwindows[dow] > 0 && !cal_is_holiday(def, (int32_t) day))
-		{
-			int64_t		base = day * CAL_USECS_PER_DAY;
-			bool		worked = false;
-
-			for (int i = 0; i < def->nwindows[dow]; i++)
-			{
-				int64_t		us = cal_local_to_utc(def, base + def->windows[dow][i].start);
-				int64_t		ue = cal_local_to_utc(def, base + def->windows[dow][i].end);
-
-				if (us < cursor)
-					us = cursor;
-				if (ue <= us)
-					continue;
-				worked = true;
-				if (ue - us >= remaining)
-				{
-					*result = us + remaining;
-					return CAL_OK;
-				}
-				remaining -= ue - us;
-				cursor = ue;
-			}
-			idle_days = worked ? 0 : idle_days + 1;
-		}
-		else
-			idle_days++;
-		if (idle_days > CAL_MAX_IDLE_DAYS)
-			return CAL_NO_WORKING_TIME;
-		day++;
+		cursor = end;
 	}
 }
 
@@ -339,73 +369,42 @@ cal_between(const CalDef *def, int64_t a, int64_t b, int64_t *result)
 {
 	int64_t		total = 0;
 	int64_t		cursor = a;
-	int64_t		day;
 	unsigned	steps = 0;
 
+	if (a == b)
+	{
+		*result = 0;			/* even for a calendar without working time */
+		return CAL_OK;
+	}
 	if (b < a)
 	{
 		CalStatus	st = cal_between(def, b, a, result);
 
-		*result = -*result;
+		if (st == CAL_OK)
+			*result = -*result;
 		return st;
 	}
 	if (def->week_total == 0)
 		return CAL_NO_WORKING_TIME;
-	if (a == b)
-	{
-		*result = 0;
-		return CAL_OK;
-	}
-	day = local_day(def, a);
+	if (a < CAL_MIN_INSTANT || b > CAL_MAX_INSTANT)
+		return CAL_OUT_OF_RANGE;
 
-	for (;;)
+	while (cursor < b)
 	{
-		int			dow;
+		int64_t		offset,
+					change,
+					end,
+					part;
 
-		if (day < CAL_MIN_DAY || day > CAL_MAX_DAY)
+		zone_segment(def, cursor, &offset, &change);
+		if (offset <= -CAL_MAX_OFFSET || offset >= CAL_MAX_OFFSET)
 			return CAL_OUT_OF_RANGE;
-		if (def->check_interrupts && (++steps & 255) == 0)
-			def->check_interrupts();
-		dow = cal_dow(day);
-
-		if (dow == 0 && day + 7 <= CAL_MAX_DAY)
-		{
-			int64_t		ws,
-						we,
-						business;
-
-			if (whole_week(def, day, &ws, &we, &business) && ws >= cursor && we <= b)
-			{
-				total += business;
-				cursor = we;
-				day += 7;
-				continue;
-			}
-		}
-
-		if (day_start(def, day) >= b)
-			break;
-		if (def->nwindows[dow] > 0 && !cal_is_holiday(def, (int32_t) day))
-		{
-			int64_t		base = day * CAL_USECS_PER_DAY;
-
-			for (int i = 0; i < def->nwindows[dow]; i++)
-			{
-				int64_t		us = cal_local_to_utc(def, base + def->windows[dow][i].start);
-				int64_t		ue = cal_local_to_utc(def, base + def->windows[dow][i].end);
-
-				if (us < cursor)
-					us = cursor;
-				if (ue > b)
-					ue = b;
-				if (ue > us)
-				{
-					total += ue - us;
-					cursor = ue;
-				}
-			}
-		}
-		day++;
+		end = change < b ? change : b;
+		part = local_between(def, cursor + offset, end + offset, &steps);
+		if (part > INT64_MAX - total)
+			return CAL_OUT_OF_RANGE;
+		total += part;
+		cursor = end;
 	}
 	*result = total;
 	return CAL_OK;

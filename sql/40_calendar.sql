@@ -6,9 +6,10 @@
 -- Business time is real elapsed time inside the weekly working windows of a calendar, read on
 -- the wall clock of the calendar's time zone, outside its holidays (one-off dates, and recurring
 -- ones on the same month and day every year: a recurring Feb 29 only in leap years).
--- Daylight saving time: local times that the clock skips count for nothing; the hour the clock
--- repeats counts once, in the window that contains the moment the clocks go back (a window
--- boundary inside the repeated hour is its first occurrence). See extension/calendar_math.h.
+-- Daylight saving time: an instant counts when the wall clock then reads a time inside a window,
+-- so wall-clock times the clock skips count for nothing (a window boundary in the gap falls on the
+-- jump: a window from 02:30 starts at 03:00 when 02:00-03:00 is skipped) and times it repeats
+-- count twice (00:00-08:00 holds nine hours that night). See extension/calendar_math.h.
 --
 -- The calendar argument: a helpdesk.calendars id; NULL or omitted means the default calendar
 -- (the one marked is_default, resolved inside the C functions, which keep a loaded calendar
@@ -84,16 +85,16 @@ AS $$ SELECT c.id FROM helpdesk.calendars c WHERE c.is_default $$;
 
 -- The instant at which `duration` of business time has elapsed since `start` (exact to the
 -- microsecond; the end of a window when the duration ends exactly there). Durations: months are
--- refused, a day counts as 24 hours, negative durations are refused, zero returns `start`.
--- A calendar without working time raises 22023.
+-- refused, a day counts as 24 hours, negative durations are refused, zero returns `start` (for
+-- any calendar). Otherwise a calendar without working time raises 22023.
 CREATE FUNCTION helpdesk.business_time_add(start timestamptz, duration interval,
                                            calendar int DEFAULT NULL)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'helpdesk_business_time_add'
 LANGUAGE C STABLE PARALLEL SAFE;
 
--- Business time in [a, b) as an interval of hours (no days, no months); between(a, a) = 0 and
--- between(a, b) = -between(b, a) when b < a.
+-- Business time in [a, b) as an interval of hours (no days, no months); between(a, a) = 0 (for
+-- any calendar) and between(a, b) = -between(b, a) when b < a.
 CREATE FUNCTION helpdesk.business_time_between(a timestamptz, b timestamptz,
                                                calendar int DEFAULT NULL)
 RETURNS interval

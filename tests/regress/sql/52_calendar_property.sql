@@ -1,12 +1,15 @@
 -- Property test of the business-time arithmetic on random calendars (deterministic: setseed).
 --   1. between(a, add(a, d)) = d, for short and long durations (up to ~2 years of hours);
 --   2. add(a, d) is the first such instant: between(a, add(a, d) - 1 microsecond) < d;
---   3. between(a, b) equals a brute-force count, minute by minute, written here in PL/pgSQL
---      from the definition: an instant is business time when the running maximum of the
---      calendar's wall clock (a clock that stands still rather than go back) falls in a window
---      of a day that is not a holiday.
--- Random time zones include New York, Berlin, Lord Howe (30-minute DST) and zones without DST;
--- half of the instants fall within 36 hours before a clock change of the calendar's zone.
+--   3. between(a, b) equals a brute-force count of real elapsed time, minute by minute, written
+--      here in PL/pgSQL from the definition: a minute is business time when the calendar's wall
+--      clock reads a time in a window of a day that is not a holiday (so a repeated hour counts
+--      twice and a skipped one not at all);
+--   4. add(a, between(a, b)) = b when the minute before b is business time.
+-- Random time zones include New York, Berlin, Lord Howe (30-minute DST), Chatham (+12:45/+13:45)
+-- and zones without DST; half of the instants fall within 36 hours before a clock change of the
+-- calendar's zone, and most calendars have a short window with a boundary in a skipped or
+-- repeated hour.
 \set SHOW_CONTEXT never
 SET timezone = 'UTC';
 SELECT setseed(0.2026);
@@ -20,7 +23,6 @@ DECLARE
     es   time[];
     one  date[];
     rec  text[];
-    m    timestamp;
     l    timestamp;
     u    timestamptz;
     n    int := 0;
@@ -29,20 +31,14 @@ BEGIN
     FROM helpdesk.business_hours WHERE calendar_id = cal;
     SELECT array_agg(date) FILTER (WHERE NOT is_recurring), array_agg(to_char(date, 'MM-DD')) FILTER (WHERE is_recurring)
     INTO one, rec FROM helpdesk.holidays WHERE calendar_id = cal;
-    -- the running maximum of the wall clock, from three hours before a
-    u := a - interval '3 hours';
-    WHILE u <= a LOOP
-        l := u AT TIME ZONE tz;
-        m := greatest(m, l);
-        u := u + interval '1 minute';
-    END LOOP;
+    -- each real minute of [a, b), read on the calendar's wall clock (every offset change and
+    -- window boundary here falls on a whole minute)
     u := a;
     WHILE u < b LOOP
         l := u AT TIME ZONE tz;
-        m := greatest(m, l);
-        IF NOT (m::date = ANY (coalesce(one, '{}')) OR to_char(m, 'MM-DD') = ANY (coalesce(rec, '{}'))) THEN
+        IF NOT (l::date = ANY (coalesce(one, '{}')) OR to_char(l, 'MM-DD') = ANY (coalesce(rec, '{}'))) THEN
             FOR i IN 1 .. coalesce(array_length(dows, 1), 0) LOOP
-                IF dows[i] = extract(dow FROM m) AND m::time >= ss[i] AND (m::time < es[i] OR es[i] = '24:00') THEN
+                IF dows[i] = extract(dow FROM l) AND l::time >= ss[i] AND (l::time < es[i] OR es[i] = '24:00') THEN
                     n := n + 1;
                     EXIT;
                 END IF;
@@ -55,8 +51,8 @@ END $$;
 
 CREATE FUNCTION pg_temp.random_calendar(k int) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
-    zones text[] := ARRAY['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe',
-                          'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe',
+    zones text[] := ARRAY['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Pacific/Chatham',
+                          'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Pacific/Chatham',
                           'UTC', 'Asia/Ho_Chi_Minh', 'Asia/Kolkata'];
     c int;
     s int;
@@ -74,9 +70,9 @@ BEGIN
         END LOOP;
     END LOOP;
     IF random() < 0.7 THEN   -- a short Sunday window with boundaries in the skipped/repeated hours
-        s := (ARRAY[75, 100, 135, 160])[1 + floor(random() * 4)::int];
+        s := (ARRAY[75, 100, 105, 135, 160, 170, 195, 215, 225])[1 + floor(random() * 9)::int];
         INSERT INTO helpdesk.business_hours (calendar_id, day_of_week, start_time, end_time)
-        VALUES (c, 0, make_interval(mins => s)::time, make_interval(mins => s + 15 + floor(random() * 2)::int * 15)::time);
+        VALUES (c, 0, make_interval(mins => s)::time, make_interval(mins => s + 10 + floor(random() * 4)::int * 10)::time);
     END IF;
     INSERT INTO helpdesk.holidays (calendar_id, name, date, is_recurring)
     SELECT c, 'h' || i, date '2026-01-01' + floor(random() * 800)::int, random() < 0.3
@@ -92,6 +88,7 @@ DECLARE
         WHEN 'America/New_York' THEN ARRAY[timestamptz '2026-03-08 07:00Z', '2026-11-01 06:00Z', '2027-03-14 07:00Z', '2027-11-07 06:00Z']
         WHEN 'Europe/Berlin' THEN ARRAY[timestamptz '2026-03-29 01:00Z', '2026-10-25 01:00Z', '2027-03-28 01:00Z', '2027-10-31 01:00Z']
         WHEN 'Australia/Lord_Howe' THEN ARRAY[timestamptz '2026-04-04 15:00Z', '2026-10-03 15:30Z', '2027-04-03 15:00Z', '2027-10-02 15:30Z']
+        WHEN 'Pacific/Chatham' THEN ARRAY[timestamptz '2026-04-04 14:00Z', '2026-09-26 14:00Z', '2027-04-03 14:00Z', '2027-09-25 14:00Z']
     END;
 BEGIN
     IF changes IS NOT NULL AND random() < 0.5 THEN
@@ -122,3 +119,11 @@ FROM r;
 SELECT count(*) FILTER (WHERE helpdesk.business_time_between(a, a + span, cal) <> pg_temp.brute_between(cal, a, a + span))
            AS brute_force_mismatches
 FROM trials;
+
+-- add inverts between where the minute before b is business time (b - 1 minute >= a)
+SELECT count(*) FILTER (WHERE helpdesk.business_time_add(a, helpdesk.business_time_between(a, a + span, cal), cal) <> a + span)
+           AS inverse_mismatches,
+       count(*) > 20 AS enough_inverse_trials
+FROM trials
+WHERE span >= interval '1 minute'
+  AND pg_temp.brute_between(cal, a + span - interval '1 minute', a + span) = interval '1 minute';
