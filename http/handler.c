@@ -114,7 +114,10 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("OPTIONS")) && path_len >= 4 &&
         memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/')) {
-        hd_cors_preflight(req);
+        if (hd_cors_preflight(req) == 204)
+            hd_send_empty(req, 204);
+        else
+            hd_respond_error(req, 403, "Not allowed by CORS", NULL, 0);
         return 0;
     }
     if (h2o_memis(path, path_len, H2O_STRLIT(HD_OPENAPI_PATH)) &&
