@@ -7,6 +7,7 @@
 #include "accesslog.h"
 #include "auth.h"
 #include "buf.h"
+#include "catalog.h"
 #include "config.h"
 #include "cors.h"
 #include "openapi.h"
@@ -144,6 +145,11 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (req->entity.base != NULL && req->entity.len > hd_conf.max_body_size) {
         hd_respond_error(req, 413, "Request body too large", NULL, 0);
+        return 0;
+    }
+    if (!hd_catalog_checked()) {
+        /* the route table has not been checked against the database yet (http/README.md) */
+        hd_respond_error(req, 503, "Database unavailable", NULL, 1);
         return 0;
     }
     /* the token before any work on the request's content: an anonymous client cannot make the
