@@ -30,7 +30,7 @@ ISOLATION_OPTS = --inputdir=tests/isolation --load-extension=pgcrypto --load-ext
                  --load-extension=unaccent --load-extension=helpdesk
 
 HTTP_SOURCES = $(sort $(wildcard http/*.c))
-HTTP_HEADERS = $(wildcard http/*.h)
+HTTP_HEADERS = $(wildcard http/*.h) extension/request_context.h
 
 ifneq ($(PGXS),)
 include $(PGXS)
@@ -47,7 +47,7 @@ helpdesk--$(EXTVERSION).sql: $(SQL_SOURCES) helpdesk.control
 
 # helpdesk-http: libh2o (evloop), libpq, jansson, libjwt.
 HTTP_CFLAGS ?= -std=gnu11 -O2 -g
-HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
+HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
 HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread
 
 http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS)

@@ -17,6 +17,7 @@
 #include "utils/guc.h"
 
 #include "helpdesk.h"
+#include "request_context.h"
 
 char	   *helpdesk_actor_id = NULL;
 char	   *helpdesk_token_iat = NULL;
@@ -143,9 +144,11 @@ helpdesk_define_gucs(void)
 
 /*
  * helpdesk_api.request_context(actor_id, token_iat, client_ip, user_agent, read_only): the
- * per-request settings of helpdesk-http, made transaction-local. It is called in the FROM
- * clause of the route's own statement, so a request is one statement rather than two:
- *   SELECT helpdesk_api.<route>($6::jsonb)::text FROM helpdesk_api.request_context($1, ..., $5)
+ * per-request settings of helpdesk-http (listed once, in request_context.h), made
+ * transaction-local. It is called in the FROM clause of the route's own statement, so a
+ * request is one statement rather than two:
+ *   SELECT helpdesk_api.<route>($6::jsonb)::text
+ *   FROM helpdesk_api.request_context(actor_id => $1, ..., read_only => $5)
  * (the function scan runs before the target list). It sets only what any caller may set with
  * set_config(), so it needs no privileges; it must not carry a SET clause, which would undo
  * these settings when it returns.
@@ -155,10 +158,15 @@ PG_FUNCTION_INFO_V1(helpdesk_request_context);
 Datum
 helpdesk_request_context(PG_FUNCTION_ARGS)
 {
-	static const char *const names[] = {
-		"helpdesk.actor_id", "helpdesk.token_iat", "helpdesk.client_ip", "helpdesk.user_agent",
-		"transaction_read_only"
-	};
+#define SETTING_NAME(suffix, setting, argument) setting,
+	static const char *const names[] = {HD_REQUEST_CONTEXT(SETTING_NAME)};
+#undef SETTING_NAME
+
+	if (PG_NARGS() != lengthof(names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("helpdesk_api.request_context is declared with %d arguments, request_context.h lists %d",
+						PG_NARGS(), (int) lengthof(names))));
 
 	for (int i = 0; i < (int) lengthof(names); i++)
 	{

@@ -1,5 +1,6 @@
-/* auth.c: JWT verification (HS256 only, signature, numeric exp in the future, integer sub > 0)
- * and signing for routes that issue tokens. */
+/* auth.c: JWT verification (HS256 only, signature, numeric exp in the future, integer sub > 0),
+ * signing for routes that issue tokens, and the token step of a request (PUBLIC, TOKEN,
+ * OPTIONAL). */
 #include "auth.h"
 
 #include <errno.h>
@@ -165,6 +166,26 @@ int hd_bearer_token(const char *v, size_t len, const char **token, size_t *token
     *token = v + s;
     *token_len = len - s;
     return 0;
+}
+
+hd_auth_outcome_t hd_authenticate(hd_auth_mode_t mode, const char *header, size_t header_len, const char *query_token,
+                                  size_t query_token_len, const unsigned char *key, size_t key_len, time_t now,
+                                  hd_claims_t *claims)
+{
+    const char *tok;
+    size_t tlen;
+    if (mode == HD_AUTH_PUBLIC)
+        return HD_AUTH_ANONYMOUS; /* as the reference's @Public(): the token is not even parsed */
+    if (header != NULL) {
+        if (hd_bearer_token(header, header_len, &tok, &tlen) != 0)
+            return HD_AUTH_REFUSED;
+    } else if (query_token != NULL) {
+        tok = query_token;
+        tlen = query_token_len;
+    } else {
+        return mode == HD_AUTH_OPTIONAL ? HD_AUTH_ANONYMOUS : HD_AUTH_REFUSED;
+    }
+    return hd_jwt_verify_cached(tok, tlen, key, key_len, now, claims) == 0 ? HD_AUTH_USER : HD_AUTH_REFUSED;
 }
 
 char *hd_tokens_transform(const char *data, size_t len, time_t now, int64_t expires_in, const unsigned char *key, size_t key_len)

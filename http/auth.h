@@ -1,10 +1,12 @@
-/* auth.h: JWT HS256 verification and signing (libjwt 1.10). */
+/* auth.h: JWT HS256 verification and signing (libjwt 1.10), and the token step of a request. */
 #ifndef HD_AUTH_H
 #define HD_AUTH_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "routes.h"
 
 #define HD_JWT_MAX_LEN 4096
 
@@ -31,5 +33,20 @@ char *hd_tokens_transform(const char *data, size_t len, time_t now, int64_t expi
 
 /* Extract the token from an Authorization header value ("Bearer <token>"); returns 0 or -1. */
 int hd_bearer_token(const char *value, size_t len, const char **token, size_t *token_len);
+
+typedef enum {
+    HD_AUTH_ANONYMOUS, /* run with an empty actor */
+    HD_AUTH_USER,      /* run as claims->sub */
+    HD_AUTH_REFUSED,   /* 401 Invalid or expired token */
+} hd_auth_outcome_t;
+
+/* The token step of one request (routes.h: PUBLIC, TOKEN, OPTIONAL), decided from what the
+ * client sent: the Authorization header's value (NULL: no header) and, for stream routes, the
+ * ?access_token= value (NULL: no such parameter). Any Authorization header counts as a
+ * credential, so a malformed or expired one is refused even where anonymity is allowed.
+ * Nothing but the per-thread token cache is touched. */
+hd_auth_outcome_t hd_authenticate(hd_auth_mode_t mode, const char *header, size_t header_len, const char *query_token,
+                                  size_t query_token_len, const unsigned char *key, size_t key_len, time_t now,
+                                  hd_claims_t *claims);
 
 #endif

@@ -32,13 +32,16 @@ typedef struct hd_config {
     int threads;
     int access_log;
     int64_t drain_timeout_ms;
+    int catalog_retry_ms;
+    int check_catalog;      /* --check-catalog: check the route table against the database, print, exit */
     char conninfo[2048];
 } hd_config_t;
 
 extern hd_config_t hd_conf;
 
 /* Parse environment then argv. Returns 0 on success, 1 when --help was printed (exit 0),
- * -1 on error (message already printed to stderr). */
+ * -1 on error (message already printed to stderr). With --check-catalog, JWT_SECRET is not
+ * required (the check signs and verifies nothing). */
 int hd_config_load(int argc, char **argv);
 
 /* Free what hd_config_load allocated (it also does so itself before loading again). */

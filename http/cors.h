@@ -12,7 +12,8 @@ int hd_cors_origin_allowed(const char *origin, size_t len);
 /* Adds Access-Control-Allow-Origin (+Credentials) and Vary: Origin to any response whose
  * request carries an allowed Origin. Returns -1 when an Origin is present but not allowed, else 0. */
 int hd_cors_add_headers(h2o_req_t *req);
-/* Answers a preflight OPTIONS request: 204 with the CORS headers, or 403 for a refused origin. */
-void hd_cors_preflight(h2o_req_t *req);
+/* A preflight OPTIONS request: returns 403 for a refused origin, else adds the preflight headers
+ * (methods, headers, max age) to the response and returns 204. The caller sends the answer. */
+int hd_cors_preflight(h2o_req_t *req);
 
 #endif

@@ -105,15 +105,24 @@ static void on_conn_readable(h2o_socket_t *sock, const char *err);
 static int *fn_slot;
 static pthread_once_t fn_slot_once = PTHREAD_ONCE_INIT;
 
+/* "actor_id => $1, token_iat => $2, ...": named notation, from extension/request_context.h, so
+ * a declaration that named its arguments otherwise fails at Parse instead of mixing them up. */
+static char context_args[256];
+
 static void init_fn_slots(void)
 {
-    size_t i, j;
+#define CTX_ARGUMENT(suffix, setting, argument) argument,
+    static const char *const names[] = {HD_REQUEST_CONTEXT(CTX_ARGUMENT)};
+#undef CTX_ARGUMENT
+    size_t i, j, len = 0;
     fn_slot = calloc(hd_route_count, sizeof(int));
     for (i = 0; i < hd_route_count; i++) {
         for (j = 0; j < i && strcmp(hd_routes[j].function, hd_routes[i].function) != 0; j++)
             ;
         fn_slot[i] = (int)j;
     }
+    for (i = 0; i < HD_CTX_NPARAMS; i++)
+        len += (size_t)snprintf(context_args + len, sizeof(context_args) - len, "%s%s => $%zu", i ? ", " : "", names[i], i + 1);
 }
 
 /* ---- answering ---- */
@@ -460,12 +469,11 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
         pool->max_depth = c->n;
 
     if (c->prepared[slot] == PREP_NONE) {
-        char sql[256];
+        char sql[512];
         /* The request's settings come from the FROM clause, which runs before the call: one
          * statement per request (docs/REQUEST-CONTRACT.md). */
-        snprintf(sql, sizeof(sql),
-                 "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context($1, $2, $3, $4, $5)",
-                 q->route->function, HD_CTX_NPARAMS + 1);
+        snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context(%s)",
+                 q->route->function, HD_CTX_NPARAMS + 1, context_args);
         if (!PQsendPrepare(c->pg, q->route->function, sql, HD_CTX_NPARAMS + 1, NULL))
             goto Broken;
         c->prepared[slot] = PREP_SENT;

@@ -6,6 +6,7 @@
 #define H2O_USE_LIBUV 0
 #endif
 #include <h2o.h>
+#include "request_context.h" /* extension/: the server is built with -Iextension */
 #include "routes.h"
 
 typedef enum {
@@ -26,9 +27,13 @@ typedef struct hd_db_result {
 
 typedef void (*hd_db_cb)(h2o_req_t *req, const hd_db_result_t *res, void *data);
 
-/* The request settings (helpdesk_api.request_context), in order (strings must live in req->pool). statement_timeout is not
- * one of them: it is fixed per connection (DB_STATEMENT_TIMEOUT_MS in the conninfo options). */
-enum { HD_CTX_ACTOR, HD_CTX_IAT, HD_CTX_IP, HD_CTX_UA, HD_CTX_RO, HD_CTX_NPARAMS };
+/* The request settings (helpdesk_api.request_context), indexed HD_CTX_ACTOR, HD_CTX_IAT, ...
+ * in the order of extension/request_context.h (strings must live in req->pool).
+ * statement_timeout is not one of them: it is fixed per connection (DB_STATEMENT_TIMEOUT_MS in
+ * the conninfo options). */
+#define HD_CTX_ENUM(suffix, setting, argument) HD_CTX_##suffix,
+enum { HD_REQUEST_CONTEXT(HD_CTX_ENUM) HD_CTX_NPARAMS };
+#undef HD_CTX_ENUM
 
 typedef struct hd_db_pool hd_db_pool_t;
 

@@ -7,6 +7,7 @@
 #include "accesslog.h"
 #include "auth.h"
 #include "buf.h"
+#include "catalog.h"
 #include "config.h"
 #include "cors.h"
 #include "openapi.h"
@@ -66,25 +67,29 @@ static void not_found(h2o_req_t *req)
     hd_buf_free(&b);
 }
 
-static int authenticate(h2o_req_t *req, const hd_route_t *route, const char *query, size_t query_len, hd_claims_t *claims)
+/* The token step (auth.c decides): the Authorization header, or ?access_token= on stream routes
+ * (EventSource cannot set headers). */
+static hd_auth_outcome_t authenticate(h2o_req_t *req, const hd_route_t *route, const char *query, size_t query_len,
+                                      hd_claims_t *claims)
 {
-    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    const char *tok;
-    size_t tlen;
-    if (i >= 0) {
-        if (hd_bearer_token(req->headers.entries[i].value.base, req->headers.entries[i].value.len, &tok, &tlen) != 0)
-            return -1;
-        return hd_jwt_verify_cached(tok, tlen, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL), claims);
-    }
-    if (route->resp == HD_RESP_STREAM && query != NULL) {
-        /* EventSource cannot set headers: ?access_token= on streaming routes only */
-        char buf[HD_JWT_MAX_LEN + 1];
+    ssize_t i;
+    const char *header = NULL, *qtok = NULL;
+    size_t header_len = 0, qlen = 0;
+    char buf[HD_JWT_MAX_LEN + 1];
+
+    if ((i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1)) >= 0) {
+        header = req->headers.entries[i].value.base;
+        header_len = req->headers.entries[i].value.len;
+    } else if (route->resp == HD_RESP_STREAM && query != NULL) {
         long n = hd_query_get(query, query_len, "access_token", buf, HD_JWT_MAX_LEN);
-        if (n > 0)
-            return hd_jwt_verify_cached(buf, (size_t)n, (const unsigned char *)hd_conf.jwt_secret, hd_conf.jwt_secret_len, time(NULL),
-                                 claims);
+        if (n != -1) {
+            /* present; unusable (-2: too long, bad escape) is sent as an empty token, refused */
+            qtok = buf;
+            qlen = n > 0 ? (size_t)n : 0;
+        }
     }
-    return -1;
+    return hd_authenticate(route->auth, header, header_len, qtok, qlen, (const unsigned char *)hd_conf.jwt_secret,
+                           hd_conf.jwt_secret_len, time(NULL), claims);
 }
 
 int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -99,6 +104,7 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     const char *params[HD_CTX_NPARAMS];
     char ip[64], num[32];
     int st, retry;
+    hd_auth_outcome_t auth;
     (void)self;
 
     if (req->input.query_at != SIZE_MAX) {
@@ -114,7 +120,10 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("OPTIONS")) && path_len >= 4 &&
         memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/')) {
-        hd_cors_preflight(req);
+        if (hd_cors_preflight(req) == 204)
+            hd_send_empty(req, 204);
+        else
+            hd_respond_error(req, 403, "Not allowed by CORS", NULL, 0);
         return 0;
     }
     if (h2o_memis(path, path_len, H2O_STRLIT(HD_OPENAPI_PATH)) &&
@@ -138,20 +147,34 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         hd_respond_error(req, 413, "Request body too large", NULL, 0);
         return 0;
     }
-    /* limits first (body, path, query), then the token */
+    if (!hd_catalog_checked()) {
+        /* the route table has not been checked against the database yet (http/README.md) */
+        hd_respond_error(req, 503, "Database unavailable", NULL, 1);
+        return 0;
+    }
+    /* the token before any work on the request's content: an anonymous client cannot make the
+     * server parse what only a user may send */
+    if ((auth = authenticate(req, m.route, query, query_len, &claims)) == HD_AUTH_REFUSED) {
+        hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
+        return 0;
+    }
+    if (m.route->body == HD_BODY_JSON) {
+        ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+        if (hd_check_body_media_type(ct >= 0 ? req->headers.entries[ct].value.base : NULL,
+                                     ct >= 0 ? req->headers.entries[ct].value.len : 0,
+                                     req->entity.base != NULL ? req->entity.len : 0, &err) != 0) {
+            hd_respond_error(req, err.status, err.message, NULL, 0);
+            return 0;
+        }
+    }
     if (hd_build_request_doc(&m, query, query_len, req->entity.base, req->entity.len, m.route->body == HD_BODY_JSON,
-                             hd_conf.max_body_size, &doc, &err) != 0) {
+                             hd_conf.max_body_size, m.route->args, &doc, &err) != 0) {
         hd_buf_free(&doc);
         hd_respond_error(req, err.status, err.message, NULL, 0);
         return 0;
     }
-    if (m.route->auth && authenticate(req, m.route, query, query_len, &claims) != 0) {
-        hd_buf_free(&doc);
-        hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
-        return 0;
-    }
 
-    if (m.route->auth) {
+    if (auth == HD_AUTH_USER) {
         snprintf(num, sizeof(num), "%lld", claims.sub);
         params[HD_CTX_ACTOR] = h2o_strdup(&req->pool, num, strlen(num)).base;
         if (claims.iat > 0) {

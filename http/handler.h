@@ -1,4 +1,5 @@
-/* handler.h: the h2o handler: limits, CORS preflight, routing, auth, request document, DB call. */
+/* handler.h: the h2o handler: rate limit, CORS preflight, routing, body size, token, content type,
+ * request document, DB call (http/README.md, "How a request flows"). */
 #ifndef HD_HANDLER_H
 #define HD_HANDLER_H
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "catalog.h"
 #include "config.h"
 #include "handler.h"
 #include "openapi.h"
@@ -19,6 +20,57 @@
 #include "routes.h"
 
 static h2o_globalconf_t globalconf;
+
+/* The route table and the database disagree (found after start-up): stop, exit 1. */
+static volatile sig_atomic_t catalog_mismatch;
+
+static void on_catalog_mismatch(void)
+{
+    catalog_mismatch = 1;
+    kill(getpid(), SIGTERM); /* main's sigwait: the usual drain, then exit 1 */
+}
+
+/* --check-catalog: print what the check finds, exit 0 (the table and the catalog agree) or 1. */
+static int check_catalog_and_exit(void)
+{
+    hd_buf_t out = {0};
+    int rc = hd_catalog_check(hd_conf.conninfo, &out);
+    if (out.len > 0)
+        fputs(out.base, rc == -1 ? stderr : stdout);
+    if (rc == 0)
+        printf("catalog: the route table agrees with helpdesk_api (%zu routes)\n", hd_route_count);
+    else if (rc == 1)
+        printf("catalog: the route table and helpdesk_api disagree\n");
+    hd_buf_free(&out);
+    return rc == 0 ? 0 : 1;
+}
+
+/* At start-up: agree -> serve; disagree -> refuse to start; database unreachable -> serve 503
+ * until a check in the background passes (or stop with exit 1 when it finds a mismatch). */
+static int check_catalog_at_startup(void)
+{
+    hd_buf_t out = {0};
+    int rc = hd_catalog_check(hd_conf.conninfo, &out);
+    if (rc == 0) {
+        hd_catalog_set_checked();
+    } else if (rc == 1) {
+        fputs(out.base, stderr);
+        fprintf(stderr, "helpdesk-http: the route table and the database's helpdesk_api functions disagree; refusing to start\n");
+    } else {
+        out.base[strcspn(out.base, "\n")] = '\0';
+        hd_log_error("catalog: %s", out.base);
+        hd_log_error("catalog: the database is not reachable; answering 503 until the route table has been checked "
+                     "against it (retry every %d ms)", hd_conf.catalog_retry_ms);
+        if (hd_catalog_check_in_background(hd_conf.conninfo, hd_conf.catalog_retry_ms, on_catalog_mismatch) != 0) {
+            fprintf(stderr, "helpdesk-http: cannot start the catalog check thread\n");
+            rc = 1;
+        } else {
+            rc = 0;
+        }
+    }
+    hd_buf_free(&out);
+    return rc == 0 ? 0 : -1;
+}
 
 static int create_listener(const char *host, int port)
 {
@@ -128,6 +180,19 @@ int main(int argc, char **argv)
         return rc > 0 ? 0 : 1;
     if ((hd_router = hd_router_build(hd_routes, hd_route_count)) == NULL)
         return 1;
+    if (hd_conf.check_catalog)
+        return check_catalog_and_exit();
+
+    /* every thread (the catalog check's too) inherits this mask; only main waits for the signals */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (check_catalog_at_startup() != 0)
+        return 1;
     if ((hd_openapi_doc = hd_openapi_build(hd_routes, hd_route_count, &hd_openapi_doc_len)) == NULL) {
         hd_log_error("cannot build the OpenAPI document of the route table");
         return 1;
@@ -143,14 +208,6 @@ int main(int argc, char **argv)
     handler->on_req = hd_on_req;
     hd_response_register_filter(pathconf);
     hd_response_register_filter(&hostconf->fallback_path);
-
-    /* every thread inherits this mask; only main waits for the signals */
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     threads = calloc((size_t)hd_conf.threads, sizeof(hd_thread_t));
     for (i = 0; i < hd_conf.threads; i++) {
@@ -183,5 +240,5 @@ int main(int argc, char **argv)
     for (i = 0; i < hd_conf.threads; i++)
         pthread_join(threads[i].tid, NULL);
     hd_log_error("helpdesk-http stopped");
-    return 0;
+    return catalog_mismatch ? 1 : 0;
 }

@@ -3,7 +3,7 @@
  * Per route: the path template with {param}s (ids typed integer 1..2147483647, as the server
  * enforces), the method, operationId = the SQL function (unique: see operation_id), a summary derived from the function
  * name, a tag from the first segment after /api/v1, bearer security (scheme `JWT-auth`, the
- * reference's name) for token routes, the request body for json/multipart routes, the success
+ * reference's name) for token routes (optional for OPTIONAL routes), the request body for json/multipart routes, the success
  * status with the envelope, and the error envelope for the errors the server itself produces. */
 #include "openapi.h"
 
@@ -132,7 +132,7 @@ static json_t *operation(const hd_route_t *r, const char *opid)
             json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:o}", "name", name, "in", "path", "required", 1, "schema", schema));
         }
     }
-    if (r->auth && r->resp == HD_RESP_STREAM)
+    if (r->auth != HD_AUTH_PUBLIC && r->resp == HD_RESP_STREAM)
         json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "access_token", "in", "query", "required", 0,
                                                 "description", "the JWT, for clients that cannot send headers (EventSource)",
                                                 "schema", "type", "string"));
@@ -149,8 +149,10 @@ static json_t *operation(const hd_route_t *r, const char *opid)
                             json_pack("{s:b,s:{s:{s:{s:s,s:{s:{s:s,s:s}}}}}}", "required", 1, "content", "multipart/form-data",
                                       "schema", "type", "object", "properties", "file", "type", "string", "format", "binary"));
     }
-    if (r->auth)
+    if (r->auth == HD_AUTH_TOKEN)
         json_object_set_new(op, "security", json_pack("[{s:[]}]", "JWT-auth"));
+    else if (r->auth == HD_AUTH_OPTIONAL) /* {}: without a token too */
+        json_object_set_new(op, "security", json_pack("[{},{s:[]}]", "JWT-auth"));
 
     /* success */
     snprintf(code, sizeof(code), "%d", status);
@@ -168,7 +170,7 @@ static json_t *operation(const hd_route_t *r, const char *opid)
     json_object_set_new(responses, code, ok);
     if (has_400)
         json_object_set_new(responses, "400", error_response("Bad Request"));
-    if (r->auth)
+    if (r->auth != HD_AUTH_PUBLIC)
         json_object_set_new(responses, "401", error_response("Unauthorized"));
     json_object_set_new(responses, "default", error_response("Error"));
     json_object_set_new(op, "responses", responses);

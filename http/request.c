@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <string.h>
+#include <strings.h>
 
 static int hexval(char c)
 {
@@ -169,11 +170,50 @@ long hd_query_get(const char *q, size_t len, const char *name, char *out, size_t
             e++;
         for (eq = off; eq < e && q[eq] != '='; eq++)
             ;
-        if (eq - off == nl && memcmp(q + off, name, nl) == 0 && eq < e && e - eq - 1 <= outcap)
-            found = hd_pct_decode(q + eq + 1, e - eq - 1, 1, out);
+        if (eq - off == nl && memcmp(q + off, name, nl) == 0) {
+            if (eq == e)
+                found = 0; /* "name" alone: present, empty */
+            else if (e - eq - 1 > outcap || (found = hd_pct_decode(q + eq + 1, e - eq - 1, 1, out)) < 0)
+                found = -2;
+        }
         off = e + 1;
     }
     return found;
+}
+
+/* RFC 9110 token characters (media type and subtype names). */
+static int is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c != 0 && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+int hd_content_type_is_json(const char *v, size_t len)
+{
+    size_t i = 0, sub;
+    while (i < len && (v[i] == ' ' || v[i] == '\t'))
+        i++;
+    if (len - i < 12 || strncasecmp(v + i, "application/", 12) != 0)
+        return 0;
+    i += 12;
+    sub = i;
+    while (i < len && is_tchar((unsigned char)v[i]))
+        i++;
+    /* json, or a structured suffix: application/problem+json, application/vnd.x+json */
+    if (!((i - sub == 4 && strncasecmp(v + sub, "json", 4) == 0) ||
+          (i - sub > 5 && strncasecmp(v + i - 5, "+json", 5) == 0)))
+        return 0;
+    while (i < len && (v[i] == ' ' || v[i] == '\t'))
+        i++;
+    return i == len || v[i] == ';'; /* parameters (charset=...) are not judged */
+}
+
+int hd_check_body_media_type(const char *content_type, size_t ct_len, size_t body_len, hd_reqerr_t *err)
+{
+    if (body_len == 0 || (content_type != NULL && hd_content_type_is_json(content_type, ct_len)))
+        return 0;
+    err->status = 415;
+    err->message = "Unsupported media type: send the body as application/json";
+    return -1;
 }
 
 int hd_is_id_param(const char *name, size_t len)
@@ -289,7 +329,7 @@ static int body_is_blank(const char *s, size_t len)
 }
 
 int hd_build_request_doc(const hd_match_t *m, const char *query, size_t query_len, const char *body, size_t body_len,
-                         int body_json, size_t max_body, hd_buf_t *out, hd_reqerr_t *err)
+                         int body_json, size_t max_body, const char *args, hd_buf_t *out, hd_reqerr_t *err)
 {
     hd_buf_lit(out, "{\"path\":");
     if (hd_params_to_json(m, out, err) != 0)
@@ -309,6 +349,11 @@ int hd_build_request_doc(const hd_match_t *m, const char *query, size_t query_le
     } else {
         hd_buf_lit(out, "null");
     }
+    hd_buf_lit(out, ",\"args\":");
+    if (args != NULL)
+        hd_buf_str(out, args); /* a JSON object, checked when the router was built */
+    else
+        hd_buf_lit(out, "null");
     hd_buf_lit(out, "}");
     return 0;
 }

@@ -1,5 +1,6 @@
-/* response.c: the success/error envelopes of the reference (§1.2, §1.3), the SQLSTATE -> HTTP
- * mapping of docs/REQUEST-CONTRACT.md, and the filter that every response passes through. */
+/* response.c: the success/error envelopes of the reference (§1.2, §1.3), a database outcome
+ * turned into one of them (SQL errors through the table of sqlstate.c), and the filter that
+ * every response passes through. */
 #define _GNU_SOURCE
 #include "response.h"
 
@@ -15,6 +16,7 @@
 #include "config.h"
 #include "cors.h"
 #include "request.h"
+#include "sqlstate.h"
 
 static h2o_generator_t generator = {NULL, NULL};
 
@@ -67,6 +69,7 @@ static const char *reason_phrase(int status)
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
@@ -187,71 +190,6 @@ void hd_respond_error(h2o_req_t *req, int status, const char *message, const cha
     hd_buf_free(&b);
 }
 
-static int sqlstate_in(const char *s, const char *const *list)
-{
-    for (; *list != NULL; list++)
-        if (strcmp(s, *list) == 0)
-            return 1;
-    return 0;
-}
-
-void hd_map_sqlstate(const char *s, const char *hint, hd_sqlerr_map_t *out)
-{
-    static const char *const bad_input[] = {"22P02", "22007", "22008", "22003", "23514", "23502", "22P05", "22023", NULL};
-    static const char *const retry[] = {"40001", "40P01", "55P03", NULL};
-    memset(out, 0, sizeof(*out));
-    if (s == NULL || strlen(s) != 5) {
-        out->status = 500;
-        out->message = "Internal server error";
-        out->log = 1;
-        return;
-    }
-    if (s[0] == 'H' && s[1] == 'D' && s[2] >= '4' && s[2] <= '5' && s[3] >= '0' && s[3] <= '9' && s[4] >= '0' && s[4] <= '9') {
-        out->status = (s[2] - '0') * 100 + (s[3] - '0') * 10 + (s[4] - '0');
-        out->message = NULL;
-        if (out->status == 429) {
-            long ra = hint != NULL ? strtol(hint, NULL, 10) : 0;
-            out->retry_after = ra > 0 && ra < 86400 * 7 ? (int)ra : 60;
-        }
-        if (out->status >= 500)
-            out->log = 1;
-        return;
-    }
-    if (strcmp(s, "23505") == 0) {
-        out->status = 409;
-        out->message = "Resource already exists";
-    } else if (strcmp(s, "23503") == 0) {
-        out->status = 409;
-        out->message = "Resource is referenced by or refers to a missing resource";
-    } else if (sqlstate_in(s, bad_input)) {
-        out->status = 400;
-        out->message = "Invalid input";
-    } else if (strcmp(s, "42501") == 0) {
-        out->status = 403;
-        out->message = "Forbidden resource";
-    } else if (strcmp(s, "57014") == 0) {
-        out->status = 504;
-        out->message = "Request timed out";
-    } else if (sqlstate_in(s, retry)) {
-        out->status = 503;
-        out->message = "Service busy, please retry";
-        out->retry_after = 1;
-    } else if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0) {
-        out->status = 503;
-        out->message = "Database unavailable";
-        out->log = 1;
-    } else if (strcmp(s, "25006") == 0) {
-        /* a write in a read-only route: a bug in the route table or the function */
-        out->status = 500;
-        out->message = "Internal server error";
-        out->log = 1;
-    } else {
-        out->status = 500;
-        out->message = "Internal server error";
-        out->log = 1;
-    }
-}
-
 /* DETAIL holding a JSON array of strings -> details (NULL otherwise). */
 static int details_ok(const char *detail)
 {
@@ -364,8 +302,6 @@ void hd_respond_db_result(h2o_req_t *req, const hd_route_t *route, const hd_db_r
                          res->sqlstate ? res->sqlstate : "?", res->message ? res->message : "",
                          res->detail ? " DETAIL: " : "", res->detail ? res->detail : "");
         msg = m.message != NULL ? m.message : (res->message != NULL && res->message[0] ? res->message : hd_exception_name(m.status));
-        if (m.status >= 500 && m.message == NULL)
-            msg = m.status == 500 ? "Internal server error" : msg;
         hd_respond_error(req, m.status, msg, m.message == NULL && details_ok(res->detail) ? res->detail : NULL, m.retry_after);
         return;
     }

@@ -1,4 +1,4 @@
-/* response.h: envelopes, headers, status/exception names, SQL error mapping. */
+/* response.h: envelopes, headers, status/exception names, database outcomes -> responses. */
 #ifndef HD_RESPONSE_H
 #define HD_RESPONSE_H
 
@@ -34,14 +34,6 @@ typedef struct hd_returned_error {
 } hd_returned_error_t;
 int hd_parse_returned_error(const char *value, size_t len, hd_returned_error_t *out);
 void hd_returned_error_free(hd_returned_error_t *e);
-
-typedef struct hd_sqlerr_map {
-    int status;
-    int retry_after;
-    const char *message; /* NULL: use the SQL message (HDxxx) */
-    int log;             /* 1: log the real error */
-} hd_sqlerr_map_t;
-void hd_map_sqlstate(const char *sqlstate, const char *hint, hd_sqlerr_map_t *out);
 
 /* Filter on every response: security headers, CORS headers, access log, and h2o's own
  * plain-text errors (413, 400...) rewritten into the error envelope. */

@@ -2,6 +2,7 @@
  * methods answers 405 with the Allow list. */
 #include "router.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,31 @@ static size_t norm_len(const char *p, size_t len)
     return len;
 }
 
+/* The function is spliced into the statement's text (db.c): a plain lower-case identifier only. */
+static int function_name_ok(const char *f)
+{
+    size_t i;
+    if (f == NULL || f[0] == '\0' || (f[0] >= '0' && f[0] <= '9'))
+        return 0;
+    for (i = 0; f[i] != '\0'; i++)
+        if (!((f[i] >= 'a' && f[i] <= 'z') || (f[i] >= '0' && f[i] <= '9') || f[i] == '_') || i >= 63)
+            return 0;
+    return 1;
+}
+
+/* args is spliced into the request document as it is: NULL or the text of one JSON object. */
+static int args_ok(const char *args)
+{
+    json_t *v;
+    int ok;
+    if (args == NULL)
+        return 1;
+    v = json_loads(args, JSON_REJECT_DUPLICATES, NULL);
+    ok = json_is_object(v);
+    json_decref(v);
+    return ok;
+}
+
 hd_router_t *hd_router_build(const hd_route_t *routes, size_t n)
 {
     hd_router_t *r = calloc(1, sizeof(*r));
@@ -80,6 +106,15 @@ hd_router_t *hd_router_build(const hd_route_t *routes, size_t n)
         int mi = method_index(routes[i].method, strlen(routes[i].method)), nparams = 0;
         if (mi < 0 || p[0] != '/') {
             fprintf(stderr, "router: bad route %s %s\n", routes[i].method, p);
+            goto Fail;
+        }
+        if (!function_name_ok(routes[i].function)) {
+            fprintf(stderr, "router: %s %s: function name '%s' is not a lower-case SQL identifier\n", routes[i].method, p,
+                    routes[i].function ? routes[i].function : "(null)");
+            goto Fail;
+        }
+        if (!args_ok(routes[i].args)) {
+            fprintf(stderr, "router: %s %s: args is not the text of a JSON object\n", routes[i].method, p);
             goto Fail;
         }
         if (len == 1)

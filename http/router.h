@@ -23,7 +23,9 @@ typedef struct hd_match {
 
 typedef struct hd_router hd_router_t;
 
-/* Build from a table; returns NULL (and prints why) on a duplicate or malformed template. */
+/* Build from a table; returns NULL (and prints why) on a duplicate or malformed template, a
+ * parameter named differently at the same position, a function name that is not a plain SQL
+ * identifier, or args that are not a JSON object. */
 hd_router_t *hd_router_build(const hd_route_t *routes, size_t n);
 void hd_router_free(hd_router_t *r);
 

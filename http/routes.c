@@ -1,129 +1,147 @@
-/* routes.c: THE route table. Adding a route = one row here + one function in sql/. */
+/* routes.c: THE route table. Adding a route = one row here + one function in sql/
+ * (http/README.md, "Adding a route"). helpdesk-http checks at start-up, and `make test` with
+ * --check-catalog, that every function named here exists as helpdesk_api.<fn>(jsonb) RETURNS
+ * jsonb and is not VOLATILE on an RO row (http/catalog.c). Each module's rows are a block of
+ * their own, headed by the SQL file of their functions. */
 #include "routes.h"
 
 #include <string.h>
 
-#define PUBLIC 0
-#define TOKEN 1
+#define PUBLIC HD_AUTH_PUBLIC
+#define TOKEN HD_AUTH_TOKEN
+#define OPTIONAL HD_AUTH_OPTIONAL
 #define RO 1
 #define RW 0
+#define NO_ARGS NULL
+#define ACTIVE "{\"active\":true}"
+#define INACTIVE "{\"active\":false}"
 
 const hd_route_t hd_routes[] = {
-    /* method  path                  function   status auth    body          response      ro  message */
-    {"GET", "/api/v1/", "root", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/health", "health", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    /* method  path                  function   status auth    body          response      ro  args */
+    /* ---- root, health, docs (sql/91_core_api.sql) ---- */
+    {"GET", "/api/v1/", "root", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/health", "health", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
 
-    /* ---- identity: auth (sql/11_auth.sql) ---- */
-    {"POST", "/api/v1/auth/login", "auth_login", 200, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
-    {"POST", "/api/v1/auth/register", "auth_register", 201, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
-    {"POST", "/api/v1/auth/refresh", "auth_refresh", 200, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
-    {"POST", "/api/v1/auth/logout", "auth_logout", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/auth/profile", "auth_profile", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/auth/me", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"POST", "/api/v1/auth/forgot-password", "auth_forgot_password", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/auth/verify-otp", "auth_verify_otp", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/auth/reset-password", "auth_reset_password", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    /* ---- identity: auth (sql/13_auth_api.sql). auth_me serves three rows: /auth/me, /auth/profile
+     * and /users/profile (below) answer the same. ---- */
+    {"POST", "/api/v1/auth/login", "auth_login", 200, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NO_ARGS},
+    {"POST", "/api/v1/auth/register", "auth_register", 201, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NO_ARGS},
+    {"POST", "/api/v1/auth/refresh", "auth_refresh", 200, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NO_ARGS},
+    {"POST", "/api/v1/auth/logout", "auth_logout", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/auth/me", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/auth/profile", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"POST", "/api/v1/auth/forgot-password", "auth_forgot_password", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/auth/verify-otp", "auth_verify_otp", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/auth/reset-password", "auth_reset_password", 200, PUBLIC, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
 
-    /* ---- identity: users (sql/12_users_api.sql) ---- */
-    {"POST", "/api/v1/users", "users_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/users", "users_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/users/stats", "users_stats", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/users/it-staff", "users_it_staff", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/users/department/:department", "users_by_department", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/users/profile", "users_profile", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PATCH", "/api/v1/users/profile", "users_update_profile", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/users/change-password", "users_change_password", 201, TOKEN, HD_BODY_JSON, HD_RESP_TOKENS, RW, NULL},
-    {"GET", "/api/v1/users/:id", "users_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PATCH", "/api/v1/users/:id", "users_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/users/:id", "users_delete", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-    {"PATCH", "/api/v1/users/:id/activate", "users_activate", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/users/:id/activate", "users_activate", 201, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-    {"PATCH", "/api/v1/users/:id/deactivate", "users_deactivate", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/users/:id/deactivate", "users_deactivate", 201, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    /* ---- identity: users (sql/11_users_api.sql; GET /users/profile: auth_me, sql/13_auth_api.sql).
+     * users_set_active serves activate and deactivate, told which by args. ---- */
+    {"POST", "/api/v1/users", "users_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/users", "users_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/users/stats", "users_stats", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/users/it-staff", "users_it_staff", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/users/department/:department", "users_by_department", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/users/profile", "auth_me", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PATCH", "/api/v1/users/profile", "users_update_profile", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/users/change-password", "users_change_password", 201, TOKEN, HD_BODY_JSON, HD_RESP_TOKENS, RW, NO_ARGS},
+    {"GET", "/api/v1/users/:id", "users_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PATCH", "/api/v1/users/:id", "users_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/users/:id", "users_delete", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"PATCH", "/api/v1/users/:id/activate", "users_set_active", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, ACTIVE},
+    {"POST", "/api/v1/users/:id/activate", "users_set_active", 201, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, ACTIVE},
+    {"PATCH", "/api/v1/users/:id/deactivate", "users_set_active", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, INACTIVE},
+    {"POST", "/api/v1/users/:id/deactivate", "users_set_active", 201, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, INACTIVE},
 
-    /* ---- calendar / holidays / SLA rules (sql/52_calendar_api.sql, sql/53_sla_rules_api.sql) ---- */
-    {"GET", "/api/v1/business-hours/holidays", "business_hours_holidays", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/business-hours/check-working-day", "business_hours_check_working_day", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/business-hours/calculate", "business_hours_calculate", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/business-hours/schedule", "business_hours_schedule_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PUT", "/api/v1/business-hours/schedule", "business_hours_schedule_put", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/holidays", "holidays_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/holidays/bulk", "holidays_bulk_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/holidays", "holidays_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/holidays/years", "holidays_years", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/holidays/:id", "holidays_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PATCH", "/api/v1/holidays/:id", "holidays_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/holidays/:id", "holidays_delete", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/sla/rules", "sla_rules_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/sla/rules", "sla_rules_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/sla/rules/:id", "sla_rules_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PUT", "/api/v1/sla/rules/:id", "sla_rules_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"PATCH", "/api/v1/sla/rules/:id", "sla_rules_patch", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/sla/rules/:id", "sla_rules_delete", 204, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    /* ---- business hours and holidays (sql/41_calendar_api.sql) ---- */
+    {"GET", "/api/v1/business-hours/holidays", "business_hours_holidays", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/business-hours/check-working-day", "business_hours_check_working_day", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/business-hours/calculate", "business_hours_calculate", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/business-hours/schedule", "business_hours_schedule_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PUT", "/api/v1/business-hours/schedule", "business_hours_schedule_put", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/holidays", "holidays_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/holidays/bulk", "holidays_bulk_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/holidays", "holidays_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/holidays/years", "holidays_years", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/holidays/:id", "holidays_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PATCH", "/api/v1/holidays/:id", "holidays_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/holidays/:id", "holidays_delete", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
 
-    /* ---- categories (sql/21_categories_api.sql) ---- */
-    {"GET", "/api/v1/categories", "categories_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/categories/active", "categories_active", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"POST", "/api/v1/categories/reorder", "categories_reorder", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/categories/:id", "categories_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/categories/:id/stats", "categories_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"POST", "/api/v1/categories", "categories_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"PATCH", "/api/v1/categories/:id", "categories_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"PATCH", "/api/v1/categories/:id/activate", "categories_activate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/categories/:id/activate", "categories_activate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"PATCH", "/api/v1/categories/:id/deactivate", "categories_deactivate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/categories/:id/deactivate", "categories_deactivate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/categories/:id", "categories_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    /* ---- SLA rules (sql/51_sla_rules_api.sql) ---- */
+    {"POST", "/api/v1/sla/rules", "sla_rules_create", 201, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/sla/rules", "sla_rules_list", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/sla/rules/:id", "sla_rules_get", 200, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PUT", "/api/v1/sla/rules/:id", "sla_rules_update", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"PATCH", "/api/v1/sla/rules/:id", "sla_rules_patch", 200, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/sla/rules/:id", "sla_rules_delete", 204, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+
+    /* ---- categories (sql/21_categories_api.sql). categories_set_active serves activate and
+     * deactivate, told which by args. ---- */
+    {"GET", "/api/v1/categories", "categories_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/categories/active", "categories_active", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"POST", "/api/v1/categories/reorder", "categories_reorder", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/categories/:id", "categories_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/categories/:id/stats", "categories_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"POST", "/api/v1/categories", "categories_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"PATCH", "/api/v1/categories/:id", "categories_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"PATCH", "/api/v1/categories/:id/activate", "categories_set_active", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, ACTIVE},
+    {"POST", "/api/v1/categories/:id/activate", "categories_set_active", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, ACTIVE},
+    {"PATCH", "/api/v1/categories/:id/deactivate", "categories_set_active", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, INACTIVE},
+    {"POST", "/api/v1/categories/:id/deactivate", "categories_set_active", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, INACTIVE},
+    {"DELETE", "/api/v1/categories/:id", "categories_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+
+    /* ---- ticket lists and stats (sql/61_ticket_lists_api.sql) ---- */
+    {"GET", "/api/v1/tickets", "tickets_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/tickets/stats", "tickets_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/tickets/my-tickets", "tickets_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/tickets/assigned-to-me", "tickets_assigned_to_me", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
 
     /* ---- tickets (sql/31_tickets_api.sql). The parameter is :ticketId, the name the comment
      * routes under /tickets/:ticketId/ use (the router wants one name per position). ---- */
-    {"POST", "/api/v1/tickets", "tickets_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/tickets", "tickets_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/tickets/stats", "tickets_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/tickets/my-tickets", "tickets_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/tickets/assigned-to-me", "tickets_assigned_to_me", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"POST", "/api/v1/tickets/bulk-assign", "tickets_bulk_assign", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/bulk-status", "tickets_bulk_status", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/bulk-delete", "tickets_bulk_delete", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/tickets/:ticketId", "tickets_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PATCH", "/api/v1/tickets/:ticketId", "tickets_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/tickets/:ticketId", "tickets_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/:ticketId/change-status", "tickets_change_status", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/:ticketId/assign", "tickets_assign", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/:ticketId/start-progress", "tickets_start_progress", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/:ticketId/resolve", "tickets_resolve", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/:ticketId/close", "tickets_close", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/:ticketId/reopen", "tickets_reopen", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/tickets/:ticketId/rate", "tickets_rate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/tickets", "tickets_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/bulk-assign", "tickets_bulk_assign", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/bulk-status", "tickets_bulk_status", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/bulk-delete", "tickets_bulk_delete", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/tickets/:ticketId", "tickets_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PATCH", "/api/v1/tickets/:ticketId", "tickets_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/tickets/:ticketId", "tickets_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/:ticketId/change-status", "tickets_change_status", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/:ticketId/assign", "tickets_assign", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/:ticketId/start-progress", "tickets_start_progress", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/:ticketId/resolve", "tickets_resolve", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/:ticketId/close", "tickets_close", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/:ticketId/reopen", "tickets_reopen", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/tickets/:ticketId/rate", "tickets_rate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
 
-    /* ---- comments (sql/36_comments_api.sql); :ticketId as the ticket routes name it ---- */
-    {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/tickets/:ticketId/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/tickets/:ticketId/comments/stats", "comments_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/comments/my-comments", "comments_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/comments/:id", "comments_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PATCH", "/api/v1/comments/:id", "comments_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/comments/:id", "comments_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
+    /* ---- comments (sql/33_comments_api.sql); :ticketId as the ticket routes name it ---- */
+    {"POST", "/api/v1/tickets/:ticketId/comments", "comments_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/tickets/:ticketId/comments", "comments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/tickets/:ticketId/comments/stats", "comments_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/comments/my-comments", "comments_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/comments/:id", "comments_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PATCH", "/api/v1/comments/:id", "comments_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/comments/:id", "comments_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
 
-    /* ---- ticket history (sql/35_history.sql) ---- */
-    {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    /* ---- ticket history (sql/35_history_api.sql) ---- */
+    {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
 
-    /* ---- sla / escalation (sql/56_sla_api.sql, sql/58_escalation_api.sql) ---- */
-    {"GET", "/api/v1/sla/tickets/:id/timeline", "sla_ticket_timeline", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/sla/tickets/:id/status", "sla_ticket_status", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/sla/at-risk", "sla_at_risk", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/sla/breached", "sla_breached", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"POST", "/api/v1/escalation/rules", "escalation_rules_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/escalation/rules", "escalation_rules_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/escalation/rules/:id", "escalation_rules_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"PUT", "/api/v1/escalation/rules/:id", "escalation_rules_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"DELETE", "/api/v1/escalation/rules/:id", "escalation_rules_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NULL},
-    {"GET", "/api/v1/escalation/history/ticket/:ticketId", "escalation_history_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"GET", "/api/v1/escalation/history", "escalation_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
-    {"POST", "/api/v1/escalation/tickets/:ticketId/escalate", "escalation_escalate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
-    {"POST", "/api/v1/escalation/check-now", "escalation_check_now", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    /* ---- SLA status, timeline, at-risk, breached (sql/59_sla_api.sql) ---- */
+    {"GET", "/api/v1/sla/tickets/:id/timeline", "sla_ticket_timeline", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/sla/tickets/:id/status", "sla_ticket_status", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/sla/at-risk", "sla_at_risk", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/sla/breached", "sla_breached", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+
+    /* ---- escalation (sql/57_escalation_api.sql) ---- */
+    {"POST", "/api/v1/escalation/rules", "escalation_rules_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/escalation/rules", "escalation_rules_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/escalation/rules/:id", "escalation_rules_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PUT", "/api/v1/escalation/rules/:id", "escalation_rules_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/escalation/rules/:id", "escalation_rules_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/escalation/history/ticket/:ticketId", "escalation_history_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/escalation/history", "escalation_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"POST", "/api/v1/escalation/tickets/:ticketId/escalate", "escalation_escalate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/escalation/check-now", "escalation_check_now", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 
@@ -136,8 +154,6 @@ int hd_route_status(const hd_route_t *r)
 
 const char *hd_route_message(const hd_route_t *r)
 {
-    if (r->message != NULL)
-        return r->message;
     if (strcmp(r->method, "GET") == 0)
         return "Data retrieved successfully";
     if (strcmp(r->method, "POST") == 0)

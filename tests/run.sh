@@ -5,6 +5,15 @@
 #
 # Needs a built tree (make all). Installs the extension into a private relocated copy of
 # PostgreSQL (tests/lib/cluster.sh), never into the system's directories.
+#
+# Counts come from each runner's own result, never from its printed text:
+#   - the C unit test programs (http/tests/t.h, tests/unit/calendar_test.c), the scripts that run
+#     them and tests/http/run.py write "PASSED FAILED" to the file named by HD_RESULT_FILE;
+#   - pg_regress and pg_isolation_regress: per test, the result file it wrote (results/T.out)
+#     compared with expected/T.out or an alternative expected/T_N.out, as pg_regress compares
+#     them, plus its exit status;
+#   - the worker suite and the http suite's own checks count in this script.
+# A runner that crashes, writes no result or exits non-zero without a failure counts as failed.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,12 +45,35 @@ record() {
     printf '== %s: %d passed, %d failed\n' "$1" "$2" "$3"
 }
 
-# Counts "ok"/"FAILED" lines of pg_regress output (both regress and isolation).
+# read_result FILE RC: sets P and F from a runner's result file ("PASSED FAILED"); no file, a
+# garbled one, or a non-zero exit status without a failure counts one failure more.
+read_result() {
+    local file=$1 rc=$2 p f
+    P=0; F=1
+    if [ -f "$file" ] && read -r p f <"$file" && [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then
+        P=$p; F=$f
+    else
+        echo "not ok - no result from the runner (${file##*/})"
+    fi
+    if [ "$rc" -ne 0 ] && [ "$F" -eq 0 ]; then F=1; fi
+}
+
+# Per test of a pg_regress run: passed when pg_regress wrote its result file and that file is
+# the expected output or one of its alternatives (T_0.out .. T_9.out), compared byte for byte
+# as pg_regress does on this platform (plain diff); a test without a result file crashed. A
+# non-zero exit status of pg_regress with no failed test counts one failure.
 count_pg_regress() {
-    local suite=$1 log=$2 rc=$3 passed failed
-    passed=$(grep -cE '\.\.\. ok' "$log" || true)
-    failed=$(grep -cE '\.\.\. (FAILED|failed)' "$log" || true)
-    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+    local suite=$1 dir=$2 rc=$3 t alt ok passed=0 failed=0; shift 3
+    for t in "$@"; do
+        ok=0
+        if [ -f "$dir/output/results/$t.out" ]; then
+            for alt in "$dir/input/expected/$t.out" "$dir/input/expected/${t}"_[0-9].out; do
+                [ -f "$alt" ] && cmp -s "$alt" "$dir/output/results/$t.out" && { ok=1; break; }
+            done
+        fi
+        if [ $ok -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "not ok - $suite $t"; fi
+    done
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "not ok - $suite: pg_regress exited $rc"; fi
     record "$suite" "$passed" "$failed"
 }
 
@@ -72,26 +104,19 @@ EOF
         echo "---- $suite: regression.diffs ----"
         head -c 20000 "$dir/output/regression.diffs"
     fi
-    count_pg_regress "$suite" "$log" "$rc"
+    count_pg_regress "$suite" "$dir" "$rc" "$@"
 }
 
-# Unit tests of C parsers and cores: every tests/unit/*.sh and http/tests/build-and-run.sh;
-# each prints a "N passed, N failed" line.
+# Unit tests of C parsers and cores: http/tests/build-and-run.sh and every tests/unit/*.sh;
+# each writes "PASSED FAILED" to $HD_RESULT_FILE.
 suite_unit() {
-    local script out rc line p f passed=0 failed=0
+    local script rc result passed=0 failed=0 n=0
     for script in "$repo"/http/tests/build-and-run.sh "$repo"/tests/unit/*.sh; do
         [ -f "$script" ] || continue
-        out=$(bash "$script" 2>&1); rc=$?
-        echo "$out"
-        line=$(echo "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -1)
-        if [ -z "$line" ]; then
-            p=0; f=1; echo "not ok - $script printed no summary"
-        else
-            p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
-            f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-        fi
-        [ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
-        passed=$((passed + p)); failed=$((failed + f))
+        n=$((n + 1)); result="$work/unit-$n.result"
+        HD_RESULT_FILE=$result bash "$script" 2>&1; rc=$?
+        read_result "$result" "$rc"
+        passed=$((passed + P)); failed=$((failed + F))
     done
     record unit "$passed" "$failed"
 }
@@ -137,39 +162,120 @@ suite_worker() {
     record worker "$passed" "$failed"
 }
 
+# GET url: prints the HTTP status, 000 when nothing answers.
+http_status() {
+    /usr/bin/python3 - "$1" <<'PY'
+import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=10).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception:
+    print("000")
+PY
+}
+
+# wait_status URL STATUS [tries]: polls every 0.2 s until URL answers STATUS.
+wait_status() {
+    local i
+    for i in $(seq 1 "${3:-100}"); do [ "$(http_status "$1")" = "$2" ] && return 0; sleep 0.2; done
+    return 1
+}
+
+# wait_exit PID [tries]: waits (0.2 s steps) for a process of ours to end; sets EXIT_RC.
+wait_exit() {
+    local i
+    for i in $(seq 1 "${2:-150}"); do
+        if ! kill -0 "$1" 2>/dev/null; then wait "$1"; EXIT_RC=$?; return 0; fi
+        sleep 0.2
+    done
+    return 1
+}
+
 suite_http() {
-    local dir="$work/cluster-http" port http_port secret rc out p f line
-    if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$repo/http/helpdesk-http" ]; then
+    local dir="$work/cluster-http" port http_port secret rc p f result bin="$repo/http/helpdesk-http" log
+    local passed=0 failed=0
+    if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$bin" ]; then
         record http 0 1; echo "http suite: tests/http/run.py or http/helpdesk-http missing"; return
     fi
+    check() { if eval "$2"; then passed=$((passed + 1)); echo "ok - $1"; else failed=$((failed + 1)); echo "not ok - $1"; fi; }
     port=$(hd_free_port); http_port=$(hd_free_port)
     hd_cluster_start "$dir" "$port" "helpdesk.database_name = 'desk'" "helpdesk.bcrypt_cost = 4"
     hd_database_create "$dir" "$port" desk >/dev/null
     hd_psql_file "$dir" "$port" desk "$repo/demo/seed.sql" >/dev/null
     secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
-    PORT=$http_port HOST=127.0.0.1 DB_HOST=$dir DB_PORT=$port DB_USER=helpdesk_http DB_NAME=desk \
-        JWT_SECRET=$secret CORS_ORIGIN=http://localhost:5173 RATE_LIMIT_MAX_REQUESTS=0 \
-        "$repo/http/helpdesk-http" >"$dir/http.log" 2>&1 &
+    # the settings of every run of the server below (a simple command, so that $! is the
+    # server itself and a kill reaches it)
+    local srv=(env PORT=$http_port HOST=127.0.0.1 DB_HOST=$dir DB_PORT=$port DB_USER=helpdesk_http
+               JWT_SECRET=$secret CORS_ORIGIN=http://localhost:5173 RATE_LIMIT_MAX_REQUESTS=0)
+
+    # the route table agrees with the installed extension (make test's catalog check)
+    log="$dir/check-catalog.log"
+    "${srv[@]}" DB_NAME=desk "$bin" --check-catalog >"$log" 2>&1; rc=$?
+    cat "$log"
+    check "helpdesk-http --check-catalog: the route table agrees with helpdesk_api" \
+        "[ $rc -eq 0 ] && grep -q 'agrees' '$log'"
+
+    result="$work/http.result"
+    "${srv[@]}" DB_NAME=desk "$bin" >"$dir/http.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
-    out=$(HD_BASE_URL="http://127.0.0.1:$http_port" HD_JWT_SECRET=$secret \
-          HD_DB_STOP_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -m fast -w stop" \
-          HD_DB_START_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -l $dir/server.log -w start" \
-          HD_PSQL="runuser -u postgres -- $HD_PGBIN/psql -X -q -h $dir -p $port -U postgres -d desk" \
-          /usr/bin/python3 "$repo/tests/http/run.py" 2>&1); rc=$?
-    echo "$out"
+    HD_RESULT_FILE=$result HD_BASE_URL="http://127.0.0.1:$http_port" HD_JWT_SECRET=$secret \
+        HD_DB_STOP_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -m fast -w stop" \
+        HD_DB_START_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -l $dir/server.log -w start" \
+        HD_PSQL="runuser -u postgres -- $HD_PGBIN/psql -X -q -h $dir -p $port -U postgres -d desk" \
+        /usr/bin/python3 "$repo/tests/http/run.py" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    passed=$((passed + P)); failed=$((failed + F))
     kill "$server_pid" 2>/dev/null; wait "$server_pid"; local server_rc=$?; server_pid=
-    line=$(echo "$out" | grep -E '^http: [0-9]+ passed, [0-9]+ failed' | tail -1)
-    p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-    [ -n "$line" ] || { p=0; f=1; }
-    [ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
-    if [ $server_rc -ne 0 ]; then
-        echo "not ok - helpdesk-http exited $server_rc on SIGTERM"; f=$((f + 1))
-    else
-        echo "ok - helpdesk-http exited 0 on SIGTERM"; p=$((p + 1))
-    fi
-    if [ "$f" -gt 0 ]; then echo "---- helpdesk-http log (tail) ----"; tail -50 "$dir/http.log"; fi
-    record http "$p" "$f"
+    check "helpdesk-http exited 0 on SIGTERM" "[ $server_rc -eq 0 ]"
+    [ "$failed" -eq 0 ] || { echo "---- helpdesk-http log (tail) ----"; tail -50 "$dir/http.log"; }
+
+    # a database whose helpdesk_api disagrees with the route table: a read-only route's
+    # function made VOLATILE, another's renamed away
+    hd_database_create "$dir" "$port" drifted >/dev/null
+    hd_psql "$dir" "$port" drifted -c "ALTER FUNCTION helpdesk_api.health(jsonb) VOLATILE" \
+        -c "ALTER FUNCTION helpdesk_api.docs(jsonb) RENAME TO docs_gone" >/dev/null
+    log="$dir/check-drifted.log"
+    "${srv[@]}" DB_NAME=drifted "$bin" --check-catalog >"$log" 2>&1; rc=$?
+    cat "$log"
+    check "--check-catalog refuses a drifted catalog (exit 1), naming each route" \
+        "[ $rc -eq 1 ] && grep -q '^GET /api/v1/health: read-only route, but helpdesk_api.health(jsonb) is VOLATILE' '$log' \
+         && grep -q '^GET /api/v1/docs: function helpdesk_api.docs(jsonb) does not exist' '$log'"
+    log="$dir/http-drifted.log"
+    "${srv[@]}" DB_NAME=drifted "$bin" >"$log" 2>&1 &
+    server_pid=$!
+    EXIT_RC=
+    wait_exit "$server_pid" || { kill "$server_pid"; wait "$server_pid"; }
+    server_pid=
+    check "helpdesk-http refuses to start on a drifted catalog (exit 1), naming each route" \
+        "[ '$EXIT_RC' = 1 ] && grep -q 'refusing to start' '$log' && grep -q '^GET /api/v1/docs: ' '$log'"
+
+    # the database down at start-up: 503 until the check can be made; then it serves (catalog
+    # agrees) or stops with exit 1 (catalog drifted)
+    hd_cluster_ctl "$dir" stop
+    log="$dir/http-late.log"
+    "${srv[@]}" DB_NAME=desk CATALOG_RETRY_MS=200 "$bin" >"$log" 2>&1 &
+    server_pid=$!
+    check "database down at start-up: the server listens and answers 503" \
+        "wait_status http://127.0.0.1:$http_port/api/v1/health 503"
+    hd_cluster_ctl "$dir" start
+    check "... and serves once the database is up and the route table checked" \
+        "wait_status http://127.0.0.1:$http_port/api/v1/health 200 && grep -q 'agrees with helpdesk_api' '$log'"
+    kill "$server_pid"; wait "$server_pid"; server_pid=
+    hd_cluster_ctl "$dir" stop
+    log="$dir/http-late-drifted.log"
+    "${srv[@]}" DB_NAME=drifted CATALOG_RETRY_MS=200 "$bin" >"$log" 2>&1 &
+    server_pid=$!
+    check "database down at start-up, drifted catalog: 503 while it is down" \
+        "wait_status http://127.0.0.1:$http_port/api/v1/health 503"
+    hd_cluster_ctl "$dir" start
+    EXIT_RC=
+    wait_exit "$server_pid" || { kill "$server_pid"; wait "$server_pid"; }
+    server_pid=
+    check "... and stops with exit 1 once the database is up, naming the routes" \
+        "[ '$EXIT_RC' = 1 ] && grep -q 'GET /api/v1/health: read-only route' '$log'"
+    record http "$passed" "$failed"
 }
 
 echo "== preparing a private PostgreSQL root with this build installed"

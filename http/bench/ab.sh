@@ -38,9 +38,9 @@ trap cleanup EXIT
 
 # the two binaries
 mkdir -p "$work/a"
-git -C "$repo" archive "$rev" http | tar -x -C "$work/a"
+git -C "$repo" archive "$rev" http extension | tar -x -C "$work/a"
 make -C "$repo" --no-print-directory -s http/helpdesk-http
-cflags="-std=gnu11 -O2 -g -DH2O_USE_LIBUV=0 -I$("$HD_PG_CONFIG" --includedir)"
+cflags="-std=gnu11 -O2 -g -DH2O_USE_LIBUV=0 -I$work/a/extension -I$("$HD_PG_CONFIG" --includedir)"
 libs="-lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread"
 # shellcheck disable=SC2086
 cc $cflags -o "$work/A" "$work"/a/http/*.c $libs

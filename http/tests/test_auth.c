@@ -28,6 +28,13 @@ static int verify(const char *t, time_t now, hd_claims_t *c)
     return hd_jwt_verify(t, strlen(t), KEY, KLEN, now, c);
 }
 
+static hd_auth_outcome_t authenticate(hd_auth_mode_t mode, const char *header, const char *query_token, time_t now,
+                                      hd_claims_t *c)
+{
+    return hd_authenticate(mode, header, header != NULL ? strlen(header) : 0, query_token,
+                           query_token != NULL ? strlen(query_token) : 0, KEY, KLEN, now, c);
+}
+
 int main(void)
 {
     hd_claims_t c;
@@ -153,6 +160,55 @@ int main(void)
         t = make(JWT_ALG_HS512, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}");
         CHECK(hd_jwt_verify_cached(t, strlen(t), KEY, KLEN, now, &c) == -1);
         free(t);
+    }
+    /* the token step per auth mode: header absent, valid, invalid (and ?access_token=) */
+    {
+        char *good = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":11,\"iat\":1799999000,\"exp\":1800003600}");
+        char *expired = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":11,\"exp\":1799999999}");
+        char hgood[1024], hexpired[1024];
+        const char *garbage = "Bearer not.a.token", *basic = "Basic dXNlcjpwYXNz";
+        hd_auth_mode_t modes[] = {HD_AUTH_PUBLIC, HD_AUTH_TOKEN, HD_AUTH_OPTIONAL};
+        size_t i;
+#define AUTH(mode, h, q) authenticate((mode), (h), (q), now, &c)
+        snprintf(hgood, sizeof(hgood), "Bearer %s", good);
+        snprintf(hexpired, sizeof(hexpired), "Bearer %s", expired);
+
+        /* PUBLIC: never looks at a token, whatever is sent */
+        CHECK(AUTH(HD_AUTH_PUBLIC, NULL, NULL) == HD_AUTH_ANONYMOUS);
+        CHECK(AUTH(HD_AUTH_PUBLIC, hgood, NULL) == HD_AUTH_ANONYMOUS);
+        CHECK(AUTH(HD_AUTH_PUBLIC, garbage, NULL) == HD_AUTH_ANONYMOUS);
+        /* TOKEN: only a valid token passes */
+        CHECK(AUTH(HD_AUTH_TOKEN, NULL, NULL) == HD_AUTH_REFUSED);
+        c.sub = 0;
+        CHECK(AUTH(HD_AUTH_TOKEN, hgood, NULL) == HD_AUTH_USER && c.sub == 11 && c.iat == 1799999000);
+        CHECK(AUTH(HD_AUTH_TOKEN, hexpired, NULL) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_TOKEN, garbage, NULL) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_TOKEN, basic, NULL) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_TOKEN, "", NULL) == HD_AUTH_REFUSED);
+        /* OPTIONAL: anonymous without a header, the user with a valid token, never anonymous
+         * with a bad one */
+        CHECK(AUTH(HD_AUTH_OPTIONAL, NULL, NULL) == HD_AUTH_ANONYMOUS);
+        c.sub = 0;
+        CHECK(AUTH(HD_AUTH_OPTIONAL, hgood, NULL) == HD_AUTH_USER && c.sub == 11);
+        CHECK(AUTH(HD_AUTH_OPTIONAL, hexpired, NULL) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_OPTIONAL, garbage, NULL) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_OPTIONAL, basic, NULL) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_OPTIONAL, "", NULL) == HD_AUTH_REFUSED);
+        /* ?access_token= (stream routes): a credential like the header; the header wins */
+        CHECK(AUTH(HD_AUTH_TOKEN, NULL, good) == HD_AUTH_USER && c.sub == 11);
+        CHECK(AUTH(HD_AUTH_TOKEN, NULL, expired) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_TOKEN, NULL, "") == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_OPTIONAL, NULL, "") == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_OPTIONAL, NULL, expired) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_OPTIONAL, NULL, good) == HD_AUTH_USER);
+        CHECK(AUTH(HD_AUTH_TOKEN, garbage, good) == HD_AUTH_REFUSED);
+        CHECK(AUTH(HD_AUTH_TOKEN, hgood, "junk") == HD_AUTH_USER);
+        /* the same answers a second time (from the cache) */
+        for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+            CHECK(AUTH(modes[i], hexpired, NULL) == (modes[i] == HD_AUTH_PUBLIC ? HD_AUTH_ANONYMOUS : HD_AUTH_REFUSED));
+#undef AUTH
+        free(good);
+        free(expired);
     }
     T_DONE();
 }

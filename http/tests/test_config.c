@@ -1,5 +1,6 @@
 /* Config parsers: durations, integers, booleans; the loader's checks. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../config.h"
 #include "t.h"
@@ -52,6 +53,21 @@ int main(void)
     unsetenv("RATE_LIMIT_MAX_REQUESTS");
     CHECK(hd_config_load(2, argv_bad) == -1);
     CHECK(hd_config_load(2, argv_unknown) == -1);
+    CHECK(hd_conf.catalog_retry_ms == 0); /* a failed load leaves nothing behind */
+
+    /* --check-catalog: no secret needed; the retry interval of the start-up check */
+    {
+        char *argv_check[] = {"x", "--check-catalog", "--db-name", "desk", NULL};
+        char *argv_retry[] = {"x", "--catalog-retry-ms=250", NULL};
+        char *argv_retry_bad[] = {"x", "--catalog-retry-ms=10", NULL};
+        unsetenv("JWT_SECRET");
+        CHECK(hd_config_load(4, argv_check) == 0 && hd_conf.check_catalog == 1 && hd_conf.jwt_secret == NULL);
+        CHECK(strstr(hd_conf.conninfo, "dbname='desk'") != NULL && hd_conf.catalog_retry_ms == 1000);
+        CHECK(hd_config_load(2, argv_retry) == -1); /* serving needs the secret */
+        setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+        CHECK(hd_config_load(2, argv_retry) == 0 && hd_conf.catalog_retry_ms == 250 && hd_conf.check_catalog == 0);
+        CHECK(hd_config_load(2, argv_retry_bad) == -1);
+    }
     hd_config_free();
     T_DONE();
 }

@@ -1,4 +1,4 @@
-/* Rate limiter and SQLSTATE mapping. */
+/* Rate limiter, errors returned by functions, exception names. */
 #include "../ratelimit.h"
 #include "../response.h"
 #include "t.h"
@@ -6,7 +6,6 @@
 int main(void)
 {
     int ra = 0, i, ok = 1;
-    hd_sqlerr_map_t m;
 
     hd_ratelimit_init(60000, 3);
     for (i = 0; i < 3; i++)
@@ -27,41 +26,6 @@ int main(void)
     for (i = 0; i < 10; i++)
         ok &= hd_ratelimit_hit("10.0.0.9", 1000, &ra);
     CHECK(ok); /* 0 disables */
-
-    hd_map_sqlstate("HD404", NULL, &m);
-    CHECK(m.status == 404 && m.message == NULL && !m.log);
-    hd_map_sqlstate("HD429", "17", &m);
-    CHECK(m.status == 429 && m.retry_after == 17);
-    hd_map_sqlstate("HD429", NULL, &m);
-    CHECK(m.status == 429 && m.retry_after > 0);
-    hd_map_sqlstate("23505", NULL, &m);
-    CHECK(m.status == 409 && m.message != NULL);
-    hd_map_sqlstate("23503", NULL, &m);
-    CHECK(m.status == 409);
-    hd_map_sqlstate("22P02", NULL, &m);
-    CHECK(m.status == 400);
-    hd_map_sqlstate("23514", NULL, &m);
-    CHECK(m.status == 400);
-    hd_map_sqlstate("42501", NULL, &m);
-    CHECK(m.status == 403);
-    hd_map_sqlstate("57014", NULL, &m);
-    CHECK(m.status == 504);
-    hd_map_sqlstate("40001", NULL, &m);
-    CHECK(m.status == 503 && m.retry_after == 1);
-    hd_map_sqlstate("40P01", NULL, &m);
-    CHECK(m.status == 503 && m.retry_after == 1);
-    hd_map_sqlstate("08006", NULL, &m);
-    CHECK(m.status == 503);
-    hd_map_sqlstate("57P01", NULL, &m);
-    CHECK(m.status == 503);
-    hd_map_sqlstate("42883", NULL, &m);
-    CHECK(m.status == 500 && m.log && strcmp(m.message, "Internal server error") == 0);
-    hd_map_sqlstate("HD999", NULL, &m);
-    CHECK(m.status == 999 || m.status == 500);
-    hd_map_sqlstate("HD200", NULL, &m);
-    CHECK(m.status == 500);
-    hd_map_sqlstate(NULL, NULL, &m);
-    CHECK(m.status == 500);
 
     {
         hd_returned_error_t e;

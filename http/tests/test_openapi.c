@@ -7,20 +7,20 @@
 #include "t.h"
 
 static const hd_route_t table[] = {
-    {"GET", "/api/v1/", "root", 200, 0, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
-    {"GET", "/api/v1/tickets/:id/comments", "ticket_comments", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
-    {"POST", "/api/v1/tickets/:id/comments", "comments_create", 0, 1, HD_BODY_JSON, HD_RESP_JSON, 0, NULL},
-    {"DELETE", "/api/v1/sla/rules/:ruleId", "sla_rules_delete", 204, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
-    {"POST", "/api/v1/auth/login", "auth_login", 200, 0, HD_BODY_JSON, HD_RESP_TOKENS, 0, NULL},
-    {"POST", "/api/v1/attachments/:ticketId", "attachments_upload", 0, 1, HD_BODY_MULTIPART, HD_RESP_JSON, 0, NULL},
-    {"GET", "/api/v1/attachments/:id/download", "attachments_download", 0, 1, HD_BODY_NONE, HD_RESP_FILE, 1, NULL},
-    {"GET", "/api/v1/notifications/stream", "notifications_stream", 0, 1, HD_BODY_NONE, HD_RESP_STREAM, 1, NULL},
-    {"GET", "/api/v1/knowledge/slug/:slug", "knowledge_by_slug", 0, 0, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
+    {"GET", "/api/v1/", "root", 200, HD_AUTH_PUBLIC, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
+    {"GET", "/api/v1/tickets/:id/comments", "ticket_comments", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
+    {"POST", "/api/v1/tickets/:id/comments", "comments_create", 0, HD_AUTH_TOKEN, HD_BODY_JSON, HD_RESP_JSON, 0, NULL},
+    {"DELETE", "/api/v1/sla/rules/:ruleId", "sla_rules_delete", 204, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"POST", "/api/v1/auth/login", "auth_login", 200, HD_AUTH_PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, 0, NULL},
+    {"POST", "/api/v1/attachments/:ticketId", "attachments_upload", 0, HD_AUTH_TOKEN, HD_BODY_MULTIPART, HD_RESP_JSON, 0, NULL},
+    {"GET", "/api/v1/attachments/:id/download", "attachments_download", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_FILE, 1, NULL},
+    {"GET", "/api/v1/notifications/stream", "notifications_stream", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_STREAM, 1, NULL},
+    {"GET", "/api/v1/knowledge/slug/:slug", "knowledge_by_slug", 0, HD_AUTH_OPTIONAL, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
     /* one function behind several routes */
-    {"PATCH", "/api/v1/users/:id/activate", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
-    {"POST", "/api/v1/users/:id/activate", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
-    {"POST", "/api/v1/users/:id/enable", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
-    {"POST", "/api/v1/users/:id/activate-again", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"PATCH", "/api/v1/users/:id/activate", "users_activate", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"POST", "/api/v1/users/:id/activate", "users_activate", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"POST", "/api/v1/users/:id/enable", "users_activate", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
+    {"POST", "/api/v1/users/:id/activate-again", "users_activate", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
 };
 
 static json_t *op(json_t *doc, const char *path, const char *method)
@@ -103,6 +103,11 @@ int main(void)
     o = op(doc, "/api/v1/knowledge/slug/{slug}", "get");
     p = json_array_get(json_object_get(o, "parameters"), 0);
     CHECK(p != NULL && strcmp(str(json_object_get(p, "schema"), "type"), "string") == 0);
+    /* OPTIONAL: with or without the bearer token; a bad token is a 401 */
+    p = json_object_get(o, "security");
+    CHECK(json_array_size(p) == 2 && json_object_size(json_array_get(p, 0)) == 0 &&
+          json_object_get(json_array_get(p, 1), "JWT-auth") != NULL);
+    CHECK(json_object_get(json_object_get(o, "responses"), "401") != NULL);
 
     /* operationIds are unique */
     CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "patch"), "operationId"), "users_activate") == 0);

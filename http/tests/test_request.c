@@ -56,6 +56,44 @@ int main(void)
         char v[32];
         CHECK(hd_query_get("a=1&access_token=abc%2Ed&b=2", 28, "access_token", v, sizeof(v)) == 5 && memcmp(v, "abc.d", 5) == 0);
         CHECK(hd_query_get("a=1", 3, "access_token", v, sizeof(v)) == -1);
+        CHECK(hd_query_get("access_token=&a=1", 17, "access_token", v, sizeof(v)) == 0);
+        CHECK(hd_query_get("a=1&access_token", 16, "access_token", v, sizeof(v)) == 0);
+        CHECK(hd_query_get("access_token=%zz", 16, "access_token", v, sizeof(v)) == -2); /* present, unusable */
+        CHECK(hd_query_get("access_token=0123456789", 23, "access_token", v, 4) == -2);  /* longer than the room */
+        CHECK(hd_query_get("access_token=x&access_token=yz", 30, "access_token", v, sizeof(v)) == 2 && memcmp(v, "yz", 2) == 0);
+    }
+
+    /* Content-Type of a JSON body */
+    {
+        static const char *const json[] = {"application/json", "application/json; charset=utf-8", "Application/JSON",
+                                           "application/json;charset=UTF-8", " application/json ", "application/problem+json",
+                                           "application/vnd.api+json; charset=utf-8", "application/json\t;x=y"};
+        static const char *const other[] = {"text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+                                            "multipart/form-data; boundary=x", "application/jsonx", "application/json5",
+                                            "application/+json", "text/json", "application/json garbage", "application/",
+                                            "", "application", "application/xml", "json"};
+        size_t i;
+        for (i = 0; i < sizeof(json) / sizeof(json[0]); i++) {
+            if (!hd_content_type_is_json(json[i], strlen(json[i])))
+                fprintf(stderr, "not JSON: %s\n", json[i]);
+            CHECK(hd_content_type_is_json(json[i], strlen(json[i])));
+        }
+        for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+            if (hd_content_type_is_json(other[i], strlen(other[i])))
+                fprintf(stderr, "JSON: %s\n", other[i]);
+            CHECK(!hd_content_type_is_json(other[i], strlen(other[i])));
+        }
+        CHECK(hd_content_type_is_json("application/json", 11) == 0); /* only len bytes count */
+        err.status = 0;
+        CHECK(hd_check_body_media_type("application/json", 16, 10, &err) == 0);
+        CHECK(hd_check_body_media_type(NULL, 0, 0, &err) == 0);        /* no body, no type: fine */
+        CHECK(hd_check_body_media_type("text/plain", 10, 0, &err) == 0); /* an empty body has nothing to judge */
+        CHECK(err.status == 0);
+        CHECK(hd_check_body_media_type(NULL, 0, 2, &err) == -1 && err.status == 415);
+        err.status = 0;
+        CHECK(hd_check_body_media_type("text/plain", 10, 2, &err) == -1 && err.status == 415);
+        err.status = 0;
+        CHECK(hd_check_body_media_type("application/x-www-form-urlencoded", 33, 3, &err) == -1 && err.status == 415);
     }
 
     /* path parameters */
@@ -128,13 +166,16 @@ int main(void)
         memset(&m, 0, sizeof(m));
         m.nparams = 1;
         m.params[0] = (hd_param_t){"id", 2, "12", 2};
-        CHECK(hd_build_request_doc(&m, "status=New", 10, "{\"x\":1}", 7, 1, 1024, &b, &err) == 0);
-        CHECK_STR(b.base, "{\"path\":{\"id\":12},\"query\":{\"status\":\"New\"},\"body\":{\"x\":1}}");
+        CHECK(hd_build_request_doc(&m, "status=New", 10, "{\"x\":1}", 7, 1, 1024, NULL, &b, &err) == 0);
+        CHECK_STR(b.base, "{\"path\":{\"id\":12},\"query\":{\"status\":\"New\"},\"body\":{\"x\":1},\"args\":null}");
         hd_buf_free(&b);
-        CHECK(hd_build_request_doc(&m, NULL, 0, "{bad", 4, 0, 1024, &b, &err) == 0); /* ignored: body kind none */
-        CHECK_STR(b.base, "{\"path\":{\"id\":12},\"query\":{},\"body\":null}");
+        CHECK(hd_build_request_doc(&m, NULL, 0, "{bad", 4, 0, 1024, NULL, &b, &err) == 0); /* ignored: body kind none */
+        CHECK_STR(b.base, "{\"path\":{\"id\":12},\"query\":{},\"body\":null,\"args\":null}");
         hd_buf_free(&b);
-        CHECK(hd_build_request_doc(&m, NULL, 0, " \n", 2, 1, 1024, &b, &err) == 0);
+        CHECK(hd_build_request_doc(&m, NULL, 0, NULL, 0, 0, 1024, "{\"active\":false}", &b, &err) == 0);
+        CHECK_STR(b.base, "{\"path\":{\"id\":12},\"query\":{},\"body\":null,\"args\":{\"active\":false}}");
+        hd_buf_free(&b);
+        CHECK(hd_build_request_doc(&m, NULL, 0, " \n", 2, 1, 1024, NULL, &b, &err) == 0);
         CHECK(strstr(b.base, "\"body\":null") != NULL);
         hd_buf_free(&b);
     }

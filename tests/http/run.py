@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """End-to-end tests of helpdesk-http. Discovers tests/http/test_*.py and runs every function
 test_* in them. Environment: HD_BASE_URL, HD_JWT_SECRET, HD_DB_STOP_CMD, HD_DB_START_CMD,
-HD_ONLY (substring filter on "module.test"). Last line: "http: N passed, M failed"."""
+HD_ONLY (substring filter on "module.test"), HD_RESULT_FILE (where to write "N M" for the
+harness). Last line: "http: N passed, M failed"."""
 import glob
 import importlib.util
 import os
@@ -50,6 +51,10 @@ def main():
     if skipped:
         print("(%d skipped)" % skipped)
     print("http: %d passed, %d failed" % (passed, failed))
+    result = os.environ.get("HD_RESULT_FILE")
+    if result:
+        with open(result, "w") as f:
+            f.write("%d %d\n" % (passed, failed))
     return 1 if failed else 0
 
 

@@ -54,7 +54,7 @@ def test_create_bad_input():
     for body, message in cases:
         j = check_error(call("POST", "/categories", ADMIN, body), 400, "BadRequestException", message)
         check(j.get("details"), "details missing for %r" % body)
-    check_error(call("POST", "/categories", ADMIN, "[1]"), 400, "BadRequestException")
+    check_error(call("POST", "/categories", ADMIN, [1]), 400, "BadRequestException")
 
 
 def test_get_list_active_and_include_inactive():

@@ -110,6 +110,70 @@ def test_400_bad_query_encoding():
     check_error(request("GET", "/api/v1/?q=%zz"), 400, "BadRequestException")
 
 
+# ---- the token before the content: an anonymous client gets nothing parsed on a token route ----
+
+def test_401_before_body_checks_on_token_routes():
+    json_type = {"Content-Type": "application/json"}
+    for body in (b'{"title": ', b'{"a": 1, "a": 2}', b"[" * 65 + b"]" * 65):
+        check_error(request("POST", "/api/v1/tickets", body=body, headers=json_type), 401, "UnauthorizedException",
+                    "Invalid or expired token")
+    # a body that is not JSON at all: still the token first
+    check_error(request("POST", "/api/v1/tickets", body=b"title=x", headers={"Content-Type": "text/plain"}), 401,
+                "UnauthorizedException")
+    # path and query are not looked at either
+    check_error(request("GET", "/api/v1/tickets/abc"), 401, "UnauthorizedException")
+    check_error(request("GET", "/api/v1/tickets?q=%ff"), 401, "UnauthorizedException")
+    # an expired token is no better than none
+    expired = bearer(make_jwt(claims(exp_in=-10)))
+    check_error(request("POST", "/api/v1/tickets", body=b'{"title": ', headers=dict(json_type, **expired)), 401)
+    # with a valid token the same requests reach the checks
+    ok = dict(json_type, **bearer(make_jwt(claims())))
+    check_error(request("POST", "/api/v1/tickets", body=b'{"title": ', headers=ok), 400, "BadRequestException",
+                "Invalid JSON body")
+    check_error(request("GET", "/api/v1/tickets/abc", headers=ok), 400, "BadRequestException",
+                "Validation failed (numeric string is expected)")
+    check_error(request("GET", "/api/v1/tickets?q=%ff", headers=ok), 400, "BadRequestException")
+
+
+# ---- a JSON route takes JSON ----
+
+def test_415_body_that_is_not_json():
+    # an invalid e-mail address: a 400 from the function shows the body reached it (and, unlike a
+    # wrong password, counts no login attempt)
+    login = {"email": "not-an-email", "password": "password123"}
+    text = '{"email": "not-an-email", "password": "password123"}'
+    for ctype in ("text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+                  "multipart/form-data; boundary=x", "application/xml", "application/jsonx"):
+        j = check_error(request("POST", "/api/v1/auth/login", body=text, headers={"Content-Type": ctype}), 415,
+                        "UnsupportedMediaTypeException")
+        check("application/json" in j["message"], "message %r" % j["message"])
+    # a body without any Content-Type
+    check_error(request("POST", "/api/v1/auth/login", body=text), 415, "UnsupportedMediaTypeException")
+    # JSON types, any case, any parameters: accepted, and judged by the function
+    for ctype in ("application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8",
+                  "application/vnd.api+json"):
+        j = check_error(request("POST", "/api/v1/auth/login", body=text, headers={"Content-Type": ctype}), 400,
+                        "BadRequestException")
+        check("email must be an email" in j.get("details", []), "%s: details %r" % (ctype, j.get("details")))
+    j = check_error(request("POST", "/api/v1/auth/login", body=login), 400)
+    check("email must be an email" in j.get("details", []), "details %r" % j.get("details"))
+    # no body and no Content-Type: the function sees body null (its own 400), not a 415
+    j = check_error(request("POST", "/api/v1/auth/login"), 400, "BadRequestException")
+    check("email should not be empty" in j.get("details", []), "details %r" % j.get("details"))
+    # a route without a JSON body ignores whatever is sent
+    check_success(request("GET", "/api/v1/health", body=b"hello", headers={"Content-Type": "text/plain"}))
+
+
+def test_415_after_the_token_before_the_body():
+    tok = bearer(make_jwt(claims()))
+    check_error(request("POST", "/api/v1/tickets", body=b'{"title": ', headers={"Content-Type": "text/plain"}), 401)
+    check_error(request("POST", "/api/v1/tickets", body=b'{"title": ', headers=dict(tok, **{"Content-Type": "text/plain"})),
+                415, "UnsupportedMediaTypeException")
+    # a token route with an empty body and no type: not refused for its type
+    r = request("POST", "/api/v1/auth/logout", body=b"", headers=tok)
+    check(r.status != 415 and r.status < 500, "empty body: %r" % r)
+
+
 # ---- CORS and security headers ----
 
 def test_cors_preflight_allowed():
@@ -448,7 +512,8 @@ def _route_table():
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "http", "routes.c")
     with open(src) as f:
         text = re.sub(r"/\*.*?\*/|//[^\n]*", "", f.read(), flags=re.S)  # rows commented out are not routes
-    rows = re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*"([^"]+)",\s*(\d+),\s*(PUBLIC|TOKEN),\s*(HD_BODY_\w+)', text)
+    rows = re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*"([^"]+)",\s*(\d+),\s*(PUBLIC|TOKEN|OPTIONAL),\s*(HD_BODY_\w+)',
+                      text)
     check(len(rows) >= 4, "cannot read the route table: %d rows" % len(rows))
     return rows
 
@@ -482,6 +547,8 @@ def test_docs_json_openapi():
         check(str(expected) in op["responses"], "%s %s: no %d response" % (method, path, expected))
         if auth == "TOKEN":
             check(op.get("security") == [{"JWT-auth": []}], "security of %s" % function)
+        elif auth == "OPTIONAL":
+            check(op.get("security") == [{}, {"JWT-auth": []}], "security of %s" % function)
         else:
             check("security" not in op, "%s is public" % function)
         params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "path"}

@@ -88,7 +88,7 @@ def test_create_bad_input():
     ]
     for body, message in cases:
         check_error(call("POST", "/tickets", EMPLOYEE, body), 400, "BadRequestException", message)
-    check_error(call("POST", "/tickets", EMPLOYEE, "[]"), 400, "BadRequestException")
+    check_error(call("POST", "/tickets", EMPLOYEE, []), 400, "BadRequestException")
     check_error(call("POST", "/tickets", None, good), 401, "UnauthorizedException")
 
 

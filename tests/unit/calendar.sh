@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the unit test of the business-calendar core (extension/calendar_math.c),
-# standalone, without PostgreSQL. Last line: "calendar unit: N passed, M failed".
+# standalone, without PostgreSQL. Last line: "calendar unit: N passed, M failed"; the program
+# writes "N M" to $HD_RESULT_FILE for tests/run.sh.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d /tmp/helpdesk-calendar-unit.XXXXXX)
