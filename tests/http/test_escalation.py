@@ -153,17 +153,20 @@ def test_check_now_and_the_watcher():
     # without anyone calling check-now
     r = new_rule(priority="High", escalationLevel=1, targetType="manager")
     tid = sql_ticket("High", "now() - interval '60 days'")
-    rows = []
+    # (the demo's own "High Priority SLA Breach" rule escalates it too: only ours is looked at)
+    mine = []
     deadline = time.time() + 30
     while time.time() < deadline:
         rows = check_success(call("GET", "/escalation/history/ticket/%d" % tid, ADMIN))["data"]
-        if rows:
+        mine = [x for x in rows if x["ruleId"] == r["id"]]
+        if mine:
             break
         time.sleep(0.2)
-    check(len(rows) == 1 and rows[0]["ruleId"] == r["id"] and rows[0]["escalatedBy"] == "system", "watcher %r" % rows)
+    check(len(mine) == 1 and mine[0]["escalatedBy"] == "system", "watcher %r" % mine)
     actions = [x["action"] for x in check_success(call("GET", "/ticket-history/ticket/%d" % tid, ADMIN))["data"]]
     check("sla_breached" in actions and "escalated" in actions, "history %r" % actions)
     # and check-now does not escalate it again
+    before = len(check_success(call("GET", "/escalation/history/ticket/%d" % tid, ADMIN))["data"])
     check_success(call("POST", "/escalation/check-now", ADMIN), 201, CREATED)
-    check(len(check_success(call("GET", "/escalation/history/ticket/%d" % tid, ADMIN))["data"]) == 1, "escalated twice")
+    check(len(check_success(call("GET", "/escalation/history/ticket/%d" % tid, ADMIN))["data"]) == before, "escalated twice")
     cleanup()
