@@ -242,37 +242,35 @@ suite_http() {
     check "--check-catalog refuses a drifted catalog (exit 1), naming each route" \
         "[ $rc -eq 1 ] && grep -q '^GET /api/v1/health: read-only route, but helpdesk_api.health(jsonb) is VOLATILE' '$log' \
          && grep -q '^GET /api/v1/docs: function helpdesk_api.docs(jsonb) does not exist' '$log'"
+    # until_exit: waits for the server to stop by itself (killed after 30 s); sets EXIT_RC
+    until_exit() { EXIT_RC=; wait_exit "$server_pid" || { kill "$server_pid"; wait "$server_pid"; }; server_pid=; }
     log="$dir/http-drifted.log"
     "${srv[@]}" DB_NAME=drifted "$bin" >"$log" 2>&1 &
     server_pid=$!
-    EXIT_RC=
-    wait_exit "$server_pid" || { kill "$server_pid"; wait "$server_pid"; }
-    server_pid=
+    until_exit
     check "helpdesk-http refuses to start on a drifted catalog (exit 1), naming each route" \
         "[ '$EXIT_RC' = 1 ] && grep -q 'refusing to start' '$log' && grep -q '^GET /api/v1/docs: ' '$log'"
 
     # the database down at start-up: 503 until the check can be made; then it serves (catalog
-    # agrees) or stops with exit 1 (catalog drifted)
-    hd_cluster_ctl "$dir" stop
+    # agrees) or stops with exit 1 (catalog drifted).
+    # start_late DB LOG: the database stopped, the server started on DB, its 503 checked, the
+    # database started again
+    start_late() {
+        hd_cluster_ctl "$dir" stop
+        "${srv[@]}" DB_NAME=$1 CATALOG_RETRY_MS=200 "$bin" >"$2" 2>&1 &
+        server_pid=$!
+        check "database $1 down at start-up: the server listens and answers 503" \
+            "wait_status http://127.0.0.1:$http_port/api/v1/health 503"
+        hd_cluster_ctl "$dir" start
+    }
     log="$dir/http-late.log"
-    "${srv[@]}" DB_NAME=desk CATALOG_RETRY_MS=200 "$bin" >"$log" 2>&1 &
-    server_pid=$!
-    check "database down at start-up: the server listens and answers 503" \
-        "wait_status http://127.0.0.1:$http_port/api/v1/health 503"
-    hd_cluster_ctl "$dir" start
+    start_late desk "$log"
     check "... and serves once the database is up and the route table checked" \
         "wait_status http://127.0.0.1:$http_port/api/v1/health 200 && grep -q 'agrees with helpdesk_api' '$log'"
     kill "$server_pid"; wait "$server_pid"; server_pid=
-    hd_cluster_ctl "$dir" stop
     log="$dir/http-late-drifted.log"
-    "${srv[@]}" DB_NAME=drifted CATALOG_RETRY_MS=200 "$bin" >"$log" 2>&1 &
-    server_pid=$!
-    check "database down at start-up, drifted catalog: 503 while it is down" \
-        "wait_status http://127.0.0.1:$http_port/api/v1/health 503"
-    hd_cluster_ctl "$dir" start
-    EXIT_RC=
-    wait_exit "$server_pid" || { kill "$server_pid"; wait "$server_pid"; }
-    server_pid=
+    start_late drifted "$log"
+    until_exit
     check "... and stops with exit 1 once the database is up, naming the routes" \
         "[ '$EXIT_RC' = 1 ] && grep -q 'GET /api/v1/health: read-only route' '$log'"
     record http "$passed" "$failed"

@@ -25,38 +25,8 @@ for kv in "$@"; do
 done
 
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
-work=$(mktemp -d /tmp/helpdesk-ab.XXXXXX)
-chmod 755 "$work"
-server_pid=
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    hd_cluster_stop "$work/cluster" 2>/dev/null || true
-    [ -n "${HD_PGROOT:-}" ] && rm -rf "$HD_PGROOT"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# the two binaries
-mkdir -p "$work/a"
-git -C "$repo" archive "$rev" http extension | tar -x -C "$work/a"
-make -C "$repo" --no-print-directory -s http/helpdesk-http
-cflags="-std=gnu11 -O2 -g -DH2O_USE_LIBUV=0 -I$work/a/extension -I$("$HD_PG_CONFIG" --includedir)"
-libs="-lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread"
-# shellcheck disable=SC2086
-cc $cflags -o "$work/A" "$work"/a/http/*.c $libs
-cp "$repo/http/helpdesk-http" "$work/B"
-
-hd_pgroot_prepare "$repo"
-pg_port=$(hd_free_port)
-http_port=$(hd_free_port)
-hd_cluster_start "$work/cluster" "$pg_port" "helpdesk.database_name = 'bench'" "helpdesk.bcrypt_cost = 4" \
-    "max_connections = 300"
-hd_database_create "$work/cluster" "$pg_port" bench >/dev/null
-hd_psql "$work/cluster" "$pg_port" bench -f "$repo/demo/seed.sql" >/dev/null 2>&1
-
-secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
-token=$(cd "$repo/tests/http" && HD_JWT_SECRET=$secret /usr/bin/python3 -c \
-    'from hdlib import make_jwt, claims; print(make_jwt(claims(sub=1, exp_in=36000)))')
+. "$repo/http/bench/ab-lib.sh"
+ab_setup "$rev"
 
 wrk_rps() { wrk -t "$cores" -c "$conns" -d "${secs}s" "$@" 2>/dev/null | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
 run() { # run NAME BIN ENV...
