@@ -16,6 +16,13 @@ static int body(const char *s, hd_reqerr_t *err)
     return hd_body_validate(s, strlen(s), 1024, err);
 }
 
+/* Bodies with a NUL byte: jansson accepts a number followed by NUL. */
+static int body_n(const char *s, size_t len)
+{
+    hd_reqerr_t err;
+    return hd_body_validate(s, len, 1024, &err) == 0 ? 0 : err.status;
+}
+
 int main(void)
 {
     char out[64];
@@ -28,6 +35,11 @@ int main(void)
     CHECK(hd_pct_decode("%4", 2, 1, out) == -1);
     CHECK(hd_pct_decode("%", 1, 1, out) == -1);
     CHECK(hd_pct_decode("%C3%A9", 6, 1, out) == 2);
+
+    CHECK(body_n("2\0", 2) == 400);
+    CHECK(body_n("-1.5e3\0", 7) == 400);
+    CHECK(body_n("{\"a\":1}\0", 8) == 400);
+    CHECK(body_n("2", 1) == 0);
 
     CHECK(hd_utf8_valid("\xc3\xa9", 2));
     CHECK(!hd_utf8_valid("\xff", 1));
