@@ -56,6 +56,20 @@ int main(void)
     CHECK_STR(qjson("q=%22%5C%0A", &rc), "{\"q\":\"\\\"\\\\\\n\"}");
     CHECK_STR(qjson("&&a=1&", &rc), "{\"a\":\"1\"}");
     CHECK_STR(qjson("a%62=1&ab=2", &rc), "{\"ab\":\"2\"}");
+    {
+        /* the same key, raw once and once percent-encoded past 512 bytes: still one key */
+        hd_buf_t q = {0};
+        int k;
+        for (k = 0; k < 200; k++)
+            hd_buf_lit(&q, "a");
+        hd_buf_lit(&q, "=1&");
+        for (k = 0; k < 200; k++)
+            hd_buf_lit(&q, "%61");
+        hd_buf_lit(&q, "=2&b=3");
+        qjson(q.base, &rc);
+        CHECK(rc == 0 && strstr(qjson(q.base, &rc), ":\"1\"") == NULL && strstr(qjson(q.base, &rc), "aa\":\"2\",\"b\":\"3\"}") != NULL);
+        hd_buf_free(&q);
+    }
     CHECK_STR(qjson("", &rc), "{}");
     qjson("q=%ff", &rc);
     CHECK(rc == -1);
