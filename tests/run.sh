@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker http (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker http fuzz (default: all)
+#
+# HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http; make
+# test-asan passes the sanitizer build). HD_FUZZ_SECONDS: time per fuzz target (default 10).
 #
 # Needs a built tree (make all). Installs the extension into a private relocated copy of
 # PostgreSQL (tests/lib/cluster.sh), never into the system's directories.
@@ -11,7 +14,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http fuzz)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
@@ -138,8 +141,8 @@ suite_worker() {
 }
 
 suite_http() {
-    local dir="$work/cluster-http" port http_port secret rc out p f line
-    if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$repo/http/helpdesk-http" ]; then
+    local dir="$work/cluster-http" port http_port secret rc out p f line bin=${HD_HTTP_BIN:-$repo/http/helpdesk-http}
+    if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$bin" ]; then
         record http 0 1; echo "http suite: tests/http/run.py or http/helpdesk-http missing"; return
     fi
     port=$(hd_free_port); http_port=$(hd_free_port)
@@ -149,7 +152,7 @@ suite_http() {
     secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
     PORT=$http_port HOST=127.0.0.1 DB_HOST=$dir DB_PORT=$port DB_USER=helpdesk_http DB_NAME=desk \
         JWT_SECRET=$secret CORS_ORIGIN=http://localhost:5173 RATE_LIMIT_MAX_REQUESTS=0 \
-        "$repo/http/helpdesk-http" >"$dir/http.log" 2>&1 &
+        "$bin" >"$dir/http.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
     out=$(HD_BASE_URL="http://127.0.0.1:$http_port" HD_JWT_SECRET=$secret \
@@ -170,6 +173,19 @@ suite_http() {
     fi
     if [ "$f" -gt 0 ]; then echo "---- helpdesk-http log (tail) ----"; tail -50 "$dir/http.log"; fi
     record http "$p" "$f"
+}
+
+# libFuzzer targets of the server's parsers (tests/fuzz/run.sh), a bounded time each; one
+# result per target. A crash's input and log are kept (the script prints where).
+suite_fuzz() {
+    local out rc p f line
+    out=$(bash "$repo/tests/fuzz/run.sh" --seconds "${HD_FUZZ_SECONDS:-10}" 2>&1); rc=$?
+    echo "$out"
+    line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+    p=$(echo "$line" | grep -oE '^[0-9]+'); f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+    [ -n "$line" ] || { p=0; f=1; }
+    [ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
+    record fuzz "$p" "$f"
 }
 
 echo "== preparing a private PostgreSQL root with this build installed"
