@@ -47,6 +47,7 @@ if [ -z "$dir" ]; then
     trap 'rm -rf "$tmp"' EXIT
 fi
 mkdir -p "$dir/bin" "$dir/artifacts" "$dir/logs"
+dir=$(cd "$dir" && pwd) # the targets run from inside it
 
 # Sources of each target: the harness and the server files it exercises.
 sources() {
