@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
         --seconds=*) seconds=${1#*=}; shift ;;
         --dir) dir=$2; shift 2 ;;
         --dir=*) dir=${1#*=}; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
@@ -69,10 +69,14 @@ libs() {
 flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Wall -Wextra -Werror -DH2O_USE_LIBUV=0)
 
+for t in "${targets[@]}"; do
+    sources "$t" >/dev/null || { echo "unknown target $t (router request jwt multipart)" >&2; exit 2; }
+done
+
 # Build every target at once (they are independent), then run them one after the other.
 pids=()
 for t in "${targets[@]}"; do
-    src=$(sources "$t") || { echo "unknown target $t" >&2; exit 2; }
+    src=$(sources "$t")
     (cd "$repo" && "$clang" "${flags[@]}" -o "$dir/bin/fuzz_$t" "tests/fuzz/fuzz_$t.c" $src $(libs "$t")) \
         >"$dir/logs/build-$t.log" 2>&1 &
     pids+=($!)
