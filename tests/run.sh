@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker http (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker http fuzz (default: all)
+#
+# HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http; make
+# test-asan passes the sanitizer build). HD_FUZZ_SECONDS: time per fuzz target (default 10).
 #
 # Needs a built tree (make all). Installs the extension into a private relocated copy of
 # PostgreSQL (tests/lib/cluster.sh), never into the system's directories.
@@ -20,7 +23,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http fuzz)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
@@ -193,7 +196,7 @@ wait_exit() {
 }
 
 suite_http() {
-    local dir="$work/cluster-http" port http_port secret rc p f result bin="$repo/http/helpdesk-http" log
+    local dir="$work/cluster-http" port http_port secret rc p f result bin=${HD_HTTP_BIN:-$repo/http/helpdesk-http} log
     local passed=0 failed=0
     if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$bin" ]; then
         record http 0 1; echo "http suite: tests/http/run.py or http/helpdesk-http missing"; return
@@ -274,6 +277,15 @@ suite_http() {
     check "... and stops with exit 1 once the database is up, naming the routes" \
         "[ '$EXIT_RC' = 1 ] && grep -q 'GET /api/v1/health: read-only route' '$log'"
     record http "$passed" "$failed"
+}
+
+# libFuzzer targets of the server's parsers (tests/fuzz/run.sh), a bounded time each; one
+# result per target. A crash's input and log are kept (the script prints where).
+suite_fuzz() {
+    local result="$work/fuzz.result" rc
+    HD_RESULT_FILE=$result bash "$repo/tests/fuzz/run.sh" --seconds "${HD_FUZZ_SECONDS:-10}" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record fuzz "$P" "$F"
 }
 
 echo "== preparing a private PostgreSQL root with this build installed"
