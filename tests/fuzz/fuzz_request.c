@@ -121,7 +121,9 @@ static int blank(const char *s, size_t len)
     return 1;
 }
 
-/* hd_query_get("access_token") against the same rules written out. */
+/* hd_query_get("access_token") against the same rules written out: the last occurrence of the
+ * name decides; the name alone (no '=') is present and empty (0); a value longer than the
+ * output buffer or with a bad %-escape is present but unusable (-2); absent is -1. */
 static void check_query_get(const char *q, size_t len)
 {
     char out[64], ref[64];
@@ -130,23 +132,31 @@ static void check_query_get(const char *q, size_t len)
     while (off < len) {
         const char *amp = memchr(q + off, '&', len - off);
         size_t end = amp != NULL ? (size_t)(amp - q) : len;
-        if (end - off >= 13 && memcmp(q + off, "access_token=", 13) == 0 && end - off - 13 <= sizeof(ref)) {
-            size_t i, o = 0;
-            want = 0;
-            for (i = off + 13; i < end; i++) {
-                if (q[i] == '%') {
-                    if (i + 2 >= end || hex(q[i + 1]) < 0 || hex(q[i + 2]) < 0) {
-                        want = -1;
-                        break;
+        const char *eq = memchr(q + off, '=', end - off);
+        size_t name_len = eq != NULL ? (size_t)(eq - (q + off)) : end - off;
+        if (name_len == 12 && memcmp(q + off, "access_token", 12) == 0) {
+            if (eq == NULL) {
+                want = 0;
+            } else if (end - (size_t)(eq + 1 - q) > sizeof(ref)) {
+                want = -2;
+            } else {
+                size_t i, o = 0;
+                want = 0;
+                for (i = (size_t)(eq + 1 - q); i < end; i++) {
+                    if (q[i] == '%') {
+                        if (i + 2 >= end || hex(q[i + 1]) < 0 || hex(q[i + 2]) < 0) {
+                            want = -2;
+                            break;
+                        }
+                        ref[o++] = (char)(hex(q[i + 1]) * 16 + hex(q[i + 2]));
+                        i += 2;
+                    } else {
+                        ref[o++] = q[i] == '+' ? ' ' : q[i];
                     }
-                    ref[o++] = (char)(hex(q[i + 1]) * 16 + hex(q[i + 2]));
-                    i += 2;
-                } else {
-                    ref[o++] = q[i] == '+' ? ' ' : q[i];
                 }
+                if (want == 0)
+                    want = (long)o;
             }
-            if (want == 0)
-                want = (long)o;
         }
         off = end + 1;
     }
@@ -195,15 +205,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    rc = hd_build_request_doc(&m, query, query_len, body, body_len, body_json, max_body, &doc, &err);
+    rc = hd_build_request_doc(&m, query, query_len, body, body_len, body_json, max_body, NULL, &doc, &err);
     if (want_status != 0) {
         FUZZ_ASSERT(rc == -1 && err.status == want_status && err.message != NULL);
     } else {
         FUZZ_ASSERT(rc == 0);
         FUZZ_ASSERT(doc.base != NULL && strlen(doc.base) == doc.len);
         got = json_loadb(doc.base, doc.len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
-        FUZZ_ASSERT(got != NULL && json_is_object(got) && json_object_size(got) == 3);
+        FUZZ_ASSERT(got != NULL && json_is_object(got) && json_object_size(got) == 4);
         FUZZ_ASSERT(json_is_object(json_object_get(got, "path")) && json_object_size(json_object_get(got, "path")) == 0);
+        FUZZ_ASSERT(json_is_null(json_object_get(got, "args")));
         if (want_query != NULL)
             FUZZ_ASSERT(json_equal(json_object_get(got, "query"), want_query));
         else

@@ -186,16 +186,22 @@ static void check_doc(const hd_match_t *m, const char *query, size_t query_len)
         else
             json_object_set_new(expected_path, name, v);
     }
-    rc = hd_build_request_doc(m, query, query_len, NULL, 0, 0, 1024, &doc, &err);
+    rc = hd_build_request_doc(m, query, query_len, NULL, 0, 0, 1024, m->route->args, &doc, &err);
     if (!valid) {
         /* a bad parameter is refused before the query is looked at */
         FUZZ_ASSERT(rc == -1 && err.status == 400);
     } else if (rc == 0) {
         FUZZ_ASSERT(doc.base != NULL && strlen(doc.base) == doc.len);
         got = json_loadb(doc.base, doc.len, JSON_REJECT_DUPLICATES, &jerr);
-        FUZZ_ASSERT(got != NULL && json_is_object(got) && json_object_size(got) == 3);
+        FUZZ_ASSERT(got != NULL && json_is_object(got) && json_object_size(got) == 4);
         FUZZ_ASSERT(json_equal(json_object_get(got, "path"), expected_path));
         FUZZ_ASSERT(json_is_object(json_object_get(got, "query")) && json_is_null(json_object_get(got, "body")));
+        {
+            /* the route row's fixed arguments, as written in the table (null when none) */
+            json_t *want_args = m->route->args != NULL ? json_loads(m->route->args, 0, NULL) : json_null();
+            FUZZ_ASSERT(want_args != NULL && json_equal(json_object_get(got, "args"), want_args));
+            json_decref(want_args);
+        }
         json_decref(got);
     } else {
         FUZZ_ASSERT(err.status == 400 && query != NULL); /* only the query can be wrong now */
