@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker http (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker upgrade http (default: all)
 #
 # Needs a built tree (make all). Installs the extension into a private relocated copy of
 # PostgreSQL (tests/lib/cluster.sh), never into the system's directories.
@@ -20,7 +20,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
@@ -160,6 +160,14 @@ suite_worker() {
     # started it must never crash or exit with an error.
     check "no worker crash once started" "! sed -n '/helpdesk sla watcher started/,\$p' '$dir/server.log' | grep -qE '\"helpdesk sla watcher\".*(exited with exit code [^0]|terminated by signal)'"
     record worker "$passed" "$failed"
+}
+
+# From the last release to this version, and pg_dump/pg_restore of a live desk (tests/upgrade/run.sh).
+suite_upgrade() {
+    local result="$work/upgrade.result" rc
+    HD_RESULT_FILE=$result HD_WORK=$work HD_PGBIN=$HD_PGBIN bash "$repo/tests/upgrade/run.sh" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record upgrade "$P" "$F"
 }
 
 # GET url: prints the HTTP status, 000 when nothing answers.
