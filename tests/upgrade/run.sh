@@ -95,13 +95,16 @@ for db in upgraded fresh; do
     extconfig "$db" >"$out/extconfig-$db.txt"
     dump --data-only "$db" | norm data >"$out/data-$db.sql"
 done
-norm data <"$out/data-$release.sql" >"$out/data-$release-sorted.sql"
+# the release's rows (its tables and columns) and sequences, read back from the upgraded desk
+old_rows() { /usr/bin/python3 "$here/old_rows.py" "$@"; }
+old_rows rows <"$out/data-$release.sql" >"$out/rows-$release.txt"
+old_rows query <"$out/data-$release.sql" | psql_ upgraded | old_rows rows >"$out/rows-upgraded.txt"
 check "the upgraded schema is a fresh install's (every object, column order, body, grant)" \
     same "$out/schema-upgraded.sql" "$out/schema-fresh.sql" schema
 check "the upgraded extension keeps the rows of the same tables as a fresh install" \
     same "$out/extconfig-upgraded.txt" "$out/extconfig-fresh.txt" "configuration tables"
-check "the upgrade changes no row and no sequence" \
-    same "$out/data-$release-sorted.sql" "$out/data-upgraded.sql" data
+check "the upgrade changes no row and no sequence of $release" \
+    eval "[ -s '$out/rows-$release.txt' ] && same '$out/rows-$release.txt' '$out/rows-upgraded.txt' rows"
 check "the upgraded desk holds what a fresh install loaded with the same data holds" \
     same "$out/data-upgraded.sql" "$out/data-fresh.sql" data
 
