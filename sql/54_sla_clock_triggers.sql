@@ -58,8 +58,8 @@ BEGIN
         res := helpdesk.sla_clock_resume(res, at);
     END IF;
 
-    new.response_due_at := resp.due_at;
-    new.due_date := res.due_at;
+    new.response_due_at := helpdesk.sla_clock_due_date(resp);
+    new.due_date := helpdesk.sla_clock_due_date(res);
     RETURN new;
 END
 $$;
