@@ -215,13 +215,17 @@ END
 $$;
 
 -- Append one event.
+-- (PL/pgSQL, as the other functions the clocks call on every change: its plan is kept for the
+-- session, where a LANGUAGE sql function called from PL/pgSQL is planned at each call.)
 CREATE FUNCTION helpdesk.sla_log(c helpdesk.sla_clocks, event text, at timestamptz,
                                  due_before timestamptz, detail text DEFAULT NULL)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
+BEGIN
     INSERT INTO helpdesk.sla_events (ticket_id, clock, cycle, event, at, due_before, due_after, used, target, detail)
-    VALUES (c.ticket_id, c.kind, c.cycle, event, at, due_before, c.due_at, helpdesk.sla_used(c, at), c.target, detail)
+    VALUES (c.ticket_id, c.kind, c.cycle, event, at, due_before, c.due_at, helpdesk.sla_used(c, at), c.target, detail);
+END
 $$;
 
 -- Store a clock (insert or update) and wake the watcher when its next deadline may be earlier
@@ -362,11 +366,14 @@ $$;
 CREATE FUNCTION helpdesk.sla_recalculated_detail(old helpdesk.sla_clocks, c helpdesk.sla_clocks, at timestamptz,
                                                  reason text)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT reason || CASE WHEN helpdesk.sla_clock_breached(old, at) AND NOT helpdesk.sla_clock_breached(c, at)
-                          THEN format('; no longer breached (the missed deadline was %s)', helpdesk.iso(old.due_at))
-                          ELSE '' END
+BEGIN
+    IF helpdesk.sla_clock_breached(old, at) AND NOT helpdesk.sla_clock_breached(c, at) THEN
+        RETURN reason || format('; no longer breached (the missed deadline was %s)', helpdesk.iso(old.due_at));
+    END IF;
+    RETURN reason;
+END
 $$;
 
 -- A new clock (a ticket's creation, or a reopen for the resolution clock), started at `at`,
@@ -560,10 +567,15 @@ $$;
 -- The clock of a ticket, locked.
 CREATE FUNCTION helpdesk.sla_clock(ticket_id int, kind text)
 RETURNS helpdesk.sla_clocks
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
-    SELECT * FROM helpdesk.sla_clocks c WHERE c.ticket_id = sla_clock.ticket_id AND c.kind = sla_clock.kind
-    FOR UPDATE
+DECLARE
+    c helpdesk.sla_clocks;
+BEGIN
+    SELECT * INTO c FROM helpdesk.sla_clocks s WHERE s.ticket_id = sla_clock.ticket_id AND s.kind = sla_clock.kind
+    FOR UPDATE;
+    RETURN c;
+END
 $$;
 
 -- Clocks of a ticket created without them (bulk loads with triggers off): started at the

@@ -73,9 +73,13 @@ BEGIN
     IF t.id IS NULL OR NOT helpdesk.ticket_is_open(t.status) THEN
         RETURN 0;
     END IF;
-    PERFORM helpdesk.sla_clocks_ensure(t, at);
     FOREACH k IN ARRAY ARRAY['response', 'resolution'] LOOP
         c := helpdesk.sla_clock(t.id, k);
+        IF c.ticket_id IS NULL THEN
+            -- a ticket loaded without its clocks
+            PERFORM helpdesk.sla_clocks_ensure(t, at);
+            c := helpdesk.sla_clock(t.id, k);
+        END IF;
         n := helpdesk.sla_clock_recompute(c, t.priority, at, t.status = 'Pending', reason);
         IF n.updated_at IS DISTINCT FROM c.updated_at THEN
             changed := changed + 1;

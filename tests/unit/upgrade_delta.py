@@ -30,6 +30,14 @@ def objects(text):
     return out
 
 
+def defines(delta, key):
+    """Whether the delta creates, replaces, alters or drops the object `key` ("kind name")."""
+    kind, name = key.split(' ', 1)
+    name = re.escape(name.split('.')[-1])
+    return re.search(r'^\s*(CREATE (OR REPLACE )?(UNIQUE )?%s (IF NOT EXISTS )?|(ALTER|DROP) %s (IF EXISTS )?)'
+                     r'(helpdesk(_api)?\.)?%s\b' % (kind.upper(), kind.upper(), name), delta, re.M | re.I) is not None
+
+
 def version():
     with open(os.path.join(ROOT, 'helpdesk.control')) as f:
         return re.search(r"^default_version\s*=\s*'([^']*)'", f.read(), re.M).group(1)
@@ -64,7 +72,7 @@ def main():
         changed = sorted(k for k in set(o) | set(n) if o.get(k) != n.get(k))
         delta_path = os.path.join(ROOT, 'sql', 'upgrade', current, name)
         delta = open(delta_path).read() if os.path.exists(delta_path) else ''
-        missing = [k for k in changed if not re.search(r'\b%s\b' % re.escape(k.split(' ', 1)[1].split('.')[-1]), delta)]
+        missing = [k for k in changed if not defines(delta, k)]
         if missing:
             failed += 1
             print('not ok - %s changed since %s: sql/upgrade/%s/%s must create, replace or drop %s'

@@ -1,6 +1,7 @@
 -- 52_sla_clock, 1.0 to 1.1: a paused clock keeps its deadline; recalculations measure the pauses
 -- again and settle the breach bookkeeping (a breach follows the current deadline); the
--- recomputation of a clock when the rules or the calendar change; one breach event per deadline.
+-- recomputation of a clock when the rules or the calendar change; one breach event per deadline;
+-- sla_log and sla_clock in PL/pgSQL (planned once per session).
 
 DROP INDEX helpdesk.sla_events_once;
 
@@ -71,6 +72,20 @@ BEGIN
     END IF;
     RETURN coalesce((SELECT sum(helpdesk.sla_between(lower(p), upper(p))) FROM unnest(c.pauses) AS p),
                     interval '0');
+END
+$$;
+
+-- Append one event.
+-- (PL/pgSQL, as the other functions the clocks call on every change: its plan is kept for the
+-- session, where a LANGUAGE sql function called from PL/pgSQL is planned at each call.)
+CREATE OR REPLACE FUNCTION helpdesk.sla_log(c helpdesk.sla_clocks, event text, at timestamptz,
+                                 due_before timestamptz, detail text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    INSERT INTO helpdesk.sla_events (ticket_id, clock, cycle, event, at, due_before, due_after, used, target, detail)
+    VALUES (c.ticket_id, c.kind, c.cycle, event, at, due_before, c.due_at, helpdesk.sla_used(c, at), c.target, detail);
 END
 $$;
 
@@ -200,11 +215,14 @@ $$;
 CREATE OR REPLACE FUNCTION helpdesk.sla_recalculated_detail(old helpdesk.sla_clocks, c helpdesk.sla_clocks, at timestamptz,
                                                  reason text)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT reason || CASE WHEN helpdesk.sla_clock_breached(old, at) AND NOT helpdesk.sla_clock_breached(c, at)
-                          THEN format('; no longer breached (the missed deadline was %s)', helpdesk.iso(old.due_at))
-                          ELSE '' END
+BEGIN
+    IF helpdesk.sla_clock_breached(old, at) AND NOT helpdesk.sla_clock_breached(c, at) THEN
+        RETURN reason || format('; no longer breached (the missed deadline was %s)', helpdesk.iso(old.due_at));
+    END IF;
+    RETURN reason;
+END
 $$;
 
 -- A new clock (a ticket's creation, or a reopen for the resolution clock), started at `at`,
@@ -392,6 +410,20 @@ BEGIN
     c := helpdesk.sla_clock_settle(old, helpdesk.sla_plan(c), at);
     PERFORM helpdesk.sla_log(c, 'recalculated', at, before, 'ticket start moved to ' || helpdesk.iso(start));
     RETURN helpdesk.sla_store(c);
+END
+$$;
+
+-- The clock of a ticket, locked.
+CREATE OR REPLACE FUNCTION helpdesk.sla_clock(ticket_id int, kind text)
+RETURNS helpdesk.sla_clocks
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    c helpdesk.sla_clocks;
+BEGIN
+    SELECT * INTO c FROM helpdesk.sla_clocks s WHERE s.ticket_id = sla_clock.ticket_id AND s.kind = sla_clock.kind
+    FOR UPDATE;
+    RETURN c;
 END
 $$;
 
