@@ -11,7 +11,7 @@
 #       against the same writes with no pass running (the baseline, measured in the same run).
 #
 #   bench/sla_recompute.sh     (needs a built tree: make; installs into a private PostgreSQL root)
-# Environment: BENCH_TICKETS (1000000), BENCH_BATCH (the setting sla_recompute_batch, 1000),
+# Environment: BENCH_TICKETS (1000000), BENCH_BATCH (the setting sla_recompute_batch, 200),
 # BENCH_PASS_SECONDS (stop measuring the queued pass after this long and report its rate;
 # default: until it is through),
 # BENCH_PROBES (single writes measured with no pass running, 200; during the pass they go on
@@ -26,7 +26,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
 
 tickets=${BENCH_TICKETS:-1000000}
-batch=${BENCH_BATCH:-1000}
+batch=${BENCH_BATCH:-200}
 probes=${BENCH_PROBES:-200}
 pass_seconds=${BENCH_PASS_SECONDS:-0}
 
