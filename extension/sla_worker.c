@@ -5,10 +5,12 @@
  * standby, nor in a database where the helpdesk extension is not installed (it checks again each
  * time it wakes up, so installing the extension later needs no restart).
  *
- * Each round: one transaction calls helpdesk.sla_scan(now()), which fires every warning, breach
- * and escalation due, and reads the earliest pending deadline (helpdesk.sla_next_deadline(), a
- * partial index). The worker then sleeps on its latch until that deadline, at most
- * helpdesk.worker_idle_seconds. Errors are logged and retried after a pause, never crash-looped.
+ * Each round: one transaction calls helpdesk.sla_scan(now()), which recomputes a batch of clocks
+ * when the SLA rules or the calendar changed, fires every warning, breach and escalation due, and
+ * reads the earliest pending deadline (helpdesk.sla_next_deadline(): clocks, escalation
+ * thresholds, pending recomputation). The worker then sleeps on its latch until that deadline,
+ * at most helpdesk.worker_idle_seconds, or starts the next round at once while a recomputation
+ * makes progress. Errors are logged and retried after a pause, never crash-looped.
  *
  * Wake-up channel: a small shared-memory struct holds the worker's pgprocno, its database and
  * the instant it plans to wake up. A transaction that plans an earlier deadline sets the latch
@@ -171,6 +173,7 @@ typedef struct ScanResult
 	int			warnings;
 	int			breaches;
 	int			escalations;
+	int			recomputed;		/* tickets recomputed (0 with release 1.0's sla_scan) */
 } ScanResult;
 
 static int
@@ -201,8 +204,11 @@ scan_round(ScanResult *r)
 		pgstat_report_activity(STATE_RUNNING, "SELECT helpdesk.sla_scan(now())");
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "helpdesk sla watcher: SPI_connect failed");
-		if (SPI_execute("SELECT now(), s.warnings, s.breaches, s.escalations "
-						"FROM helpdesk.sla_scan(now()) AS s", false, 1) != SPI_OK_SELECT ||
+		/*
+		 * s.*: the library serves every installed version of the extension, and a database not
+		 * yet updated from 1.0 has no `recomputed` column.
+		 */
+		if (SPI_execute("SELECT now(), s.* FROM helpdesk.sla_scan(now()) AS s", false, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "helpdesk sla watcher: helpdesk.sla_scan() returned no row");
 		tup = SPI_tuptable->vals[0];
@@ -211,6 +217,7 @@ scan_round(ScanResult *r)
 		r->warnings = int_column(tup, desc, 2);
 		r->breaches = int_column(tup, desc, 3);
 		r->escalations = int_column(tup, desc, 4);
+		r->recomputed = desc->natts >= 5 ? int_column(tup, desc, 5) : 0;
 
 		/* a new snapshot: sees what committed during the scan */
 		PopActiveSnapshot();
@@ -288,10 +295,13 @@ helpdesk_sla_worker_main(Datum main_arg)
 				else
 				{
 					announced_absent = false;
-					if (r.warnings > 0 || r.breaches > 0 || r.escalations > 0)
-						elog(LOG, "helpdesk sla watcher: %d warnings, %d breaches, %d escalations",
-							 r.warnings, r.breaches, r.escalations);
-					if (r.next != 0 && r.next <= r.scan_at)
+					if (r.warnings > 0 || r.breaches > 0 || r.escalations > 0 || r.recomputed > 0)
+						elog(LOG, "helpdesk sla watcher: %d warnings, %d breaches, %d escalations, %d tickets recomputed",
+							 r.warnings, r.breaches, r.escalations, r.recomputed);
+					if (r.recomputed > 0)
+						/* a recomputation is under way: its next batch at once */
+						timeout_ms = 0;
+					else if (r.next != 0 && r.next <= r.scan_at)
 						/* still due after the scan: an item failed; retry soon, not in a loop */
 						timeout_ms = Min(timeout_ms, RETRY_STUCK_MS);
 					else if (r.next != 0)

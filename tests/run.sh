@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker http fuzz (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker upgrade http fuzz (default: all)
 #
 # HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http; make
 # test-asan passes the sanitizer build). HD_FUZZ_SECONDS: time per fuzz target (default 10).
@@ -23,7 +23,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http fuzz)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http fuzz)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
@@ -163,6 +163,14 @@ suite_worker() {
     # started it must never crash or exit with an error.
     check "no worker crash once started" "! sed -n '/helpdesk sla watcher started/,\$p' '$dir/server.log' | grep -qE '\"helpdesk sla watcher\".*(exited with exit code [^0]|terminated by signal)'"
     record worker "$passed" "$failed"
+}
+
+# From the last release to this version, and pg_dump/pg_restore of a live desk (tests/upgrade/run.sh).
+suite_upgrade() {
+    local result="$work/upgrade.result" rc
+    HD_RESULT_FILE=$result HD_WORK=$work HD_PGBIN=$HD_PGBIN bash "$repo/tests/upgrade/run.sh" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record upgrade "$P" "$F"
 }
 
 # GET url: prints the HTTP status, 000 when nothing answers.
