@@ -18,6 +18,9 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9]*.sql))
 DATA_built  = helpdesk--$(EXTVERSION).sql
 DATA        = $(sort $(wildcard sql/upgrade/helpdesk--*--*.sql))
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# The one version, helpdesk.control's default_version, compiled into the module
+# (helpdesk.version()) and into helpdesk-http (--version).
+PG_CPPFLAGS = -DHELPDESK_VERSION='"$(EXTVERSION)"'
 EXTRA_CLEAN = http/helpdesk-http http/tests/*_test
 
 # `make installcheck` against a running server (the DBA's way); `make test` uses a private
@@ -40,6 +43,8 @@ all:
 	@echo "PostgreSQL 15 server headers are missing: run 'make deps' (or 'make demo' / 'make test')." >&2; exit 1
 endif
 
+extension/version.o: helpdesk.control
+
 helpdesk--$(EXTVERSION).sql: $(SQL_SOURCES) helpdesk.control
 	@{ echo "-- helpdesk $(EXTVERSION): generated from sql/*.sql by make; edit those files."; \
 	   printf '%s\n' '\echo Use "CREATE EXTENSION helpdesk CASCADE" to load this file. \quit'; \
@@ -47,10 +52,10 @@ helpdesk--$(EXTVERSION).sql: $(SQL_SOURCES) helpdesk.control
 
 # helpdesk-http: libh2o (evloop), libpq, jansson, libjwt.
 HTTP_CFLAGS ?= -std=gnu11 -O2 -g
-HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
+HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -DHELPDESK_VERSION='"$(EXTVERSION)"' -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
 HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread
 
-http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS)
+http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) helpdesk.control
 	$(CC) $(HTTP_CFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
 .PHONY: deps demo test bench
