@@ -162,12 +162,13 @@ suite_worker() {
     record worker "$passed" "$failed"
 }
 
-# GET url: prints the HTTP status, 000 when nothing answers.
+# GET url [body]: prints the HTTP status, 000 when nothing answers; with "body", the body of a 200.
 http_status() {
-    /usr/bin/python3 - "$1" <<'PY'
+    /usr/bin/python3 - "$1" "${2:-}" <<'PY'
 import sys, urllib.request, urllib.error
 try:
-    print(urllib.request.urlopen(sys.argv[1], timeout=10).status)
+    r = urllib.request.urlopen(sys.argv[1], timeout=10)
+    print(r.read().decode() if sys.argv[2] == "body" else r.status)
 except urllib.error.HTTPError as e:
     print(e.code)
 except Exception:
@@ -193,13 +194,13 @@ wait_exit() {
 }
 
 suite_http() {
-    local dir="$work/cluster-http" port http_port secret rc p f result bin="$repo/http/helpdesk-http" log
+    local dir="$work/cluster-http" port http_port metrics_port secret rc p f result bin="$repo/http/helpdesk-http" log
     local passed=0 failed=0
     if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$bin" ]; then
         record http 0 1; echo "http suite: tests/http/run.py or http/helpdesk-http missing"; return
     fi
     check() { if eval "$2"; then passed=$((passed + 1)); echo "ok - $1"; else failed=$((failed + 1)); echo "not ok - $1"; fi; }
-    port=$(hd_free_port); http_port=$(hd_free_port)
+    port=$(hd_free_port); http_port=$(hd_free_port); metrics_port=$(hd_free_port)
     hd_cluster_start "$dir" "$port" "helpdesk.database_name = 'desk'" "helpdesk.bcrypt_cost = 4"
     hd_database_create "$dir" "$port" desk >/dev/null
     hd_psql_file "$dir" "$port" desk "$repo/demo/seed.sql" >/dev/null
@@ -217,10 +218,14 @@ suite_http() {
         "[ $rc -eq 0 ] && grep -q 'agrees' '$log'"
 
     result="$work/http.result"
-    "${srv[@]}" DB_NAME=desk "$bin" >"$dir/http.log" 2>&1 &
+    check "helpdesk-http --version and SELECT helpdesk.version() agree" \
+        "[ \"\$('$bin' --version)\" = \"helpdesk-http \$(hd_psql '$dir' $port desk -At -c 'SELECT helpdesk.version()')\" ]"
+    # the main run: JSON log lines and /metrics on an address of its own (tests/http/test_observe.py)
+    "${srv[@]}" DB_NAME=desk LOG_FORMAT=json METRICS_LISTEN=127.0.0.1:$metrics_port "$bin" >"$dir/http.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
     HD_RESULT_FILE=$result HD_BASE_URL="http://127.0.0.1:$http_port" HD_JWT_SECRET=$secret \
+        HD_METRICS_URL="http://127.0.0.1:$metrics_port" HD_SERVER_LOG="$dir/http.log" HD_DB_LOG="$dir/server.log" \
         HD_DB_STOP_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -m fast -w stop" \
         HD_DB_START_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -l $dir/server.log -w start" \
         HD_PSQL="runuser -u postgres -- $HD_PGBIN/psql -X -q -h $dir -p $port -U postgres -d desk" \
@@ -230,6 +235,16 @@ suite_http() {
     kill "$server_pid" 2>/dev/null; wait "$server_pid"; local server_rc=$?; server_pid=
     check "helpdesk-http exited 0 on SIGTERM" "[ $server_rc -eq 0 ]"
     [ "$failed" -eq 0 ] || { echo "---- helpdesk-http log (tail) ----"; tail -50 "$dir/http.log"; }
+
+    # the rate limit's counter: 2 requests allowed, the third refused and counted
+    "${srv[@]}" DB_NAME=desk RATE_LIMIT_MAX_REQUESTS=2 METRICS_LISTEN=127.0.0.1:$metrics_port "$bin" >"$dir/http-limited.log" 2>&1 &
+    server_pid=$!
+    wait_status "http://127.0.0.1:$http_port/api/v1/health" 200 >/dev/null
+    check "GET /metrics counts the requests the rate limit refused" \
+        "[ \$(http_status http://127.0.0.1:$http_port/api/v1/health) = 200 ] \
+         && [ \$(http_status http://127.0.0.1:$http_port/api/v1/health) = 429 ] \
+         && http_status http://127.0.0.1:$metrics_port/metrics body | grep -qx 'helpdesk_http_rate_limited_total 1'"
+    kill "$server_pid"; wait "$server_pid"; server_pid=
 
     # a database whose helpdesk_api disagrees with the route table: a read-only route's
     # function made VOLATILE, another's renamed away
