@@ -54,11 +54,12 @@ helpdesk--$(EXTVERSION).sql: $(SQL_SOURCES) helpdesk.control
 HTTP_CFLAGS ?= -std=gnu11 -O2 -g
 HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -DHELPDESK_VERSION='"$(EXTVERSION)"' -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
 HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread
+HTTP_LDFLAGS ?=
 
 http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) helpdesk.control
-	$(CC) $(HTTP_CFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
+	$(CC) $(HTTP_CFLAGS) $(HTTP_LDFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
-.PHONY: deps demo test bench
+.PHONY: deps demo test bench deb
 deps:
 	@bash scripts/deps.sh
 
@@ -69,6 +70,10 @@ demo: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/run.sh
+
+# Debian packages postgresql-15-helpdesk and helpdesk-http in build/deb/ (scripts/deb.sh).
+deb: deps
+	@bash scripts/deb.sh
 
 bench: deps
 	@$(MAKE) -s --no-print-directory all install >/dev/null

@@ -35,11 +35,13 @@ AS 'MODULE_PATHNAME', 'helpdesk_sla_watcher_status'
 LANGUAGE C VOLATILE;
 
 -- Why the watcher `h` is not doing its job at `at`, or NULL when it is. It must run in this
--- database and have finished a round within its longest sleep (helpdesk.worker_idle_seconds)
--- plus a grace (setting ready_watcher_grace_seconds, default 60: a round's own time, a restart
--- after a crash). A watcher switched off (helpdesk.worker_enabled = off) is an operator's
--- decision, not a fault.
-CREATE FUNCTION helpdesk.sla_watcher_problem(h helpdesk.sla_watcher_heartbeat, at timestamptz)
+-- database and have finished a round within the window of its longest sleep
+-- (helpdesk.worker_idle_seconds) plus a grace (setting ready_watcher_grace_seconds, default 60:
+-- a round's own time, the 10 s before a crashed worker is restarted). Within that window after
+-- its (or the cluster's, `cluster_started_at`) start it is starting, not late. A watcher switched
+-- off (helpdesk.worker_enabled = off) is an operator's decision, not a fault.
+CREATE FUNCTION helpdesk.sla_watcher_problem(h helpdesk.sla_watcher_heartbeat, at timestamptz,
+                                             cluster_started_at timestamptz)
 RETURNS text
 LANGUAGE plpgsql STABLE
 AS $$
@@ -53,20 +55,20 @@ BEGIN
         RETURN NULL;
     ELSIF h.database IS DISTINCT FROM pg_catalog.current_database() THEN
         RETURN format('SLA watcher serves database %s, not this one (helpdesk.database_name)', h.database);
+    ELSIF h.last_round_at IS NOT NULL AND at - h.last_round_at <= idle + grace THEN
+        IF NOT h.last_round_ok THEN
+            RETURN 'SLA watcher''s last round failed: ' || coalesce(h.last_error, 'unknown error');
+        END IF;
+        RETURN NULL;
+    ELSIF at - greatest(h.started_at, cluster_started_at) <= idle + grace THEN
+        RETURN NULL;  -- starting: its first round is under way, or its start (or restart) is due
     ELSIF NOT h.running THEN
         RETURN 'SLA watcher not running';
     ELSIF h.last_round_at IS NULL THEN
-        IF h.started_at IS NOT NULL AND at - h.started_at <= idle + grace THEN
-            RETURN NULL;  -- starting: its first round is under way
-        END IF;
         RETURN 'SLA watcher has finished no round since it started';
-    ELSIF at - h.last_round_at > idle + grace THEN
-        RETURN format('SLA watcher''s last round ended %s s ago (it rounds at least every %s s)',
-                      round(extract(epoch FROM at - h.last_round_at)), extract(epoch FROM idle)::int);
-    ELSIF NOT h.last_round_ok THEN
-        RETURN 'SLA watcher''s last round failed: ' || coalesce(h.last_error, 'unknown error');
     END IF;
-    RETURN NULL;
+    RETURN format('SLA watcher''s last round ended %s s ago (it rounds at least every %s s)',
+                  round(extract(epoch FROM at - h.last_round_at)), extract(epoch FROM idle)::int);
 END
 $$;
 
@@ -123,7 +125,7 @@ BEGIN
     IF pg_catalog.pg_is_in_recovery() THEN
         problems := problems || 'database is a standby (read-only)'::text;
     END IF;
-    p := helpdesk.sla_watcher_problem(h, at);
+    p := helpdesk.sla_watcher_problem(h, at, pg_catalog.pg_postmaster_start_time());
     IF p IS NOT NULL THEN
         problems := problems || p;
     END IF;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker http (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker http package (default: all)
 #
 # Needs a built tree (make all). Installs the extension into a private relocated copy of
 # PostgreSQL (tests/lib/cluster.sh), never into the system's directories.
@@ -20,14 +20,14 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http package)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
 server_pid=
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    for d in "$work"/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
+    for d in "$work"/cluster-* "$work"/package/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
     [ -n "${HD_KEEP_TEST_DIR:-}" ] || rm -rf "$work" "${HD_PGROOT:-/nonexistent}"
 }
 trap cleanup EXIT
@@ -289,6 +289,16 @@ suite_http() {
     check "... and stops with exit 1 once the database is up, naming the routes" \
         "[ '$EXIT_RC' = 1 ] && grep -q 'GET /api/v1/health: read-only route' '$log'"
     record http "$passed" "$failed"
+}
+
+# The Debian packages built, installed with dpkg into a private PostgreSQL root, the server
+# started from the unit's ExecStart (tests/package/test.sh; about 2 minutes, mostly the build).
+suite_package() {
+    local result="$work/package.result" rc
+    mkdir -p "$work/package"
+    HD_RESULT_FILE=$result bash "$repo/tests/package/test.sh" "$work/package" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record package "$P" "$F"
 }
 
 echo "== preparing a private PostgreSQL root with this build installed"

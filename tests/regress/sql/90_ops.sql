@@ -14,23 +14,29 @@ SELECT preloaded, running, database = current_database() AS here, last_round_ok,
        last_round_at <= clock_timestamp() AS round_in_the_past, started_at <= last_round_at AS started_first
 FROM helpdesk.sla_watcher_status();
 
--- The watcher's problems, from made-up heartbeats at a fixed instant (helpdesk.worker_idle_seconds
--- is 60 here, the grace 60 s by default).
+-- The watcher's problems, from made-up heartbeats at a fixed instant, the cluster up since 08:00
+-- (helpdesk.worker_idle_seconds is 60 here, the grace 60 s by default).
 CREATE TEMP TABLE beats (label text, h helpdesk.sla_watcher_heartbeat);
 INSERT INTO beats VALUES
   ('healthy',      ROW(true, true, current_database(), '2030-01-07 08:00+00', '2030-01-07 09:59+00', true, NULL, NULL, 10, 0, 1, 2, 0)),
   ('not preloaded', ROW(false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)),
   ('other database', ROW(true, true, 'elsewhere', '2030-01-07 08:00+00', '2030-01-07 09:59+00', true, NULL, NULL, 10, 0, 0, 0, 0)),
-  ('not running',  ROW(true, false, current_database(), '2030-01-07 08:00+00', '2030-01-07 09:59+00', true, NULL, NULL, 10, 0, 0, 0, 0)),
+  ('restarting',   ROW(true, false, current_database(), '2030-01-07 08:00+00', '2030-01-07 09:59+00', true, NULL, NULL, 10, 0, 0, 0, 0)),
+  ('not running',  ROW(true, false, current_database(), '2030-01-07 08:00+00', '2030-01-07 09:30+00', true, NULL, NULL, 10, 0, 0, 0, 0)),
+  ('never started', ROW(true, false, current_database(), NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0)),
   ('starting',     ROW(true, true, current_database(), '2030-01-07 09:59:30+00', NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0)),
   ('never rounded', ROW(true, true, current_database(), '2030-01-07 09:00+00', NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0)),
   ('at the limit', ROW(true, true, current_database(), '2030-01-07 08:00+00', '2030-01-07 09:58+00', true, NULL, NULL, 10, 0, 0, 0, 0)),
   ('stale',        ROW(true, true, current_database(), '2030-01-07 08:00+00', '2030-01-07 09:56:40+00', true, NULL, NULL, 10, 0, 0, 0, 0)),
   ('failing',      ROW(true, true, current_database(), '2030-01-07 08:00+00', '2030-01-07 09:59+00', false, 'deadlock detected', NULL, 10, 3, 0, 0, 0));
-SELECT label, helpdesk.sla_watcher_problem(h, '2030-01-07 10:00+00') AS problem FROM beats;
+SELECT label, helpdesk.sla_watcher_problem(h, '2030-01-07 10:00+00', '2030-01-07 08:00+00') AS problem FROM beats;
+-- a cluster that started a minute ago: the watcher not started yet is waiting for its start
+SELECT label, helpdesk.sla_watcher_problem(h, '2030-01-07 10:00+00', '2030-01-07 09:59+00') AS problem
+FROM beats WHERE label = 'never started';
 -- a longer grace (settings) forgives the stale one
 INSERT INTO helpdesk.settings (setting_key, setting_value) VALUES ('ready_watcher_grace_seconds', '300');
-SELECT label, helpdesk.sla_watcher_problem(h, '2030-01-07 10:00+00') AS problem FROM beats WHERE label = 'stale';
+SELECT label, helpdesk.sla_watcher_problem(h, '2030-01-07 10:00+00', '2030-01-07 08:00+00') AS problem
+FROM beats WHERE label = 'stale';
 DELETE FROM helpdesk.settings WHERE setting_key = 'ready_watcher_grace_seconds';
 
 -- The outbox backlog: counted by status; the oldest waiting message's age.
