@@ -443,4 +443,6 @@ void hd_metrics_stop(void)
     __atomic_store_n(&metrics_stop, 1, __ATOMIC_RELEASE);
     pthread_join(metrics_tid, NULL);
     metrics_running = 0;
+    free(metrics_conninfo);
+    metrics_conninfo = NULL;
 }
