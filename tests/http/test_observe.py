@@ -106,7 +106,18 @@ def test_request_id_reaches_the_database_session():
 
 # ---- readiness ----
 
+def wait_for_watcher(tries=150):
+    """The SLA watcher starts once the test database exists (it retries every 10 s before):
+    wait for its first round, so the checks below see a running watcher whatever ran first."""
+    for _ in range(tries):
+        if psql("SELECT running AND last_round_at IS NOT NULL FROM helpdesk.sla_watcher_status()") == "t":
+            return
+        time.sleep(0.2)
+    raise AssertionError("the SLA watcher made no round in 30 s")
+
+
 def test_health_ready_200_then_503_naming_the_problem():
+    wait_for_watcher()
     r = request("GET", "/api/v1/health/ready")
     j = check_success(r)
     d = j["data"]
@@ -194,6 +205,7 @@ def test_metrics_counters_move():
 
 
 def test_metrics_pool_database_and_server_families():
+    wait_for_watcher()
     samples, types = scrape()
     size = value(samples, "helpdesk_http_db_pool_size")
     check(size >= 1 and 1 <= value(samples, "helpdesk_http_db_pool_connections_up") <= size, "pool %r" % size)
