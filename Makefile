@@ -30,6 +30,9 @@ UPGRADE_SCRIPT   = $(if $(filter-out $(EXTVERSION),$(RELEASED)),helpdesk--$(RELE
 DATA_built  = helpdesk--$(EXTVERSION).sql $(UPGRADE_SCRIPT)
 DATA        = $(sort $(wildcard sql/release/helpdesk--*.sql))
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# The one version, helpdesk.control's default_version, compiled into the module
+# (helpdesk.version()) and into helpdesk-http (--version).
+PG_CPPFLAGS = -DHELPDESK_VERSION='"$(EXTVERSION)"'
 EXTRA_CLEAN = http/helpdesk-http http/helpdesk-http-asan http/tests/*_test
 
 # `make installcheck` against a running server (the DBA's way); `make test` uses a private
@@ -52,6 +55,8 @@ all:
 	@echo "PostgreSQL 15 server headers are missing: run 'make deps' (or 'make demo' / 'make test')." >&2; exit 1
 endif
 
+extension/version.o: helpdesk.control
+
 # (the directories are prerequisites too, so that adding or removing a file rebuilds)
 helpdesk--$(EXTVERSION).sql: $(SQL_SOURCES) sql helpdesk.control
 	@{ echo "-- helpdesk $(EXTVERSION): generated from sql/*.sql by make; edit those files."; \
@@ -67,11 +72,12 @@ $(UPGRADE_SCRIPT): $(UPGRADE_SOURCES) sql/99_finalize.sql sql/release/helpdesk--
 
 # helpdesk-http: libh2o (evloop), libpq, jansson, libjwt.
 HTTP_CFLAGS ?= -std=gnu11 -O2 -g
-HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
+HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -DHELPDESK_VERSION='"$(EXTVERSION)"' -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
 HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread
+HTTP_LDFLAGS ?=
 
-http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS)
-	$(CC) $(HTTP_CFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
+http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) helpdesk.control
+	$(CC) $(HTTP_CFLAGS) $(HTTP_LDFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
 # The same server built with AddressSanitizer and UndefinedBehaviorSanitizer, beside the
 # ordinary binary: `make test-asan` runs the unit and HTTP suites against it. Leak checking
@@ -85,7 +91,7 @@ http/helpdesk-http-asan: $(HTTP_SOURCES) $(HTTP_HEADERS)
 FUZZ_SECONDS ?= 60
 FUZZ_DIR ?= build/fuzz
 
-.PHONY: deps demo test bench fuzz test-asan
+.PHONY: deps demo test bench fuzz test-asan deb
 deps:
 	@bash scripts/deps.sh
 
@@ -105,6 +111,10 @@ test-asan: deps
 	@sh http/tests/build-and-run.sh -fsanitize=address,undefined -fno-sanitize-recover=undefined
 	@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=0} UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1} \
 	    HD_HTTP_BIN=$(CURDIR)/http/helpdesk-http-asan bash tests/run.sh http
+
+# Debian packages postgresql-15-helpdesk and helpdesk-http in build/deb/ (scripts/deb.sh).
+deb: deps
+	@bash scripts/deb.sh
 
 bench: deps
 	@$(MAKE) -s --no-print-directory all install >/dev/null

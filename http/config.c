@@ -52,6 +52,9 @@ static const opt_t opts[] = {
     {"DRAIN_TIMEOUT_MS", "drain-timeout-ms", "10000", OPT_INT, 0, 600000, "on SIGTERM, longest wait for in-flight requests (ms)"},
     {"CATALOG_RETRY_MS", "catalog-retry-ms", "1000", OPT_INT, 50, 600000,
      "database unreachable at start-up: interval of the route table check's retries (ms)"},
+    {"LOG_FORMAT", "log-format", "text", OPT_STR, 0, 0, "access and error log lines on stderr: text or json"},
+    {"METRICS_LISTEN", "metrics-listen", "", OPT_STR, 0, 0,
+     "address of GET /metrics (Prometheus): PORT, HOST:PORT or [IPv6]:PORT; empty: off; never the public PORT"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -93,6 +96,44 @@ int hd_parse_duration(const char *s, int64_t *out)
     if (v <= 0 || v > INT64_MAX / mul / 1000)
         return -1;
     *out = v * mul;
+    return 0;
+}
+
+int hd_parse_listen(const char *s, char *host, size_t cap, int *port)
+{
+    const char *colon, *p = s;
+    size_t hl;
+    int64_t n;
+    if (s == NULL || *s == '\0')
+        return -1;
+    if (*s == '[') {
+        const char *end = strchr(s, ']');
+        if (end == NULL || end[1] != ':')
+            return -1;
+        p = s + 1;
+        hl = (size_t)(end - p);
+        colon = end + 1;
+    } else if ((colon = strrchr(s, ':')) != NULL) {
+        if (memchr(s, ':', (size_t)(colon - s)) != NULL) /* an IPv6 address needs its brackets */
+            return -1;
+        hl = (size_t)(colon - s);
+    } else {
+        colon = s - 1; /* just a port: loopback */
+        hl = 0;
+    }
+    if (hd_parse_int(colon + 1, 1, 65535, &n) != 0)
+        return -1;
+    if (hl == 0) {
+        if (*s == '[' || colon >= s) /* "[]:9" or ":9": an empty host is not loopback by accident */
+            return -1;
+        p = "127.0.0.1";
+        hl = strlen(p);
+    }
+    if (hl + 1 > cap)
+        return -1;
+    memcpy(host, p, hl);
+    host[hl] = '\0';
+    *port = (int)n;
     return 0;
 }
 
@@ -204,6 +245,20 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("ACCESS_LOG")) hd_conf.access_log = (int)n;
     else if (IS("DRAIN_TIMEOUT_MS")) hd_conf.drain_timeout_ms = n;
     else if (IS("CATALOG_RETRY_MS")) hd_conf.catalog_retry_ms = (int)n;
+    else if (IS("LOG_FORMAT")) {
+        if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+            fprintf(stderr, "helpdesk-http: invalid %s '%s': expected text or json\n", source, v);
+            return -1;
+        }
+        hd_conf.log_json = strcmp(v, "json") == 0;
+    } else if (IS("METRICS_LISTEN")) {
+        if (v[0] == '\0') {
+            hd_conf.metrics_port = 0;
+        } else if (hd_parse_listen(v, hd_conf.metrics_host, sizeof(hd_conf.metrics_host), &hd_conf.metrics_port) != 0) {
+            fprintf(stderr, "helpdesk-http: invalid %s '%s': expected PORT, HOST:PORT or [IPv6]:PORT\n", source, v);
+            return -1;
+        }
+    }
 #undef IS
     return 0;
 }
@@ -221,6 +276,7 @@ static void usage(FILE *fp)
     }
     fprintf(fp, "  %-28s %-24s %s\n", "--check-catalog", "",
             "check the route table against the database's helpdesk_api functions, print, exit 0 (agree) or 1");
+    fprintf(fp, "  %-28s %-24s %s\n", "--version", "", "print the version (helpdesk.control's, as helpdesk.version()) and exit");
     fprintf(fp, "  %-28s %-24s %s\n", "--help", "", "print this help and exit");
 }
 
@@ -271,6 +327,10 @@ int hd_config_load(int argc, char **argv)
         size_t nl;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
+            return 1;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            hd_conf.show_version = 1; /* main prints it: the version is compiled into main.c only */
             return 1;
         }
         if (strcmp(arg, "--check-catalog") == 0) {
@@ -324,6 +384,11 @@ int hd_config_load(int argc, char **argv)
         snprintf(source, sizeof(source), "%s/--%s", opts[i].env, opts[i].flag);
         if (apply(&opts[i], v, source) != 0)
             return -1;
+    }
+    if (hd_conf.metrics_port != 0 && hd_conf.metrics_port == hd_conf.port) {
+        fprintf(stderr, "helpdesk-http: METRICS_LISTEN must not use the public PORT %d (metrics are never served to the "
+                        "public port)\n", hd_conf.port);
+        return -1;
     }
     if (hd_conf.threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
