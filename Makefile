@@ -18,7 +18,7 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9]*.sql))
 DATA_built  = helpdesk--$(EXTVERSION).sql
 DATA        = $(sort $(wildcard sql/upgrade/helpdesk--*--*.sql))
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-EXTRA_CLEAN = http/helpdesk-http http/tests/*_test
+EXTRA_CLEAN = http/helpdesk-http http/helpdesk-http-asan http/tests/*_test
 
 # `make installcheck` against a running server (the DBA's way); `make test` uses a private
 # relocated PostgreSQL root instead, see tests/run.sh.
@@ -52,6 +52,13 @@ HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread
 
 http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS)
 	$(CC) $(HTTP_CFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
+
+# The same server built with AddressSanitizer and UndefinedBehaviorSanitizer, beside the
+# ordinary binary: `make test-asan` runs the unit and HTTP suites against it. Leak checking
+# at exit is off unless asked for (ASAN_OPTIONS=detect_leaks=1 make test-asan).
+HTTP_SANITIZE ?= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+http/helpdesk-http-asan: $(HTTP_SOURCES) $(HTTP_HEADERS)
+	$(CC) $(HTTP_CFLAGS) $(HTTP_SANITIZE) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
 .PHONY: deps demo test bench
 deps:

@@ -193,7 +193,7 @@ wait_exit() {
 }
 
 suite_http() {
-    local dir="$work/cluster-http" port http_port secret rc p f result bin="$repo/http/helpdesk-http" log
+    local dir="$work/cluster-http" port http_port secret rc p f result bin=${HD_HTTP_BIN:-$repo/http/helpdesk-http} log
     local passed=0 failed=0
     if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$bin" ]; then
         record http 0 1; echo "http suite: tests/http/run.py or http/helpdesk-http missing"; return
