@@ -134,6 +134,12 @@ int hd_jwt_verify_cached(const char *token, size_t len, const unsigned char *key
     return 0;
 }
 
+void hd_auth_thread_free(void)
+{
+    free(cache);
+    cache = NULL;
+}
+
 char *hd_jwt_sign(long long sub, const char *email, const char *role, time_t now, int64_t expires_in, const unsigned char *key,
                   size_t key_len)
 {

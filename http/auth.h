@@ -23,6 +23,9 @@ int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_
 int hd_jwt_verify_cached(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now,
                          hd_claims_t *out);
 
+/* Free the calling thread's cache (at the thread's end). */
+void hd_auth_thread_free(void);
+
 /* Sign {sub, email, role, iat, exp}. Returns a malloc'd token or NULL. */
 char *hd_jwt_sign(long long sub, const char *email, const char *role, time_t now, int64_t expires_in, const unsigned char *key,
                   size_t key_len);
