@@ -9,10 +9,14 @@
 #include "routes.h"
 
 #define HD_JWT_MAX_LEN 4096
+/* Clock skew allowed on iat and nbf (seconds): servers behind one balancer disagree a little. */
+#define HD_JWT_LEEWAY 60
+/* The longest lifetime (exp - iat) a token may claim: the longest JWT_EXPIRES_IN (config.c). */
+#define HD_JWT_MAX_LIFETIME 315360000LL
 
 typedef struct hd_claims {
     long long sub;
-    long long iat; /* -1 when absent */
+    long long iat; /* issued at: required, so always > 0 in a verified token */
 } hd_claims_t;
 
 /* Verify an HS256 token (not NUL-terminated). Returns 0 and fills *out when valid, -1 otherwise. */
