@@ -55,12 +55,18 @@ http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS)
 
 # The same server built with AddressSanitizer and UndefinedBehaviorSanitizer, beside the
 # ordinary binary: `make test` runs the HTTP suite against it once more (suite asan), with
-# LeakSanitizer checking at exit that the server freed everything.
+# LeakSanitizer checking at exit that the server freed everything; `make test-asan` runs the
+# unit and HTTP suites against it alone.
 HTTP_SANITIZE ?= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 http/helpdesk-http-asan: $(HTTP_SOURCES) $(HTTP_HEADERS)
 	$(CC) $(HTTP_CFLAGS) $(HTTP_SANITIZE) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
-.PHONY: deps demo test bench
+# libFuzzer targets of the server's parsers (tests/fuzz/README.md): each runs FUZZ_SECONDS;
+# the corpus grows in FUZZ_DIR, never in the checked-in tests/fuzz/corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR ?= build/fuzz
+
+.PHONY: deps demo test bench fuzz test-asan
 deps:
 	@bash scripts/deps.sh
 
@@ -71,6 +77,14 @@ demo: deps
 test: deps
 	@$(MAKE) --no-print-directory all http/helpdesk-http-asan
 	@bash tests/run.sh
+
+fuzz: deps
+	@bash tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --dir $(FUZZ_DIR)
+
+test-asan: deps
+	@$(MAKE) --no-print-directory all http/helpdesk-http-asan
+	@sh http/tests/build-and-run.sh -fsanitize=address,undefined -fno-sanitize-recover=undefined
+	@bash tests/run.sh asan
 
 bench: deps
 	@$(MAKE) -s --no-print-directory all install >/dev/null

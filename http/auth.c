@@ -48,6 +48,7 @@ static int verify(const char *token, size_t len, const unsigned char *key, size_
 {
     char buf[HD_JWT_MAX_LEN + 1];
     jwt_t *jwt = NULL;
+    const char *alg;
     long exp, sub;
     long long iat, nbf;
     int ret = -1, has_nbf;
@@ -58,7 +59,9 @@ static int verify(const char *token, size_t len, const unsigned char *key, size_
     buf[len] = '\0';
     if (jwt_decode(&jwt, buf, key, (int)key_len) != 0 || jwt == NULL)
         return -1;
-    if (jwt_get_alg(jwt) != JWT_ALG_HS256)
+    /* HS256 spelt exactly: alg is case-sensitive (RFC 7515), libjwt compares it ignoring case
+     * (found by tests/fuzz/fuzz_jwt) */
+    if (jwt_get_alg(jwt) != JWT_ALG_HS256 || (alg = jwt_get_header(jwt, "alg")) == NULL || strcmp(alg, "HS256") != 0)
         goto Exit;
     errno = 0;
     exp = jwt_get_grant_int(jwt, "exp");

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker http asan faults (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker http fuzz asan faults
+#                               (default: all)
 #
-# HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http). The
-# suite asan runs the http suite against http/helpdesk-http-asan with leak checks; the suite
-# faults breaks things under load (tests/faults, docs/RELIABILITY.md).
+# HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http; make
+# test-asan passes the sanitizer build). HD_FUZZ_SECONDS: time per fuzz target (default 10).
+# The suite asan runs the http suite against http/helpdesk-http-asan with leak checks; the
+# suite faults breaks things under load (tests/faults, docs/RELIABILITY.md).
 #
 # Needs a built tree (make all). Installs the extension into a private relocated copy of
 # PostgreSQL (tests/lib/cluster.sh), never into the system's directories.
@@ -25,7 +27,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http asan faults)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http fuzz asan faults)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
@@ -301,6 +303,15 @@ suite_faults() {
         /usr/bin/python3 "$repo/tests/faults/run.py" 2>&1; rc=$?
     read_result "$result" "$rc"
     record faults "$P" "$F"
+}
+
+# libFuzzer targets of the server's parsers (tests/fuzz/run.sh), a bounded time each; one
+# result per target. A crash's input and log are kept (the script prints where).
+suite_fuzz() {
+    local result="$work/fuzz.result" rc
+    HD_RESULT_FILE=$result bash "$repo/tests/fuzz/run.sh" --seconds "${HD_FUZZ_SECONDS:-10}" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record fuzz "$P" "$F"
 }
 
 echo "== preparing a private PostgreSQL root with this build installed"

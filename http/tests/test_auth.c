@@ -1,6 +1,8 @@
 /* JWT: verify (HS256 only, exp, sub, length cap) and sign, and the `tokens` response transform. */
 #include <jansson.h>
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,31 @@ static char *make(jwt_alg_t alg, const unsigned char *key, size_t klen, const ch
     s = jwt_encode_str(j);
     jwt_free(j);
     return s;
+}
+
+/* A token put together by hand: base64url(header) "." base64url(payload), HMAC-SHA256 with KEY. */
+static void b64url(char *out, const unsigned char *in, size_t len)
+{
+    char *p;
+    EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+    for (p = out; *p; p++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    if ((p = strchr(out, '=')) != NULL)
+        *p = '\0';
+}
+
+static char *hand_signed(const char *header, const char *payload)
+{
+    char *t = malloc(1024);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len;
+    b64url(t, (const unsigned char *)header, strlen(header));
+    strcat(t, ".");
+    b64url(t + strlen(t), (const unsigned char *)payload, strlen(payload));
+    HMAC(EVP_sha256(), KEY, (int)KLEN, (const unsigned char *)t, strlen(t), mac, &mac_len);
+    strcat(t, ".");
+    b64url(t + strlen(t), mac, mac_len);
+    return t;
 }
 
 static int verify(const char *t, time_t now, hd_claims_t *c)
@@ -56,6 +83,17 @@ int main(void)
     CHECK(verify(t, now, &c) == -1);
     free(t);
     t = make(JWT_ALG_NONE, NULL, 0, "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+
+    /* alg is case-sensitive (RFC 7515): libjwt reads "hs256" as HS256, the server must not */
+    t = hand_signed("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
+    CHECK(verify(t, now, &c) == 0 && c.sub == 7);
+    free(t);
+    t = hand_signed("{\"alg\":\"hs256\",\"typ\":\"JWT\"}", "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
+    CHECK(verify(t, now, &c) == -1);
+    free(t);
+    t = hand_signed("{\"alg\":\"Hs256\"}", "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == -1);
     free(t);
 

@@ -16,6 +16,13 @@ static int body(const char *s, hd_reqerr_t *err)
     return hd_body_validate(s, strlen(s), 1024, err);
 }
 
+/* Bodies with a NUL byte: jansson accepts a number followed by NUL. */
+static int body_n(const char *s, size_t len)
+{
+    hd_reqerr_t err;
+    return hd_body_validate(s, len, 1024, &err) == 0 ? 0 : err.status;
+}
+
 int main(void)
 {
     char out[64];
@@ -28,6 +35,11 @@ int main(void)
     CHECK(hd_pct_decode("%4", 2, 1, out) == -1);
     CHECK(hd_pct_decode("%", 1, 1, out) == -1);
     CHECK(hd_pct_decode("%C3%A9", 6, 1, out) == 2);
+
+    CHECK(body_n("2\0", 2) == 400);
+    CHECK(body_n("-1.5e3\0", 7) == 400);
+    CHECK(body_n("{\"a\":1}\0", 8) == 400);
+    CHECK(body_n("2", 1) == 0);
 
     CHECK(hd_utf8_valid("\xc3\xa9", 2));
     CHECK(!hd_utf8_valid("\xff", 1));
@@ -44,6 +56,20 @@ int main(void)
     CHECK_STR(qjson("q=%22%5C%0A", &rc), "{\"q\":\"\\\"\\\\\\n\"}");
     CHECK_STR(qjson("&&a=1&", &rc), "{\"a\":\"1\"}");
     CHECK_STR(qjson("a%62=1&ab=2", &rc), "{\"ab\":\"2\"}");
+    {
+        /* the same key, raw once and once percent-encoded past 512 bytes: still one key */
+        hd_buf_t q = {0};
+        int k;
+        for (k = 0; k < 200; k++)
+            hd_buf_lit(&q, "a");
+        hd_buf_lit(&q, "=1&");
+        for (k = 0; k < 200; k++)
+            hd_buf_lit(&q, "%61");
+        hd_buf_lit(&q, "=2&b=3");
+        qjson(q.base, &rc);
+        CHECK(rc == 0 && strstr(qjson(q.base, &rc), ":\"1\"") == NULL && strstr(qjson(q.base, &rc), "aa\":\"2\",\"b\":\"3\"}") != NULL);
+        hd_buf_free(&q);
+    }
     CHECK_STR(qjson("", &rc), "{}");
     qjson("q=%ff", &rc);
     CHECK(rc == -1);
