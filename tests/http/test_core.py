@@ -437,10 +437,10 @@ def _mixed_case(i):
         return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=sub))), lambda r: check_error(
             r, 401, "UnauthorizedException", "Invalid token or user not found")
     if kind == 5:
-        # the request's settings fail (helpdesk.token_iat refuses 13 digits): the statement
-        # fails before the function runs, and the request is answered with that error
-        return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=1, iat=10 ** 12))), lambda r: check_error(
-            r, 400, "BadRequestException", "Invalid input")
+        # another function failing in its segment (HD403). (A token whose iat the request's
+        # settings would refuse no longer reaches the database: the server refuses it first.)
+        return "GET", "/api/v1/users/stats", bearer(make_jwt(claims(sub=3))), lambda r: check_error(
+            r, 403, "ForbiddenException", "Access denied. Required roles: Admin")
 
     def health(r):
         d = check_success(r)["data"]
