@@ -73,7 +73,7 @@ bench_pgbench() {
 # bench_route_script FUNCTION ACTOR_ID READ_ONLY(on|off) REQUEST_JSON
 bench_route_script() {
     printf '%s\n' \
-        "SELECT helpdesk_api.$1('$4'::jsonb)::text FROM helpdesk_api.request_context(actor_id => '$2', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => '$3');"
+        "SELECT helpdesk_api.$1('$4'::jsonb)::text FROM helpdesk_api.request_context(actor_id => '$2', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => '$3', application_name => 'pgbench');"
 }
 
 # bench_wrk URL [wrk args...]: requests per second; non-2xx answers are counted as failures.

@@ -143,12 +143,12 @@ helpdesk_define_gucs(void)
 }
 
 /*
- * helpdesk_api.request_context(actor_id, token_iat, client_ip, user_agent, read_only): the
- * per-request settings of helpdesk-http (listed once, in request_context.h), made
- * transaction-local. It is called in the FROM clause of the route's own statement, so a
+ * helpdesk_api.request_context(actor_id, token_iat, client_ip, user_agent, read_only,
+ * application_name): the per-request settings of helpdesk-http (listed once, in
+ * request_context.h), made transaction-local. It is called in the FROM clause of the route's own statement, so a
  * request is one statement rather than two:
- *   SELECT helpdesk_api.<route>($6::jsonb)::text
- *   FROM helpdesk_api.request_context(actor_id => $1, ..., read_only => $5)
+ *   SELECT helpdesk_api.<route>($7::jsonb)::text
+ *   FROM helpdesk_api.request_context(actor_id => $1, ..., application_name => $6)
  * (the function scan runs before the target list). It sets only what any caller may set with
  * set_config(), so it needs no privileges; it must not carry a SET clause, which would undo
  * these settings when it returns.

@@ -9,6 +9,10 @@
  * The SQL declaration of helpdesk_api.request_context (sql/) names its text arguments in this
  * order; helpdesk-http checks that against pg_catalog at start-up and in `make test`
  * (http/catalog.c), and calls the function with these names (named notation).
+ *
+ * application_name carries the request id ("helpdesk-http/<X-Request-Id>"), so that
+ * pg_stat_activity and log lines with %a name the request a statement belongs to; it falls back
+ * to the connection's own application_name when the transaction ends.
  */
 #ifndef HELPDESK_REQUEST_CONTEXT_H
 #define HELPDESK_REQUEST_CONTEXT_H
@@ -18,6 +22,7 @@
 	X(IAT, "helpdesk.token_iat", "token_iat") \
 	X(IP, "helpdesk.client_ip", "client_ip") \
 	X(UA, "helpdesk.user_agent", "user_agent") \
-	X(RO, "transaction_read_only", "read_only")
+	X(RO, "transaction_read_only", "read_only") \
+	X(APPNAME, "application_name", "application_name")
 
 #endif

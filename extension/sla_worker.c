@@ -5,16 +5,23 @@
  * standby, nor in a database where the helpdesk extension is not installed (it checks again each
  * time it wakes up, so installing the extension later needs no restart).
  *
- * Each round: one transaction calls helpdesk.sla_scan(now()), which fires every warning, breach
- * and escalation due, and reads the earliest pending deadline (helpdesk.sla_next_deadline(), a
- * partial index). The worker then sleeps on its latch until that deadline, at most
- * helpdesk.worker_idle_seconds. Errors are logged and retried after a pause, never crash-looped.
+ * Each round: one transaction calls helpdesk.sla_scan(now()), which recomputes a batch of clocks
+ * when the SLA rules or the calendar changed, fires every warning, breach and escalation due, and
+ * reads the earliest pending deadline (helpdesk.sla_next_deadline(): clocks, escalation
+ * thresholds, pending recomputation). The worker then sleeps on its latch until that deadline,
+ * at most helpdesk.worker_idle_seconds, or starts the next round at once while a recomputation
+ * makes progress. Errors are logged and retried after a pause, never crash-looped.
  *
  * Wake-up channel: a small shared-memory struct holds the worker's pgprocno, its database and
  * the instant it plans to wake up. A transaction that plans an earlier deadline sets the latch
  * at commit (helpdesk.sla_wake, sla_clock.c). While the worker scans, its planned wake-up is
  * "never", so any deadline written meanwhile wakes it again: a write that commits after the
  * scan's snapshot is never lost. An idle desk costs one short transaction per idle period.
+ *
+ * Heartbeat: the same struct records when the watcher started, when its last round ended and
+ * how, and what its rounds fired since the cluster started. helpdesk.sla_watcher_status() reads
+ * it for /health/ready and /metrics (sql/90_ops.sql); shared memory rather than a table row, so
+ * a heartbeat costs no write and no WAL, and it says "not running" by itself after a restart.
  */
 #include "postgres.h"
 
@@ -23,6 +30,7 @@
 #include "catalog/namespace.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -35,6 +43,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "commands/dbcommands.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -54,6 +63,16 @@ typedef struct HelpdeskSlaShared
 	int			worker_procno;	/* -1 when no watcher is sleeping */
 	Oid			worker_dboid;
 	TimestampTz planned_wake;	/* DT_NOEND while scanning: every deadline wakes it */
+	/* heartbeat, since the cluster started */
+	TimestampTz started_at;		/* the running watcher's start, 0 before the first */
+	TimestampTz last_round_at;	/* end of its last round, 0 before the first */
+	bool		last_round_ok;
+	char		last_error[256];	/* the last failed round's message */
+	uint64		rounds;
+	uint64		failed_rounds;
+	uint64		warnings;
+	uint64		breaches;
+	uint64		escalations;
 } HelpdeskSlaShared;
 
 static HelpdeskSlaShared *sla_shared = NULL;
@@ -104,6 +123,12 @@ helpdesk_sla_shmem_startup(void)
 		sla_shared->worker_procno = -1;
 		sla_shared->worker_dboid = InvalidOid;
 		sla_shared->planned_wake = DT_NOEND;
+		sla_shared->started_at = 0;
+		sla_shared->last_round_at = 0;
+		sla_shared->last_round_ok = false;
+		sla_shared->last_error[0] = '\0';
+		sla_shared->rounds = sla_shared->failed_rounds = 0;
+		sla_shared->warnings = sla_shared->breaches = sla_shared->escalations = 0;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -146,6 +171,97 @@ unpublish(int code, Datum arg)
 	publish(-1, DT_NOEND);
 }
 
+/* The heartbeat: a round ended, with what it fired, or with an error (message not NULL). */
+static void
+record_round(int warnings, int breaches, int escalations, const char *error)
+{
+	if (sla_shared == NULL)
+		return;
+	SpinLockAcquire(&sla_shared->mutex);
+	sla_shared->last_round_at = GetCurrentTimestamp();
+	sla_shared->rounds++;
+	sla_shared->warnings += warnings;
+	sla_shared->breaches += breaches;
+	sla_shared->escalations += escalations;
+	sla_shared->last_round_ok = (error == NULL);
+	if (error != NULL)
+	{
+		sla_shared->failed_rounds++;
+		strlcpy(sla_shared->last_error, error, sizeof(sla_shared->last_error));
+	}
+	SpinLockRelease(&sla_shared->mutex);
+}
+
+static void
+record_start(void)
+{
+	if (sla_shared == NULL)
+		return;
+	SpinLockAcquire(&sla_shared->mutex);
+	sla_shared->started_at = GetCurrentTimestamp();
+	SpinLockRelease(&sla_shared->mutex);
+}
+
+/*
+ * helpdesk.sla_watcher_status(): the watcher's heartbeat as one row. `preloaded` is false when
+ * helpdesk is not in shared_preload_libraries (then there is no watcher and every other column
+ * is NULL); `running` says whether a watcher process is attached now. Timestamps are NULL
+ * before the first start or round. Counters count since the cluster started.
+ */
+PG_FUNCTION_INFO_V1(helpdesk_sla_watcher_status);
+
+Datum
+helpdesk_sla_watcher_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[13];
+	bool		nulls[13];
+	HelpdeskSlaShared copy;
+	char	   *dbname = NULL;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("helpdesk.sla_watcher_status() must be declared to return a row")));
+	desc = BlessTupleDesc(desc);
+	if (desc->natts != lengthof(values))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("helpdesk.sla_watcher_status() is declared with %d columns, the module returns %d",
+						desc->natts, (int) lengthof(values))));
+	memset(nulls, true, sizeof(nulls));
+	values[0] = BoolGetDatum(sla_shared != NULL);
+	nulls[0] = false;
+	if (sla_shared != NULL)
+	{
+		SpinLockAcquire(&sla_shared->mutex);
+		memcpy(&copy, sla_shared, sizeof(copy));
+		SpinLockRelease(&sla_shared->mutex);
+		if (OidIsValid(copy.worker_dboid))
+			dbname = get_database_name(copy.worker_dboid);
+
+		values[1] = BoolGetDatum(copy.worker_procno >= 0);
+		values[2] = dbname != NULL ? CStringGetTextDatum(dbname) : CStringGetTextDatum(helpdesk_database_name);
+		values[3] = TimestampTzGetDatum(copy.started_at);
+		values[4] = TimestampTzGetDatum(copy.last_round_at);
+		values[5] = BoolGetDatum(copy.last_round_ok);
+		values[6] = CStringGetTextDatum(copy.last_error);
+		values[7] = TimestampTzGetDatum(copy.planned_wake);
+		values[8] = Int64GetDatum((int64) copy.rounds);
+		values[9] = Int64GetDatum((int64) copy.failed_rounds);
+		values[10] = Int64GetDatum((int64) copy.warnings);
+		values[11] = Int64GetDatum((int64) copy.breaches);
+		values[12] = Int64GetDatum((int64) copy.escalations);
+		for (int i = 1; i < (int) lengthof(nulls); i++)
+			nulls[i] = false;
+		nulls[3] = copy.started_at == 0;
+		nulls[4] = nulls[5] = copy.last_round_at == 0;
+		nulls[6] = copy.last_error[0] == '\0';
+		nulls[7] = copy.worker_procno < 0 || copy.planned_wake == DT_NOEND;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
 void
 helpdesk_register_worker(void)
 {
@@ -171,6 +287,7 @@ typedef struct ScanResult
 	int			warnings;
 	int			breaches;
 	int			escalations;
+	int			recomputed;		/* tickets recomputed (0 with release 1.0's sla_scan) */
 } ScanResult;
 
 static int
@@ -201,8 +318,11 @@ scan_round(ScanResult *r)
 		pgstat_report_activity(STATE_RUNNING, "SELECT helpdesk.sla_scan(now())");
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "helpdesk sla watcher: SPI_connect failed");
-		if (SPI_execute("SELECT now(), s.warnings, s.breaches, s.escalations "
-						"FROM helpdesk.sla_scan(now()) AS s", false, 1) != SPI_OK_SELECT ||
+		/*
+		 * s.*: the library serves every installed version of the extension, and a database not
+		 * yet updated from 1.0 has no `recomputed` column.
+		 */
+		if (SPI_execute("SELECT now(), s.* FROM helpdesk.sla_scan(now()) AS s", false, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "helpdesk sla watcher: helpdesk.sla_scan() returned no row");
 		tup = SPI_tuptable->vals[0];
@@ -211,6 +331,7 @@ scan_round(ScanResult *r)
 		r->warnings = int_column(tup, desc, 2);
 		r->breaches = int_column(tup, desc, 3);
 		r->escalations = int_column(tup, desc, 4);
+		r->recomputed = desc->natts >= 5 ? int_column(tup, desc, 5) : 0;
 
 		/* a new snapshot: sees what committed during the scan */
 		PopActiveSnapshot();
@@ -251,6 +372,7 @@ helpdesk_sla_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(helpdesk_database_name, NULL, 0);
 	pgstat_report_appname("helpdesk sla watcher");
 	before_shmem_exit(unpublish, (Datum) 0);
+	record_start();
 	elog(LOG, "helpdesk sla watcher started in database \"%s\"", helpdesk_database_name);
 
 	round_cxt = AllocSetContextCreate(TopMemoryContext, "helpdesk sla watcher round",
@@ -288,10 +410,14 @@ helpdesk_sla_worker_main(Datum main_arg)
 				else
 				{
 					announced_absent = false;
-					if (r.warnings > 0 || r.breaches > 0 || r.escalations > 0)
-						elog(LOG, "helpdesk sla watcher: %d warnings, %d breaches, %d escalations",
-							 r.warnings, r.breaches, r.escalations);
-					if (r.next != 0 && r.next <= r.scan_at)
+					record_round(r.warnings, r.breaches, r.escalations, NULL);
+					if (r.warnings > 0 || r.breaches > 0 || r.escalations > 0 || r.recomputed > 0)
+						elog(LOG, "helpdesk sla watcher: %d warnings, %d breaches, %d escalations, %d tickets recomputed",
+							 r.warnings, r.breaches, r.escalations, r.recomputed);
+					if (r.recomputed > 0)
+						/* a recomputation is under way: its next batch at once */
+						timeout_ms = 0;
+					else if (r.next != 0 && r.next <= r.scan_at)
 						/* still due after the scan: an item failed; retry soon, not in a loop */
 						timeout_ms = Min(timeout_ms, RETRY_STUCK_MS);
 					else if (r.next != 0)
@@ -308,6 +434,7 @@ helpdesk_sla_worker_main(Datum main_arg)
 				AbortCurrentTransaction();
 				ereport(LOG,
 						(errmsg("helpdesk sla watcher: scan failed, retrying: %s", edata->message)));
+				record_round(0, 0, 0, edata->message);
 				FreeErrorData(edata);
 				timeout_ms = Min(timeout_ms, RETRY_AFTER_ERROR_MS);
 			}

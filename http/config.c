@@ -61,6 +61,9 @@ static const opt_t opts[] = {
      "longest wait for a database connection with room (ms), exceeded: 503"},
     {"DB_STALL_MS", "db-stall-ms", "100", OPT_INT, 0, 86400000,
      "a connection whose oldest request has run this long takes no more requests (ms; 0: no limit)"},
+    {"LOG_FORMAT", "log-format", "text", OPT_STR, 0, 0, "access and error log lines on stderr: text or json"},
+    {"METRICS_LISTEN", "metrics-listen", "", OPT_STR, 0, 0,
+     "address of GET /metrics (Prometheus): PORT, HOST:PORT or [IPv6]:PORT; empty: off; never the public PORT"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -102,6 +105,44 @@ int hd_parse_duration(const char *s, int64_t *out)
     if (v <= 0 || v > INT64_MAX / mul / 1000)
         return -1;
     *out = v * mul;
+    return 0;
+}
+
+int hd_parse_listen(const char *s, char *host, size_t cap, int *port)
+{
+    const char *colon, *p = s;
+    size_t hl;
+    int64_t n;
+    if (s == NULL || *s == '\0')
+        return -1;
+    if (*s == '[') {
+        const char *end = strchr(s, ']');
+        if (end == NULL || end[1] != ':')
+            return -1;
+        p = s + 1;
+        hl = (size_t)(end - p);
+        colon = end + 1;
+    } else if ((colon = strrchr(s, ':')) != NULL) {
+        if (memchr(s, ':', (size_t)(colon - s)) != NULL) /* an IPv6 address needs its brackets */
+            return -1;
+        hl = (size_t)(colon - s);
+    } else {
+        colon = s - 1; /* just a port: loopback */
+        hl = 0;
+    }
+    if (hd_parse_int(colon + 1, 1, 65535, &n) != 0)
+        return -1;
+    if (hl == 0) {
+        if (*s == '[' || colon >= s) /* "[]:9" or ":9": an empty host is not loopback by accident */
+            return -1;
+        p = "127.0.0.1";
+        hl = strlen(p);
+    }
+    if (hl + 1 > cap)
+        return -1;
+    memcpy(host, p, hl);
+    host[hl] = '\0';
+    *port = (int)n;
     return 0;
 }
 
@@ -217,6 +258,20 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("MAX_CONNECTIONS")) hd_conf.max_connections = (int)n;
     else if (IS("DB_QUEUE_TIMEOUT_MS")) hd_conf.db_queue_timeout_ms = n;
     else if (IS("DB_STALL_MS")) hd_conf.db_stall_ms = n;
+    else if (IS("LOG_FORMAT")) {
+        if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+            fprintf(stderr, "helpdesk-http: invalid %s '%s': expected text or json\n", source, v);
+            return -1;
+        }
+        hd_conf.log_json = strcmp(v, "json") == 0;
+    } else if (IS("METRICS_LISTEN")) {
+        if (v[0] == '\0') {
+            hd_conf.metrics_port = 0;
+        } else if (hd_parse_listen(v, hd_conf.metrics_host, sizeof(hd_conf.metrics_host), &hd_conf.metrics_port) != 0) {
+            fprintf(stderr, "helpdesk-http: invalid %s '%s': expected PORT, HOST:PORT or [IPv6]:PORT\n", source, v);
+            return -1;
+        }
+    }
 #undef IS
     return 0;
 }
@@ -234,6 +289,7 @@ static void usage(FILE *fp)
     }
     fprintf(fp, "  %-28s %-24s %s\n", "--check-catalog", "",
             "check the route table against the database's helpdesk_api functions, print, exit 0 (agree) or 1");
+    fprintf(fp, "  %-28s %-24s %s\n", "--version", "", "print the version (helpdesk.control's, as helpdesk.version()) and exit");
     fprintf(fp, "  %-28s %-24s %s\n", "--help", "", "print this help and exit");
 }
 
@@ -284,6 +340,10 @@ int hd_config_load(int argc, char **argv)
         size_t nl;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
+            return 1;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            hd_conf.show_version = 1; /* main prints it: the version is compiled into main.c only */
             return 1;
         }
         if (strcmp(arg, "--check-catalog") == 0) {
@@ -337,6 +397,11 @@ int hd_config_load(int argc, char **argv)
         snprintf(source, sizeof(source), "%s/--%s", opts[i].env, opts[i].flag);
         if (apply(&opts[i], v, source) != 0)
             return -1;
+    }
+    if (hd_conf.metrics_port != 0 && hd_conf.metrics_port == hd_conf.port) {
+        fprintf(stderr, "helpdesk-http: METRICS_LISTEN must not use the public PORT %d (metrics are never served to the "
+                        "public port)\n", hd_conf.port);
+        return -1;
     }
     if (hd_conf.threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

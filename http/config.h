@@ -38,12 +38,17 @@ typedef struct hd_config {
     int64_t db_queue_timeout_ms;  /* longest wait for a connection with room -> 503 */
     int64_t db_stall_ms;          /* no more requests on a connection whose oldest has run this long (0: off) */
     int check_catalog;      /* --check-catalog: check the route table against the database, print, exit */
+    int show_version;       /* --version given: print it and exit */
+    int log_json;           /* LOG_FORMAT=json: log lines are JSON objects */
+    char metrics_host[256]; /* METRICS_LISTEN: address of GET /metrics; port 0: off */
+    int metrics_port;
     char conninfo[2048];
 } hd_config_t;
 
 extern hd_config_t hd_conf;
 
-/* Parse environment then argv. Returns 0 on success, 1 when --help was printed (exit 0),
+/* Parse environment then argv. Returns 0 on success, 1 when --help was printed or --version
+ * asked for (show_version; exit 0),
  * -1 on error (message already printed to stderr). With --check-catalog, JWT_SECRET is not
  * required (the check signs and verifies nothing). */
 int hd_config_load(int argc, char **argv);
@@ -55,6 +60,9 @@ void hd_config_free(void);
 int hd_parse_duration(const char *s, int64_t *out);
 /* Strict integer parser with range check. Returns 0 or -1. */
 int hd_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Listen address: "PORT" (loopback), "HOST:PORT" or "[IPv6]:PORT" -> host (NUL-terminated,
+ * without brackets) and port 1..65535. Returns 0 or -1. */
+int hd_parse_listen(const char *s, char *host, size_t cap, int *port);
 /* Boolean: true/false/1/0/on/off/yes/no. Returns 0 or -1. */
 int hd_parse_bool(const char *s, int *out);
 

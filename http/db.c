@@ -74,11 +74,11 @@ struct hd_db_conn {
     PGconn *pg;
     h2o_socket_t *sock;
     char name[16]; /* "t<thread>c<index>" for the log */
-    enum conn_state state;
+    _Atomic enum conn_state state; /* atomic: also read by hd_db_stats from the metrics thread */
     int writing;
     unsigned char *prepared; /* enum prep, by fn_slot: the route function's statement */
     h2o_linklist_t inflight; /* FIFO of hd_db_query_t, in the order their segments were sent */
-    int n;                   /* its length */
+    _Atomic int n;           /* its length */
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
     int backoff;
 };
@@ -92,8 +92,8 @@ struct hd_db_pool {
     int depth; /* requests in flight per connection */
     int queue_max;
     uint64_t stall_ms; /* 0: a connection takes requests whatever its oldest one's age */
-    int queued;
-    int inflight;
+    _Atomic int queued; /* the counts hd_db_stats reads from another thread are atomic */
+    _Atomic int inflight;
     uint64_t served;  /* requests sent to the database */
     int max_depth;    /* most requests seen in flight on one connection */
     int db_down; /* the last connection attempt failed, or a connection broke and none is up */
@@ -103,7 +103,11 @@ struct hd_db_pool {
     h2o_timeout_t queue_timeout;
     h2o_timeout_t connect_timeout;
     h2o_timeout_t backoff[NBACKOFF];
+    hd_db_pool_t *next_pool; /* every pool of the process, for hd_db_stats */
 };
+
+static hd_db_pool_t *all_pools;
+static pthread_mutex_t all_pools_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void conn_start(hd_db_conn_t *c);
 static void conn_broken(hd_db_conn_t *c, const char *why);
@@ -722,7 +726,31 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
         h2o_linklist_init_anchor(&c->inflight);
         conn_start(c);
     }
+    pthread_mutex_lock(&all_pools_lock);
+    pool->next_pool = all_pools;
+    all_pools = pool;
+    pthread_mutex_unlock(&all_pools_lock);
     return pool;
+}
+
+void hd_db_stats(hd_db_stats_t *out)
+{
+    hd_db_pool_t *pool;
+    int i;
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&all_pools_lock);
+    for (pool = all_pools; pool != NULL; pool = pool->next_pool) {
+        out->size += pool->size;
+        for (i = 0; i < pool->size; i++) {
+            if (pool->conns[i].state == CONN_UP)
+                out->up++;
+            if (pool->conns[i].n > 0)
+                out->in_use++;
+        }
+        out->in_flight += pool->inflight;
+        out->waiting += pool->queued;
+    }
+    pthread_mutex_unlock(&all_pools_lock);
 }
 
 void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
@@ -794,8 +822,18 @@ void hd_db_pool_free(hd_db_pool_t *pool)
 {
     size_t b;
     int i;
+    hd_db_pool_t **p;
     if (pool == NULL)
         return;
+    /* out of hd_db_stats' sight first (the metrics thread may be reading) */
+    pthread_mutex_lock(&all_pools_lock);
+    for (p = &all_pools; *p != NULL; p = &(*p)->next_pool) {
+        if (*p == pool) {
+            *p = pool->next_pool;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&all_pools_lock);
     /* closed: nothing is queued or in flight, no connection timer is linked */
     h2o_timeout_dispose(pool->loop, &pool->req_timeout);
     h2o_timeout_dispose(pool->loop, &pool->queue_timeout);

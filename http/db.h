@@ -48,6 +48,15 @@ void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, c
                   const char *doc, hd_db_cb cb, void *data);
 /* Requests queued or in flight. */
 size_t hd_db_pending(hd_db_pool_t *pool);
+/* The pools of every thread, summed (any thread may ask; the metrics thread does). */
+typedef struct hd_db_stats {
+    int size;      /* connections configured: threads x DB_POOL_SIZE */
+    int up;        /* connected */
+    int in_use;    /* with at least one request in flight */
+    int in_flight; /* requests sent, not yet answered */
+    int waiting;   /* requests queued for a connection */
+} hd_db_stats_t;
+void hd_db_stats(hd_db_stats_t *out);
 /* Close every connection (call from the loop thread, after draining). */
 void hd_db_pool_close(hd_db_pool_t *pool);
 /* Free a closed pool (its timeouts are disposed: call before the loop is destroyed). */

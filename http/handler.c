@@ -11,7 +11,9 @@
 #include "config.h"
 #include "cors.h"
 #include "openapi.h"
+#include "metrics.h"
 #include "ratelimit.h"
+#include "reqinfo.h"
 #include "request.h"
 #include "response.h"
 
@@ -115,6 +117,7 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     hd_client_ip(req, ip, sizeof(ip));
 
     if (!hd_ratelimit_hit(ip, h2o_now(req->conn->ctx->loop), &retry)) {
+        hd_metrics_rate_limited();
         hd_respond_error(req, 429, "Too many requests, please try again later", NULL, retry);
         return 0;
     }
@@ -133,6 +136,8 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     st = hd_router_match(hd_router, req->input.method.base, req->input.method.len, path, path_len, &m);
+    if (st == 200)
+        hd_reqinfo(req)->route = m.route; /* for the metrics and the access log */
     if (st == 404) {
         not_found(req);
         return 0;
@@ -194,6 +199,12 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
                                     : "";
     }
     params[HD_CTX_RO] = m.route->read_only ? "on" : "off";
+    {
+        /* the request id in pg_stat_activity and in log lines with %a, for this transaction */
+        char app[16 + HD_REQUEST_ID_MAX];
+        int n = snprintf(app, sizeof(app), "helpdesk-http/%s", hd_reqinfo(req)->id);
+        params[HD_CTX_APPNAME] = h2o_strdup(&req->pool, app, (size_t)n).base;
+    }
 
     {
         const char *d = h2o_strdup(&req->pool, doc.base, doc.len).base;

@@ -10,12 +10,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifndef HELPDESK_VERSION
+#error "HELPDESK_VERSION must be defined (the Makefile reads it from helpdesk.control)"
+#endif
+
 #include "accesslog.h"
 #include "auth.h"
 #include "catalog.h"
 #include "config.h"
 #include "conns.h"
 #include "handler.h"
+#include "metrics.h"
 #include "openapi.h"
 #include "ratelimit.h"
 #include "response.h"
@@ -193,8 +198,11 @@ int main(int argc, char **argv)
     sigset_t set;
     int i, sig, rc;
 
-    if ((rc = hd_config_load(argc, argv)) != 0)
+    if ((rc = hd_config_load(argc, argv)) != 0) {
+        if (rc > 0 && hd_conf.show_version)
+            printf("helpdesk-http %s\n", HELPDESK_VERSION); /* helpdesk.control's, as helpdesk.version() */
         return rc > 0 ? 0 : 1;
+    }
     if ((hd_router = hd_router_build(hd_routes, hd_route_count)) == NULL)
         return 1;
     if (hd_conf.check_catalog)
@@ -215,6 +223,7 @@ int main(int argc, char **argv)
         return 1;
     }
     hd_ratelimit_init(hd_conf.rate_limit_window_ms, hd_conf.rate_limit_max);
+    hd_metrics_init();
 
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("")); /* no Server header */
@@ -246,6 +255,9 @@ int main(int argc, char **argv)
     }
     hd_log_error("helpdesk-http listening on %s:%d (%d threads, %d db connections each, pipeline depth %d)", hd_conf.host,
                  hd_conf.port, hd_conf.threads, hd_conf.db_pool_size, hd_conf.db_pipeline_depth);
+    if (hd_conf.metrics_port != 0 &&
+        hd_metrics_start(hd_conf.metrics_host, hd_conf.metrics_port, hd_conf.conninfo, HELPDESK_VERSION) != 0)
+        return 1;
     for (i = 0; i < hd_conf.threads; i++)
         pthread_create(&threads[i].tid, NULL, run_loop, &threads[i]);
 
@@ -262,6 +274,7 @@ int main(int argc, char **argv)
         h2o_multithread_send_message(&threads[i].shutdown_receiver, &threads[i].shutdown_message);
     for (i = 0; i < hd_conf.threads; i++)
         pthread_join(threads[i].tid, NULL);
+    hd_metrics_stop();
     hd_log_error("helpdesk-http stopped");
     free(threads); /* (each listening socket was closed by its loop) */
     h2o_config_dispose(&globalconf);

@@ -15,6 +15,8 @@
 #include "buf.h"
 #include "config.h"
 #include "cors.h"
+#include "metrics.h"
+#include "reqinfo.h"
 #include "request.h"
 #include "sqlstate.h"
 
@@ -396,7 +398,14 @@ static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
     }
     add_security_headers(req);
     hd_cors_add_headers(req);
-    hd_access_log(req, req->res.status, req->res.content_length == SIZE_MAX ? 0 : req->res.content_length);
+    {
+        /* every response: its id back to the client, the metrics, the access log line */
+        hd_reqinfo_t *info = hd_reqinfo(req);
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, "X-Request-Id", info->id,
+                              strlen(info->id));
+        hd_metrics_observe(info->route, req->res.status, hd_request_seconds(req));
+        hd_access_log(req, req->res.status, req->res.content_length == SIZE_MAX ? 0 : req->res.content_length);
+    }
     h2o_setup_next_ostream(req, slot);
 }
 

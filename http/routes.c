@@ -23,6 +23,9 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/health", "health", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/docs", "docs", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
 
+    /* ---- readiness (sql/91_core_api.sql; the checks: sql/90_ops.sql) ---- */
+    {"GET", "/api/v1/health/ready", "health_ready", 200, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+
     /* ---- identity: auth (sql/13_auth_api.sql). auth_me serves three rows: /auth/me, /auth/profile
      * and /users/profile (below) answer the same. ---- */
     {"POST", "/api/v1/auth/login", "auth_login", 200, PUBLIC, HD_BODY_JSON, HD_RESP_TOKENS, RW, NO_ARGS},

@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
           libh2o-evloop-dev libjansson-dev libjwt-dev libssl-dev zlib1g-dev
           python3 make gcc
-          clang libclang-rt-14-dev)  # libFuzzer + sanitizers for tests/fuzz (Debian 12's clang is 14)
+          clang libclang-rt-14-dev   # libFuzzer + sanitizers for tests/fuzz (Debian 12's clang is 14)
+          debhelper dpkg-dev postgresql-server-dev-all)   # make deb and its test
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")

@@ -39,7 +39,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF status NOT IN (400, 401, 403, 404, 409, 413, 422, 429) THEN
+    IF status NOT IN (400, 401, 403, 404, 409, 413, 422, 429, 503) THEN
         RAISE EXCEPTION 'helpdesk.http_error: unsupported status %', status;
     END IF;
     IF details IS NOT NULL AND retry_after IS NOT NULL THEN

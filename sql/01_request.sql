@@ -377,7 +377,7 @@ $$;
 -- of the route's statement. Not a route: no SECURITY DEFINER and no SET clause (99_finalize
 -- leaves it alone), since a SET clause would undo the settings when the function returns.
 CREATE FUNCTION helpdesk_api.request_context(actor_id text, token_iat text, client_ip text,
-                                             user_agent text, read_only text)
+                                             user_agent text, read_only text, application_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'helpdesk_request_context'
 LANGUAGE C VOLATILE;

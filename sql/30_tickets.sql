@@ -78,6 +78,10 @@ CREATE TABLE helpdesk.sla_clocks (
     -- The next instant the watcher must act on (warn_at, then due_at), NULL when none.
     next_deadline timestamptz,
     updated_at    timestamptz NOT NULL DEFAULT now(),
+    -- The cycle's finished pauses (wall-clock instants), so that paused_total can be measured
+    -- again on a changed calendar; NULL for clocks written by release 1.0, which did not keep
+    -- them (their paused_total is kept as it was measured). Last column: added by 1.1.
+    pauses        tstzmultirange,
     PRIMARY KEY (ticket_id, kind),
     CHECK ((state = 'paused') = (paused_since IS NOT NULL)),
     CHECK (state = 'not_applicable' OR target IS NOT NULL)
@@ -87,12 +91,12 @@ CREATE INDEX sla_clocks_next_deadline_idx ON helpdesk.sla_clocks (next_deadline)
     WHERE next_deadline IS NOT NULL;
 
 -- At-risk and breached lists: running resolution clocks by their warning instant, and the
--- open ones whose breach was recorded.
+-- paused ones that were late when they paused (the paused arm of sla_clock_breached()).
 CREATE INDEX sla_clocks_at_risk_idx ON helpdesk.sla_clocks (warn_at)
     WHERE kind = 'resolution' AND state = 'running';
 
 CREATE INDEX sla_clocks_breached_idx ON helpdesk.sla_clocks (ticket_id)
-    WHERE kind = 'resolution' AND state IN ('running', 'paused') AND breached_at IS NOT NULL;
+    WHERE kind = 'resolution' AND state = 'paused' AND coalesce(due_at < paused_since, breached_at IS NOT NULL);
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.sla_clocks', '');
 
@@ -100,16 +104,31 @@ SELECT pg_catalog.pg_extension_config_dump('helpdesk.sla_clocks', '');
 --
 -- The boundary: work done at or before a deadline is in time. A clock is breached at `at` once
 -- `at` is strictly past its due instant (due_at < at); at the instant itself it is not. This is
--- the same boundary as "resolved with used business time > target" (sla_clock_stop) and as a
--- scan at time `at` recording the breach. Beyond the running deadline, a breach once recorded
--- (breached_at) stays, and a clock stopped after its deadline (missed) is breached for good.
+-- the same boundary as a stop after the deadline (sla_clock_stop: missed) and as a scan at time
+-- `at` recording the breach.
+--
+-- Breached follows the CURRENT deadline: a running clock is breached when its deadline has
+-- passed, a paused one when its deadline had passed when it paused (a paused clock keeps the
+-- deadline it had, due_at; clocks paused under release 1.0 kept none, and their recorded breach
+-- decides), a stopped one when it stopped after its deadline (missed, for good). When a priority
+-- change or a recomputation of the rules or the calendar moves the deadline later, a ticket that
+-- was breached is no longer breached unless the new deadline has passed too; the breach that
+-- happened stays where it was recorded: its `breached` event (sla_events, the timeline) and its
+-- `sla_breached` history row. breached_at is only the watcher's bookkeeping (the latest deadline
+-- whose breach was recorded), never read here.
+--
+-- Reports: a clock's outcome is decided once, when it stops, against the deadline then in force:
+-- `met` or `missed` (sla_clock_breached(c, at) of a stopped clock). SLA compliance counts those
+-- outcomes, so a ticket breached under High, lowered to Low and resolved within the Low deadline
+-- counts as met; "breaches recorded" (escalations, notifications sent) counts the `breached`
+-- events instead, where that earlier breach stays. (docs/ARCHITECTURE.md says the same.)
 CREATE FUNCTION helpdesk.sla_clock_breached(c helpdesk.sla_clocks, at timestamptz)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT coalesce(c.state = 'missed'
-                    OR (c.state IN ('running', 'paused') AND c.breached_at IS NOT NULL)
-                    OR (c.state = 'running' AND c.due_at < at), false)
+                    OR (c.state = 'running' AND c.due_at < at)
+                    OR (c.state = 'paused' AND coalesce(c.due_at < c.paused_since, c.breached_at IS NOT NULL)), false)
 $$;
 
 -- At risk at `at`: a running clock that has used at least the configured share of its
@@ -141,8 +160,8 @@ $$;
 
 -- The same sets for lists: open tickets whose resolution clock is breached / at risk at `at`.
 -- Each arm adds a condition that the definition implies (a running clock past its deadline is
--- past its warning, warn_at <= due_at; otherwise a breach was recorded) so that an index serves
--- it; the definition itself is the function.
+-- past its warning, warn_at <= due_at; a paused one was late when it paused) so that an index
+-- serves it; the definition itself is the function.
 CREATE FUNCTION helpdesk.sla_breached_ids(at timestamptz DEFAULT now())
 RETURNS SETOF int
 LANGUAGE sql STABLE
@@ -150,9 +169,9 @@ AS $$
     SELECT c.ticket_id FROM helpdesk.sla_clocks c
     WHERE c.kind = 'resolution' AND c.state = 'running' AND c.warn_at <= at
       AND helpdesk.sla_clock_breached(c, at)
-    UNION
+    UNION ALL
     SELECT c.ticket_id FROM helpdesk.sla_clocks c
-    WHERE c.kind = 'resolution' AND c.state IN ('running', 'paused') AND c.breached_at IS NOT NULL
+    WHERE c.kind = 'resolution' AND c.state = 'paused' AND coalesce(c.due_at < c.paused_since, c.breached_at IS NOT NULL)
       AND helpdesk.sla_clock_breached(c, at)
 $$;
 

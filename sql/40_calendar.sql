@@ -160,12 +160,16 @@ $$;
 -- Any change to a calendar's windows or holidays also writes its calendars row (updated_at), so
 -- the row's version (xmin, ctid) identifies the whole definition: the C functions keep a loaded
 -- calendar across statements and transactions and re-read it only when that version changes.
+-- Rows loaded by COPY (a restore) are not changes: the calendars row restored with them keeps
+-- its own updated_at.
 CREATE FUNCTION helpdesk.calendar_children_changed()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
+    IF helpdesk.copying_rows() THEN
+        RETURN NULL;
+    ELSIF TG_OP = 'TRUNCATE' THEN
         UPDATE helpdesk.calendars SET updated_at = now();
     ELSIF TG_OP = 'INSERT' THEN
         UPDATE helpdesk.calendars SET updated_at = now() WHERE id IN (SELECT calendar_id FROM new_rows);

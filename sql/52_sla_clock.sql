@@ -11,7 +11,19 @@
 --
 -- where paused_total is the business time the clock spent paused, so a resume gives
 -- due = business_time_add(resume, remaining) and a priority change recomputes the targets from
--- the ticket's start, minus pauses, also when the new deadline is already past.
+-- the ticket's start, minus pauses, also when the new deadline is already past. A paused clock
+-- keeps the deadline it had when it paused (due_at, warn_at), which says whether it was late
+-- then; tickets.due_date shows none while it is paused.
+--
+-- Recalculation (sla_clock_recalculate on a priority change, sla_clock_recompute when the SLA
+-- rules or the business calendar change, sql/54_sla_recompute.sql) makes a clock what the
+-- current rules and calendar say about its history: the target of the ticket's priority, the
+-- business time of its finished pauses (kept as wall-clock intervals in `pauses`) measured
+-- again, both deadlines from the cycle's start. The result does not depend on when or how often
+-- it runs, nor on the order of concurrent changes. A clock late before and after a
+-- recalculation keeps its one recorded breach; one that the new deadline puts back in time is
+-- no longer breached (sql/30_tickets.sql, sla_clock_breached), and breaches again, with a new
+-- `breached` event, if that deadline passes too.
 --
 -- The clock rows (helpdesk.sla_clocks) and the one definition of "breached" and "at risk"
 -- (sla_clock_breached, sla_clock_at_risk) are in sql/30_tickets.sql. Triggers on tickets and
@@ -95,9 +107,13 @@ CREATE TABLE helpdesk.sla_events (
 
 CREATE INDEX sla_events_ticket_idx ON helpdesk.sla_events (ticket_id, id);
 
--- Exactly once, structurally: one warning and one breach per clock cycle.
-CREATE UNIQUE INDEX sla_events_once ON helpdesk.sla_events (ticket_id, clock, cycle, event)
-    WHERE event IN ('warned', 'breached');
+-- Exactly once, structurally: one warning per clock cycle, one breach per deadline of a cycle
+-- (a deadline moved later by a recalculation and missed again is a new breach).
+CREATE UNIQUE INDEX sla_events_warned_once ON helpdesk.sla_events (ticket_id, clock, cycle)
+    WHERE event = 'warned';
+
+CREATE UNIQUE INDEX sla_events_breached_once ON helpdesk.sla_events (ticket_id, clock, cycle, at)
+    WHERE event = 'breached';
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.sla_events', '');
 
@@ -136,37 +152,80 @@ BEGIN
 END
 $$;
 
+-- Whether the breach of a clock's current deadline has been recorded: breached_at is the latest
+-- deadline whose breach was recorded (or that a recalculation carried the breach over to). A
+-- clock paused under release 1.0 has no deadline: its recorded breach is the one.
+CREATE FUNCTION helpdesk.sla_clock_breach_recorded(c helpdesk.sla_clocks)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT coalesce(c.breached_at >= c.due_at, c.breached_at IS NOT NULL) $$;
+
+-- The next instant the watcher must act on for a clock: a running clock's warning (once per
+-- cycle), then its deadline, until the breach of that deadline is recorded.
+CREATE FUNCTION helpdesk.sla_clock_next(c helpdesk.sla_clocks)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE
+        WHEN c.state <> 'running' OR helpdesk.sla_clock_breach_recorded(c) THEN NULL
+        WHEN c.warned_at IS NULL THEN c.warn_at
+        ELSE c.due_at
+    END
+$$;
+
+-- The deadline a ticket shows for a clock (tickets.due_date, response_due_at, the API's
+-- dueDate): none while paused or without a rule; a stopped clock's is the one that applied.
+CREATE FUNCTION helpdesk.sla_clock_due_date(c helpdesk.sla_clocks)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT CASE WHEN c.state = 'paused' THEN NULL ELSE c.due_at END $$;
+
 -- Recompute due_at, warn_at and next_deadline of a clock from its cycle start, target and pauses.
 CREATE FUNCTION helpdesk.sla_plan(c helpdesk.sla_clocks)
 RETURNS helpdesk.sla_clocks
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-    IF c.state = 'running' THEN
+    IF c.state IN ('running', 'paused') THEN
         c.due_at := helpdesk.sla_add(c.cycle_start, c.target + c.paused_total);
         c.warn_at := helpdesk.sla_add(c.cycle_start, c.target * helpdesk.sla_at_risk_share() + c.paused_total);
-    ELSIF c.state IN ('paused', 'not_applicable') THEN
+    ELSIF c.state = 'not_applicable' THEN
         c.due_at := NULL;
         c.warn_at := NULL;
     END IF;
     -- stopped clocks keep the deadline that applied
-    c.next_deadline := CASE
-        WHEN c.state <> 'running' THEN NULL
-        WHEN c.warned_at IS NULL AND c.breached_at IS NULL THEN c.warn_at
-        WHEN c.breached_at IS NULL THEN c.due_at
-    END;
+    c.next_deadline := helpdesk.sla_clock_next(c);
     RETURN c;
 END
 $$;
 
+-- The business time a clock's finished pauses take on the current calendar (what paused_total
+-- holds once recomputed); a clock from release 1.0 kept no pauses: its paused_total as measured.
+CREATE FUNCTION helpdesk.sla_paused_time(c helpdesk.sla_clocks)
+RETURNS interval
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF c.pauses IS NULL THEN
+        RETURN c.paused_total;
+    END IF;
+    RETURN coalesce((SELECT sum(helpdesk.sla_between(lower(p), upper(p))) FROM unnest(c.pauses) AS p),
+                    interval '0');
+END
+$$;
+
 -- Append one event.
+-- (PL/pgSQL, as the other functions the clocks call on every change: its plan is kept for the
+-- session, where a LANGUAGE sql function called from PL/pgSQL is planned at each call.)
 CREATE FUNCTION helpdesk.sla_log(c helpdesk.sla_clocks, event text, at timestamptz,
                                  due_before timestamptz, detail text DEFAULT NULL)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
+BEGIN
     INSERT INTO helpdesk.sla_events (ticket_id, clock, cycle, event, at, due_before, due_after, used, target, detail)
-    VALUES (c.ticket_id, c.kind, c.cycle, event, at, due_before, c.due_at, helpdesk.sla_used(c, at), c.target, detail)
+    VALUES (c.ticket_id, c.kind, c.cycle, event, at, due_before, c.due_at, helpdesk.sla_used(c, at), c.target, detail);
+END
 $$;
 
 -- Store a clock (insert or update) and wake the watcher when its next deadline may be earlier
@@ -184,7 +243,7 @@ BEGIN
         paused_since = EXCLUDED.paused_since, due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at,
         warned_at = EXCLUDED.warned_at, breached_at = EXCLUDED.breached_at,
         stopped_at = EXCLUDED.stopped_at, next_deadline = EXCLUDED.next_deadline,
-        updated_at = EXCLUDED.updated_at;
+        updated_at = EXCLUDED.updated_at, pauses = EXCLUDED.pauses;
     IF c.next_deadline IS NOT NULL THEN
         PERFORM helpdesk.sla_wake(c.next_deadline);
     END IF;
@@ -204,8 +263,9 @@ AS $$
     WHERE u.role = 'Admin' AND u.is_active AND (event = 'breached' OR t.assignee_id IS NULL)
 $$;
 
--- Record a warning or a breach of a clock, exactly once per clock cycle (the unique index on
--- sla_events decides), with its history row and notifications. Returns whether it fired now.
+-- Record a warning or a breach of a clock, exactly once (a warning per clock cycle, a breach
+-- per deadline: the unique indexes on sla_events decide), with its history row and
+-- notifications. Returns whether it fired now.
 CREATE FUNCTION helpdesk.sla_fire(c helpdesk.sla_clocks, what_event text, deadline timestamptz)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
@@ -219,7 +279,7 @@ BEGIN
     VALUES (c.ticket_id, c.kind, c.cycle, what_event, deadline, c.due_at, c.due_at,
             CASE WHEN what_event = 'breached' THEN c.target ELSE c.target * helpdesk.sla_at_risk_share() END,
             c.target)
-    ON CONFLICT (ticket_id, clock, cycle, event) WHERE event IN ('warned', 'breached') DO NOTHING;
+    ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS inserted = ROW_COUNT;
     IF inserted = 0 THEN
         RETURN false;
@@ -249,6 +309,73 @@ BEGIN
 END
 $$;
 
+-- A clock of a ticket of `priority` (Pending when `pending`) as the current SLA rules and
+-- calendar make it at `at`: the target of the priority's active rule (none: not applicable; a
+-- rule that now applies counts from the cycle's start), the finished pauses measured again, the
+-- deadlines planned from the cycle's start. Stopped clocks keep their outcome. Computes only.
+CREATE FUNCTION helpdesk.sla_clock_retarget(c helpdesk.sla_clocks, priority helpdesk.ticket_priority,
+                                            at timestamptz, pending boolean)
+RETURNS helpdesk.sla_clocks
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    new_target interval := helpdesk.sla_target(c.kind, priority);
+BEGIN
+    IF c.state IN ('met', 'missed', 'cancelled') THEN
+        RETURN c;
+    END IF;
+    IF c.state = 'not_applicable' THEN
+        IF new_target IS NULL THEN
+            RETURN c;
+        END IF;
+        -- a rule now applies: the clock counts from the ticket's start
+        c.state := CASE WHEN pending THEN 'paused' ELSE 'running' END;
+        c.paused_since := CASE WHEN pending THEN at END;
+    ELSIF new_target IS NULL THEN
+        c.state := 'not_applicable';
+        c.paused_since := NULL;
+    END IF;
+    c.target := new_target;
+    c.paused_total := helpdesk.sla_paused_time(c);
+    RETURN helpdesk.sla_plan(c);
+END
+$$;
+
+-- The breach bookkeeping of a clock recalculated at `at` from `old` to `c`: a clock late before
+-- and after keeps its recorded breach for the new deadline (one lateness, one breach); a paused
+-- clock the new deadline makes late records its breach now (the watcher does not watch paused
+-- clocks; a running one is fired by the watcher, woken by sla_store). Then its next deadline.
+CREATE FUNCTION helpdesk.sla_clock_settle(old helpdesk.sla_clocks, c helpdesk.sla_clocks, at timestamptz)
+RETURNS helpdesk.sla_clocks
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    IF helpdesk.sla_clock_breach_recorded(old) AND helpdesk.sla_clock_breached(old, at)
+       AND helpdesk.sla_clock_breached(c, at) THEN
+        c.breached_at := greatest(old.breached_at, c.due_at);
+    ELSIF c.state = 'paused' AND helpdesk.sla_clock_breached(c, at) AND NOT helpdesk.sla_clock_breach_recorded(c) THEN
+        PERFORM helpdesk.sla_fire(c, 'breached', c.due_at);
+        c.breached_at := c.due_at;
+    END IF;
+    c.next_deadline := helpdesk.sla_clock_next(c);
+    RETURN c;
+END
+$$;
+
+-- The detail of a `recalculated` event: why, and whether a breach stopped being current.
+CREATE FUNCTION helpdesk.sla_recalculated_detail(old helpdesk.sla_clocks, c helpdesk.sla_clocks, at timestamptz,
+                                                 reason text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF helpdesk.sla_clock_breached(old, at) AND NOT helpdesk.sla_clock_breached(c, at) THEN
+        RETURN reason || format('; no longer breached (the missed deadline was %s)', helpdesk.iso(old.due_at));
+    END IF;
+    RETURN reason;
+END
+$$;
+
 -- A new clock (a ticket's creation, or a reopen for the resolution clock), started at `at`,
 -- paused at once when the ticket is Pending.
 CREATE FUNCTION helpdesk.sla_clock_start(ticket_id int, kind text, priority helpdesk.ticket_priority,
@@ -264,6 +391,7 @@ BEGIN
     c.cycle := cycle;
     c.cycle_start := at;
     c.paused_total := interval '0';
+    c.pauses := '{}';
     c.target := helpdesk.sla_target(kind, priority);
     c.state := CASE WHEN c.target IS NULL THEN 'not_applicable' WHEN pending THEN 'paused' ELSE 'running' END;
     IF pending AND c.target IS NOT NULL THEN
@@ -282,7 +410,8 @@ BEGIN
 END
 $$;
 
--- Pause a running clock at `at`.
+-- Pause a running clock at `at`; it keeps its deadline. A clock already late whose breach the
+-- watcher has not recorded yet records it now (a paused clock is not watched).
 CREATE FUNCTION helpdesk.sla_clock_pause(c helpdesk.sla_clocks, at timestamptz)
 RETURNS helpdesk.sla_clocks
 LANGUAGE plpgsql VOLATILE
@@ -293,6 +422,10 @@ BEGIN
     IF c.state <> 'running' THEN
         RETURN c;
     END IF;
+    IF helpdesk.sla_clock_breached(c, at) AND NOT helpdesk.sla_clock_breach_recorded(c) THEN
+        PERFORM helpdesk.sla_fire(c, 'breached', c.due_at);
+        c.breached_at := c.due_at;
+    END IF;
     c.state := 'paused';
     c.paused_since := greatest(at, c.cycle_start);
     c := helpdesk.sla_plan(c);
@@ -301,51 +434,57 @@ BEGIN
 END
 $$;
 
--- Resume a paused clock at `at`: the business time spent paused is added back.
+-- Resume a paused clock at `at`: the business time spent paused is added back, and the pause
+-- kept in `pauses`. A clock late when it paused is still late: its breach stands for the
+-- deadline moved by the pause.
 CREATE FUNCTION helpdesk.sla_clock_resume(c helpdesk.sla_clocks, at timestamptz)
 RETURNS helpdesk.sla_clocks
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+    old helpdesk.sla_clocks := c;
 BEGIN
     IF c.state <> 'paused' THEN
         RETURN c;
     END IF;
     IF at > c.paused_since THEN
         c.paused_total := c.paused_total + helpdesk.sla_between(c.paused_since, at);
+        c.pauses := c.pauses + tstzmultirange(tstzrange(c.paused_since, at));
     END IF;
     c.state := 'running';
     c.paused_since := NULL;
-    c := helpdesk.sla_plan(c);
+    c := helpdesk.sla_clock_settle(old, helpdesk.sla_plan(c), at);
     PERFORM helpdesk.sla_log(c, 'resumed', at, NULL);
     RETURN helpdesk.sla_store(c);
 END
 $$;
 
--- Stop a running or paused clock at `at`: met when in time, missed when after its deadline
--- (recording the breach if the watcher has not yet), cancelled when `cancel` (a response clock
--- whose ticket was closed without a staff response) and not yet late.
+-- Stop a running or paused clock at `at`: missed when it is breached then (its deadline passed
+-- before `at`, or before the pause), recording the breach if the watcher has not yet; else
+-- cancelled when `cancel` (a response clock whose ticket was closed without a staff response),
+-- else met.
 CREATE FUNCTION helpdesk.sla_clock_stop(c helpdesk.sla_clocks, at timestamptz, cancel boolean DEFAULT false)
 RETURNS helpdesk.sla_clocks
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    used interval;
+    late boolean;
 BEGIN
     IF c.state NOT IN ('running', 'paused') THEN
         RETURN c;
     END IF;
-    used := helpdesk.sla_used(c, at);
-    IF c.state = 'paused' THEN
-        -- no time passes while paused: the deadline is the one the clock would have had
+    IF c.due_at IS NULL THEN
+        -- a clock paused under release 1.0, which kept no deadline while paused
         c.due_at := helpdesk.sla_add(c.cycle_start, c.target + c.paused_total);
     END IF;
-    IF c.breached_at IS NULL AND used > c.target THEN
+    late := helpdesk.sla_clock_breached(c, at);
+    IF late AND NOT helpdesk.sla_clock_breach_recorded(c) THEN
         -- late, and the watcher has not fired yet: the breach is recorded here, once
         PERFORM helpdesk.sla_fire(c, 'breached', c.due_at);
         c.breached_at := c.due_at;
     END IF;
     c.stopped_at := at;
-    c.state := CASE WHEN c.breached_at IS NOT NULL THEN 'missed' WHEN cancel THEN 'cancelled' ELSE 'met' END;
+    c.state := CASE WHEN late THEN 'missed' WHEN cancel THEN 'cancelled' ELSE 'met' END;
     c.paused_since := NULL;
     c := helpdesk.sla_plan(c);
     PERFORM helpdesk.sla_log(c, CASE c.state WHEN 'met' THEN 'met' ELSE 'stopped' END, at, c.due_at,
@@ -356,33 +495,46 @@ END
 $$;
 
 -- A priority change: the target follows the new priority's rule, counted from the cycle's start
--- minus pauses. Stopped clocks keep their outcome.
+-- minus pauses. Stopped clocks keep their outcome. Always an event.
 CREATE FUNCTION helpdesk.sla_clock_recalculate(c helpdesk.sla_clocks, priority helpdesk.ticket_priority,
                                                at timestamptz, pending boolean)
 RETURNS helpdesk.sla_clocks
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    before timestamptz := c.due_at;
-    new_target interval := helpdesk.sla_target(c.kind, priority);
+    old helpdesk.sla_clocks := c;
+BEGIN
+    IF c.state IN ('met', 'missed', 'cancelled')
+       OR (c.state = 'not_applicable' AND helpdesk.sla_target(c.kind, priority) IS NULL) THEN
+        RETURN c;
+    END IF;
+    c := helpdesk.sla_clock_settle(old, helpdesk.sla_clock_retarget(c, priority, at, pending), at);
+    PERFORM helpdesk.sla_log(c, 'recalculated', at, old.due_at,
+                             helpdesk.sla_recalculated_detail(old, c, at, format('priority %s', priority)));
+    RETURN helpdesk.sla_store(c);
+END
+$$;
+
+-- The SLA rules or the business calendar changed (`reason`): the clock as they make it now. An
+-- event and a write only when something changed. Returns the clock.
+CREATE FUNCTION helpdesk.sla_clock_recompute(c helpdesk.sla_clocks, priority helpdesk.ticket_priority,
+                                             at timestamptz, pending boolean, reason text)
+RETURNS helpdesk.sla_clocks
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    old helpdesk.sla_clocks := c;
 BEGIN
     IF c.state IN ('met', 'missed', 'cancelled') THEN
         RETURN c;
     END IF;
-    IF c.state = 'not_applicable' THEN
-        IF new_target IS NULL THEN
-            RETURN c;
-        END IF;
-        -- a rule now applies: the clock counts from the ticket's start
-        c.state := CASE WHEN pending THEN 'paused' ELSE 'running' END;
-        c.paused_since := CASE WHEN pending THEN at END;
-    ELSIF new_target IS NULL THEN
-        c.state := 'not_applicable';
-        c.paused_since := NULL;
+    c := helpdesk.sla_clock_retarget(c, priority, at, pending);
+    IF (c.state, c.target, c.due_at, c.warn_at, c.paused_total, c.paused_since)
+       IS NOT DISTINCT FROM (old.state, old.target, old.due_at, old.warn_at, old.paused_total, old.paused_since) THEN
+        RETURN old;
     END IF;
-    c.target := new_target;
-    c := helpdesk.sla_plan(c);
-    PERFORM helpdesk.sla_log(c, 'recalculated', at, before, format('priority %s', priority));
+    c := helpdesk.sla_clock_settle(old, c, at);
+    PERFORM helpdesk.sla_log(c, 'recalculated', at, old.due_at, helpdesk.sla_recalculated_detail(old, c, at, reason));
     RETURN helpdesk.sla_store(c);
 END
 $$;
@@ -394,6 +546,7 @@ RETURNS helpdesk.sla_clocks
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+    old helpdesk.sla_clocks := c;
     before timestamptz := c.due_at;
 BEGIN
     IF c.cycle <> 1 OR c.state NOT IN ('running', 'paused', 'not_applicable') OR c.cycle_start = start THEN
@@ -403,7 +556,9 @@ BEGIN
     IF c.state = 'paused' THEN
         c.paused_since := greatest(c.paused_since, start);
     END IF;
-    c := helpdesk.sla_plan(c);
+    c.pauses := c.pauses * tstzmultirange(tstzrange(start, NULL));
+    c.paused_total := helpdesk.sla_paused_time(c);
+    c := helpdesk.sla_clock_settle(old, helpdesk.sla_plan(c), at);
     PERFORM helpdesk.sla_log(c, 'recalculated', at, before, 'ticket start moved to ' || helpdesk.iso(start));
     RETURN helpdesk.sla_store(c);
 END
@@ -412,10 +567,15 @@ $$;
 -- The clock of a ticket, locked.
 CREATE FUNCTION helpdesk.sla_clock(ticket_id int, kind text)
 RETURNS helpdesk.sla_clocks
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
-    SELECT * FROM helpdesk.sla_clocks c WHERE c.ticket_id = sla_clock.ticket_id AND c.kind = sla_clock.kind
-    FOR UPDATE
+DECLARE
+    c helpdesk.sla_clocks;
+BEGIN
+    SELECT * INTO c FROM helpdesk.sla_clocks s WHERE s.ticket_id = sla_clock.ticket_id AND s.kind = sla_clock.kind
+    FOR UPDATE;
+    RETURN c;
+END
 $$;
 
 -- Clocks of a ticket created without them (bulk loads with triggers off): started at the
@@ -485,7 +645,7 @@ BEGIN
                    WHEN c.state = 'cancelled' THEN 'not_applicable' ELSE 'met' END;
     RETURN jsonb_build_object(
         'status', status,
-        'dueDate', helpdesk.iso(c.due_at),
+        'dueDate', helpdesk.iso(helpdesk.sla_clock_due_date(c)),
         'timeRemaining', CASE WHEN c.state IN ('running', 'paused')
                               THEN helpdesk.sla_format_remaining(c.target - used) END,
         'percentageUsed', least(100, round(extract(epoch FROM used) * 100 / extract(epoch FROM c.target)))::int,
@@ -553,7 +713,8 @@ END
 $$;
 
 -- The open tickets breached at `at` (IT_Staff, Admin), oldest deadline first, with breachedBy:
--- whole hours since the deadline that was missed, as in the reference.
+-- whole hours since the deadline that was missed, as in the reference (for a paused ticket, up
+-- to its pause).
 CREATE FUNCTION helpdesk.sla_breached_list(actor helpdesk.users, at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -561,8 +722,9 @@ AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
     RETURN (SELECT coalesce(jsonb_agg(helpdesk.sla_list_item(t) || jsonb_build_object(
-                       'breachedBy', floor(extract(epoch FROM at - coalesce(c.breached_at, c.due_at)) / 3600)::int)
-                       ORDER BY coalesce(c.breached_at, c.due_at), t.id), '[]')
+                       'breachedBy', floor(extract(epoch FROM CASE WHEN c.state = 'paused' THEN c.paused_since ELSE at END
+                                                               - coalesce(c.due_at, c.breached_at)) / 3600)::int)
+                       ORDER BY coalesce(c.due_at, c.breached_at), t.id), '[]')
             FROM helpdesk.sla_breached_ids(at) b
             JOIN helpdesk.tickets t ON t.id = b
             JOIN helpdesk.sla_clocks c ON c.ticket_id = t.id AND c.kind = 'resolution');

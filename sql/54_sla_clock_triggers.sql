@@ -58,8 +58,8 @@ BEGIN
         res := helpdesk.sla_clock_resume(res, at);
     END IF;
 
-    new.response_due_at := resp.due_at;
-    new.due_date := res.due_at;
+    new.response_due_at := helpdesk.sla_clock_due_date(resp);
+    new.due_date := helpdesk.sla_clock_due_date(res);
     RETURN new;
 END
 $$;
@@ -126,11 +126,19 @@ AS $$
 BEGIN
     IF NEW.status IS DISTINCT FROM OLD.status OR NEW.priority IS DISTINCT FROM OLD.priority
        OR NEW.first_response_at IS DISTINCT FROM OLD.first_response_at
-       OR NEW.created_at IS DISTINCT FROM OLD.created_at
-       OR NEW.due_date IS DISTINCT FROM OLD.due_date
-       OR NEW.response_due_at IS DISTINCT FROM OLD.response_due_at THEN
-        -- the clocks own the due dates: a direct write to them is recomputed away
+       OR NEW.created_at IS DISTINCT FROM OLD.created_at THEN
         NEW := helpdesk.sla_ticket_changed(OLD, NEW, helpdesk.sla_time(), helpdesk.sla_is_staff(helpdesk.actor_id()));
+    ELSIF NEW.due_date IS DISTINCT FROM OLD.due_date OR NEW.response_due_at IS DISTINCT FROM OLD.response_due_at THEN
+        -- the clocks own the due dates: a direct write to them is replaced by theirs (which is
+        -- what a recomputation writes); a ticket without clocks gets them
+        IF NOT EXISTS (SELECT FROM helpdesk.sla_clocks c WHERE c.ticket_id = NEW.id) THEN
+            NEW := helpdesk.sla_ticket_changed(OLD, NEW, helpdesk.sla_time(), helpdesk.sla_is_staff(helpdesk.actor_id()));
+        ELSE
+            SELECT max(helpdesk.sla_clock_due_date(c)) FILTER (WHERE c.kind = 'resolution'),
+                   max(helpdesk.sla_clock_due_date(c)) FILTER (WHERE c.kind = 'response')
+            INTO NEW.due_date, NEW.response_due_at
+            FROM helpdesk.sla_clocks c WHERE c.ticket_id = NEW.id;
+        END IF;
     END IF;
     RETURN NEW;
 END

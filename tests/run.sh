@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker http fuzz asan faults
-#                               (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker upgrade http package fuzz asan
+#                               faults (default: all)
 #
 # HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http; make
 # test-asan passes the sanitizer build). HD_FUZZ_SECONDS: time per fuzz target (default 10).
@@ -27,14 +27,14 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker http fuzz asan faults)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http package fuzz asan faults)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
 server_pid=
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    for d in "$work"/cluster-* "$work"/faults/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
+    for d in "$work"/cluster-* "$work"/package/cluster-* "$work"/faults/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
     [ -n "${HD_KEEP_TEST_DIR:-}" ] || rm -rf "$work" "${HD_PGROOT:-/nonexistent}"
 }
 trap cleanup EXIT
@@ -169,6 +169,14 @@ suite_worker() {
     record worker "$passed" "$failed"
 }
 
+# From the last release to this version, and pg_dump/pg_restore of a live desk (tests/upgrade/run.sh).
+suite_upgrade() {
+    local result="$work/upgrade.result" rc
+    HD_RESULT_FILE=$result HD_WORK=$work HD_PGBIN=$HD_PGBIN bash "$repo/tests/upgrade/run.sh" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record upgrade "$P" "$F"
+}
+
 # GET url: prints the HTTP status, 000 when nothing answers.
 http_status() {
     /usr/bin/python3 - "$1" <<'PY'
@@ -201,13 +209,13 @@ wait_exit() {
 
 # suite_http [NAME]: NAME (default http) names the suite in the summary (asan runs it too)
 suite_http() {
-    local dir="$work/cluster-${1:-http}" port http_port secret rc p f result bin=${HD_HTTP_BIN:-$repo/http/helpdesk-http} log
+    local dir="$work/cluster-${1:-http}" port http_port metrics_port secret rc p f result bin=${HD_HTTP_BIN:-$repo/http/helpdesk-http} log
     local passed=0 failed=0
     if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$bin" ]; then
         record http 0 1; echo "http suite: tests/http/run.py or http/helpdesk-http missing"; return
     fi
     check() { if eval "$2"; then passed=$((passed + 1)); echo "ok - $1"; else failed=$((failed + 1)); echo "not ok - $1"; fi; }
-    port=$(hd_free_port); http_port=$(hd_free_port)
+    port=$(hd_free_port); http_port=$(hd_free_port); metrics_port=$(hd_free_port)
     hd_cluster_start "$dir" "$port" "helpdesk.database_name = 'desk'" "helpdesk.bcrypt_cost = 4"
     hd_database_create "$dir" "$port" desk >/dev/null
     hd_psql_file "$dir" "$port" desk "$repo/demo/seed.sql" >/dev/null
@@ -225,10 +233,14 @@ suite_http() {
         "[ $rc -eq 0 ] && grep -q 'agrees' '$log'"
 
     result="$work/http.result"
-    "${srv[@]}" DB_NAME=desk "$bin" >"$dir/http.log" 2>&1 &
+    check "helpdesk-http --version and SELECT helpdesk.version() agree" \
+        "[ \"\$('$bin' --version)\" = \"helpdesk-http \$(hd_psql '$dir' $port desk -At -c 'SELECT helpdesk.version()')\" ]"
+    # the main run: JSON log lines and /metrics on an address of its own (tests/http/test_observe.py)
+    "${srv[@]}" DB_NAME=desk LOG_FORMAT=json METRICS_LISTEN=127.0.0.1:$metrics_port "$bin" >"$dir/http.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
     HD_RESULT_FILE=$result HD_BASE_URL="http://127.0.0.1:$http_port" HD_JWT_SECRET=$secret \
+        HD_METRICS_URL="http://127.0.0.1:$metrics_port" HD_SERVER_LOG="$dir/http.log" HD_DB_LOG="$dir/server.log" \
         HD_DB_STOP_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -m fast -w stop" \
         HD_DB_START_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -l $dir/server.log -w start" \
         HD_PSQL="runuser -u postgres -- $HD_PGBIN/psql -X -q -h $dir -p $port -U postgres -d desk" \
@@ -239,6 +251,14 @@ suite_http() {
     check "helpdesk-http exited 0 on SIGTERM" "[ $server_rc -eq 0 ]"
     check "no sanitizer report in the server's log" "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$dir/http.log'"
     [ "$failed" -eq 0 ] || { echo "---- helpdesk-http log (tail) ----"; tail -50 "$dir/http.log"; }
+
+    # the rate limit's counter: requests until one is refused, which /metrics counts
+    "${srv[@]}" DB_NAME=desk RATE_LIMIT_MAX_REQUESTS=2 METRICS_LISTEN=127.0.0.1:$metrics_port "$bin" >"$dir/http-limited.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
+    check "GET /metrics counts the requests the rate limit refused" \
+        "/usr/bin/python3 '$repo/tests/http/check_rate_limit_metrics.py' http://127.0.0.1:$http_port http://127.0.0.1:$metrics_port"
+    kill "$server_pid"; wait "$server_pid"; server_pid=
 
     # a database whose helpdesk_api disagrees with the route table: a read-only route's
     # function made VOLATILE, another's renamed away
@@ -312,6 +332,16 @@ suite_fuzz() {
     HD_RESULT_FILE=$result bash "$repo/tests/fuzz/run.sh" --seconds "${HD_FUZZ_SECONDS:-10}" 2>&1; rc=$?
     read_result "$result" "$rc"
     record fuzz "$P" "$F"
+}
+
+# The Debian packages built, installed with dpkg into a private PostgreSQL root, the server
+# started from the unit's ExecStart (tests/package/test.sh; about 2 minutes, mostly the build).
+suite_package() {
+    local result="$work/package.result" rc
+    mkdir -p "$work/package"
+    HD_RESULT_FILE=$result bash "$repo/tests/package/test.sh" "$work/package" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record package "$P" "$F"
 }
 
 echo "== preparing a private PostgreSQL root with this build installed"

@@ -14,7 +14,7 @@ ab_cleanup() {
 }
 
 ab_setup() {
-    local rev=$1 cflags libs
+    local rev=$1 cflags libs version
     work=$(mktemp -d /tmp/helpdesk-ab.XXXXXX)
     chmod 755 "$work"
     server_pid=
@@ -24,7 +24,9 @@ ab_setup() {
     mkdir -p "$work/a"
     git -C "$repo" archive "$rev" http extension | tar -x -C "$work/a"
     make -C "$repo" --no-print-directory -s http/helpdesk-http
-    cflags="-std=gnu11 -O2 -g -DH2O_USE_LIBUV=0 -I$work/a/extension -I$("$HD_PG_CONFIG" --includedir)"
+    # A's version, as the Makefile passes it (revisions that do not use it ignore it)
+    version=$(git -C "$repo" show "$rev:helpdesk.control" | sed -n "s/^default_version *= *'\(.*\)'/\1/p")
+    cflags="-std=gnu11 -O2 -g -DH2O_USE_LIBUV=0 -DHELPDESK_VERSION=\"$version\" -I$work/a/extension -I$("$HD_PG_CONFIG" --includedir)"
     libs="-lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread"
     # shellcheck disable=SC2086
     cc $cflags -o "$work/A" "$work"/a/http/*.c $libs

@@ -12,8 +12,9 @@
 static hd_catalog_fn_t fns[MAX_FNS];
 static size_t nfns;
 
-static const hd_catalog_fn_t context_ok = {"request_context", "text, text, text, text, text",
-                                           "actor_id,token_iat,client_ip,user_agent,read_only", "void", 0, 'v', 1};
+static const hd_catalog_fn_t context_ok = {"request_context", "text, text, text, text, text, text",
+                                           "actor_id,token_iat,client_ip,user_agent,read_only,application_name", "void", 0,
+                                           'v', 1};
 
 static void add(hd_catalog_fn_t f)
 {
@@ -147,22 +148,22 @@ int main(void)
     f->argnames = "actor_id,token_iat,client_ip,user_agent";
     CHECK(compare(table, NTABLE, &out) == 1);
     CHECK(says(&out, "helpdesk_api.request_context takes (actor_id,token_iat,client_ip,user_agent) of types (text, text, "
-                     "text, text); the server sends (actor_id,token_iat,client_ip,user_agent,read_only)"));
-    f->args = "text, text, text, text, text";
-    f->argnames = "token_iat,actor_id,client_ip,user_agent,read_only"; /* swapped */
-    CHECK(compare(table, NTABLE, &out) == 1 && says(&out, "takes (token_iat,actor_id,"));
-    f->argnames = "actor_id,token_iat,client_ip,user_agent,read_only";
-    f->args = "integer, text, text, text, boolean";
-    CHECK(compare(table, NTABLE, &out) == 1 && says(&out, "of types (integer, text, text, text, boolean)"));
-    f->args = "text, text, text, text, text";
-    f->argnames = ",,,,";
-    CHECK(compare(table, NTABLE, &out) == 1);
-    f->argnames = "actor_id,token_iat,client_ip,user_agent,read_only,extra";
+                     "text, text); the server sends (actor_id,token_iat,client_ip,user_agent,read_only,application_name)"));
     f->args = "text, text, text, text, text, text";
+    f->argnames = "token_iat,actor_id,client_ip,user_agent,read_only,application_name"; /* swapped */
+    CHECK(compare(table, NTABLE, &out) == 1 && says(&out, "takes (token_iat,actor_id,"));
+    f->argnames = "actor_id,token_iat,client_ip,user_agent,read_only,application_name";
+    f->args = "integer, text, text, text, boolean, text";
+    CHECK(compare(table, NTABLE, &out) == 1 && says(&out, "of types (integer, text, text, text, boolean, text)"));
+    f->args = "text, text, text, text, text, text";
+    f->argnames = ",,,,,";
+    CHECK(compare(table, NTABLE, &out) == 1);
+    f->argnames = "actor_id,token_iat,client_ip,user_agent,read_only,application_name,extra";
+    f->args = "text, text, text, text, text, text, text";
     CHECK(compare(table, NTABLE, &out) == 1);
     f->name = "request_context_old"; /* gone */
     CHECK(compare(table, NTABLE, &out) == 1 && says(&out, "helpdesk_api.request_context(actor_id,token_iat,client_ip,"
-                                                         "user_agent,read_only) does not exist"));
+                                                         "user_agent,read_only,application_name) does not exist"));
     catalog_for(table, NTABLE);
     add(context_ok);
     fns[nfns - 1].args = "text";

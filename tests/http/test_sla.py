@@ -41,6 +41,7 @@ AT_RISK_START = ("(SELECT s FROM generate_series(now() - interval '14 days', now
                  "WHERE helpdesk.sla_between(s, now()) BETWEEN interval '3 hours 30 minutes' AND interval '3 hours 50 minutes' "
                  "ORDER BY s DESC LIMIT 1)")
 LONG_AGO = "now() - interval '60 days'"
+UPDATED = "Resource updated successfully"
 
 
 def cleanup():
@@ -141,3 +142,78 @@ def test_clocks_follow_the_ticket_routes():
               if e["clock"] == "resolution"]
     check(events == ["started", "paused", "resumed"], "resolution events %r" % events)
     cleanup()
+
+
+def wait_for(query, timeout=30):
+    """Polls an SQL condition (at most `timeout` seconds) until it holds: the watcher's work."""
+    import time
+    end = time.time() + timeout
+    while time.time() < end:
+        if psql(query) == "t":
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def recomputed():
+    """The watcher is through with every recomputation asked for."""
+    return wait_for("SELECT NOT EXISTS (SELECT FROM helpdesk.sla_recompute_requests)")
+
+
+def test_rule_edit_moves_open_tickets_deadlines():
+    # An Admin's edit of the High rule is done by the watcher on every open ticket: the ticket's
+    # dueDate follows within a moment, its timeline names the change.
+    check(recomputed(), "a recomputation left pending by the fixture")
+    tid = sql_ticket("High", "now() - interval '10 minutes'")
+    high = [r for r in check_success(call("GET", "/sla/rules", ADMIN))["data"] if r["priority"] == "High"][0]
+    before = check_success(call("GET", "/sla/tickets/%d/status" % tid, STAFF))["data"]
+    check(before["businessHoursTarget"] == high["resolutionTimeHours"], "target %r" % before)
+    try:
+        check_success(call("PUT", "/sla/rules/%d" % high["id"], ADMIN,
+                           {"resolutionTimeHours": high["resolutionTimeHours"] + 6}), 200, UPDATED)
+        check(wait_for("SELECT target = interval '%d hours' FROM helpdesk.sla_clocks WHERE ticket_id = %d AND kind = 'resolution'"
+                       % (high["resolutionTimeHours"] + 6, tid)), "the watcher did not recompute the ticket")
+        after = check_success(call("GET", "/sla/tickets/%d/status" % tid, STAFF))["data"]
+        check(after["businessHoursTarget"] == high["resolutionTimeHours"] + 6 and after["dueDate"] > before["dueDate"],
+              "after %r, before %r" % (after, before))
+        events = check_success(call("GET", "/sla/tickets/%d/timeline" % tid, STAFF))["data"]
+        check(any(e["event"] == "recalculated" and e["clock"] == "resolution"
+                  and e["detail"].startswith("SLA rule changed: High") for e in events), "events %r" % events)
+    finally:
+        check_success(call("PUT", "/sla/rules/%d" % high["id"], ADMIN,
+                           {"resolutionTimeHours": high["resolutionTimeHours"]}), 200, UPDATED)
+        check(recomputed(), "the watcher did not finish the recomputation")
+        cleanup()
+
+
+def test_breach_follows_the_current_deadline():
+    # A High ticket 30 days old is breached, and the watcher records it. Lowered to Low, with a
+    # Low rule of 2,000 hours (a deadline far ahead), it is no longer breached: not in the
+    # breached list, slaBreached false; the breach stays in its timeline.
+    check(recomputed(), "a recomputation left pending by the fixture")
+    tid = sql_ticket("High", "now() - interval '30 days'")
+    check(wait_for("SELECT EXISTS (SELECT FROM helpdesk.sla_events WHERE ticket_id = %d AND clock = 'resolution' "
+                   "AND event = 'breached')" % tid), "no breach recorded by the watcher")
+    st = check_success(call("GET", "/sla/tickets/%d/status" % tid, STAFF))["data"]
+    check(st["status"] == "breached" and st["isBreached"] is True, "status %r" % st)
+    check(tid in [t["id"] for t in check_success(call("GET", "/sla/breached", STAFF))["data"]], "breached list")
+    low = [r for r in check_success(call("GET", "/sla/rules", ADMIN))["data"] if r["priority"] == "Low"][0]
+    try:
+        check_success(call("PUT", "/sla/rules/%d" % low["id"], ADMIN, {"resolutionTimeHours": 2000}), 200, UPDATED)
+        check(recomputed(), "the watcher did not finish the recomputation")
+        check_success(call("PATCH", "/tickets/%d" % tid, ADMIN, {"priority": "Low"}), 200, UPDATED)
+        st = check_success(call("GET", "/sla/tickets/%d/status" % tid, STAFF))["data"]
+        check(st["status"] != "breached" and st["isBreached"] is False, "status after the move %r" % st)
+        check(tid not in [t["id"] for t in check_success(call("GET", "/sla/breached", STAFF))["data"]],
+              "still in the breached list")
+        ticket = check_success(call("GET", "/tickets/%d" % tid, STAFF))["data"]
+        check(ticket["slaBreached"] is False, "ticket %r" % ticket)
+        events = [e for e in check_success(call("GET", "/sla/tickets/%d/timeline" % tid, STAFF))["data"]
+                  if e["clock"] == "resolution"]
+        check([e["event"] for e in events][-2:] == ["breached", "recalculated"]
+              and "no longer breached" in events[-1]["detail"], "timeline %r" % events)
+    finally:
+        check_success(call("PUT", "/sla/rules/%d" % low["id"], ADMIN, {"resolutionTimeHours": low["resolutionTimeHours"]}),
+                      200, UPDATED)
+        check(recomputed(), "the watcher did not finish the recomputation")
+        cleanup()

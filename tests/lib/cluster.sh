@@ -66,7 +66,7 @@ hd_cluster_start() {
         echo "shared_preload_libraries = 'helpdesk'"
         echo "max_connections = 200"
         echo "log_min_messages = warning"
-        echo "log_line_prefix = '%m [%p] %b '"
+        echo "log_line_prefix = '%m [%p] %b %a '"
         for line in "$@"; do echo "$line"; done
     } >>"$dir/data/postgresql.conf"
     hd_cluster_ctl "$dir" start

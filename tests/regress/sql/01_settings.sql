@@ -116,10 +116,11 @@ WHERE backend_type = 'helpdesk sla watcher' AND datname = current_database();
 BEGIN;
 SELECT helpdesk.actor_id() AS actor, current_setting('helpdesk.token_iat') AS iat,
        current_setting('helpdesk.client_ip') AS ip, current_setting('helpdesk.user_agent') AS ua,
-       current_setting('transaction_read_only') AS ro
-FROM helpdesk_api.request_context('1', '1767225600', '192.0.2.9', 'curl/8', 'on');
+       current_setting('transaction_read_only') AS ro, current_setting('application_name') AS app
+FROM helpdesk_api.request_context('1', '1767225600', '192.0.2.9', 'curl/8', 'on', 'helpdesk-http/4f2a9c');
 INSERT INTO helpdesk.settings (setting_key, setting_value) VALUES ('x', 'y');
 ROLLBACK;
-SELECT helpdesk.actor_id() IS NULL AS actor_reset, current_setting('transaction_read_only') AS ro;
+SELECT helpdesk.actor_id() IS NULL AS actor_reset, current_setting('transaction_read_only') AS ro,
+       current_setting('application_name') = 'helpdesk-http/4f2a9c' AS app_kept;
 -- a bad id is refused like SET would refuse it
-SELECT FROM helpdesk_api.request_context('abc', '', '', '', 'off');
+SELECT FROM helpdesk_api.request_context('abc', '', '', '', 'off', '');

@@ -63,11 +63,14 @@ FROM helpdesk.tickets t WHERE id = :t1;
 -- the ticket JSON, the list filters, the SLA routes, the scan and escalation all call them.
 -- The boundary: work done at or before the deadline is in time, so at the due instant itself a
 -- clock is not breached (still at risk); one microsecond later it is breached.
-CREATE FUNCTION pg_temp.clock(state text, due timestamptz, warn timestamptz, breached timestamptz DEFAULT NULL)
+-- Breached follows the current deadline: a breach recorded before the deadline moved later is
+-- not current; a paused clock is breached when its deadline had passed when it paused (a clock
+-- paused under release 1.0 has no deadline: its recorded breach decides).
+CREATE FUNCTION pg_temp.clock(state text, due timestamptz, warn timestamptz, breached timestamptz DEFAULT NULL,
+                              paused_since timestamptz DEFAULT NULL)
 RETURNS helpdesk.sla_clocks LANGUAGE sql AS $$
     SELECT ROW(0, 'resolution', state, 1, interval '10 hours', due - interval '10 hours', interval '0',
-               CASE WHEN state = 'paused' THEN due END, due, warn, NULL, breached, NULL, NULL,
-               due)::helpdesk.sla_clocks $$;
+               paused_since, due, warn, NULL, breached, NULL, NULL, due, '{}')::helpdesk.sla_clocks $$;
 SELECT label, helpdesk.sla_clock_breached(c, at) AS breached, helpdesk.sla_clock_at_risk(c, at) AS at_risk
 FROM (VALUES
     ('running, before its warning',    pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), timestamptz '2030-01-01 07:59:59+00'),
@@ -75,9 +78,12 @@ FROM (VALUES
     ('running, 1 us before due',        pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-01 09:59:59.999999+00'),
     ('running, at the due instant',     pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-01 10:00+00'),
     ('running, 1 us after due',         pg_temp.clock('running', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-01 10:00:00.000001+00'),
-    ('running, breach recorded, deadline later', pg_temp.clock('running', '2030-01-02 10:00+00', '2030-01-02 08:00+00', '2030-01-01 10:00+00'), '2030-01-01 12:00+00'),
-    ('paused, past its old deadline',   pg_temp.clock('paused', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-05 00:00+00'),
-    ('paused, breach recorded',         pg_temp.clock('paused', '2030-01-01 10:00+00', '2030-01-01 08:00+00', '2030-01-01 10:00+00'), '2030-01-05 00:00+00'),
+    ('running, breach recorded, deadline moved later', pg_temp.clock('running', '2030-01-02 10:00+00', '2030-01-02 08:00+00', '2030-01-01 10:00+00'), '2030-01-01 12:00+00'),
+    ('... and that deadline passed too', pg_temp.clock('running', '2030-01-02 10:00+00', '2030-01-02 08:00+00', '2030-01-01 10:00+00'), '2030-01-02 12:00+00'),
+    ('paused at its deadline',          pg_temp.clock('paused', '2030-01-01 10:00+00', '2030-01-01 08:00+00', NULL, '2030-01-01 10:00+00'), '2030-01-05 00:00+00'),
+    ('paused after its deadline',       pg_temp.clock('paused', '2030-01-01 10:00+00', '2030-01-01 08:00+00', '2030-01-01 10:00+00', '2030-01-01 11:00+00'), '2030-01-05 00:00+00'),
+    ('paused under 1.0, breach recorded', pg_temp.clock('paused', NULL, NULL, '2030-01-01 10:00+00', '2030-01-01 11:00+00'), '2030-01-05 00:00+00'),
+    ('paused under 1.0, none recorded', pg_temp.clock('paused', NULL, NULL, NULL, '2030-01-01 11:00+00'), '2030-01-05 00:00+00'),
     ('met',                             pg_temp.clock('met', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-05 00:00+00'),
     ('missed',                          pg_temp.clock('missed', '2030-01-01 10:00+00', '2030-01-01 08:00+00', '2030-01-01 10:00+00'), '2030-01-05 00:00+00'),
     ('cancelled',                       pg_temp.clock('cancelled', '2030-01-01 10:00+00', '2030-01-01 08:00+00'), '2030-01-05 00:00+00'),

@@ -72,18 +72,29 @@ LANGUAGE sql AS $$
     SELECT t.title, t.status, u.username FROM helpdesk.tickets t LEFT JOIN helpdesk.users u ON u.id = t.assignee_id
     WHERE t.title IN ('E1', 'E2') ORDER BY t.id $$;
 
+-- The time-based rules have deadlines, which the watcher sleeps until like a clock's (so they
+-- fire within a second of their threshold): the earliest ticket a rule waits on, plus its hours.
+-- E1 waits on R3 from 09:00 (11:00); L1, L2 (08:00) and E2 (09:00) on R4 (12:00, 13:00).
+SELECT helpdesk.escalation_next_deadline();
+SELECT helpdesk.sla_next_deadline() = least(helpdesk.escalation_next_deadline(),
+           (SELECT min(next_deadline) FROM helpdesk.sla_clocks)) AS watcher_wakes_for_both;
 -- 10:59: nothing yet. 11:00: E1 unassigned for 2 h -> R3 -> the manager.
 SELECT * FROM helpdesk.sla_scan('2030-04-01 10:59+00');
 SELECT * FROM helpdesk.sla_scan('2030-04-01 11:00+00');
 SELECT * FROM helpdesk.sla_scan('2030-04-01 11:00+00');
 SELECT * FROM pg_temp.state();
--- 12:12: E1 at risk -> R2 -> the least-loaded IT_Staff.
+-- E1 is assigned now: the next threshold is R4's for L1 and L2.
+SELECT helpdesk.escalation_next_deadline();
+-- 12:12: E1 at risk -> R2 -> the least-loaded IT_Staff; L1, L2 without a response for 4 h -> R4.
 SELECT * FROM helpdesk.sla_scan('2030-04-01 12:12+00');
 SELECT * FROM pg_temp.state();
+SELECT helpdesk.escalation_next_deadline();
 -- Just past 13:00 (E1's deadline; at 13:00 itself it is still in time): E1 breached -> R1
 -- (level 2) -> the least-loaded Admin; E2 without a response for 4 h -> R4 -> esc_c.
 SELECT * FROM helpdesk.sla_scan('2030-04-01 13:00:00.001+00');
 SELECT * FROM pg_temp.state();
+-- Every ticket these rules wait on is escalated to their level: no threshold left.
+SELECT helpdesk.escalation_next_deadline();
 -- Once per level: nothing more, however often the scan runs.
 SELECT * FROM helpdesk.sla_scan('2030-04-01 15:00+00');
 SELECT * FROM helpdesk.sla_scan('2030-04-02 15:00+00');
@@ -126,3 +137,12 @@ UPDATE helpdesk.escalation_rules SET is_active = false;
 SELECT pg_temp.mk('E3', 'High', '2030-04-08 09:00+00') AS e3 \gset
 SELECT * FROM helpdesk.sla_scan('2030-04-08 17:00+00');
 UPDATE helpdesk.escalation_rules SET is_active = true;
+
+-- The watcher reads the thresholds from the partial indexes, the earliest ticket first (one
+-- index probe per rule, however many tickets wait).
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT w.created_at FROM helpdesk.escalation_rules r, LATERAL (
+    SELECT u.created_at FROM helpdesk.escalation_unassigned(r) u ORDER BY u.created_at LIMIT 1) w WHERE r.id = :r3;
+EXPLAIN (COSTS OFF) SELECT w.created_at FROM helpdesk.escalation_rules r, LATERAL (
+    SELECT u.created_at FROM helpdesk.escalation_unanswered(r) u ORDER BY u.created_at LIMIT 1) w WHERE r.id = :r3;
+RESET enable_seqscan;
