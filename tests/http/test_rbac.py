@@ -194,6 +194,7 @@ MATRIX = [
     # ---- root, health, docs (sql/91_core_api.sql) ----
     row("GET", "/api/v1/", public(200)),
     row("GET", "/api/v1/health", public(200)),
+    row("GET", "/api/v1/health/ready", public(200)),
     row("GET", "/api/v1/docs", public(200)),
 
     # ---- auth (sql/13_auth_api.sql): the public routes run whoever calls; an empty body is a 400
