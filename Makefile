@@ -80,8 +80,9 @@ http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) helpdesk.control
 	$(CC) $(HTTP_CFLAGS) $(HTTP_LDFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
 # The same server built with AddressSanitizer and UndefinedBehaviorSanitizer, beside the
-# ordinary binary: `make test-asan` runs the unit and HTTP suites against it. Leak checking
-# at exit is off unless asked for (ASAN_OPTIONS=detect_leaks=1 make test-asan).
+# ordinary binary: `make test` runs the HTTP suite against it once more (suite asan), with
+# LeakSanitizer checking at exit that the server freed everything; `make test-asan` runs the
+# unit and HTTP suites against it alone.
 HTTP_SANITIZE ?= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 http/helpdesk-http-asan: $(HTTP_SOURCES) $(HTTP_HEADERS)
 	$(CC) $(HTTP_CFLAGS) $(HTTP_SANITIZE) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
@@ -100,7 +101,7 @@ demo: deps
 	@bash scripts/demo.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all http/helpdesk-http-asan
 	@bash tests/run.sh
 
 fuzz: deps
@@ -109,8 +110,7 @@ fuzz: deps
 test-asan: deps
 	@$(MAKE) --no-print-directory all http/helpdesk-http-asan
 	@sh http/tests/build-and-run.sh -fsanitize=address,undefined -fno-sanitize-recover=undefined
-	@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=0} UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1} \
-	    HD_HTTP_BIN=$(CURDIR)/http/helpdesk-http-asan bash tests/run.sh http
+	@bash tests/run.sh asan
 
 # Debian packages postgresql-15-helpdesk and helpdesk-http in build/deb/ (scripts/deb.sh).
 deb: deps

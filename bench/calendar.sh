@@ -18,6 +18,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
+HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
 seconds=${BENCH_SECONDS:-10}
 time_zone=${BENCH_TIME_ZONE:-Asia/Ho_Chi_Minh}
 calls=${BENCH_CALLS:-20000}

@@ -1,4 +1,5 @@
-/* auth.c: JWT verification (HS256 only, signature, numeric exp in the future, integer sub > 0),
+/* auth.c: JWT verification (HS256 only, signature, numeric exp in the future, integer sub > 0,
+ * integer iat not in the future, a lifetime the server could have issued, nbf honoured),
  * signing for routes that issue tokens, and the token step of a request (PUBLIC, TOKEN,
  * OPTIONAL). */
 #include "auth.h"
@@ -26,14 +27,31 @@ static int b64url_ok(const char *s, size_t len)
     return dots == 2;
 }
 
+/* A numeric claim: 1 with *out when it is a JSON integer, 0 when absent, -1 for anything else
+ * (libjwt 1.10 reads a string, real or null as 0, which would pass for an integer). */
+static int integer_claim(jwt_t *jwt, const char *name, long long *out)
+{
+    char *text = jwt_get_grants_json(jwt, name), *end;
+    int rc = -1;
+    if (text == NULL)
+        return 0;
+    errno = 0;
+    *out = strtoll(text, &end, 10);
+    if (errno == 0 && end != text && *end == '\0' && (text[0] == '-' || (text[0] >= '0' && text[0] <= '9')))
+        rc = 1;
+    free(text);
+    return rc;
+}
+
 static int verify(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now, hd_claims_t *out,
                   long long *exp_out)
 {
     char buf[HD_JWT_MAX_LEN + 1];
     jwt_t *jwt = NULL;
     const char *alg;
-    long exp, sub, iat;
-    int ret = -1;
+    long exp, sub;
+    long long iat, nbf;
+    int ret = -1, has_nbf;
 
     if (token == NULL || len == 0 || len > HD_JWT_MAX_LEN || key == NULL || key_len == 0 || !b64url_ok(token, len))
         return -1;
@@ -53,10 +71,17 @@ static int verify(const char *token, size_t len, const unsigned char *key, size_
     sub = jwt_get_grant_int(jwt, "sub");
     if (errno != 0 || sub <= 0 || sub > 2147483647L)
         goto Exit;
-    errno = 0;
-    iat = jwt_get_grant_int(jwt, "iat");
+    /* iat is required: the database refuses a token issued before the user's last password
+     * change (helpdesk.current_actor), which needs to know when it was issued. Not in the future
+     * (beyond clock skew), before exp, and no token lives longer than the server would issue. */
+    if (integer_claim(jwt, "iat", &iat) != 1 || iat <= 0 || iat > (long long)now + HD_JWT_LEEWAY || exp <= iat ||
+        (long long)exp - iat > HD_JWT_MAX_LIFETIME)
+        goto Exit;
+    /* nbf, when present, is honoured (RFC 7519 4.1.5) */
+    if ((has_nbf = integer_claim(jwt, "nbf", &nbf)) == -1 || (has_nbf == 1 && nbf > (long long)now + HD_JWT_LEEWAY))
+        goto Exit;
     out->sub = sub;
-    out->iat = (errno != 0 || iat <= 0) ? -1 : iat;
+    out->iat = iat;
     *exp_out = exp;
     ret = 0;
 Exit:
@@ -135,6 +160,12 @@ int hd_jwt_verify_cached(const char *token, size_t len, const unsigned char *key
     memcpy(e->token, token, len);
     *out = c;
     return 0;
+}
+
+void hd_auth_thread_free(void)
+{
+    free(cache);
+    cache = NULL;
 }
 
 char *hd_jwt_sign(long long sub, const char *email, const char *role, time_t now, int64_t expires_in, const unsigned char *key,

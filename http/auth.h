@@ -9,10 +9,14 @@
 #include "routes.h"
 
 #define HD_JWT_MAX_LEN 4096
+/* Clock skew allowed on iat and nbf (seconds): servers behind one balancer disagree a little. */
+#define HD_JWT_LEEWAY 60
+/* The longest lifetime (exp - iat) a token may claim: the longest JWT_EXPIRES_IN (config.c). */
+#define HD_JWT_MAX_LIFETIME 315360000LL
 
 typedef struct hd_claims {
     long long sub;
-    long long iat; /* -1 when absent */
+    long long iat; /* issued at: required, so always > 0 in a verified token */
 } hd_claims_t;
 
 /* Verify an HS256 token (not NUL-terminated). Returns 0 and fills *out when valid, -1 otherwise. */
@@ -22,6 +26,9 @@ int hd_jwt_verify(const char *token, size_t len, const unsigned char *key, size_
  * key must stay valid and unchanged for the life of the process (the server's secret). */
 int hd_jwt_verify_cached(const char *token, size_t len, const unsigned char *key, size_t key_len, time_t now,
                          hd_claims_t *out);
+
+/* Free the calling thread's cache (at the thread's end). */
+void hd_auth_thread_free(void);
 
 /* Sign {sub, email, role, iat, exp}. Returns a malloc'd token or NULL. */
 char *hd_jwt_sign(long long sub, const char *email, const char *role, time_t now, int64_t expires_in, const unsigned char *key,

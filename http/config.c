@@ -52,6 +52,15 @@ static const opt_t opts[] = {
     {"DRAIN_TIMEOUT_MS", "drain-timeout-ms", "10000", OPT_INT, 0, 600000, "on SIGTERM, longest wait for in-flight requests (ms)"},
     {"CATALOG_RETRY_MS", "catalog-retry-ms", "1000", OPT_INT, 50, 600000,
      "database unreachable at start-up: interval of the route table check's retries (ms)"},
+    /* limits against slow clients and a saturated database (docs/RELIABILITY.md) */
+    {"HTTP_READ_TIMEOUT_MS", "http-read-timeout-ms", "10000", OPT_INT, 100, 3600000,
+     "longest time to receive a request's headers and body, and to keep an idle connection (ms)"},
+    {"MAX_CONNECTIONS", "max-connections", "16384", OPT_INT, 1, 1000000,
+     "client connections held open at once, shared by the threads; at the limit new ones wait in the backlog"},
+    {"DB_QUEUE_TIMEOUT_MS", "db-queue-timeout-ms", "1000", OPT_INT, 1, 86400000,
+     "longest wait for a database connection with room (ms), exceeded: 503"},
+    {"DB_STALL_MS", "db-stall-ms", "100", OPT_INT, 0, 86400000,
+     "a connection whose oldest request has run this long takes no more requests (ms; 0: no limit)"},
     {"LOG_FORMAT", "log-format", "text", OPT_STR, 0, 0, "access and error log lines on stderr: text or json"},
     {"METRICS_LISTEN", "metrics-listen", "", OPT_STR, 0, 0,
      "address of GET /metrics (Prometheus): PORT, HOST:PORT or [IPv6]:PORT; empty: off; never the public PORT"},
@@ -245,6 +254,10 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("ACCESS_LOG")) hd_conf.access_log = (int)n;
     else if (IS("DRAIN_TIMEOUT_MS")) hd_conf.drain_timeout_ms = n;
     else if (IS("CATALOG_RETRY_MS")) hd_conf.catalog_retry_ms = (int)n;
+    else if (IS("HTTP_READ_TIMEOUT_MS")) hd_conf.http_read_timeout_ms = n;
+    else if (IS("MAX_CONNECTIONS")) hd_conf.max_connections = (int)n;
+    else if (IS("DB_QUEUE_TIMEOUT_MS")) hd_conf.db_queue_timeout_ms = n;
+    else if (IS("DB_STALL_MS")) hd_conf.db_stall_ms = n;
     else if (IS("LOG_FORMAT")) {
         if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
             fprintf(stderr, "helpdesk-http: invalid %s '%s': expected text or json\n", source, v);

@@ -33,6 +33,10 @@ typedef struct hd_config {
     int access_log;
     int64_t drain_timeout_ms;
     int catalog_retry_ms;
+    int64_t http_read_timeout_ms; /* h2o's request timeout: headers + body, and keep-alive idle */
+    int max_connections;          /* client connections at once, all threads together */
+    int64_t db_queue_timeout_ms;  /* longest wait for a connection with room -> 503 */
+    int64_t db_stall_ms;          /* no more requests on a connection whose oldest has run this long (0: off) */
     int check_catalog;      /* --check-catalog: check the route table against the database, print, exit */
     int show_version;       /* --version given: print it and exit */
     int log_json;           /* LOG_FORMAT=json: log lines are JSON objects */

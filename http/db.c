@@ -10,7 +10,14 @@
  * that libpq does the reading. New requests go to the least-loaded connection; when every
  * connection is full they wait in a bounded FIFO. A broken connection answers all its
  * in-flight requests 503 and is replaced with backoff; while no connection can be had,
- * requests fail at once. */
+ * requests fail at once.
+ *
+ * Saturation (docs/RELIABILITY.md): a request waits for a connection with room at most
+ * DB_QUEUE_TIMEOUT_MS, then gets 503 (as when the queue is full), so slow statements holding
+ * every connection make other requests fail fast instead of hanging until REQUEST_TIMEOUT_MS.
+ * And a connection whose oldest request has been running for DB_STALL_MS takes no more: what is
+ * pipelined behind a slow statement waits for it, so new requests go elsewhere or wait in the
+ * queue, where the queue timeout bounds them. */
 #include "db.h"
 
 #include <libpq-fe.h>
@@ -50,7 +57,9 @@ struct hd_db_query {
     void *data;
     enum qstate state;
     h2o_linklist_t link; /* in the pool's wait queue, or in its connection's in-flight FIFO */
-    h2o_timeout_entry_t timeout;
+    h2o_timeout_entry_t timeout;    /* REQUEST_TIMEOUT_MS, from arrival */
+    h2o_timeout_entry_t queue_wait; /* DB_QUEUE_TIMEOUT_MS, while queued */
+    uint64_t sent_at;               /* when its segment was sent (DB_STALL_MS) */
     /* in flight: the statements of this request's segment, in order */
     enum step steps[4];
     int nsteps, step_i;
@@ -82,6 +91,7 @@ struct hd_db_pool {
     int size;
     int depth; /* requests in flight per connection */
     int queue_max;
+    uint64_t stall_ms; /* 0: a connection takes requests whatever its oldest one's age */
     _Atomic int queued; /* the counts hd_db_stats reads from another thread are atomic */
     _Atomic int inflight;
     uint64_t served;  /* requests sent to the database */
@@ -90,6 +100,7 @@ struct hd_db_pool {
     int closing;
     h2o_linklist_t queue;
     h2o_timeout_t req_timeout;
+    h2o_timeout_t queue_timeout;
     h2o_timeout_t connect_timeout;
     h2o_timeout_t backoff[NBACKOFF];
     hd_db_pool_t *next_pool; /* every pool of the process, for hd_db_stats */
@@ -141,6 +152,8 @@ static void answer(hd_db_query_t *q, const hd_db_result_t *res)
     q->req = NULL;
     if (h2o_timeout_is_linked(&q->timeout))
         h2o_timeout_unlink(&q->timeout);
+    if (h2o_timeout_is_linked(&q->queue_wait))
+        h2o_timeout_unlink(&q->queue_wait);
     if (req != NULL)
         q->cb(req, res, q->data);
 }
@@ -162,6 +175,24 @@ static void answer_status(hd_db_query_t *q, hd_db_status_t st)
     answer(q, &r);
 }
 
+/* Take a queued request out of the wait queue (it is sent, answered or gone). */
+static void leave_queue(hd_db_query_t *q)
+{
+    h2o_linklist_unlink(&q->link);
+    q->pool->queued--;
+    if (h2o_timeout_is_linked(&q->queue_wait))
+        h2o_timeout_unlink(&q->queue_wait);
+}
+
+static void enter_queue(hd_db_pool_t *pool, hd_db_query_t *q, int at_head)
+{
+    q->state = Q_QUEUED;
+    h2o_linklist_insert(at_head ? pool->queue.next : &pool->queue, &q->link);
+    pool->queued++;
+    if (!h2o_timeout_is_linked(&q->queue_wait))
+        h2o_timeout_link(pool->loop, &pool->queue_timeout, &q->queue_wait);
+}
+
 static void guard_dispose(void *p)
 {
     struct guard *g = p;
@@ -173,8 +204,7 @@ static void guard_dispose(void *p)
     if (h2o_timeout_is_linked(&q->timeout))
         h2o_timeout_unlink(&q->timeout);
     if (q->state == Q_QUEUED) {
-        h2o_linklist_unlink(&q->link);
-        q->pool->queued--;
+        leave_queue(q);
         query_free(q);
     }
     /* in flight: the connection frees it when the results arrive */
@@ -183,10 +213,8 @@ static void guard_dispose(void *p)
 static void on_query_timeout(h2o_timeout_entry_t *entry)
 {
     hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, timeout, entry);
-    hd_db_pool_t *pool = q->pool;
     if (q->state == Q_QUEUED) {
-        h2o_linklist_unlink(&q->link);
-        pool->queued--;
+        leave_queue(q);
         answer_status(q, HD_DB_TIMEOUT);
         query_free(q);
     } else {
@@ -195,12 +223,22 @@ static void on_query_timeout(h2o_timeout_entry_t *entry)
     }
 }
 
+/* Waited DB_QUEUE_TIMEOUT_MS without a connection with room: 503, as a full queue. */
+static void on_queue_timeout(h2o_timeout_entry_t *entry)
+{
+    hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, queue_wait, entry);
+    if (q->state != Q_QUEUED)
+        return;
+    leave_queue(q);
+    answer_status(q, HD_DB_QUEUE_FULL);
+    query_free(q);
+}
+
 static void fail_queue(hd_db_pool_t *pool, hd_db_status_t st)
 {
     while (!h2o_linklist_is_empty(&pool->queue)) {
         hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, pool->queue.next);
-        h2o_linklist_unlink(&q->link);
-        pool->queued--;
+        leave_queue(q);
         answer_status(q, st);
         query_free(q);
     }
@@ -462,6 +500,7 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
     hd_db_pool_t *pool = c->pool;
 
     q->state = Q_INFLIGHT;
+    q->sent_at = h2o_now(pool->loop);
     q->nsteps = 0;
     q->step_i = 0;
     q->borrowed = 0;
@@ -525,9 +564,7 @@ static void finish(hd_db_conn_t *c, hd_db_query_t *q)
             PQclear(q->err_res);
             q->err_res = NULL;
             q->retried = 1;
-            q->state = Q_QUEUED;
-            h2o_linklist_insert(pool->queue.next, &q->link);
-            pool->queued++;
+            enter_queue(pool, q, 1);
             return;
         }
     } else if (q->fn_res != NULL && PQntuples(q->fn_res) == 1 && PQnfields(q->fn_res) == 1) {
@@ -616,14 +653,25 @@ static void on_conn_readable(h2o_socket_t *sock, const char *err)
         flush(c);
 }
 
-/* The connection with the fewest requests in flight that has room, or NULL. */
+/* Whether the oldest request in flight on c has been running for DB_STALL_MS. */
+static int stalled(hd_db_conn_t *c, uint64_t now)
+{
+    hd_db_query_t *head;
+    if (c->n == 0 || c->pool->stall_ms == 0)
+        return 0;
+    head = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, c->inflight.next);
+    return now - head->sent_at >= c->pool->stall_ms;
+}
+
+/* The connection with the fewest requests in flight that has room and is not stalled, or NULL. */
 static hd_db_conn_t *least_loaded(hd_db_pool_t *pool)
 {
     hd_db_conn_t *best = NULL;
+    uint64_t now = h2o_now(pool->loop);
     int i;
     for (i = 0; i < pool->size; i++) {
         hd_db_conn_t *c = &pool->conns[i];
-        if (c->state != CONN_UP || c->n >= pool->depth)
+        if (c->state != CONN_UP || c->n >= pool->depth || stalled(c, now))
             continue;
         if (best == NULL || c->n < best->n) {
             best = c;
@@ -641,8 +689,7 @@ static void dispatch(hd_db_pool_t *pool)
         return;
     while (!h2o_linklist_is_empty(&pool->queue) && (c = least_loaded(pool)) != NULL) {
         hd_db_query_t *q = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, pool->queue.next);
-        h2o_linklist_unlink(&q->link);
-        pool->queued--;
+        leave_queue(q);
         send_query(c, q);
     }
 }
@@ -650,7 +697,7 @@ static void dispatch(hd_db_pool_t *pool)
 /* ---- public ---- */
 
 hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
-                                uint64_t request_timeout_ms)
+                                uint64_t request_timeout_ms, uint64_t queue_timeout_ms, uint64_t stall_ms)
 {
     hd_db_pool_t *pool = calloc(1, sizeof(*pool));
     size_t b;
@@ -662,8 +709,10 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
     pool->size = size;
     pool->depth = depth < 1 ? 1 : depth;
     pool->queue_max = queue_max;
+    pool->stall_ms = stall_ms;
     h2o_linklist_init_anchor(&pool->queue);
     h2o_timeout_init(loop, &pool->req_timeout, request_timeout_ms);
+    h2o_timeout_init(loop, &pool->queue_timeout, queue_timeout_ms);
     h2o_timeout_init(loop, &pool->connect_timeout, CONNECT_TIMEOUT_MS);
     for (b = 0; b < NBACKOFF; b++)
         h2o_timeout_init(loop, &pool->backoff[b], backoff_ms[b]);
@@ -737,13 +786,12 @@ void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, c
     q->guard = h2o_mem_alloc_shared(&req->pool, sizeof(struct guard), guard_dispose);
     q->guard->q = q;
     q->timeout.cb = on_query_timeout;
+    q->queue_wait.cb = on_queue_timeout;
     h2o_timeout_link(pool->loop, &pool->req_timeout, &q->timeout);
     if (c != NULL) {
         send_query(c, q);
     } else {
-        q->state = Q_QUEUED;
-        h2o_linklist_insert(&pool->queue, &q->link);
-        pool->queued++;
+        enter_queue(pool, q, 0);
         dispatch(pool); /* FIFO: the queue's head goes first if a connection has room */
     }
 }
@@ -768,4 +816,33 @@ void hd_db_pool_close(hd_db_pool_t *pool)
         c->state = CONN_DOWN;
         fail_inflight(c, HD_DB_UNAVAILABLE);
     }
+}
+
+void hd_db_pool_free(hd_db_pool_t *pool)
+{
+    size_t b;
+    int i;
+    hd_db_pool_t **p;
+    if (pool == NULL)
+        return;
+    /* out of hd_db_stats' sight first (the metrics thread may be reading) */
+    pthread_mutex_lock(&all_pools_lock);
+    for (p = &all_pools; *p != NULL; p = &(*p)->next_pool) {
+        if (*p == pool) {
+            *p = pool->next_pool;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&all_pools_lock);
+    /* closed: nothing is queued or in flight, no connection timer is linked */
+    h2o_timeout_dispose(pool->loop, &pool->req_timeout);
+    h2o_timeout_dispose(pool->loop, &pool->queue_timeout);
+    h2o_timeout_dispose(pool->loop, &pool->connect_timeout);
+    for (b = 0; b < NBACKOFF; b++)
+        h2o_timeout_dispose(pool->loop, &pool->backoff[b]);
+    for (i = 0; i < pool->size; i++)
+        free(pool->conns[i].prepared);
+    free(pool->conns);
+    free(pool->conninfo);
+    free(pool);
 }

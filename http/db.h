@@ -13,7 +13,7 @@ typedef enum {
     HD_DB_OK,         /* the function returned: value/is_null */
     HD_DB_SQL_ERROR,  /* the statement failed: sqlstate/message/detail/hint */
     HD_DB_UNAVAILABLE, /* no connection could be had, or it broke */
-    HD_DB_QUEUE_FULL, /* too many requests waiting */
+    HD_DB_QUEUE_FULL, /* too many requests waiting, or one waited DB_QUEUE_TIMEOUT_MS */
     HD_DB_TIMEOUT,    /* REQUEST_TIMEOUT_MS elapsed */
 } hd_db_status_t;
 
@@ -37,9 +37,11 @@ enum { HD_REQUEST_CONTEXT(HD_CTX_ENUM) HD_CTX_NPARAMS };
 
 typedef struct hd_db_pool hd_db_pool_t;
 
-/* size connections, each carrying up to depth requests at once (1: one at a time). */
+/* size connections, each carrying up to depth requests at once (1: one at a time); at most
+ * queue_max requests wait for room, each at most queue_timeout_ms (then HD_DB_QUEUE_FULL); a
+ * connection whose oldest request has run stall_ms takes no more (0: no such limit). */
 hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
-                                uint64_t request_timeout_ms);
+                                uint64_t request_timeout_ms, uint64_t queue_timeout_ms, uint64_t stall_ms);
 /* Run route->function with the request document `doc` (NUL-terminated, in req->pool).
  * cb is called exactly once unless the request is freed first. */
 void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
@@ -57,5 +59,7 @@ typedef struct hd_db_stats {
 void hd_db_stats(hd_db_stats_t *out);
 /* Close every connection (call from the loop thread, after draining). */
 void hd_db_pool_close(hd_db_pool_t *pool);
+/* Free a closed pool (its timeouts are disposed: call before the loop is destroyed). */
+void hd_db_pool_free(hd_db_pool_t *pool);
 
 #endif

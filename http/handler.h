@@ -16,8 +16,7 @@ typedef struct hd_thread {
     pthread_t tid;
     h2o_context_t ctx;
     h2o_accept_ctx_t accept_ctx;
-    int listen_fd;
-    h2o_socket_t *listener;
+    int listen_fd; /* its listening socket, accepted on by conns.c */
     hd_db_pool_t *db;
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t shutdown_receiver;

@@ -15,8 +15,10 @@
 #endif
 
 #include "accesslog.h"
+#include "auth.h"
 #include "catalog.h"
 #include "config.h"
+#include "conns.h"
 #include "handler.h"
 #include "metrics.h"
 #include "openapi.h"
@@ -106,17 +108,6 @@ static int create_listener(const char *host, int port)
     return fd;
 }
 
-static void on_accept(h2o_socket_t *listener, const char *err)
-{
-    hd_thread_t *t = listener->data;
-    h2o_socket_t *sock;
-    if (err != NULL)
-        return;
-    if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
-        return;
-    h2o_accept(&t->accept_ctx, sock);
-}
-
 static void on_shutdown_message(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     hd_thread_t *t = H2O_STRUCT_FROM_MEMBER(hd_thread_t, shutdown_receiver, receiver);
@@ -129,11 +120,40 @@ static void on_shutdown_message(h2o_multithread_receiver_t *receiver, h2o_linkli
     t->stopping = 1;
     t->stop_deadline = h2o_now(t->ctx.loop) + (uint64_t)hd_conf.drain_timeout_ms;
     t->ctx.shutdown_requested = 1;
-    if (t->listener != NULL) {
-        h2o_socket_read_stop(t->listener);
-        h2o_socket_close(t->listener);
-        t->listener = NULL;
+    hd_conns_stop_listening();
+    /* connections with no request being answered are not waited for */
+    hd_conns_close_idle(&t->ctx);
+}
+
+/* After the drain: the last responses written and their connections closed (bounded), then
+ * everything the thread allocated freed, so that a leak checker sees nothing left at exit. A
+ * client that does not read its response keeps its connection: the loop is then left as is. */
+static void release_thread(hd_thread_t *t)
+{
+    h2o_evloop_t *loop = t->ctx.loop;
+    uint64_t deadline = h2o_now(loop) + 1000;
+    while (hd_conns_open() > 0 && h2o_now(loop) < deadline) {
+        hd_conns_close_idle(&t->ctx);
+        h2o_evloop_run(loop, 10);
     }
+    if (hd_conns_open() > 0) {
+        hd_log_error("thread %d: %zu connections still open at exit (responses not read); its loop is not freed", t->id,
+                     hd_conns_open());
+    } else {
+        hd_db_pool_free(t->db);
+        t->db = NULL;
+        h2o_multithread_unregister_receiver(t->queue, &t->shutdown_receiver);
+        h2o_multithread_destroy_queue(t->queue);
+        h2o_context_dispose(&t->ctx); /* destroys the context's own queue */
+#if H2O_VERSION_MAJOR == 2 && H2O_VERSION_MINOR < 3
+        /* before 2.3, h2o_multithread_destroy_queue does not free the queue (fixed upstream in 6b0a76e) */
+        free(t->queue);
+        free(t->ctx.queue);
+#endif
+        h2o_evloop_destroy(loop);
+    }
+    hd_auth_thread_free();
+    hd_conns_free_buffers();
 }
 
 static void *run_loop(void *arg)
@@ -143,11 +163,9 @@ static void *run_loop(void *arg)
     uint64_t quiet_since = 0;
 
     t->db = hd_db_pool_create(t->id, loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_pipeline_depth,
-                              hd_conf.db_queue_max,
-                              (uint64_t)hd_conf.request_timeout_ms);
-    t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
-    t->listener->data = t;
-    h2o_socket_read_start(t->listener, on_accept);
+                              hd_conf.db_queue_max, (uint64_t)hd_conf.request_timeout_ms,
+                              (uint64_t)hd_conf.db_queue_timeout_ms, (uint64_t)hd_conf.db_stall_ms);
+    hd_conns_listen(loop, t->listen_fd, &t->accept_ctx);
 
     for (;;) {
         h2o_evloop_run(loop, t->stopping ? 20 : INT32_MAX);
@@ -167,8 +185,7 @@ static void *run_loop(void *arg)
         }
     }
     hd_db_pool_close(t->db);
-    /* let the loop process the closed sockets */
-    h2o_evloop_run(loop, 0);
+    release_thread(t);
     return NULL;
 }
 
@@ -211,6 +228,12 @@ int main(int argc, char **argv)
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("")); /* no Server header */
     globalconf.max_request_entity_size = hd_conf.max_body_size;
+    /* a request's headers and body arrive within this, an idle connection lives this long
+     * (conns.c); HTTP/1.1 only: no h2c upgrade, whose streams this timeout would not bound */
+    globalconf.http1.req_timeout = (uint64_t)hd_conf.http_read_timeout_ms;
+    globalconf.http1.upgrade_to_http2 = 0;
+    globalconf.http2.idle_timeout = (uint64_t)hd_conf.http_read_timeout_ms;
+    hd_conns_init(hd_conf.max_connections, hd_conf.threads);
     hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     pathconf = h2o_config_register_path(hostconf, "/", 0);
     handler = h2o_create_handler(pathconf, sizeof(*handler));
@@ -253,5 +276,12 @@ int main(int argc, char **argv)
         pthread_join(threads[i].tid, NULL);
     hd_metrics_stop();
     hd_log_error("helpdesk-http stopped");
+    free(threads); /* (each listening socket was closed by its loop) */
+    h2o_config_dispose(&globalconf);
+    free(hd_openapi_doc);
+    hd_openapi_doc = NULL;
+    hd_router_free(hd_router);
+    hd_router = NULL;
+    hd_config_free();
     return catalog_mismatch ? 1 : 0;
 }

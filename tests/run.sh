@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
-#   tests/run.sh [suite...]     suites: unit regress isolation worker upgrade http package fuzz (default: all)
+#   tests/run.sh [suite...]     suites: unit regress isolation worker upgrade http package fuzz asan
+#                               faults (default: all)
 #
 # HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http; make
 # test-asan passes the sanitizer build). HD_FUZZ_SECONDS: time per fuzz target (default 10).
+# The suite asan runs the http suite against http/helpdesk-http-asan with leak checks; the
+# suite faults breaks things under load (tests/faults, docs/RELIABILITY.md).
 #
 # Needs a built tree (make all). Installs the extension into a private relocated copy of
 # PostgreSQL (tests/lib/cluster.sh), never into the system's directories.
@@ -21,16 +24,17 @@ set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
+HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http package fuzz)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http package fuzz asan faults)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
 server_pid=
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    for d in "$work"/cluster-* "$work"/package/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
+    for d in "$work"/cluster-* "$work"/package/cluster-* "$work"/faults/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
     [ -n "${HD_KEEP_TEST_DIR:-}" ] || rm -rf "$work" "${HD_PGROOT:-/nonexistent}"
 }
 trap cleanup EXIT
@@ -203,8 +207,9 @@ wait_exit() {
     return 1
 }
 
+# suite_http [NAME]: NAME (default http) names the suite in the summary (asan runs it too)
 suite_http() {
-    local dir="$work/cluster-http" port http_port metrics_port secret rc p f result bin=${HD_HTTP_BIN:-$repo/http/helpdesk-http} log
+    local dir="$work/cluster-${1:-http}" port http_port metrics_port secret rc p f result bin=${HD_HTTP_BIN:-$repo/http/helpdesk-http} log
     local passed=0 failed=0
     if [ ! -f "$repo/tests/http/run.py" ] || [ ! -x "$bin" ]; then
         record http 0 1; echo "http suite: tests/http/run.py or http/helpdesk-http missing"; return
@@ -244,6 +249,7 @@ suite_http() {
     passed=$((passed + P)); failed=$((failed + F))
     kill "$server_pid" 2>/dev/null; wait "$server_pid"; local server_rc=$?; server_pid=
     check "helpdesk-http exited 0 on SIGTERM" "[ $server_rc -eq 0 ]"
+    check "no sanitizer report in the server's log" "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$dir/http.log'"
     [ "$failed" -eq 0 ] || { echo "---- helpdesk-http log (tail) ----"; tail -50 "$dir/http.log"; }
 
     # the rate limit's counter: requests until one is refused, which /metrics counts
@@ -296,7 +302,27 @@ suite_http() {
     until_exit
     check "... and stops with exit 1 once the database is up, naming the routes" \
         "[ '$EXIT_RC' = 1 ] && grep -q 'GET /api/v1/health: read-only route' '$log'"
-    record http "$passed" "$failed"
+    record "${1:-http}" "$passed" "$failed"
+}
+
+# The http suite once more against the server built with ASan + UBSan (make builds it beside
+# the ordinary one): any report aborts the server; at exit LeakSanitizer checks that it freed
+# everything (exit status 23 otherwise, which the suite counts as a failure).
+suite_asan() {
+    local bin=$repo/http/helpdesk-http-asan
+    [ -x "$bin" ] || { record asan 0 1; echo "asan suite: $bin missing (make http/helpdesk-http-asan)"; return; }
+    HD_HTTP_BIN=$bin ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 suite_http asan
+}
+
+# Faults under load (tests/faults/run.py): the database restarted and crashed, the server and
+# the SLA watcher killed, every connection held by slow statements, slow and idle clients.
+suite_faults() {
+    local dir="$work/faults" result="$work/faults.result" rc
+    mkdir -p "$dir" && chmod 755 "$dir"
+    HD_RESULT_FILE=$result HD_PGBIN=$HD_PGBIN HD_FAULT_DIR=$dir HD_HTTP_BIN=$repo/http/helpdesk-http \
+        /usr/bin/python3 "$repo/tests/faults/run.py" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record faults "$P" "$F"
 }
 
 # libFuzzer targets of the server's parsers (tests/fuzz/run.sh), a bounded time each; one

@@ -14,6 +14,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 . "$repo/tests/lib/cluster.sh"
+HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
 rev=${1:-HEAD~1}
 secs=${SECONDS_EACH:-20}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }

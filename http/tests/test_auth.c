@@ -76,42 +76,75 @@ int main(void)
     CHECK(hd_jwt_verify(t, strlen(t) - 3, KEY, KLEN, now, &c) == -1); /* truncated */
     free(t);
 
-    t = make(JWT_ALG_HS512, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}");
+    t = make(JWT_ALG_HS512, KEY, KLEN, "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == -1);
     free(t);
-    t = make(JWT_ALG_HS384, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}");
+    t = make(JWT_ALG_HS384, KEY, KLEN, "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == -1);
     free(t);
-    t = make(JWT_ALG_NONE, NULL, 0, "{\"sub\":7,\"exp\":1800003600}");
+    t = make(JWT_ALG_NONE, NULL, 0, "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == -1);
     free(t);
 
     /* alg is case-sensitive (RFC 7515): libjwt reads "hs256" as HS256, the server must not */
-    t = hand_signed("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "{\"sub\":7,\"exp\":1800003600}");
+    t = hand_signed("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == 0 && c.sub == 7);
     free(t);
-    t = hand_signed("{\"alg\":\"hs256\",\"typ\":\"JWT\"}", "{\"sub\":7,\"exp\":1800003600}");
+    t = hand_signed("{\"alg\":\"hs256\",\"typ\":\"JWT\"}", "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == -1);
     free(t);
-    t = hand_signed("{\"alg\":\"Hs256\"}", "{\"sub\":7,\"exp\":1800003600}");
+    t = hand_signed("{\"alg\":\"Hs256\"}", "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == -1);
     free(t);
 
-    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7}"); /* no exp */
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7,\"iat\":1799999000}"); /* no exp */
     CHECK(verify(t, now, &c) == -1);
     free(t);
-    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":\"7\",\"exp\":1800003600}"); /* string sub */
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":\"7\",\"iat\":1799999000,\"exp\":1800003600}"); /* string sub */
     CHECK(verify(t, now, &c) == -1);
     free(t);
-    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":0,\"exp\":1800003600}");
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":0,\"iat\":1799999000,\"exp\":1800003600}");
     CHECK(verify(t, now, &c) == -1);
     free(t);
-    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7,\"exp\":\"1800003600\"}"); /* string exp */
+    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7,\"iat\":1799999000,\"exp\":\"1800003600\"}"); /* string exp */
     CHECK(verify(t, now, &c) == -1);
     free(t);
-    t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}"); /* no iat */
-    CHECK(verify(t, now, &c) == 0 && c.iat == -1);
-    free(t);
+    /* iat: required, an integer, not in the future beyond HD_JWT_LEEWAY, before exp, and a
+     * lifetime the server could have issued; nbf honoured when present */
+    {
+        static const struct {
+            const char *claims;
+            int ok;
+        } cases[] = {
+            {"{\"sub\":7,\"exp\":1800003600}", 0},                                   /* no iat */
+            {"{\"sub\":7,\"iat\":\"1799999000\",\"exp\":1800003600}", 0},            /* string iat */
+            {"{\"sub\":7,\"iat\":1799999000.5,\"exp\":1800003600}", 0},              /* real iat */
+            {"{\"sub\":7,\"iat\":0,\"exp\":1800003600}", 0},
+            {"{\"sub\":7,\"iat\":-5,\"exp\":1800003600}", 0},
+            {"{\"sub\":7,\"iat\":1800000060,\"exp\":1800003600}", 1},                /* skew: at the leeway */
+            {"{\"sub\":7,\"iat\":1800000061,\"exp\":1800003600}", 0},                /* issued in the future */
+            {"{\"sub\":7,\"iat\":99999999999999,\"exp\":99999999999999}", 0},
+            {"{\"sub\":7,\"iat\":1800003600,\"exp\":1800003600}", 0},                /* exp not after iat */
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":2115358999}", 1},                /* 10 years less a second */
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":2115359001}", 0},                /* over 10 years */
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":9223372036854775807}", 0},
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600,\"nbf\":1799999999}", 1},
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600,\"nbf\":1800000060}", 1},
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600,\"nbf\":1800000061}", 0}, /* not yet valid */
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600,\"nbf\":\"0\"}", 0},    /* string nbf */
+            {"{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600,\"nbf\":null}", 0},
+        };
+        size_t i;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            hd_claims_t c2;
+            t = make(JWT_ALG_HS256, KEY, KLEN, cases[i].claims);
+            if ((verify(t, now, &c) == 0) != cases[i].ok)
+                printf("not ok - %s: %s\n", cases[i].claims, cases[i].ok ? "refused" : "accepted");
+            CHECK((verify(t, now, &c) == 0) == cases[i].ok);
+            CHECK((hd_jwt_verify_cached(t, strlen(t), KEY, KLEN, now, &c2) == 0) == cases[i].ok);
+            free(t);
+        }
+    }
 
     CHECK(verify("", now, &c) == -1);
     CHECK(verify("garbage", now, &c) == -1);
@@ -195,14 +228,14 @@ int main(void)
         CHECK(hd_jwt_verify_cached(t, n, KEY, KLEN, now, &c) == 0 && c.sub == 9);
         free(t2);
         free(t);
-        t = make(JWT_ALG_HS512, KEY, KLEN, "{\"sub\":7,\"exp\":1800003600}");
+        t = make(JWT_ALG_HS512, KEY, KLEN, "{\"sub\":7,\"iat\":1799999000,\"exp\":1800003600}");
         CHECK(hd_jwt_verify_cached(t, strlen(t), KEY, KLEN, now, &c) == -1);
         free(t);
     }
     /* the token step per auth mode: header absent, valid, invalid (and ?access_token=) */
     {
         char *good = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":11,\"iat\":1799999000,\"exp\":1800003600}");
-        char *expired = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":11,\"exp\":1799999999}");
+        char *expired = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":11,\"iat\":1799999000,\"exp\":1799999999}");
         char hgood[1024], hexpired[1024];
         const char *garbage = "Bearer not.a.token", *basic = "Basic dXNlcjpwYXNz";
         hd_auth_mode_t modes[] = {HD_AUTH_PUBLIC, HD_AUTH_TOKEN, HD_AUTH_OPTIONAL};

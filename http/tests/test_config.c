@@ -68,6 +68,25 @@ int main(void)
         CHECK(hd_config_load(2, argv_retry) == 0 && hd_conf.catalog_retry_ms == 250 && hd_conf.check_catalog == 0);
         CHECK(hd_config_load(2, argv_retry_bad) == -1);
     }
+    /* the limits against slow clients and a saturated database: defaults, flags, ranges */
+    {
+        char *argv_limits[] = {"x", "--http-read-timeout-ms=2500", "--max-connections", "20000", "--db-queue-timeout-ms=50",
+                               "--db-stall-ms=0", NULL};
+        char *argv_read_bad[] = {"x", "--http-read-timeout-ms=99", NULL};
+        char *argv_conns_bad[] = {"x", "--max-connections=0", NULL};
+        setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+        CHECK(hd_config_load(1, argv_limits) == 0);
+        CHECK(hd_conf.http_read_timeout_ms == 10000 && hd_conf.max_connections == 16384 &&
+              hd_conf.db_queue_timeout_ms == 1000 && hd_conf.db_stall_ms == 100);
+        CHECK(hd_config_load(6, argv_limits) == 0);
+        CHECK(hd_conf.http_read_timeout_ms == 2500 && hd_conf.max_connections == 20000 && hd_conf.db_queue_timeout_ms == 50 &&
+              hd_conf.db_stall_ms == 0);
+        setenv("DB_QUEUE_TIMEOUT_MS", "700", 1);
+        CHECK(hd_config_load(1, argv_limits) == 0 && hd_conf.db_queue_timeout_ms == 700);
+        unsetenv("DB_QUEUE_TIMEOUT_MS");
+        CHECK(hd_config_load(2, argv_read_bad) == -1);
+        CHECK(hd_config_load(2, argv_conns_bad) == -1);
+    }
     hd_config_free();
     T_DONE();
 }

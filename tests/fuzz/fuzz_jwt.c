@@ -14,9 +14,11 @@
  *
  * Invariants: a verified token has an HS256 header, a signature that HMAC-SHA256 with the
  * secret gives, an integer sub in 1..2147483647 equal to the claims returned, an integer exp
- * after now; the cached verification answers as the uncached one; a well-formed token
+ * after now, an integer iat in 1..now + HD_JWT_LEEWAY equal to the claims' and before exp, a
+ * lifetime exp - iat of at most HD_JWT_MAX_LIFETIME, no nbf or an integer one at most
+ * now + HD_JWT_LEEWAY; the cached verification answers as the uncached one; a well-formed token
  * (structured mode) is accepted exactly when alg is HS256, the secret is right, it was not
- * tampered with, sub and exp are integers in range and it is at most HD_JWT_MAX_LEN long; the transform's output is a JSON object
+ * tampered with, sub, exp, iat and nbf are as above and it is at most HD_JWT_MAX_LEN long; the transform's output is a JSON object
  * whose accessToken verifies with the claims' sub, without accessClaims, other members kept. */
 #include <jansson.h>
 #include <limits.h>
@@ -110,7 +112,11 @@ static long long check_verified(const char *tok, size_t len, const hd_claims_t *
     FUZZ_ASSERT(json_is_integer(v) && json_integer_value(v) > (json_int_t)NOW);
     exp = json_integer_value(v);
     v = json_object_get(p, "iat");
-    FUZZ_ASSERT(json_is_integer(v) && json_integer_value(v) > 0 ? c->iat == json_integer_value(v) : c->iat == -1);
+    FUZZ_ASSERT(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= (json_int_t)NOW + HD_JWT_LEEWAY &&
+                c->iat == json_integer_value(v));
+    FUZZ_ASSERT(exp > c->iat && exp - c->iat <= HD_JWT_MAX_LIFETIME);
+    v = json_object_get(p, "nbf");
+    FUZZ_ASSERT(v == NULL || (json_is_integer(v) && json_integer_value(v) <= (json_int_t)NOW + HD_JWT_LEEWAY));
     json_decref(h);
     json_decref(p);
     hd_buf_free(&head);
@@ -237,7 +243,8 @@ static void mode_structured(const uint8_t *data, size_t size)
     json_t *head = json_object(), *body = json_object(), *v;
     const char *alg = algs[take(&r) % 10], *typ = typs[take(&r) % 5];
     unsigned flags = take(&r);
-    int sub_ok = 0, exp_ok = 0, iat_ok = 0, wrong = (flags & 7) == 0, tamper = (flags & 0x38) == 0, accepted;
+    int sub_ok = 0, exp_ok = 0, iat_ok = 0, nbf_ok = 0, wrong = (flags & 7) == 0, tamper = (flags & 0x38) == 0, accepted;
+    long long exp = 0, iat = 0;
     char *hs, *bs, *email;
     hd_buf_t tok = {0};
     size_t elen;
@@ -248,10 +255,24 @@ static void mode_structured(const uint8_t *data, size_t size)
         json_object_set_new(head, "typ", json_string(typ));
     if ((v = claim(&r, 42, 1, INT_MAX, &sub_ok)) != NULL)
         json_object_set_new(body, "sub", v);
-    if ((v = claim(&r, (long long)NOW + 3600, (long long)NOW + 1, LLONG_MAX, &exp_ok)) != NULL)
+    if ((v = claim(&r, (long long)NOW + 3600, (long long)NOW + 1, LLONG_MAX, &exp_ok)) != NULL) {
+        exp = json_is_integer(v) ? json_integer_value(v) : 0;
         json_object_set_new(body, "exp", v);
-    if ((v = claim(&r, (long long)NOW - 60, 1, LLONG_MAX, &iat_ok)) != NULL)
+    }
+    if ((v = claim(&r, (long long)NOW - 60, 1, (long long)NOW + HD_JWT_LEEWAY, &iat_ok)) != NULL) {
+        iat = json_is_integer(v) ? json_integer_value(v) : 0;
         json_object_set_new(body, "iat", v);
+    }
+    /* a lifetime the server could have issued */
+    if (exp_ok && iat_ok && (exp <= iat || exp - iat > HD_JWT_MAX_LIFETIME))
+        exp_ok = 0;
+    /* nbf: absent, or an integer not after now (with the leeway) */
+    if ((v = claim(&r, (long long)NOW - 60, LLONG_MIN + 1, (long long)NOW + HD_JWT_LEEWAY, &nbf_ok)) != NULL) {
+        nbf_ok = json_is_integer(v) && json_integer_value(v) <= (json_int_t)NOW + HD_JWT_LEEWAY; /* any past one too */
+        json_object_set_new(body, "nbf", v);
+    } else {
+        nbf_ok = 1;
+    }
     /* the rest: an e-mail claim (skipped when not UTF-8 or holding a NUL, which JSON text
      * can only escape and libjwt's parser refuses) */
     elen = r.n;
@@ -272,7 +293,8 @@ static void mode_structured(const uint8_t *data, size_t size)
         tok.base[mid] = tok.base[mid] == 'A' ? 'B' : 'A';
     }
     accepted = verify(tok.base, tok.len);
-    if (alg == NULL || strcmp(alg, "HS256") != 0 || wrong || tamper || !sub_ok || !exp_ok || tok.len > HD_JWT_MAX_LEN)
+    if (alg == NULL || strcmp(alg, "HS256") != 0 || wrong || tamper || !sub_ok || !exp_ok || !iat_ok || !nbf_ok ||
+        tok.len > HD_JWT_MAX_LEN)
         FUZZ_ASSERT(!accepted);
     else if (typ == NULL || strcmp(typ, "JWT") == 0)
         FUZZ_ASSERT(accepted);

@@ -358,6 +358,62 @@ def test_jwt_unknown_user():
     check_error(_me(make_jwt(claims(sub=2147483000))), 401, "UnauthorizedException")
 
 
+def test_jwt_rs256():
+    # an asymmetric algorithm is never accepted: an RS256 header with a made-up signature, and
+    # the key-confusion attack (the HMAC of the shared secret under an RS256 header)
+    fake = make_jwt(claims(), header={"alg": "RS256", "typ": "JWT"}, sign=False) + "A" * 342
+    _unauthorized(_me(fake))
+    hmac_signed = make_jwt(claims(), header={"alg": "RS256", "typ": "JWT"})
+    _unauthorized(_me(hmac_signed))
+    _unauthorized(_me(make_jwt(claims(), header={"alg": "ES256", "typ": "JWT"})))
+
+
+def test_jwt_nbf():
+    now = int(time.time())
+    _unauthorized(_me(make_jwt(claims(nbf=now + 3600))))
+    _unauthorized(_me(make_jwt(claims(nbf=str(now - 10)))))
+    check_success(_me(make_jwt(claims(nbf=now - 10))))
+
+
+def test_jwt_absurd_iat_and_exp():
+    now = int(time.time())
+    absurd = {
+        "issued in the future": claims(iat=now + 3600),
+        "issued at 0": claims(iat=0),
+        "issued before 1970": claims(iat=-86400),
+        "iat a string": claims(iat=str(now)),
+        "iat a real": claims(iat=now + 0.5),
+        "expires in 300 years": claims(exp_in=300 * 365 * 86400),
+        "expires past 64 bits": dict(claims(), exp=2 ** 64),
+        "expires before it was issued": dict(claims(), iat=now - 10, exp=now - 20),
+        "exp a real": dict(claims(), exp=now + 3600.5),
+    }
+    for name, c in absurd.items():
+        r = _me(make_jwt(c))
+        check(r.status == 401, "%s: %r" % (name, r))
+        _unauthorized(r)
+    # no iat at all: when was it issued? (the password-change check needs to know)
+    c = claims()
+    del c["iat"]
+    _unauthorized(_me(make_jwt(c)))
+    # a little clock skew between servers is tolerated
+    check_success(_me(make_jwt(claims(iat=now + 30))))
+
+
+def test_jwt_of_a_deleted_user():
+    import uuid
+    admin = bearer(make_jwt(claims(sub=1)))
+    tag = uuid.uuid4().hex[:10]
+    j = check_success(request("POST", "/api/v1/users", {"fullName": "Gone " + tag, "email": "gone%s@example.com" % tag,
+                                                        "password": "gone-pass-" + tag}, admin), 201,
+                      "Resource created successfully")
+    uid = j["data"]["id"]
+    token = make_jwt(claims(sub=uid))
+    check_success(_me(token))
+    check_success(request("DELETE", "/api/v1/users/%d" % uid, headers=admin), 200, "Resource deleted successfully")
+    check_error(_me(token), 401, "UnauthorizedException", "Invalid token or user not found")
+
+
 # ---- several requests in flight per database connection (DB_PIPELINE_DEPTH) ----
 # Each request is its own sync segment in the connection's pipeline: its own implicit
 # transaction, its own settings (actor, iat, ...), answered in order. An error in one segment
@@ -381,10 +437,10 @@ def _mixed_case(i):
         return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=sub))), lambda r: check_error(
             r, 401, "UnauthorizedException", "Invalid token or user not found")
     if kind == 5:
-        # the request's settings fail (helpdesk.token_iat refuses 13 digits): the statement
-        # fails before the function runs, and the request is answered with that error
-        return "GET", "/api/v1/auth/me", bearer(make_jwt(claims(sub=1, iat=10 ** 12))), lambda r: check_error(
-            r, 400, "BadRequestException", "Invalid input")
+        # another function failing in its segment (HD403). (A token whose iat the request's
+        # settings would refuse no longer reaches the database: the server refuses it first.)
+        return "GET", "/api/v1/users/stats", bearer(make_jwt(claims(sub=3))), lambda r: check_error(
+            r, 403, "ForbiddenException", "Access denied. Required roles: Admin")
 
     def health(r):
         d = check_success(r)["data"]

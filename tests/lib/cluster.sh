@@ -2,6 +2,10 @@
 # bench/run.sh. PostgreSQL refuses to run as root, so servers run as the `postgres` user.
 #
 # HD_PGBIN selects the PostgreSQL binaries (default: the system's PostgreSQL 15).
+#
+# A cluster keeps PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes):
+# `make demo` answers 201 only for what a crash keeps (docs/RELIABILITY.md). Throwaway clusters
+# of the tests and benchmarks opt out with HD_CLUSTER_FAST=1, trading durability for speed.
 
 HD_PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 HD_PGBIN=${HD_PGBIN:-$("$HD_PG_CONFIG" --bindir)}
@@ -41,6 +45,7 @@ hd_pgroot_prepare() {
 }
 
 # hd_cluster_start DIR PORT [postgresql.conf lines...]: initdb + start; logs in DIR/server.log.
+# Durable unless HD_CLUSTER_FAST=1.
 hd_cluster_start() {
     local dir=$1 port=$2; shift 2
     mkdir -p "$dir"
@@ -53,9 +58,11 @@ hd_cluster_start() {
         echo "port = $port"
         echo "listen_addresses = '127.0.0.1'"
         echo "unix_socket_directories = '$dir'"
-        echo "fsync = off"
-        echo "synchronous_commit = off"
-        echo "full_page_writes = off"
+        if [ "${HD_CLUSTER_FAST:-0}" = 1 ]; then
+            echo "fsync = off"
+            echo "synchronous_commit = off"
+            echo "full_page_writes = off"
+        fi
         echo "shared_preload_libraries = 'helpdesk'"
         echo "max_connections = 200"
         echo "log_min_messages = warning"
