@@ -98,7 +98,7 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     hd_buf_t doc = {0};
     const char *params[HD_CTX_NPARAMS];
     char ip[64], num[32];
-    int st, retry;
+    int st, retry, authenticated = 0;
     (void)self;
 
     if (req->input.query_at != SIZE_MAX) {
@@ -145,13 +145,19 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         hd_respond_error(req, err.status, err.message, NULL, 0);
         return 0;
     }
-    if (m.route->auth && authenticate(req, m.route, query, query_len, &claims) != 0) {
-        hd_buf_free(&doc);
-        hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
-        return 0;
+    /* OPTIONAL routes read a token only when one is sent: none is an anonymous caller, a bad one
+     * is refused like anywhere else. */
+    if (m.route->auth == HD_AUTH_TOKEN ||
+        (m.route->auth == HD_AUTH_OPTIONAL && h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1) >= 0)) {
+        if (authenticate(req, m.route, query, query_len, &claims) != 0) {
+            hd_buf_free(&doc);
+            hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
+            return 0;
+        }
+        authenticated = 1;
     }
 
-    if (m.route->auth) {
+    if (authenticated) {
         snprintf(num, sizeof(num), "%lld", claims.sub);
         params[HD_CTX_ACTOR] = h2o_strdup(&req->pool, num, strlen(num)).base;
         if (claims.iat > 0) {

@@ -149,7 +149,9 @@ static json_t *operation(const hd_route_t *r, const char *opid)
                             json_pack("{s:b,s:{s:{s:{s:s,s:{s:{s:s,s:s}}}}}}", "required", 1, "content", "multipart/form-data",
                                       "schema", "type", "object", "properties", "file", "type", "string", "format", "binary"));
     }
-    if (r->auth)
+    if (r->auth == HD_AUTH_OPTIONAL) /* anonymous or with a token */
+        json_object_set_new(op, "security", json_pack("[{},{s:[]}]", "JWT-auth"));
+    else if (r->auth)
         json_object_set_new(op, "security", json_pack("[{s:[]}]", "JWT-auth"));
 
     /* success */

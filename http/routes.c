@@ -3,8 +3,9 @@
 
 #include <string.h>
 
-#define PUBLIC 0
-#define TOKEN 1
+#define PUBLIC HD_AUTH_PUBLIC
+#define TOKEN HD_AUTH_TOKEN
+#define OPTIONAL HD_AUTH_OPTIONAL
 #define RO 1
 #define RW 0
 

@@ -16,6 +16,7 @@ static const hd_route_t table[] = {
     {"GET", "/api/v1/attachments/:id/download", "attachments_download", 0, 1, HD_BODY_NONE, HD_RESP_FILE, 1, NULL},
     {"GET", "/api/v1/notifications/stream", "notifications_stream", 0, 1, HD_BODY_NONE, HD_RESP_STREAM, 1, NULL},
     {"GET", "/api/v1/knowledge/slug/:slug", "knowledge_by_slug", 0, 0, HD_BODY_NONE, HD_RESP_JSON, 1, NULL},
+    {"GET", "/api/v1/knowledge/:id", "knowledge_get", 0, HD_AUTH_OPTIONAL, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
     /* one function behind several routes */
     {"PATCH", "/api/v1/users/:id/activate", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
     {"POST", "/api/v1/users/:id/activate", "users_activate", 0, 1, HD_BODY_NONE, HD_RESP_JSON, 0, NULL},
@@ -57,7 +58,7 @@ int main(void)
     doc = json_loads(text, 0, &e);
     CHECK(doc != NULL);
     CHECK(strcmp(str(doc, "openapi"), "3.0.3") == 0);
-    CHECK(json_object_size(json_object_get(doc, "paths")) == 11); /* methods share a path */
+    CHECK(json_object_size(json_object_get(doc, "paths")) == 12); /* methods share a path */
     CHECK(json_object_get(json_object_get(json_object_get(doc, "components"), "securitySchemes"), "JWT-auth") != NULL);
 
     o = op(doc, "/api/v1/", "get");
@@ -103,6 +104,13 @@ int main(void)
     o = op(doc, "/api/v1/knowledge/slug/{slug}", "get");
     p = json_array_get(json_object_get(o, "parameters"), 0);
     CHECK(p != NULL && strcmp(str(json_object_get(p, "schema"), "type"), "string") == 0);
+
+    /* optional token: anonymous ({}) or the bearer scheme, and a 401 for a bad token */
+    o = op(doc, "/api/v1/knowledge/{id}", "get");
+    CHECK(o != NULL && json_array_size(json_object_get(o, "security")) == 2);
+    CHECK(json_object_size(json_array_get(json_object_get(o, "security"), 0)) == 0);
+    CHECK(json_object_get(json_array_get(json_object_get(o, "security"), 1), "JWT-auth") != NULL);
+    CHECK(json_object_get(json_object_get(o, "responses"), "401") != NULL);
 
     /* operationIds are unique */
     CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "patch"), "operationId"), "users_activate") == 0);

@@ -448,7 +448,7 @@ def _route_table():
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "http", "routes.c")
     with open(src) as f:
         text = re.sub(r"/\*.*?\*/|//[^\n]*", "", f.read(), flags=re.S)  # rows commented out are not routes
-    rows = re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*"([^"]+)",\s*(\d+),\s*(PUBLIC|TOKEN),\s*(HD_BODY_\w+)', text)
+    rows = re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*"([^"]+)",\s*(\d+),\s*(PUBLIC|TOKEN|OPTIONAL),\s*(HD_BODY_\w+)', text)
     check(len(rows) >= 4, "cannot read the route table: %d rows" % len(rows))
     return rows
 
@@ -482,6 +482,8 @@ def test_docs_json_openapi():
         check(str(expected) in op["responses"], "%s %s: no %d response" % (method, path, expected))
         if auth == "TOKEN":
             check(op.get("security") == [{"JWT-auth": []}], "security of %s" % function)
+        elif auth == "OPTIONAL":
+            check(op.get("security") == [{}, {"JWT-auth": []}], "optional security of %s" % function)
         else:
             check("security" not in op, "%s is public" % function)
         params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "path"}
