@@ -17,6 +17,8 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 SQL_SOURCES = $(sort $(wildcard sql/[0-9]*.sql))
 DATA_built  = helpdesk--$(EXTVERSION).sql
 DATA        = $(sort $(wildcard sql/upgrade/helpdesk--*--*.sql))
+# Knowledge-base search's stop phrases, read from PostgreSQL's tsearch_data (extension/kb_terms.c).
+DATA_TSEARCH = sql/helpdesk_kb.stop
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 EXTRA_CLEAN = http/helpdesk-http http/tests/*_test
 

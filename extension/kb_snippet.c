@@ -1,0 +1,294 @@
+/*
+ * kb_snippet.c: the passage of an article that shows the query's words.
+ *
+ * helpdesk.kb_snippet(body text, terms text[], max_words int, html boolean) -> text
+ *
+ * The body goes through the same tokenizer and stems as the index (kb_terms.c), so a word is
+ * highlighted exactly when it is one the search matched ("Wi-Fi" for "wifi", "mật khẩu" for
+ * "mat khau"). The passage is the window of max_words words with the most distinct query terms
+ * (then the most hits, then the earliest), moved to start at the beginning of its sentence
+ * when that is near and to stop at a sentence end when one is near; "…" marks a cut.
+ *
+ * The text between the passage's words is copied with runs of white space made one space and
+ * Markdown's markup dropped (emphasis, code ticks, heading and quote marks, table bars, link
+ * targets). With html, the source text's HTML is escaped (&, <, >, ", ') and the query's words
+ * are wrapped in <mark>...</mark>; without (the chatbot quotes a passage as plain text) neither.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "kb.h"
+
+PG_FUNCTION_INFO_V1(helpdesk_kb_snippet);
+
+#define MAX_TERMS 256
+#define GAP_MAX 16				/* bytes of text kept between two words of a passage */
+
+typedef struct SnipWord
+{
+	size_t		start;
+	size_t		end;
+	bool		sentence_start;
+	int16		term;			/* index into the query's terms, -1: none */
+} SnipWord;
+
+/* Appends c, escaped for HTML when html. */
+static void
+put_char(StringInfo out, char c, bool html)
+{
+	if (html)
+		switch (c)
+		{
+			case '&':
+				appendStringInfoString(out, "&amp;");
+				return;
+			case '<':
+				appendStringInfoString(out, "&lt;");
+				return;
+			case '>':
+				appendStringInfoString(out, "&gt;");
+				return;
+			case '"':
+				appendStringInfoString(out, "&quot;");
+				return;
+			case '\'':
+				appendStringInfoString(out, "&#39;");
+				return;
+		}
+	appendStringInfoChar(out, c);
+}
+
+/*
+ * Copies text[from, to) between two words (or after the last one) with the cleanup described
+ * above. *line_start tells whether only white space has been seen since the last newline.
+ */
+static void
+put_gap(StringInfo out, const char *src, size_t from, size_t to, bool html, bool *line_start)
+{
+	size_t		i;
+	int			kept = 0;
+	bool		space = false;
+
+	for (i = from; i < to && kept < GAP_MAX; i++)
+	{
+		char		c = src[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		{
+			space = true;
+			if (c == '\n')
+				*line_start = true;
+			continue;
+		}
+		if (c == '*' || c == '`' || c == '|' || c == '[' || c == '~')
+			continue;
+		if ((c == '#' || c == '>') && *line_start)
+			continue;
+		if (c == ']')
+		{
+			/* [text](target): keep the text, drop the target */
+			if (i + 1 < to && src[i + 1] == '(')
+			{
+				const char *close = memchr(src + i + 1, ')', to - i - 1);
+
+				if (close != NULL)
+					i = close - src;
+			}
+			continue;
+		}
+		if (space && out->len > 0 && out->data[out->len - 1] != ' ')
+			appendStringInfoChar(out, ' ');
+		space = false;
+		*line_start = false;
+		put_char(out, c, html);
+		kept++;
+	}
+	if (space && out->len > 0 && out->data[out->len - 1] != ' ')
+		appendStringInfoChar(out, ' ');
+}
+
+Datum
+helpdesk_kb_snippet(PG_FUNCTION_ARGS)
+{
+	text	   *body;
+	ArrayType  *terms_arr;
+	int			max_words = PG_GETARG_INT32(2);
+	bool		html = PG_GETARG_BOOL(3);
+	const char *src;
+	size_t		len;
+	Datum	   *elems;
+	bool	   *enulls;
+	int			nterms,
+				i;
+	char	  **terms;
+	KbStemmer  *st;
+	KbTokenizer tz;
+	KbWord		w;
+	SnipWord   *words;
+	int			n = 0,
+				cap = 256;
+	int			counts[MAX_TERMS] = {0};
+	int			distinct = 0,
+				hits = 0,
+				best_score = -1,
+				best_start = 0,
+				start,
+				end,
+				first_match;
+	StringInfoData out;
+	bool		line_start = true;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	body = PG_GETARG_TEXT_PP(0);
+	src = VARDATA_ANY(body);
+	len = VARSIZE_ANY_EXHDR(body);
+	max_words = Max(5, Min(max_words, 200));
+
+	nterms = 0;
+	terms = NULL;
+	if (!PG_ARGISNULL(1))
+	{
+		terms_arr = PG_GETARG_ARRAYTYPE_P(1);
+		deconstruct_array(terms_arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &nterms);
+		nterms = Min(nterms, MAX_TERMS);
+		terms = palloc(sizeof(char *) * (nterms + 1));
+		for (i = 0; i < nterms; i++)
+			terms[i] = enulls[i] ? pstrdup("") : text_to_cstring(DatumGetTextPP(elems[i]));
+	}
+
+	/* the body's words and which query term each one is */
+	st = kb_stemmer_create();
+	words = palloc(sizeof(SnipWord) * cap);
+	kb_tokenizer_init(&tz, src, len);
+	while (n < KB_POS_MAX && kb_next_word(&tz, &w))
+	{
+		SnipWord   *s;
+
+		if (n == cap)
+		{
+			cap *= 2;
+			words = repalloc(words, sizeof(SnipWord) * cap);
+		}
+		s = &words[n++];
+		s->start = w.start;
+		s->end = w.end;
+		s->sentence_start = w.sentence_start;
+		s->term = -1;
+		for (i = 0; i < nterms; i++)
+		{
+			/* a stem starts as its word does: stem only the words that may match */
+			if (terms[i][0] == w.fold[0] && (terms[i][0] == '\0' || terms[i][1] == w.fold[1] || w.fold[1] == '\0'))
+			{
+				int			slen,
+							k;
+				const char *stem = kb_stem(st, &w, &slen);
+
+				for (k = 0; k < nterms; k++)
+					if (strcmp(stem, terms[k]) == 0)
+					{
+						s->term = (int16) k;
+						break;
+					}
+				break;
+			}
+		}
+	}
+	if (n == 0)
+		PG_RETURN_TEXT_P(cstring_to_text(""));
+
+	/* the window with the most distinct terms, then the most hits, then the earliest */
+	for (i = 0; i < n; i++)
+	{
+		if (words[i].term >= 0)
+		{
+			if (counts[words[i].term]++ == 0)
+				distinct++;
+			hits++;
+		}
+		if (i >= max_words && words[i - max_words].term >= 0)
+		{
+			if (--counts[words[i - max_words].term] == 0)
+				distinct--;
+			hits--;
+		}
+		if (i >= max_words - 1 || i == n - 1)
+		{
+			int			sc = distinct * 1000 + hits;
+
+			if (sc > best_score)
+			{
+				best_score = sc;
+				best_start = Max(0, i - max_words + 1);
+			}
+		}
+	}
+
+	/* start at its sentence's beginning when near, else a little before the first hit */
+	first_match = -1;
+	for (i = best_start; i < Min(n, best_start + max_words); i++)
+		if (words[i].term >= 0)
+		{
+			first_match = i;
+			break;
+		}
+	start = best_start;
+	if (first_match >= 0)
+	{
+		start = Max(0, first_match - max_words / 5);
+		for (i = first_match; i >= 0 && i >= first_match - max_words / 3; i--)
+			if (words[i].sentence_start)
+			{
+				start = i;
+				break;
+			}
+	}
+	end = Min(n, start + max_words);
+	for (i = end - 1; i > start && i >= end - max_words / 4; i--)
+		if (words[i].sentence_start)
+		{
+			/* stop before the next sentence, unless that cuts off a hit */
+			int			k;
+			bool		loses_hit = false;
+
+			for (k = i; k < end; k++)
+				if (words[k].term >= 0)
+					loses_hit = true;
+			if (!loses_hit)
+				end = i;
+			break;
+		}
+
+	initStringInfo(&out);
+	if (start > 0 && !words[start].sentence_start)
+		appendStringInfoString(&out, "… ");
+	for (i = start; i < end; i++)
+	{
+		size_t		k;
+
+		if (i > start)
+			put_gap(&out, src, words[i - 1].end, words[i].start, html, &line_start);
+		line_start = false;
+		if (html && words[i].term >= 0)
+			appendStringInfoString(&out, "<mark>");
+		for (k = words[i].start; k < words[i].end; k++)
+			put_char(&out, src[k], html);
+		if (html && words[i].term >= 0)
+			appendStringInfoString(&out, "</mark>");
+	}
+	/* the sentence's closing punctuation */
+	{
+		size_t		k = words[end - 1].end;
+
+		while (k < len && (src[k] == '.' || src[k] == '!' || src[k] == '?' || src[k] == ')'))
+			put_char(&out, src[k++], html);
+	}
+	if (end < n && !words[end].sentence_start)
+		appendStringInfoString(&out, " …");
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}
