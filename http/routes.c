@@ -147,6 +147,13 @@ const hd_route_t hd_routes[] = {
     {"POST", "/api/v1/knowledge/:id/unpublish", "knowledge_unpublish", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
     {"POST", "/api/v1/knowledge/:id/rate", "knowledge_rate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
     {"POST", "/api/v1/knowledge/:id/vote", "knowledge_vote", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+
+    /* ---- chatbot (sql/73_chatbot_api.sql): three routes, one engine ---- */
+    {"POST", "/api/v1/chatbot/chat", "chatbot_chat", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/chatbot/chat/keyword", "chatbot_chat", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"POST", "/api/v1/chatbot/chat/simple", "chatbot_chat", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NULL},
+    {"GET", "/api/v1/chatbot/conversations", "chatbot_conversations", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
+    {"GET", "/api/v1/chatbot/conversations/:id", "chatbot_conversation_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NULL},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 

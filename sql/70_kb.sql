@@ -544,11 +544,11 @@ $$;
 -- suggest (the last word is being typed; only titles count). Each row: the article's id, its
 -- score (text relevance x at most 1.05 for helpfulness and views), the confidence (text
 -- relevance / the best possible for this query, 0..1), and the passage showing the query's
--- words (HTML, hits in <mark>). Results scoring under a fifth of the best one are left out: they matched a
--- minor part of the query only.
+-- words (html: escaped, hits in <mark>; else plain text, for the chatbot). Results scoring under
+-- a fifth of the best one are left out: they matched a minor part of the query only.
 CREATE FUNCTION helpdesk.kb_search(q text, lim int DEFAULT 10, include_drafts boolean DEFAULT false,
                                    category_id int DEFAULT NULL, prefix boolean DEFAULT false,
-                                   snippet_words int DEFAULT 30)
+                                   snippet_words int DEFAULT 30, html boolean DEFAULT true)
 RETURNS TABLE (article_id int, score real, confidence real, snippet text)
 LANGUAGE plpgsql STABLE
 AS $$
@@ -585,7 +585,7 @@ BEGIN
     )
     -- the floor: a fifth of the best text score (the first row's, within 5%)
     SELECT b.id, b.final, least(1.0, b.text_score / nullif(p.max_score, 0))::real,
-           helpdesk.kb_snippet(b.content, p.terms, snippet_words, true)
+           helpdesk.kb_snippet(b.content, p.terms, snippet_words, html)
     FROM (SELECT best.*, max(best.text_score) OVER () AS top FROM best) b
     WHERE b.text_score >= 0.2 * b.top
     ORDER BY b.final DESC, b.id;
