@@ -37,6 +37,23 @@ typedef struct SnipWord
 	int16		term;			/* index into the query's terms, -1: none */
 } SnipWord;
 
+/*
+ * The end of the Markdown link target that starts at src[at] ("](target)"), or `at` when there is
+ * none there. Words inside a link target are never shown.
+ */
+static size_t
+link_target_end(const char *src, size_t len, size_t at)
+{
+	const char *close;
+
+	if (at + 1 >= len || src[at] != ']' || src[at + 1] != '(')
+		return at;
+	close = memchr(src + at + 2, ')', len - at - 2);
+	if (close == NULL || close - src - at > 2048)
+		return at;
+	return (size_t) (close - src) + 1;
+}
+
 /* Appends c, escaped for HTML when html. */
 static void
 put_char(StringInfo out, char c, bool html)
@@ -142,6 +159,11 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 				first_match;
 	StringInfoData out;
 	bool		line_start = true;
+	size_t	   *hidden_start,
+			   *hidden_end;
+	int			nhidden = 0,
+				hidden = 0,
+				hidden_cap = 8;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -162,6 +184,36 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 			terms[i] = enulls[i] ? pstrdup("") : text_to_cstring(DatumGetTextPP(elems[i]));
 	}
 
+	/* the link targets of the body */
+	hidden_start = palloc(sizeof(size_t) * hidden_cap);
+	hidden_end = palloc(sizeof(size_t) * hidden_cap);
+	{
+		const char *p = src;
+
+		while ((p = memchr(p, ']', len - (p - src))) != NULL)
+		{
+			size_t		at = p - src,
+						end = link_target_end(src, len, at);
+
+			if (end > at)
+			{
+				if (nhidden == hidden_cap)
+				{
+					hidden_cap *= 2;
+					hidden_start = repalloc(hidden_start, sizeof(size_t) * hidden_cap);
+					hidden_end = repalloc(hidden_end, sizeof(size_t) * hidden_cap);
+				}
+				hidden_start[nhidden] = at;
+				hidden_end[nhidden++] = end;
+				p = src + end;
+			}
+			else
+				p++;
+			if ((size_t) (p - src) >= len)
+				break;
+		}
+	}
+
 	/* the body's words and which query term each one is */
 	st = kb_stemmer_create();
 	words = palloc(sizeof(SnipWord) * cap);
@@ -170,6 +222,11 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 	{
 		SnipWord   *s;
 
+		/* the words of a Markdown link's target are not shown: "[text](https://...)" is "text" */
+		while (hidden < nhidden && hidden_end[hidden] <= w.start)
+			hidden++;
+		if (hidden < nhidden && hidden_start[hidden] <= w.start)
+			continue;
 		if (n == cap)
 		{
 			cap *= 2;

@@ -276,6 +276,21 @@ peek(const KbTokenizer *tz, size_t at, int *n)
 	return c;
 }
 
+/*
+ * Whether punctuation just before offset `at` ends a sentence: it is followed by white space or
+ * the end of the text ("Done. Next" does, "a?b=1" and "28h.vn" do not).
+ */
+static bool
+ends_sentence(const KbTokenizer *tz, size_t at)
+{
+	unsigned char c;
+
+	if (at >= tz->len)
+		return true;
+	c = (unsigned char) tz->text[at];
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == ')' || c == '*';
+}
+
 static void
 append(KbWord *w, uint32_t c)
 {
@@ -330,7 +345,8 @@ kb_next_word(KbTokenizer *tz, KbWord *w)
 			c = peek(tz, tz->at, &n);
 			if (is_word_char(c))
 				break;
-			if (c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == '\n' || c == 0x2026 || c == 0x3002)
+			if (c == '\n' || c == 0x3002 ||
+				((c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == 0x2026) && ends_sentence(tz, tz->at + n)))
 				tz->boundary = true;
 			tz->at += n;
 		}

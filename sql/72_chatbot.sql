@@ -91,16 +91,20 @@ AS $$
     FROM helpdesk.kb_query_words(t) w
 $$;
 
--- 'vi' when the message has diacritics or common Vietnamese words typed without them, else 'en'.
+-- 'vi' when the message has diacritics, or more common Vietnamese words typed without them than
+-- English ones; else 'en'.
 CREATE FUNCTION helpdesk.chat_language(t text)
 RETURNS text
 LANGUAGE sql STABLE
 AS $$
-    SELECT CASE WHEN bool_or(w.accented)
-                  OR bool_or(w.fold = ANY (ARRAY['khong', 'duoc', 'toi', 'minh', 'cua', 'lam', 'giup', 'chao',
-                                                 'nhe', 'loi', 'tao', 'cach', 'hoi', 'nhu', 'roi', 'oi', 'voi',
-                                                 'bi', 'nhung', 'nay', 'sao', 'the', 'nao']))
-                     AND NOT bool_or(w.fold = ANY (ARRAY['the', 'is', 'my', 'how', 'what', 'can', 'not', 'i', 'to']))
+    SELECT CASE WHEN bool_or(w.accented) THEN 'vi'
+                WHEN count(*) FILTER (WHERE w.fold = ANY (ARRAY[
+                         'khong', 'duoc', 'toi', 'minh', 'cua', 'lam', 'giup', 'chao', 'nhe', 'loi', 'tao', 'cach',
+                         'hoi', 'nhu', 'roi', 'oi', 'voi', 'nhung', 'nay', 'sao', 'cam', 'xin', 'ban', 'em', 'anh',
+                         'ket', 'noi', 'mat', 'khau', 'may', 'tinh', 'bao', 'nhieu', 'gi', 'dau', 'nao', 'vui', 'long']))
+                   > count(*) FILTER (WHERE w.fold = ANY (ARRAY[
+                         'the', 'is', 'my', 'how', 'what', 'can', 'not', 'i', 'to', 'please', 'hello', 'thanks', 'thank',
+                         'you', 'it', 'a', 'do', 'does', 'why', 'where', 'when', 'help', 'with', 'and', 'of', 'in', 'on']))
                 THEN 'vi' ELSE 'en' END
     FROM helpdesk.kb_query_words(t) w
 $$;
@@ -279,10 +283,12 @@ BEGIN
     description := helpdesk.chat_text('description', lang) || chr(10)
                    || coalesce((SELECT string_agg('- ' || q, chr(10)) FROM unnest(questions) q), '- ' || title)
                    || CASE WHEN shown IS NOT NULL THEN chr(10) || helpdesk.chat_text('articles_seen', lang) || ' ' || shown ELSE '' END;
+    -- the category of an article that answers the questions well enough to say what they are about
     SELECT c.* INTO category
     FROM helpdesk.kb_search(array_to_string(questions, ' '), 1) s
     JOIN helpdesk.kb_articles a ON a.id = s.article_id
-    JOIN helpdesk.categories c ON c.id = a.category_id AND c.is_active;
+    JOIN helpdesk.categories c ON c.id = a.category_id AND c.is_active
+    WHERE s.confidence >= helpdesk.setting('chatbot_low_confidence', '0.25')::real;
     IF NOT FOUND THEN
         SELECT * INTO category FROM helpdesk.categories c WHERE c.is_active
         ORDER BY lower(c.name) <> 'other', c.display_order, c.id LIMIT 1;

@@ -116,6 +116,8 @@ main(void)
 	check_words("a - b -c d- e--f x'", "^a/a b/b c/c d/d e/e f/f x/x");
 	/* sentences: . ! ? ; : newline */
 	check_words("One two. Three\nfour: five", "^one/one two/two ^three/three ^four/four ^five/five");
+	/* punctuation inside a word-like run (a URL, a host name) ends no sentence */
+	check_words("see x.vn/a?b=1 now. End", "^see/see x/x vn/vn a/a b/b 1/1 now/now ^end/end");
 	/* separators: punctuation, symbols, emoji, invalid UTF-8 */
 	check_words("a,b(c)d\xe2\x80\x94" "e\xf0\x9f\x98\x80" "f\xff" "g", "^a/a b/b c/c d/d e/e f/f g/g");
 	check_words("", "");
