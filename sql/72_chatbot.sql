@@ -10,8 +10,9 @@
 --   share of the query the best article matches, weighted by how telling each word is) decides
 --   the answer: at or above 'chatbot_answer_confidence' (default 0.45) the bot answers with the
 --   most relevant passage of the best article (not its whole body) and the top three articles;
---   at or above 'chatbot_low_confidence' (default 0.25) it lists the articles; below, it says it
---   has nothing good.
+--   at or above 'chatbot_low_confidence' (default 0.25) it offers the same passage more
+--   tentatively and names the other articles (a weak answer, counted as low confidence); below,
+--   it says it has nothing good.
 -- - A ticket is offered when the user asks for one, says an answer did not help, or the bot's
 --   confidence was low twice in a row in the conversation. The proposal (title: the user's
 --   first question; description: what the user wrote, and the articles shown; category: the
@@ -123,8 +124,10 @@ AS $$
         WHEN 'en:thanks' THEN 'Glad I could help! Message me any time you need something else.'
         WHEN 'vi:answer' THEN 'Theo bài viết "%s":' || chr(10) || chr(10) || '%s'
         WHEN 'en:answer' THEN 'From the article "%s":' || chr(10) || chr(10) || '%s'
-        WHEN 'vi:suggestions' THEN 'Tôi tìm thấy vài bài viết có thể giúp bạn:'
-        WHEN 'en:suggestions' THEN 'These articles may help:'
+        WHEN 'vi:suggestions' THEN 'Có thể bài viết "%s" giúp được bạn:' || chr(10) || chr(10) || '%s'
+        WHEN 'en:suggestions' THEN 'The article "%s" may help:' || chr(10) || chr(10) || '%s'
+        WHEN 'vi:more_articles' THEN 'Các bài viết liên quan khác:'
+        WHEN 'en:more_articles' THEN 'Other related articles:'
         WHEN 'vi:no_results' THEN 'Xin lỗi, tôi chưa tìm thấy hướng dẫn phù hợp. Bạn có thể mô tả rõ hơn không?'
         WHEN 'en:no_results' THEN 'Sorry, I could not find a matching guide. Could you describe the problem in more detail?'
         WHEN 'vi:proposal' THEN 'Tôi sẽ tạo ticket "%s" (danh mục %s) với nội dung cuộc trò chuyện. Bạn có muốn tạo không? Trả lời "có" để tạo hoặc "không" để hủy.'
@@ -428,13 +431,15 @@ BEGIN
         confidence := 1;
     ELSIF intent = 'question' THEN
         FOR hit IN
-            SELECT s.article_id, s.score, s.confidence, s.snippet, a.title, a.content
+            SELECT s.article_id, s.score, s.confidence, s.snippet, a.title
             FROM helpdesk.kb_search(message, 3, false, NULL, false, 45, false) s
             JOIN helpdesk.kb_articles a ON a.id = s.article_id
         LOOP
             IF confidence IS NULL THEN
+                -- the best article's passage, worded by how sure the bot is
                 confidence := hit.confidence;
-                text_out := format(helpdesk.chat_text('answer', lang), hit.title, hit.snippet);
+                text_out := format(helpdesk.chat_text(CASE WHEN confidence >= answer_at THEN 'answer' ELSE 'suggestions' END, lang),
+                                   hit.title, hit.snippet);
             END IF;
             articles := articles || jsonb_build_object('id', hit.article_id, 'title', hit.title, 'snippet', hit.snippet,
                                                        'score', round(hit.score::numeric, 4),
@@ -447,8 +452,9 @@ BEGIN
             low := 0;
         ELSIF confidence >= low_at THEN
             reply_type := 'suggestions';
-            text_out := helpdesk.chat_text('suggestions', lang)
-                        || (SELECT string_agg(chr(10) || '- ' || (e ->> 'title'), '') FROM jsonb_array_elements(articles) e);
+            text_out := text_out || coalesce(chr(10) || chr(10) || helpdesk.chat_text('more_articles', lang)
+                        || (SELECT string_agg(chr(10) || '- ' || (e ->> 'title'), '' ORDER BY o)
+                            FROM jsonb_array_elements(articles) WITH ORDINALITY AS x(e, o) WHERE o > 1), '');
             low := low + 1;
         ELSE
             reply_type := 'no_results';
