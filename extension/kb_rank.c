@@ -66,6 +66,7 @@ typedef struct Plan
 	int			npairs;
 	int		   *pairs;			/* 2 * npairs, 0-based */
 	int			mode;
+	bool	   *needs_hits;		/* per term: in a phrase or a pair, or title mode */
 	/* the arguments this plan was parsed from, to notice a different plan */
 	ArrayType  *raw_idf;
 	ArrayType  *raw_plan;
@@ -205,6 +206,14 @@ parse_plan(MemoryContext cxt, ArrayType *idf, ArrayType *plan, ArrayType *pairs,
 			bad_plan("pair term number out of range");
 		p->pairs[i] = v[i] - 1;
 	}
+	/* only terms of phrases and pairs (and every term in title mode) need their positions */
+	p->needs_hits = palloc0(sizeof(bool) * p->nterms);
+	for (i = 0; i < p->nalts; i++)
+		for (j = 0; j < p->alts[i].nterms; j++)
+			if (p->alts[i].nterms > 1 || mode == MODE_TITLE)
+				p->needs_hits[p->alts[i].terms[j]] = true;
+	for (i = 0; i < 2 * p->npairs; i++)
+		p->needs_hits[p->pairs[i]] = true;
 	MemoryContextSwitchTo(old);
 	return p;
 }
@@ -375,7 +384,7 @@ helpdesk_kb_rank_step(PG_FUNCTION_ARGS)
 	if (t < 0 || t >= p->nterms)
 		bad_plan("term number out of range");
 	s->impact[t] = PG_ARGISNULL(2) ? 0.0f : PG_GETARG_FLOAT4(2);
-	if (!PG_ARGISNULL(3))
+	if (!PG_ARGISNULL(3) && p->needs_hits[t])
 	{
 		ArrayType  *hits = PG_GETARG_ARRAYTYPE_P(3);
 		int			n;

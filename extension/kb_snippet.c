@@ -3,7 +3,7 @@
  *
  * helpdesk.kb_snippet(body text, terms text[], max_words int, html boolean) -> text
  *
- * The body goes through the same tokenizer and stems as the index (kb_terms.c), so a word is
+ * The body (its first 4,000 words) goes through the same tokenizer and stems as the index (kb_terms.c), so a word is
  * highlighted exactly when it is one the search matched ("Wi-Fi" for "wifi", "mật khẩu" for
  * "mat khau"). The passage is the window of max_words words with the most distinct query terms
  * (then the most hits, then the earliest), moved to start at the beginning of its sentence
@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(helpdesk_kb_snippet);
 
 #define MAX_TERMS 256
 #define GAP_MAX 16				/* bytes of text kept between two words of a passage */
+#define SCAN_MAX_WORDS 4000		/* a passage is looked for in the first 4,000 words */
 
 typedef struct SnipWord
 {
@@ -218,7 +219,7 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 	st = kb_stemmer_create();
 	words = palloc(sizeof(SnipWord) * cap);
 	kb_tokenizer_init(&tz, src, len);
-	while (n < KB_POS_MAX && kb_next_word(&tz, &w))
+	while (n < SCAN_MAX_WORDS && kb_next_word(&tz, &w))
 	{
 		SnipWord   *s;
 

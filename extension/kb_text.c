@@ -187,6 +187,21 @@ utf8_encode(uint32_t c, char *out)
 	return 4;
 }
 
+/* ASCII bytes: letters and digits, punctuation that may end a sentence, the rest. */
+#define ASCII_OTHER 0
+#define ASCII_WORD 1
+#define ASCII_STOP 2
+static const unsigned char ascii_class[128] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+	['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+	['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+	['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+	['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	['.'] = 2, ['!'] = 2, ['?'] = 2, [';'] = 2, [':'] = 2,
+};
+
 static bool
 is_ascii_digit(uint32_t c)
 {
@@ -267,6 +282,12 @@ peek(const KbTokenizer *tz, size_t at, int *n)
 {
 	uint32_t	c = 0;
 
+	if (at < tz->len && (unsigned char) tz->text[at] < 0x80)
+	{
+		/* ASCII, most of most texts: no decoding */
+		*n = 1;
+		return (unsigned char) tz->text[at];
+	}
 	*n = at < tz->len ? utf8_decode((const unsigned char *) tz->text + at, tz->len - at, &c) : 0;
 	if (*n == 0)
 	{
@@ -297,6 +318,21 @@ append(KbWord *w, uint32_t c)
 	const char *f;
 	char		buf[4];
 	int			n;
+
+	if (c < 0x80)
+	{
+		/* ASCII letter or digit: both spellings are its lower case */
+		char		l = (c >= 'A' && c <= 'Z') ? (char) (c + 32) : (char) c;
+
+		w->nchars++;
+		if (c >= '0' && c <= '9')
+			w->has_digit = true;
+		else
+			w->has_alpha = true;
+		w->lower[w->lower_len++] = l;
+		w->fold[w->fold_len++] = l;
+		return;
+	}
 
 	if (is_combining(c))
 	{
@@ -340,8 +376,19 @@ kb_next_word(KbTokenizer *tz, KbWord *w)
 		/* skip to the next word character, noting sentence ends on the way */
 		for (;;)
 		{
+			unsigned char b;
+
 			if (tz->at >= tz->len)
 				return false;
+			b = (unsigned char) tz->text[tz->at];
+			if (b < 0x80 && ascii_class[b] != ASCII_WORD)
+			{
+				/* ASCII space or punctuation: the common case, without decoding */
+				if (b == '\n' || (ascii_class[b] == ASCII_STOP && ends_sentence(tz, tz->at + 1)))
+					tz->boundary = true;
+				tz->at++;
+				continue;
+			}
 			c = peek(tz, tz->at, &n);
 			if (is_word_char(c))
 				break;
@@ -358,7 +405,25 @@ kb_next_word(KbTokenizer *tz, KbWord *w)
 		{
 			int			n2;
 			uint32_t	next;
+			unsigned char b = (unsigned char) tz->text[tz->at];
 
+			if (b < 0x80 && ascii_class[b] == ASCII_WORD && !too_long &&
+				w->nchars < KB_WORD_MAX_CHARS && w->fold_len < KB_WORD_BUF - 5 && w->lower_len < KB_WORD_BUF - 5)
+			{
+				/* an ASCII letter or digit: both spellings are its lower case */
+				char		l = (b >= 'A' && b <= 'Z') ? (char) (b + 32) : (char) b;
+
+				w->lower[w->lower_len++] = l;
+				w->fold[w->fold_len++] = l;
+				w->nchars++;
+				if (b <= '9')
+					w->has_digit = true;
+				else
+					w->has_alpha = true;
+				prev = b;
+				tz->at++;
+				continue;
+			}
 			c = peek(tz, tz->at, &n);
 			if (!is_word_char(c) && !is_combining(c))
 			{

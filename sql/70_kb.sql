@@ -18,8 +18,8 @@
 -- - Index: helpdesk.kb_postings holds one row per (term, article) with the term's BM25F impact
 --   (title > tags > body, length-normalised) and its positions. Its index on (term, impact DESC)
 --   hands out the best articles of each term first, so a search reads a bounded number of rows
---   per term whatever the corpus size (setting 'kb_search_candidates_per_term'). A GIN index on
---   a tsvector cannot do that: it returns every match, unordered.
+--   per term whatever the corpus size (setting 'kb_search_candidates_per_term', default 100).
+--   A GIN index on a tsvector cannot do that: it returns every match, unordered.
 -- - Query: helpdesk.kb_plan turns the text into slots (what was asked) with alternatives (the
 --   words, a typo's corrections from the vocabulary, synonyms), drops stop phrases in either
 --   language (tsearch_data/helpdesk_kb.stop), and weighs each term by its idf.
@@ -554,7 +554,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     p helpdesk.kb_query_plan := helpdesk.kb_plan(q, prefix);
-    per_term int := greatest(helpdesk.setting('kb_search_candidates_per_term', '300')::int, 10);
+    per_term int := greatest(helpdesk.setting('kb_search_candidates_per_term', '100')::int, 10);
     mode int := CASE WHEN prefix THEN 1 ELSE 0 END;
 BEGIN
     IF p.terms IS NULL OR lim < 1 THEN
@@ -572,11 +572,18 @@ BEGIN
                   ORDER BY k.impact DESC
                   LIMIT per_term) x) c
         GROUP BY c.article_id
+    ), pool AS (
+        -- the tie-breaker moves scores by at most 5%: it only has to look at the best few
+        -- candidates (all of them when a category filters them)
+        (SELECT r.article_id, r.text_score FROM ranked r WHERE kb_search.category_id IS NULL
+         ORDER BY r.text_score DESC LIMIT greatest(3 * lim, 30))
+        UNION ALL
+        SELECT r.article_id, r.text_score FROM ranked r WHERE kb_search.category_id IS NOT NULL
     ), best AS (
-        SELECT a.id, a.content, r.text_score,
+        SELECT a.id, r.text_score,
                (r.text_score * (1.0 + 0.05 * (0.5 * (a.helpful_votes + 1.0) / (a.helpful_votes + a.not_helpful_votes + 2.0)
                                               + 0.5 * least(1.0, ln(1.0 + a.view_count::float8) / ln(1000.0::float8)))))::real AS final
-        FROM ranked r
+        FROM pool r
         JOIN helpdesk.kb_articles a ON a.id = r.article_id
         WHERE r.text_score > 0
           AND (kb_search.category_id IS NULL OR a.category_id = kb_search.category_id)
@@ -584,9 +591,11 @@ BEGIN
         LIMIT lim
     )
     -- the floor: a fifth of the best text score (the first row's, within 5%)
+    -- bodies only for the articles shown (a sort of every candidate's body would copy them all)
     SELECT b.id, b.final, least(1.0, b.text_score / nullif(p.max_score, 0))::real,
-           helpdesk.kb_snippet(b.content, p.terms, snippet_words, html)
+           helpdesk.kb_snippet(a.content, p.terms, snippet_words, html)
     FROM (SELECT best.*, max(best.text_score) OVER () AS top FROM best) b
+    JOIN helpdesk.kb_articles a ON a.id = b.id
     WHERE b.text_score >= 0.2 * b.top
     ORDER BY b.final DESC, b.id;
 END

@@ -18,7 +18,8 @@ CREATE TABLE kb_eval.articles (
     views int NOT NULL,
     helpful int NOT NULL,
     not_helpful int NOT NULL,
-    content text NOT NULL
+    content text NOT NULL,
+    article_id int              -- in helpdesk.kb_articles, once loaded
 );
 CREATE TABLE kb_eval.queries (
     id serial PRIMARY KEY,
@@ -631,13 +632,18 @@ BEGIN
     SELECT id INTO author FROM helpdesk.users WHERE username = 'kb_author';
     INSERT INTO helpdesk.categories (name)
     SELECT DISTINCT a.category FROM kb_eval.articles a ON CONFLICT DO NOTHING;
-    INSERT INTO helpdesk.kb_articles (title, content, category_id, author_id, tags, is_published, published_at,
-                                      view_count, helpful_votes, not_helpful_votes, created_at, updated_at)
-    SELECT a.title, btrim(a.content, E'\n'), c.id, author, a.tags, true,
-           timestamptz '2026-01-05 09:00:00+07' + (row_number() OVER (ORDER BY a.key)) * interval '1 day',
-           a.views, a.helpful, a.not_helpful, timestamptz '2026-01-05 09:00:00+07', timestamptz '2026-01-05 09:00:00+07'
-    FROM kb_eval.articles a JOIN helpdesk.categories c ON lower(c.name) = lower(a.category)
-    ORDER BY a.key;
+    WITH loaded AS (
+        INSERT INTO helpdesk.kb_articles (title, content, category_id, author_id, tags, is_published, published_at,
+                                          view_count, helpful_votes, not_helpful_votes, created_at, updated_at)
+        SELECT a.title, btrim(a.content, E'\n'), c.id, author, a.tags, true,
+               timestamptz '2026-01-05 09:00:00+07' + (row_number() OVER (ORDER BY a.key)) * interval '1 day',
+               a.views, a.helpful, a.not_helpful, timestamptz '2026-01-05 09:00:00+07', timestamptz '2026-01-05 09:00:00+07'
+        FROM kb_eval.articles a JOIN helpdesk.categories c ON lower(c.name) = lower(a.category)
+        ORDER BY a.key
+        RETURNING id, title, content
+    )
+    UPDATE kb_eval.articles e SET article_id = l.id
+    FROM loaded l WHERE l.title = e.title AND l.content = btrim(e.content, E'\n');
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
@@ -648,12 +654,11 @@ LANGUAGE sql STABLE AS $$
     SELECT q.id, q.kind, q.q, q.expected,
            (SELECT r.n::int FROM (SELECT s.article_id, row_number() OVER () AS n
                                   FROM helpdesk.kb_search(q.q, 10) s) r
-            JOIN helpdesk.kb_articles ka ON ka.id = r.article_id
-            JOIN kb_eval.articles ea ON ea.title = ka.title
+            JOIN kb_eval.articles ea ON ea.article_id = r.article_id
             WHERE ea.key = q.expected),
-           (SELECT ea.key FROM helpdesk.kb_search(q.q, 1) s
+           (SELECT coalesce(ea.key, '(other) ' || ka.title) FROM helpdesk.kb_search(q.q, 1) s
             JOIN helpdesk.kb_articles ka ON ka.id = s.article_id
-            JOIN kb_eval.articles ea ON ea.title = ka.title)
+            LEFT JOIN kb_eval.articles ea ON ea.article_id = s.article_id)
     FROM kb_eval.queries q
 $$;
 

@@ -12,7 +12,7 @@ CREATE FUNCTION pg_temp.top(q text, n int DEFAULT 3, drafts boolean DEFAULT fals
     SELECT coalesce(string_agg(coalesce(e.key, a.title), ', ' ORDER BY s.ord), '(none)')
     FROM helpdesk.kb_search(q, n, drafts, category, prefix) WITH ORDINALITY AS s(article_id, score, confidence, snippet, ord)
     JOIN helpdesk.kb_articles a ON a.id = s.article_id
-    LEFT JOIN kb_eval.articles e ON e.title = a.title
+    LEFT JOIN kb_eval.articles e ON e.article_id = a.id
 $$;
 -- The words of q as the plan sees them: slots with their alternatives (weight: terms).
 CREATE FUNCTION pg_temp.plan(q text, prefix boolean DEFAULT false) RETURNS text LANGUAGE plpgsql AS $$
