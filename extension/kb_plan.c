@@ -23,8 +23,10 @@
  * begins with what is typed).
  *
  * This was a PL/pgSQL function first (bench/kb_plan_plpgsql.sql, kept to compare): the same
- * plans, built with four prepared statements instead of dozens of interpreted ones; see
- * bench/RESULTS.md for the measured difference.
+ * plans (bench/kb_c_vs_sql.sh checks it on the labelled queries), built with two prepared
+ * statements on the common path (corpus size and synonyms' version; the words' frequencies)
+ * instead of dozens of interpreted ones, and the synonyms kept in memory; bench/RESULTS.md has
+ * the measured difference.
  */
 #include "postgres.h"
 
