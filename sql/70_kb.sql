@@ -505,7 +505,7 @@ AS $$ SELECT coalesce((SELECT c.time_zone FROM helpdesk.calendars c WHERE c.is_d
 
 -- The connection's cache of search answers (extension/kb_cache.c): an answer stored under the
 -- knowledge base's version, served while that version holds and for at most
--- 'kb_search_cache_ms' (default 5000; 0 turns the cache off), at most 'kb_search_cache_entries'
+-- 'kb_search_cache_ms' (default 60000; 0 turns the cache off), at most 'kb_search_cache_entries'
 -- answers (default 1000) per connection.
 CREATE FUNCTION helpdesk.kb_cache_get(key text, version bigint, ttl_ms int)
 RETURNS jsonb
@@ -522,7 +522,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-    RETURN (SELECT helpdesk.kb_cache_get(key, s.version, helpdesk.setting('kb_search_cache_ms', '5000')::int)
+    RETURN (SELECT helpdesk.kb_cache_get(key, s.version, helpdesk.setting('kb_search_cache_ms', '60000')::int)
             FROM helpdesk.kb_stats s);
 END
 $$;
@@ -535,7 +535,7 @@ AS $$
 BEGIN
     PERFORM helpdesk.kb_cache_put(key, s.version, value, helpdesk.setting('kb_search_cache_entries', '1000')::int)
     FROM helpdesk.kb_stats s
-    WHERE helpdesk.setting('kb_search_cache_ms', '5000')::int > 0;
+    WHERE helpdesk.setting('kb_search_cache_ms', '60000')::int > 0;
     RETURN value;
 END
 $$;
