@@ -299,9 +299,14 @@ DECLARE
 BEGIN
     LOCK TABLE helpdesk.kb_articles IN SHARE MODE;
     TRUNCATE helpdesk.kb_postings, helpdesk.kb_vocab;
+    -- one sorted build of the term index instead of millions of scattered inserts into it; the
+    -- primary key is filled in article order, appending
+    DROP INDEX helpdesk.kb_postings_term_idx;
     INSERT INTO helpdesk.kb_postings (term, article_id, published, impact, hits)
     SELECT t.term, a.id, a.is_published, t.impact, t.hits
-    FROM helpdesk.kb_articles a, helpdesk.kb_terms(a.title, a.tags, a.content) t;
+    FROM helpdesk.kb_articles a, helpdesk.kb_terms(a.title, a.tags, a.content) t
+    ORDER BY a.id;
+    CREATE INDEX kb_postings_term_idx ON helpdesk.kb_postings (term, impact DESC) INCLUDE (article_id, published, hits);
     INSERT INTO helpdesk.kb_vocab (term, df)
     SELECT p.term, count(*) FROM helpdesk.kb_postings p GROUP BY p.term;
     SELECT count(*) INTO n FROM helpdesk.kb_articles;
