@@ -25,6 +25,7 @@
 #include "kb.h"
 
 PG_FUNCTION_INFO_V1(helpdesk_kb_snippet);
+PG_FUNCTION_INFO_V1(helpdesk_kb_snippet_at);
 
 #define MAX_TERMS 256
 #define GAP_MAX 16				/* bytes of text kept between two words of a passage */
@@ -130,26 +131,36 @@ put_gap(StringInfo out, const char *src, size_t from, size_t to, bool html, bool
 		appendStringInfoChar(out, ' ');
 }
 
-Datum
-helpdesk_kb_snippet(PG_FUNCTION_ARGS)
+/*
+ * Where the query's words are, in the positions of kb_terms (kb_snippet_at): match i is body word
+ * match_k[i] (0-based, ascending) and query term match_term[i].
+ */
+typedef struct Matches
 {
-	text	   *body;
-	ArrayType  *terms_arr;
-	int			max_words = PG_GETARG_INT32(2);
-	bool		html = PG_GETARG_BOOL(3);
-	const char *src;
-	size_t		len;
-	Datum	   *elems;
-	bool	   *enulls;
-	int			nterms,
-				i;
-	char	  **terms;
-	KbStemmer  *st;
+	int			n;
+	const int32 *k;
+	const int16 *term;
+} Matches;
+
+/*
+ * The passage of src: with `terms` (kb_snippet) every word is stemmed and compared; with
+ * `matches` (kb_snippet_at) the words are known from the index, so nothing is stemmed and the
+ * body is read only as far as the best window needs.
+ */
+static text *
+make_snippet(const char *src, size_t len, int max_words, bool html, char **terms, int nterms,
+			 const Matches *matches)
+{
+	KbStemmer  *st = NULL;
 	KbTokenizer tz;
 	KbWord		w;
 	SnipWord   *words;
 	int			n = 0,
-				cap = 256;
+				cap = 256,
+				i,
+				k = -1,				/* index of the body word, link targets included */
+				m = 0,				/* next match */
+				scan_limit = SCAN_MAX_WORDS;
 	int			counts[MAX_TERMS] = {0};
 	int			distinct = 0,
 				hits = 0,
@@ -166,24 +177,48 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 				hidden = 0,
 				hidden_cap = 8;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	body = PG_GETARG_TEXT_PP(0);
-	src = VARDATA_ANY(body);
-	len = VARSIZE_ANY_EXHDR(body);
 	max_words = Max(5, Min(max_words, 200));
 
-	nterms = 0;
-	terms = NULL;
-	if (!PG_ARGISNULL(1))
+	if (matches != NULL && matches->n > 0)
 	{
-		terms_arr = PG_GETARG_ARRAYTYPE_P(1);
-		deconstruct_array(terms_arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &nterms);
-		nterms = Min(nterms, MAX_TERMS);
-		terms = palloc(sizeof(char *) * (nterms + 1));
-		for (i = 0; i < nterms; i++)
-			terms[i] = enulls[i] ? pstrdup("") : text_to_cstring(DatumGetTextPP(elems[i]));
+		/* the best window in the index's positions: read the body only that far */
+		int			lo = 0,
+					best_k = 0;
+
+		best_score = -1;
+		for (i = 0; i < matches->n; i++)
+		{
+			int			t = matches->term[i];
+
+			if (t < 0 || t >= MAX_TERMS)
+				continue;
+			if (counts[t]++ == 0)
+				distinct++;
+			hits++;
+			while (matches->k[i] - matches->k[lo] >= max_words)
+			{
+				int			u = matches->term[lo++];
+
+				if (u >= 0 && u < MAX_TERMS)
+				{
+					if (--counts[u] == 0)
+						distinct--;
+					hits--;
+				}
+			}
+			if (distinct * 1000 + hits > best_score)
+			{
+				best_score = distinct * 1000 + hits;
+				best_k = matches->k[lo];
+			}
+		}
+		scan_limit = Min(SCAN_MAX_WORDS, best_k + max_words + max_words / 2);
+		memset(counts, 0, sizeof(counts));
+		distinct = hits = 0;
+		best_score = -1;
 	}
+	else if (matches != NULL)
+		scan_limit = max_words + max_words / 2;	/* no hit in the body: its beginning */
 
 	/* the link targets of the body */
 	hidden_start = palloc(sizeof(size_t) * hidden_cap);
@@ -191,12 +226,12 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 	{
 		const char *p = src;
 
-		while ((p = memchr(p, ']', len - (p - src))) != NULL)
+		while (len > 0 && (p = memchr(p, ']', len - (p - src))) != NULL)
 		{
 			size_t		at = p - src,
-						end = link_target_end(src, len, at);
+						lend = link_target_end(src, len, at);
 
-			if (end > at)
+			if (lend > at)
 			{
 				if (nhidden == hidden_cap)
 				{
@@ -205,8 +240,8 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 					hidden_end = repalloc(hidden_end, sizeof(size_t) * hidden_cap);
 				}
 				hidden_start[nhidden] = at;
-				hidden_end[nhidden++] = end;
-				p = src + end;
+				hidden_end[nhidden++] = lend;
+				p = src + lend;
 			}
 			else
 				p++;
@@ -216,13 +251,15 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 	}
 
 	/* the body's words and which query term each one is */
-	st = kb_stemmer_create();
+	if (matches == NULL)
+		st = kb_stemmer_create();
 	words = palloc(sizeof(SnipWord) * cap);
 	kb_tokenizer_init(&tz, src, len);
-	while (n < SCAN_MAX_WORDS && kb_next_word(&tz, &w))
+	while (n < SCAN_MAX_WORDS && k + 1 < scan_limit && kb_next_word(&tz, &w))
 	{
 		SnipWord   *s;
 
+		k++;
 		/* the words of a Markdown link's target are not shown: "[text](https://...)" is "text" */
 		while (hidden < nhidden && hidden_end[hidden] <= w.start)
 			hidden++;
@@ -238,19 +275,27 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 		s->end = w.end;
 		s->sentence_start = w.sentence_start;
 		s->term = -1;
+		if (matches != NULL)
+		{
+			while (m < matches->n && matches->k[m] < k)
+				m++;
+			if (m < matches->n && matches->k[m] == k)
+				s->term = matches->term[m];
+			continue;
+		}
 		for (i = 0; i < nterms; i++)
 		{
 			/* a stem starts as its word does: stem only the words that may match */
 			if (terms[i][0] == w.fold[0] && (terms[i][0] == '\0' || terms[i][1] == w.fold[1] || w.fold[1] == '\0'))
 			{
 				int			slen,
-							k;
+							t;
 				const char *stem = kb_stem(st, &w, &slen);
 
-				for (k = 0; k < nterms; k++)
-					if (strcmp(stem, terms[k]) == 0)
+				for (t = 0; t < nterms; t++)
+					if (strcmp(stem, terms[t]) == 0)
 					{
-						s->term = (int16) k;
+						s->term = (int16) t;
 						break;
 					}
 				break;
@@ -258,7 +303,7 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 		}
 	}
 	if (n == 0)
-		PG_RETURN_TEXT_P(cstring_to_text(""));
+		return cstring_to_text("");
 
 	/* the window with the most distinct terms, then the most hits, then the earliest */
 	for (i = 0; i < n; i++)
@@ -346,7 +391,140 @@ helpdesk_kb_snippet(PG_FUNCTION_ARGS)
 		while (k < len && (src[k] == '.' || src[k] == '!' || src[k] == '?' || src[k] == ')'))
 			put_char(&out, src[k++], html);
 	}
-	if (end < n && !words[end].sentence_start)
+	if ((end < n && !words[end].sentence_start) || (end == n && k + 1 >= scan_limit && tz.at < len))
 		appendStringInfoString(&out, " …");
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+	return cstring_to_text_with_len(out.data, out.len);
+}
+
+
+Datum
+helpdesk_kb_snippet(PG_FUNCTION_ARGS)
+{
+	text	   *body;
+	char	  **terms = NULL;
+	int			nterms = 0,
+				i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	body = PG_GETARG_TEXT_PP(0);
+	if (!PG_ARGISNULL(1))
+	{
+		ArrayType  *terms_arr = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *enulls;
+
+		deconstruct_array(terms_arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &nterms);
+		nterms = Min(nterms, MAX_TERMS);
+		terms = palloc(sizeof(char *) * (nterms + 1));
+		for (i = 0; i < nterms; i++)
+			terms[i] = enulls[i] ? pstrdup("") : text_to_cstring(DatumGetTextPP(elems[i]));
+	}
+	PG_RETURN_TEXT_P(make_snippet(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body), PG_GETARG_INT32(2),
+								  PG_GETARG_BOOL(3), terms, nterms, NULL));
+}
+
+/* Words of a text, counted as kb_terms counts them. */
+static int
+count_words(const char *s, int len)
+{
+	KbTokenizer tz;
+	KbWord		w;
+	int			n = 0;
+
+	kb_tokenizer_init(&tz, s, len);
+	while (kb_next_word(&tz, &w))
+		n++;
+	return n;
+}
+
+static int
+match_cmp(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+	int32		px = x & 0xFFFF,
+				py = y & 0xFFFF;
+
+	return px != py ? (px < py ? -1 : 1) : (x < y ? -1 : x > y);
+}
+
+/*
+ * helpdesk.kb_snippet_at(title, tags, body, matches int[], max_words, html): kb_snippet's passage,
+ * from where the index says the query's terms are. matches: term number (0-based) << 16 | the
+ * document position of a body hit (as in kb_postings.hits, title and tags first).
+ */
+Datum
+helpdesk_kb_snippet_at(PG_FUNCTION_ARGS)
+{
+	text	   *body;
+	ArrayType  *arr;
+	int32	   *raw;
+	int			nraw,
+				base,
+				i;
+	Matches		matches = {0};
+	int32	   *ks;
+	int16	   *ts;
+
+	if (PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	body = PG_GETARG_TEXT_PP(2);
+	/* the body's first word comes after the title's and the tags' (one empty position after each) */
+	base = 0;
+	if (!PG_ARGISNULL(0))
+	{
+		text	   *title = PG_GETARG_TEXT_PP(0);
+
+		base += count_words(VARDATA_ANY(title), VARSIZE_ANY_EXHDR(title));
+	}
+	base++;
+	if (!PG_ARGISNULL(1))
+	{
+		ArrayType  *tags = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			ntags;
+
+		deconstruct_array(tags, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &ntags);
+		for (i = 0; i < ntags; i++)
+			if (!nulls[i])
+			{
+				text	   *t = DatumGetTextPP(elems[i]);
+
+				base += count_words(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) + 1;
+			}
+	}
+	base++;
+
+	if (!PG_ARGISNULL(3))
+	{
+		arr = PG_GETARG_ARRAYTYPE_P(3);
+		if (ARR_NDIM(arr) > 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT4OID)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("snippet matches must be an int[] without NULLs")));
+		nraw = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		raw = palloc(sizeof(int32) * (nraw + 1));
+		memcpy(raw, ARR_DATA_PTR(arr), sizeof(int32) * nraw);
+		qsort(raw, nraw, sizeof(int32), match_cmp);
+		ks = palloc(sizeof(int32) * (nraw + 1));
+		ts = palloc(sizeof(int16) * (nraw + 1));
+		for (i = 0; i < nraw; i++)
+		{
+			int			pos = raw[i] & 0xFFFF,
+						term = (raw[i] >> 16) & 0x7FFF;
+
+			/* positions clamped at the last one cannot be told apart: left out */
+			if (pos < base || pos >= KB_POS_MAX || term >= MAX_TERMS)
+				continue;
+			ks[matches.n] = pos - base;
+			ts[matches.n] = (int16) term;
+			matches.n++;
+		}
+		matches.k = ks;
+		matches.term = ts;
+	}
+	PG_RETURN_TEXT_P(make_snippet(VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body), PG_GETARG_INT32(4),
+								  PG_GETARG_BOOL(5), NULL, 0, &matches));
 }

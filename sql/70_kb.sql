@@ -27,8 +27,9 @@
 --   and rewards consecutive query words found consecutive in the article (phrases: Vietnamese
 --   words of several syllables, English compounds). Helpfulness and views multiply the text
 --   score by at most 1.05, so they only break near-ties.
--- - Snippets: helpdesk.kb_snippet (extension/kb_snippet.c) picks the passage with the most query
---   terms, escapes the source's HTML and marks the hits with <mark>.
+-- - Snippets: helpdesk.kb_snippet_at (extension/kb_snippet.c) picks the passage with the most
+--   query terms, from the positions the postings already hold, escapes the source's HTML and
+--   marks the hits with <mark>.
 -- - No query text ever becomes SQL or a tsquery: words are matched as values.
 
 -- The English Snowball stemmer without stop words: stop phrases are the query's business
@@ -172,6 +173,14 @@ CREATE FUNCTION helpdesk.kb_snippet(body text, terms text[], max_words int DEFAU
 RETURNS text
 LANGUAGE c STABLE PARALLEL SAFE COST 1000
 AS 'MODULE_PATHNAME', 'helpdesk_kb_snippet';
+
+-- The same passage from where the index says the query's terms are (matches: term number << 16
+-- | body position, from kb_postings.hits): nothing stemmed, the body read only as far as needed.
+CREATE FUNCTION helpdesk.kb_snippet_at(title text, tags text[], body text, matches int[],
+                                       max_words int DEFAULT 30, html boolean DEFAULT true)
+RETURNS text
+LANGUAGE c STABLE PARALLEL SAFE COST 1000
+AS 'MODULE_PATHNAME', 'helpdesk_kb_snippet_at';
 
 CREATE FUNCTION helpdesk.kb_rank_step(internal, int, real, smallint[], real[], int[], int[], int)
 RETURNS internal
@@ -555,7 +564,7 @@ CREATE FUNCTION helpdesk.kb_search(q text, lim int DEFAULT 10, include_drafts bo
                                    category_id int DEFAULT NULL, prefix boolean DEFAULT false,
                                    snippet_words int DEFAULT 30, html boolean DEFAULT true)
 RETURNS TABLE (article_id int, score real, confidence real, snippet text)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE ROWS 10
 AS $$
 DECLARE
     p helpdesk.kb_query_plan := helpdesk.kb_plan(q, prefix);
@@ -598,7 +607,13 @@ BEGIN
     -- the floor: a fifth of the best text score (the first row's, within 5%)
     -- bodies only for the articles shown (a sort of every candidate's body would copy them all)
     SELECT b.id, b.final, least(1.0, b.text_score / nullif(p.max_score, 0))::real,
-           helpdesk.kb_snippet(a.content, p.terms, snippet_words, html)
+           helpdesk.kb_snippet_at(a.title, a.tags, a.content,
+               ARRAY(SELECT ((t.n::int - 1) << 16) | (h::int & 16383)
+                     FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
+                     JOIN helpdesk.kb_postings k ON k.article_id = b.id AND k.term = t.term
+                     CROSS JOIN LATERAL unnest(k.hits) AS h
+                     WHERE (h::int >> 14) & 3 = 1),
+               snippet_words, html)
     FROM (SELECT best.*, max(best.text_score) OVER () AS top FROM best) b
     JOIN helpdesk.kb_articles a ON a.id = b.id
     WHERE b.text_score >= 0.2 * b.top

@@ -432,8 +432,10 @@ BEGIN
     ELSIF intent = 'question' THEN
         FOR hit IN
             SELECT s.article_id, s.score, s.confidence, s.snippet, a.title
-            FROM helpdesk.kb_search(message, 3, false, NULL, false, 45, false) s
+            FROM helpdesk.kb_search(message, 3, false, NULL, false, 45, false)
+                 WITH ORDINALITY AS s(article_id, score, confidence, snippet, ord)
             JOIN helpdesk.kb_articles a ON a.id = s.article_id
+            ORDER BY s.ord
         LOOP
             IF confidence IS NULL THEN
                 -- the best article's passage, worded by how sure the bot is
