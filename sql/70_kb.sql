@@ -26,7 +26,7 @@
 -- - Ranking: the aggregate helpdesk.kb_rank (extension/kb_rank.c) adds up idf x impact per slot
 --   and rewards consecutive query words found consecutive in the article (phrases: Vietnamese
 --   words of several syllables, English compounds). Helpfulness and views multiply the text
---   score by at most 1.05, so they only break near-ties.
+--   score by at most 1.05, an article in the query's language by 1.05: they only break near-ties.
 -- - Snippets: helpdesk.kb_snippet_at (extension/kb_snippet.c) picks the passage with the most
 --   query terms, from the positions the postings already hold, escapes the source's HTML and
 --   marks the hits with <mark>.
@@ -49,6 +49,7 @@ CREATE TABLE helpdesk.kb_articles (
     view_count        int NOT NULL DEFAULT 0 CHECK (view_count >= 0),
     helpful_votes     int NOT NULL DEFAULT 0 CHECK (helpful_votes >= 0),
     not_helpful_votes int NOT NULL DEFAULT 0 CHECK (not_helpful_votes >= 0),
+    language          text CHECK (language IN ('vi', 'en')),   -- set by a trigger from the text
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
     CHECK (is_published = (published_at IS NOT NULL)),
@@ -205,6 +206,23 @@ RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 AS $$ SELECT pg_catalog.string_agg(w.term, ' ' ORDER BY w.pos) FROM helpdesk.kb_query_words(t) w $$;
 
+-- The language of a text: 'vi' when a fifth of its first words have diacritics, 'en' when its
+-- words have none and English function words are among them, else NULL (a query typed without
+-- diacritics may be Vietnamese: no language is assumed).
+CREATE FUNCTION helpdesk.kb_language(t text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN count(*) = 0 THEN NULL
+                WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
+                WHEN count(*) FILTER (WHERE w.accented) = 0
+                     AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
+                                                     'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
+                                                     'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
+           END
+    FROM helpdesk.kb_query_words(left(t, 2000)) w
+$$;
+
 -- ==== the index, kept by triggers whoever writes the articles ====
 
 -- Applies vocabulary changes: +1 for each term an article gained, -1 for each it lost; terms
@@ -289,6 +307,18 @@ BEGIN
     RETURN OLD;
 END
 $$;
+
+CREATE FUNCTION helpdesk.kb_articles_language()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    NEW.language := coalesce(helpdesk.kb_language(NEW.title || ' ' || left(NEW.content, 1000)), 'en');
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER kb_articles_language BEFORE INSERT OR UPDATE OF title, content ON helpdesk.kb_articles
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.kb_articles_language();
 
 -- Every path indexes, COPY included: a dump does not carry the index (see above), pg_restore
 -- rebuilds it as the articles arrive.
@@ -556,7 +586,9 @@ $$;
 
 -- THE search: articles for q, best first, at most lim. include_drafts: staff searching; prefix:
 -- suggest (the last word is being typed; only titles count). Each row: the article's id, its
--- score (text relevance x at most 1.05 for helpfulness and views), the confidence (text
+-- score (text relevance x at most 1.05 for helpfulness and views, x 1.05 when the article is in
+-- the query's language: Vietnamese for a query with diacritics, English for one with English
+-- function words, none assumed otherwise), the confidence (text
 -- relevance / the best possible for this query, 0..1), and the passage showing the query's
 -- words (html: escaped, hits in <mark>; else plain text, for the chatbot). Results scoring under
 -- a fifth of the best one are left out: they matched a minor part of the query only.
@@ -569,6 +601,7 @@ AS $$
 DECLARE
     p helpdesk.kb_query_plan := helpdesk.kb_plan(q, prefix);
     per_term int := greatest(helpdesk.setting('kb_search_candidates_per_term', '100')::int, 10);
+    lang text := helpdesk.kb_language(q);
     mode int := CASE WHEN prefix THEN 1 ELSE 0 END;
 BEGIN
     IF p.terms IS NULL OR lim < 1 THEN
@@ -587,7 +620,7 @@ BEGIN
                   LIMIT per_term) x) c
         GROUP BY c.article_id
     ), pool AS (
-        -- the tie-breaker moves scores by at most 5%: it only has to look at the best few
+        -- the tie-breakers move scores by at most 10%: they only have to look at the best few
         -- candidates (all of them when a category filters them)
         (SELECT r.article_id, r.text_score FROM ranked r WHERE kb_search.category_id IS NULL
          ORDER BY r.text_score DESC LIMIT greatest(3 * lim, 30))
@@ -596,7 +629,8 @@ BEGIN
     ), best AS (
         SELECT a.id, r.text_score,
                (r.text_score * (1.0 + 0.05 * (0.5 * (a.helpful_votes + 1.0) / (a.helpful_votes + a.not_helpful_votes + 2.0)
-                                              + 0.5 * least(1.0, ln(1.0 + a.view_count::float8) / ln(1000.0::float8)))))::real AS final
+                                              + 0.5 * least(1.0, ln(1.0 + a.view_count::float8) / ln(1000.0::float8))))
+                             * CASE WHEN a.language = lang THEN 1.05 ELSE 1.0 END)::real AS final
         FROM pool r
         JOIN helpdesk.kb_articles a ON a.id = r.article_id
         WHERE r.text_score > 0
