@@ -29,6 +29,8 @@ UPGRADE_SOURCES  = $(shell printf '%s\n' $(filter-out $(RELEASED_SOURCES) sql/99
 UPGRADE_SCRIPT   = $(if $(filter-out $(EXTVERSION),$(RELEASED)),helpdesk--$(RELEASED)--$(EXTVERSION).sql)
 DATA_built  = helpdesk--$(EXTVERSION).sql $(UPGRADE_SCRIPT)
 DATA        = $(sort $(wildcard sql/release/helpdesk--*.sql))
+# Knowledge-base search's stop phrases, read from PostgreSQL's tsearch_data (extension/kb_terms.c).
+DATA_TSEARCH = sql/helpdesk_kb.stop
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 # The one version, helpdesk.control's default_version, compiled into the module
 # (helpdesk.version()) and into helpdesk-http (--version).

@@ -145,6 +145,35 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/escalation/history", "escalation_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"POST", "/api/v1/escalation/tickets/:ticketId/escalate", "escalation_escalate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
     {"POST", "/api/v1/escalation/check-now", "escalation_check_now", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+
+    /* ---- knowledge base (sql/71_kb_api.sql). OPTIONAL: public, and staff with a token also see
+     * drafts. GET /knowledge/:id counts the reader's view: RW. ---- */
+    {"POST", "/api/v1/knowledge", "knowledge_create", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/knowledge", "knowledge_list", 0, OPTIONAL, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/stats", "knowledge_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/popular", "knowledge_popular", 0, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/recent", "knowledge_recent", 0, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/categories", "knowledge_categories", 0, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/tags", "knowledge_tags", 0, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/search", "knowledge_search", 0, OPTIONAL, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/suggest", "knowledge_suggest", 0, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/synonyms", "knowledge_synonyms_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PUT", "/api/v1/knowledge/synonyms", "knowledge_synonyms_put", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/knowledge/category/:category", "knowledge_by_category", 0, PUBLIC, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/knowledge/:id", "knowledge_get", 0, OPTIONAL, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"PATCH", "/api/v1/knowledge/:id", "knowledge_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/knowledge/:id", "knowledge_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/knowledge/:id/publish", "knowledge_publish", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/knowledge/:id/unpublish", "knowledge_unpublish", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/knowledge/:id/rate", "knowledge_rate", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/knowledge/:id/vote", "knowledge_vote", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+
+    /* ---- chatbot (sql/73_chatbot_api.sql): three routes, one engine ---- */
+    {"POST", "/api/v1/chatbot/chat", "chatbot_chat", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/chatbot/chat/keyword", "chatbot_chat", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"POST", "/api/v1/chatbot/chat/simple", "chatbot_chat", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/chatbot/conversations", "chatbot_conversations", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/chatbot/conversations/:id", "chatbot_conversation_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 

@@ -62,6 +62,7 @@ cat <<EOF
 
   Try:  curl -s http://$HOST:$port/api/v1/auth/login -H 'Content-Type: application/json' \\
           -d '{"email":"admin@28h.com","password":"password123"}'
+        curl -s 'http://$HOST:$port/api/v1/knowledge/search?q=quen%20mat%20khau'   (no login needed)
   SQL:  psql -h $dir/cluster -p $pg_port -U postgres helpdesk   (as the postgres user)
 
   Ctrl-C stops the server and removes the cluster.

@@ -184,6 +184,21 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT actor.role IN ('IT_Staff'::helpdesk.user_role, 'Admin'::helpdesk.user_role) $$;
 
+-- The acting user of a route that works with or without a token (published knowledge): NULL
+-- when no actor is set (anonymous), else as current_actor (401 for a user that is gone or
+-- inactive, or a token older than the last password change).
+CREATE FUNCTION helpdesk.optional_actor()
+RETURNS helpdesk.users
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF helpdesk.actor_id() IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN helpdesk.current_actor();
+END
+$$;
+
 -- Raise 403 unless the actor has one of `roles`, with the reference's message.
 CREATE FUNCTION helpdesk.require_role(actor helpdesk.users, VARIADIC roles helpdesk.user_role[])
 RETURNS void

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Knowledge-base search, suggest and the chatbot at scale, over HTTP, in one run on this machine,
+# against GET /api/v1/health measured in the same run:
+#   1. BENCH_KB_SMALL articles (default 1,000): search and suggest throughput at 32 connections;
+#   2. BENCH_KB_LARGE articles (default 100,000): search, suggest and chatbot latency (p50, p99)
+#      and throughput at 8 connections.
+# Articles come from bench/kb_generate.sql (both languages, realistic lengths) plus the labelled
+# set; requests cycle through the labelled set's 123 queries (suggest: their first words, the
+# last one cut as if being typed; chatbot: the queries as messages). Search and suggest are
+# measured with each connection's answer cache (60 s, the default; after a warm-up pass that
+# fills it, as a server that has run for a while has it) and without it ('kb_search_cache_ms' = 0).
+#
+#   make && bench/kb.sh       (a private copy of PostgreSQL, like the tests; ~15 minutes)
+# Environment: BENCH_SECONDS (10), BENCH_KB_SMALL, BENCH_KB_LARGE, HTTP_THREADS (cores).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/lib/cluster.sh"
+hd_pgroot_prepare "$repo"
+. "$repo/bench/lib.sh"
+trap 'bench_cleanup; rm -rf "$HD_PGROOT"' EXIT
+
+small=${BENCH_KB_SMALL:-1000}
+large=${BENCH_KB_LARGE:-100000}
+
+bench_cluster_start "maintenance_work_mem = 512MB" "max_wal_size = 8GB" "checkpoint_timeout = 30min"
+bench_machine
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+generate() {
+    local n=$1 start
+    start=$(date +%s)
+    bench_psql -q -v articles="$n" -f "$repo/bench/kb_generate.sql" | tail -3
+    # a separate VACUUM, after every snapshot of the load is gone: index-only scans of the postings
+    bench_psql -qc "VACUUM ANALYZE helpdesk.kb_postings" -c "VACUUM ANALYZE helpdesk.kb_articles"
+    echo "generated $n articles in $(( $(date +%s) - start )) s"
+}
+
+cache() { bench_psql -qc "DELETE FROM helpdesk.settings WHERE setting_key = 'kb_search_cache_ms'" \
+                      -c "INSERT INTO helpdesk.settings (setting_key, setting_value) VALUES ('kb_search_cache_ms', '$1')"; }
+
+# The request lists: one path (or chat body) per line, from the labelled queries.
+write_requests() {
+    bench_psql -qAt -c "SELECT q FROM kb_eval.queries ORDER BY id" | /usr/bin/python3 -c '
+import json, sys, urllib.parse
+qs = [l.rstrip("\n") for l in sys.stdin if l.strip()]
+d = sys.argv[1]
+with open(d + "/search.txt", "w") as f:
+    for q in qs: f.write("/api/v1/knowledge/search?q=" + urllib.parse.quote(q) + "\n")
+with open(d + "/suggest.txt", "w") as f:
+    for q in qs:
+        w = q.split()
+        typed = " ".join(w[:3])
+        typed = typed[:max(3, len(typed) - 2)]
+        f.write("/api/v1/knowledge/suggest?q=" + urllib.parse.quote(typed) + "\n")
+with open(d + "/chat.txt", "w") as f:
+    for q in qs: f.write(json.dumps({"message": q}) + "\n")
+' "$bench_work"
+    cat >"$bench_work/get.lua" <<LUA
+local paths = {}
+for line in io.lines("$bench_work/" .. os.getenv("KB_LIST")) do paths[#paths + 1] = line end
+local i = math.random(#paths)
+request = function()
+    i = i % #paths + 1
+    return wrk.format("GET", paths[i])
+end
+LUA
+    cat >"$bench_work/chat.lua" <<LUA
+local bodies = {}
+for line in io.lines("$bench_work/chat.txt") do bodies[#bodies + 1] = line end
+local i = math.random(#bodies)
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $employee_token"
+request = function()
+    i = i % #bodies + 1
+    return wrk.format(nil, nil, nil, bodies[i])
+end
+LUA
+}
+
+# run CONNECTIONS URL [wrk args]: "req/s p50 p99" (latencies in ms); non-2xx answers are reported.
+run() {
+    local c=$1 url=$2 out; shift 2
+    out=$(wrk -t "$bench_cores" -c "$c" -d "${bench_seconds}s" --latency "$@" "$url" 2>&1)
+    echo "$out" >>"$bench_work/wrk.log"
+    if echo "$out" | grep -q 'Non-2xx'; then echo "wrk $url: $(echo "$out" | grep 'Non-2xx')" >&2; fi
+    /usr/bin/python3 - "$out" <<'PY'
+import re, sys
+t = sys.argv[1]
+def ms(label):
+    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % label, t, re.M)
+    if not m: return "?"
+    v = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    return "%.2f" % v
+rps = re.search(r"Requests/sec:\s*([\d.]+)", t)
+print("%s %s %s" % (rps.group(1) if rps else "?", ms("50%"), ms("99%")))
+PY
+}
+
+# warm CONNECTIONS: every connection of the server sees every request of the lists once (not
+# measured), so the cache figures are those of a server that has been answering for a while.
+warm() {
+    local saved=$bench_seconds
+    bench_seconds=6
+    KB_LIST=search.txt run "$1" "$base/health" -s "$bench_work/get.lua" >/dev/null
+    KB_LIST=suggest.txt run "$1" "$base/health" -s "$bench_work/get.lua" >/dev/null
+    bench_seconds=$saved
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
+
+# ---- 1. small corpus, 32 connections ----
+bench_psql -qc "DELETE FROM helpdesk.kb_articles"   # the demo's eleven: the generated corpus only
+generate "$small"
+bench_server_start
+employee_token=$(bench_token "$(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE email = 'employee@28h.com'")")
+write_requests
+base="http://127.0.0.1:$bench_http_port/api/v1"
+read -r h_rps h_50 h_99 < <(run 32 "$base/health")
+cache 60000
+warm 32
+read -r s_rps s_50 s_99 < <(KB_LIST=search.txt run 32 "$base/health" -s "$bench_work/get.lua")
+read -r g_rps g_50 g_99 < <(KB_LIST=suggest.txt run 32 "$base/health" -s "$bench_work/get.lua")
+cache 0
+read -r su_rps su_50 su_99 < <(KB_LIST=search.txt run 32 "$base/health" -s "$bench_work/get.lua")
+read -r gu_rps gu_50 gu_99 < <(KB_LIST=suggest.txt run 32 "$base/health" -s "$bench_work/get.lua")
+cache 60000
+articles=$(bench_psql -At -c "SELECT count(*) FROM helpdesk.kb_articles")
+printf '\n%s articles, 32 connections, %s s per figure, load %s\n\n' "$articles" "$bench_seconds" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| what | req/s | vs /health | p50 ms | p99 ms |\n|---|---|---|---|---|\n'
+printf '| GET /health (baseline) | %s | 100%% | %s | %s |\n' "$h_rps" "$h_50" "$h_99"
+printf '| search, answer cache on | %s | %s | %s | %s |\n' "$s_rps" "$(ratio "$s_rps" "$h_rps")" "$s_50" "$s_99"
+printf '| search, cache off | %s | %s | %s | %s |\n' "$su_rps" "$(ratio "$su_rps" "$h_rps")" "$su_50" "$su_99"
+printf '| suggest, answer cache on | %s | %s | %s | %s |\n' "$g_rps" "$(ratio "$g_rps" "$h_rps")" "$g_50" "$g_99"
+printf '| suggest, cache off | %s | %s | %s | %s |\n' "$gu_rps" "$(ratio "$gu_rps" "$h_rps")" "$gu_50" "$gu_99"
+
+# ---- 2. large corpus, 8 connections ----
+kill "$bench_server_pid"; wait "$bench_server_pid" 2>/dev/null || true; bench_server_pid=
+generate "$(( large - small ))"
+bench_server_start
+employee_token=$(bench_token "$(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE email = 'employee@28h.com'")")
+write_requests
+base="http://127.0.0.1:$bench_http_port/api/v1"
+read -r h_rps h_50 h_99 < <(run 8 "$base/health")
+cache 60000
+warm 8
+read -r s_rps s_50 s_99 < <(KB_LIST=search.txt run 8 "$base/health" -s "$bench_work/get.lua")
+read -r g_rps g_50 g_99 < <(KB_LIST=suggest.txt run 8 "$base/health" -s "$bench_work/get.lua")
+cache 0
+read -r su_rps su_50 su_99 < <(KB_LIST=search.txt run 8 "$base/health" -s "$bench_work/get.lua")
+read -r gu_rps gu_50 gu_99 < <(KB_LIST=suggest.txt run 8 "$base/health" -s "$bench_work/get.lua")
+read -r c_rps c_50 c_99 < <(run 8 "$base/chatbot/chat" -s "$bench_work/chat.lua")
+cache 60000
+articles=$(bench_psql -At -c "SELECT count(*) FROM helpdesk.kb_articles")
+size=$(bench_psql -At -c "SELECT pg_size_pretty(pg_total_relation_size('helpdesk.kb_postings'))")
+printf '\n%s articles (postings %s), 8 connections, %s s per figure, load %s\n\n' "$articles" "$size" "$bench_seconds" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| what | req/s | vs /health | p50 ms | p99 ms |\n|---|---|---|---|---|\n'
+printf '| GET /health (baseline) | %s | 100%% | %s | %s |\n' "$h_rps" "$h_50" "$h_99"
+printf '| search, answer cache on | %s | %s | %s | %s |\n' "$s_rps" "$(ratio "$s_rps" "$h_rps")" "$s_50" "$s_99"
+printf '| search, cache off | %s | %s | %s | %s |\n' "$su_rps" "$(ratio "$su_rps" "$h_rps")" "$su_50" "$su_99"
+printf '| suggest, answer cache on | %s | %s | %s | %s |\n' "$g_rps" "$(ratio "$g_rps" "$h_rps")" "$g_50" "$g_99"
+printf '| suggest, cache off | %s | %s | %s | %s |\n' "$gu_rps" "$(ratio "$gu_rps" "$h_rps")" "$gu_50" "$gu_99"
+printf '| chatbot answer (POST /chatbot/chat) | %s | %s | %s | %s |\n' "$c_rps" "$(ratio "$c_rps" "$h_rps")" "$c_50" "$c_99"

@@ -1,0 +1,429 @@
+/*
+ * kb_rank.c: the ranking of knowledge-base search, as an aggregate over postings.
+ *
+ *   SELECT p.article_id, helpdesk.kb_rank(t.n, p.impact, p.hits, idf, plan, pairs, mode)
+ *   FROM <the query's terms t, numbered 1..K> JOIN helpdesk.kb_postings p ON p.term = t.term
+ *   GROUP BY p.article_id
+ *
+ * The query (helpdesk.kb_plan builds it) is a list of slots, one per thing the user asked for;
+ * a slot has alternatives (the words as typed, a typo's corrections, synonyms), each a phrase
+ * of one or more terms with a weight. An article scores
+ *
+ *   sum over slots of  max over alternatives of  weight * scale * (sum of idf(t) * u(t)
+ *                                                                  + PAIR * sum of pair(t_i, t_i+1))
+ *   + PAIR * sum over `pairs` (consecutive words of the query that are in different slots)
+ *     of pair(a, b)
+ *
+ * scale makes every alternative worth at most what the slot's first alternative (the words as
+ * typed) is worth, whatever its number of words (see parse_plan).
+ * u(t) is the stored BM25F impact of the term in the article (title-only mode: the saturated
+ * count of its title hits); pair(a, b) counts the places where b follows a directly within one
+ * field, weighted and saturated as BM25F does, times max(idf(a), idf(b)). So "mật khẩu" ranks
+ * the article where the two syllables make the word above the one that has "bảo mật" and
+ * "nhập khẩu", an English phrase gets the same lift, and words of the query that the article
+ * does not have add nothing (OR semantics, ranked by how much of the query matched how well).
+ *
+ * helpdesk.kb_rank_max(idf, plan, pairs) is the score of an article that matched everything
+ * as well as can be: score / max is the search's confidence (0..1).
+ *
+ * Arguments are checked once per query (the plan is parsed into the transition function's
+ * fn_extra); a malformed plan is an error, never a crash.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "kb.h"
+
+PG_FUNCTION_INFO_V1(helpdesk_kb_rank_step);
+PG_FUNCTION_INFO_V1(helpdesk_kb_rank_final);
+PG_FUNCTION_INFO_V1(helpdesk_kb_rank_max);
+
+#define PAIR_WEIGHT 1.0
+#define MODE_ALL 0
+#define MODE_TITLE 1
+#define MAX_TERMS 256
+
+typedef struct Alternative
+{
+	int			slot;
+	double		weight;
+	int			nterms;
+	const int  *terms;			/* 0-based term numbers */
+	double		scale;			/* the slot's importance / this alternative's best raw score */
+} Alternative;
+
+typedef struct Plan
+{
+	int			nterms;
+	float4	   *idf;
+	int			nalts;
+	Alternative *alts;
+	int			npairs;
+	int		   *pairs;			/* 2 * npairs, 0-based */
+	int			mode;
+	bool	   *needs_hits;		/* per term: in a phrase or a pair, or title mode */
+	/* the arguments this plan was parsed from, to notice a different plan */
+	ArrayType  *raw_idf;
+	ArrayType  *raw_plan;
+	ArrayType  *raw_pairs;
+} Plan;
+
+typedef struct RankState
+{
+	const Plan *plan;
+	float4	   *impact;			/* per term; 0 when the article lacks it */
+	int16	  **hits;
+	int		   *nhits;
+} RankState;
+
+static void
+bad_plan(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("malformed knowledge-base search plan: %s", why)));
+}
+
+static int
+int_array(ArrayType *a, int32 **out)
+{
+	if (ARR_NDIM(a) > 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != INT4OID)
+		bad_plan("integer arrays of one dimension without NULLs expected");
+	*out = (int32 *) ARR_DATA_PTR(a);
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+}
+
+static bool
+same_array(ArrayType *a, ArrayType *b)
+{
+	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+
+/* The best raw score of an alternative: every term and every inner pair at full strength. */
+static double
+alternative_max(const Plan *p, const Alternative *a)
+{
+	double		v = 0.0;
+	int			j;
+
+	for (j = 0; j < a->nterms; j++)
+		v += p->idf[a->terms[j]];
+	for (j = 0; j + 1 < a->nterms; j++)
+		v += PAIR_WEIGHT * Max(p->idf[a->terms[j]], p->idf[a->terms[j + 1]]);
+	return v;
+}
+
+/* Parses and checks the plan in memory context cxt. */
+static Plan *
+parse_plan(MemoryContext cxt, ArrayType *idf, ArrayType *plan, ArrayType *pairs, int mode)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Plan	   *p = palloc0(sizeof(Plan));
+	int32	   *v;
+	int			n,
+				i,
+				j;
+
+	p->raw_idf = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(idf));
+	p->raw_plan = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(plan));
+	p->raw_pairs = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(pairs));
+	p->mode = mode;
+	if (mode != MODE_ALL && mode != MODE_TITLE)
+		bad_plan("unknown mode");
+
+	if (ARR_NDIM(p->raw_idf) > 1 || ARR_HASNULL(p->raw_idf) || ARR_ELEMTYPE(p->raw_idf) != FLOAT4OID)
+		bad_plan("idf must be a real[] without NULLs");
+	p->nterms = ArrayGetNItems(ARR_NDIM(p->raw_idf), ARR_DIMS(p->raw_idf));
+	if (p->nterms < 1 || p->nterms > MAX_TERMS)
+		bad_plan("between 1 and 256 terms expected");
+	p->idf = (float4 *) ARR_DATA_PTR(p->raw_idf);
+	for (i = 0; i < p->nterms; i++)
+		if (!(p->idf[i] >= 0.0f && p->idf[i] < 1000.0f))
+			bad_plan("idf out of range");
+
+	/* alternatives: slot, weight in thousandths, n, then n term numbers (1-based) */
+	n = int_array(p->raw_plan, &v);
+	p->alts = palloc(sizeof(Alternative) * (n / 4 + 1));
+	for (i = 0; i < n;)
+	{
+		Alternative *a = &p->alts[p->nalts];
+		int32	   *terms;
+
+		if (n - i < 4 || v[i] < 1 || v[i + 1] < 0 || v[i + 1] > 10000 || v[i + 2] < 1 || v[i + 2] > n - i - 3)
+			bad_plan("alternative out of range");
+		a->slot = v[i];
+		a->weight = v[i + 1] / 1000.0;
+		a->nterms = v[i + 2];
+		terms = palloc(sizeof(int) * a->nterms);
+		for (j = 0; j < a->nterms; j++)
+		{
+			if (v[i + 3 + j] < 1 || v[i + 3 + j] > p->nterms)
+				bad_plan("term number out of range");
+			terms[j] = v[i + 3 + j] - 1;
+		}
+		a->terms = terms;
+		p->nalts++;
+		i += 3 + a->nterms;
+	}
+	if (p->nalts == 0)
+		bad_plan("no alternatives");
+	/*
+	 * An alternative stands for its slot whatever its length: "máy tính xách tay" for "laptop"
+	 * must not outscore "laptop" itself because it has four words. Its raw score is scaled to
+	 * the slot's importance, the best raw score of the slot's first alternative (the words as
+	 * typed, or the best correction of a typo).
+	 */
+	{
+		double		importance = 0.0;
+		int			slot = -1;
+
+		for (i = 0; i < p->nalts; i++)
+		{
+			double		m = alternative_max(p, &p->alts[i]);
+
+			if (p->alts[i].slot != slot)
+			{
+				slot = p->alts[i].slot;
+				importance = m;
+			}
+			p->alts[i].scale = m > 0.0 ? importance / m : 0.0;
+		}
+	}
+
+	n = int_array(p->raw_pairs, &v);
+	if (n % 2 != 0)
+		bad_plan("pairs must come two by two");
+	p->npairs = n / 2;
+	p->pairs = palloc(sizeof(int) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		if (v[i] < 1 || v[i] > p->nterms)
+			bad_plan("pair term number out of range");
+		p->pairs[i] = v[i] - 1;
+	}
+	/* only terms of phrases and pairs (and every term in title mode) need their positions */
+	p->needs_hits = palloc0(sizeof(bool) * p->nterms);
+	for (i = 0; i < p->nalts; i++)
+		for (j = 0; j < p->alts[i].nterms; j++)
+			if (p->alts[i].nterms > 1 || mode == MODE_TITLE)
+				p->needs_hits[p->alts[i].terms[j]] = true;
+	for (i = 0; i < 2 * p->npairs; i++)
+		p->needs_hits[p->pairs[i]] = true;
+	MemoryContextSwitchTo(old);
+	return p;
+}
+
+static double
+saturate(double f)
+{
+	return f / (KB_K1 + f);
+}
+
+/* u(t): the stored impact, or in title mode the saturated weight of the title hits. */
+static double
+unigram(const Plan *p, const RankState *s, int t)
+{
+	int			i,
+				tf = 0;
+
+	if (p->mode == MODE_ALL)
+		return s->impact[t];
+	for (i = 0; i < s->nhits[t]; i++)
+		if (((uint16) s->hits[t][i] >> 14) == KB_FIELD_TITLE)
+			tf++;
+	return tf > 0 ? saturate(kb_field_weight[KB_FIELD_TITLE] * tf) : 0.0;
+}
+
+/* pair(a, b): b directly after a in the same field, weighted, saturated, times the rarer idf. */
+static double
+pair_score(const Plan *p, const RankState *s, int a, int b)
+{
+	const int16 *ha = s->hits[a],
+			   *hb = s->hits[b];
+	int			na = s->nhits[a],
+				nb = s->nhits[b],
+				i,
+				j = 0;
+	double		f = 0.0;
+
+	if (na == 0 || nb == 0)
+		return 0.0;
+	for (i = 0; i < na; i++)
+	{
+		uint16		x = (uint16) ha[i];
+		int			want = (x & 0x3FFF) + 1;
+
+		while (j < nb && ((uint16) hb[j] & 0x3FFF) < want)
+			j++;
+		if (j == nb)
+			break;
+		if (((uint16) hb[j] & 0x3FFF) == want && ((uint16) hb[j] >> 14) == (x >> 14) &&
+			want <= KB_POS_MAX && (p->mode == MODE_ALL || (x >> 14) == KB_FIELD_TITLE))
+			f += kb_field_weight[x >> 14];
+	}
+	if (f == 0.0)
+		return 0.0;
+	return Max(p->idf[a], p->idf[b]) * saturate(f);
+}
+
+static double
+score(const Plan *p, const RankState *s)
+{
+	double		total = 0.0,
+				best = 0.0;
+	int			i,
+				j,
+				slot = -1;
+
+	/* alternatives of one slot are consecutive in the plan (kb_plan writes them so) */
+	for (i = 0; i < p->nalts; i++)
+	{
+		const Alternative *a = &p->alts[i];
+		double		v = 0.0;
+
+		if (a->slot != slot)
+		{
+			total += best;
+			best = 0.0;
+			slot = a->slot;
+		}
+		for (j = 0; j < a->nterms; j++)
+			v += p->idf[a->terms[j]] * unigram(p, s, a->terms[j]);
+		for (j = 0; j + 1 < a->nterms; j++)
+			v += PAIR_WEIGHT * pair_score(p, s, a->terms[j], a->terms[j + 1]);
+		v *= a->weight * a->scale;
+		if (v > best)
+			best = v;
+	}
+	total += best;
+	for (i = 0; i < p->npairs; i++)
+		total += PAIR_WEIGHT * pair_score(p, s, p->pairs[2 * i], p->pairs[2 * i + 1]);
+	return total;
+}
+
+static double
+max_score(const Plan *p)
+{
+	double		total = 0.0,
+				best = 0.0;
+	int			i,
+				slot = -1;
+
+	for (i = 0; i < p->nalts; i++)
+	{
+		const Alternative *a = &p->alts[i];
+		double		v;
+
+		if (a->slot != slot)
+		{
+			total += best;
+			best = 0.0;
+			slot = a->slot;
+		}
+		v = alternative_max(p, a) * a->weight * a->scale;
+		if (v > best)
+			best = v;
+	}
+	total += best;
+	for (i = 0; i < p->npairs; i++)
+		total += PAIR_WEIGHT * Max(p->idf[p->pairs[2 * i]], p->idf[p->pairs[2 * i + 1]]);
+	return total;
+}
+
+Datum
+helpdesk_kb_rank_step(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	RankState  *s;
+	Plan	   *p;
+	int			t;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "helpdesk_kb_rank_step called in a non-aggregate context");
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(4) || PG_ARGISNULL(5) || PG_ARGISNULL(6) || PG_ARGISNULL(7))
+		bad_plan("NULL argument");
+
+	p = (Plan *) fcinfo->flinfo->fn_extra;
+	{
+		ArrayType  *idf = PG_GETARG_ARRAYTYPE_P(4);
+		ArrayType  *plan = PG_GETARG_ARRAYTYPE_P(5);
+		ArrayType  *pairs = PG_GETARG_ARRAYTYPE_P(6);
+
+		if (p == NULL || p->mode != PG_GETARG_INT32(7) || !same_array(p->raw_idf, idf) ||
+			!same_array(p->raw_plan, plan) || !same_array(p->raw_pairs, pairs))
+		{
+			p = parse_plan(fcinfo->flinfo->fn_mcxt, idf, plan, pairs, PG_GETARG_INT32(7));
+			fcinfo->flinfo->fn_extra = p;
+		}
+	}
+
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		s = palloc(sizeof(RankState));
+		s->plan = p;
+		s->impact = palloc0(sizeof(float4) * p->nterms);
+		s->hits = palloc0(sizeof(int16 *) * p->nterms);
+		s->nhits = palloc0(sizeof(int) * p->nterms);
+		MemoryContextSwitchTo(old);
+	}
+	else
+	{
+		s = (RankState *) PG_GETARG_POINTER(0);
+		if (s->plan != p)
+			bad_plan("the plan changed within a group");
+	}
+
+	t = PG_GETARG_INT32(1) - 1;
+	if (t < 0 || t >= p->nterms)
+		bad_plan("term number out of range");
+	s->impact[t] = PG_ARGISNULL(2) ? 0.0f : PG_GETARG_FLOAT4(2);
+	if (!PG_ARGISNULL(3) && p->needs_hits[t])
+	{
+		ArrayType  *hits = PG_GETARG_ARRAYTYPE_P(3);
+		int			n;
+
+		if (ARR_NDIM(hits) > 1 || ARR_HASNULL(hits) || ARR_ELEMTYPE(hits) != INT2OID)
+			bad_plan("hits must be a smallint[] without NULLs");
+		n = ArrayGetNItems(ARR_NDIM(hits), ARR_DIMS(hits));
+		s->hits[t] = MemoryContextAlloc(aggcxt, sizeof(int16) * (n + 1));
+		memcpy(s->hits[t], ARR_DATA_PTR(hits), sizeof(int16) * n);
+		s->nhits[t] = n;
+	}
+	PG_RETURN_POINTER(s);
+}
+
+Datum
+helpdesk_kb_rank_final(PG_FUNCTION_ARGS)
+{
+	RankState  *s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (RankState *) PG_GETARG_POINTER(0);
+	PG_RETURN_FLOAT4((float4) score(s->plan, s));
+}
+
+double
+kb_plan_max_score(ArrayType *idf, ArrayType *plan, ArrayType *pairs)
+{
+	return max_score(parse_plan(CurrentMemoryContext, idf, plan, pairs, MODE_ALL));
+}
+
+Datum
+helpdesk_kb_rank_max(PG_FUNCTION_ARGS)
+{
+	Plan	   *p;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	p = parse_plan(CurrentMemoryContext, PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1),
+				   PG_GETARG_ARRAYTYPE_P(2), MODE_ALL);
+	PG_RETURN_FLOAT4((float4) max_score(p));
+}

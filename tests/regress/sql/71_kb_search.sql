@@ -1,0 +1,147 @@
+-- Knowledge-base search on the labelled corpus (70_kb_corpus): ranking order, folding, phrases,
+-- typos, synonyms, stop phrases, snippets, prefixes, drafts, filters and the index's upkeep.
+\set SHOW_CONTEXT never
+SELECT kb_eval.load() AS articles_loaded;
+SELECT id AS author FROM helpdesk.users WHERE username = 'kb_author' \gset
+SELECT id AS hardware FROM helpdesk.categories WHERE lower(name) = 'hardware' \gset
+SELECT id AS network FROM helpdesk.categories WHERE lower(name) = 'network' \gset
+
+-- The first n results of a search, by corpus key (or title for the articles made here).
+CREATE FUNCTION pg_temp.top(q text, n int DEFAULT 3, drafts boolean DEFAULT false, category int DEFAULT NULL,
+                            prefix boolean DEFAULT false) RETURNS text LANGUAGE sql AS $$
+    SELECT coalesce(string_agg(coalesce(e.key, a.title), ', ' ORDER BY s.ord), '(none)')
+    FROM helpdesk.kb_search(q, n, drafts, category, prefix) WITH ORDINALITY AS s(article_id, score, confidence, snippet, ord)
+    JOIN helpdesk.kb_articles a ON a.id = s.article_id
+    LEFT JOIN kb_eval.articles e ON e.article_id = a.id
+$$;
+-- The words of q as the plan sees them: slots with their alternatives (weight: terms).
+CREATE FUNCTION pg_temp.plan(q text, prefix boolean DEFAULT false) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE p helpdesk.kb_query_plan := helpdesk.kb_plan(q, prefix); out text := ''; i int := 1; n int; k int; slot int := 0;
+BEGIN
+    IF p.terms IS NULL THEN RETURN '(nothing asked)'; END IF;
+    WHILE i <= cardinality(p.plan) LOOP
+        IF p.plan[i] <> slot THEN out := out || CASE WHEN slot > 0 THEN ' | ' ELSE '' END || p.plan[i] || ':'; slot := p.plan[i];
+        ELSE out := out || ' /'; END IF;
+        n := p.plan[i + 2];
+        out := out || ' ' || p.plan[i + 1] || '(';
+        FOR k IN 1 .. n LOOP out := out || CASE WHEN k > 1 THEN ' ' ELSE '' END || p.terms[p.plan[i + 2 + k]]; END LOOP;
+        out := out || ')';
+        i := i + 3 + n;
+    END LOOP;
+    RETURN out || CASE WHEN cardinality(p.pairs) > 0 THEN ' pairs ' || cardinality(p.pairs) / 2 ELSE '' END;
+END $$;
+
+-- words: folded, stemmed, stop phrases marked
+SELECT pos, term, fold, accented, stop FROM helpdesk.kb_query_words('Làm sao để đổi mật khẩu Wi-Fi? How do I reset my passwords');
+
+-- ranking on the fixed corpus
+SELECT q, pg_temp.top(q) FROM unnest(ARRAY[
+    'kết nối Wi-Fi văn phòng',
+    'paper jam',
+    'máy in',
+    'ERP',
+    'reset password',
+    'Outlook',
+    'VPN',
+    'blue screen crash'
+]) AS q;
+
+-- folding: with and without diacritics, the same articles
+SELECT q, pg_temp.top(q) FROM unnest(ARRAY[
+    'đổi mật khẩu', 'doi mat khau', 'DOI MAT KHAU',
+    'máy tính chạy chậm', 'may tinh chay cham',
+    'xác thực hai lớp', 'xac thuc hai lop'
+]) AS q;
+
+-- phrases: the syllables of one Vietnamese word together beat the same syllables apart
+INSERT INTO helpdesk.kb_articles (title, content, category_id, author_id, is_published, published_at) VALUES
+    ('Quy định bảo mật khi nhập khẩu thiết bị', 'Thiết bị nhập khẩu phải qua kiểm tra bảo mật. Bộ phận mua hàng giữ chứng từ nhập khẩu.',
+     :hardware, :author, true, '2026-02-01'),
+    ('Ghi chú về khẩu trang và mật độ', 'Phòng máy có mật độ thiết bị cao, nên đeo khẩu trang khi vệ sinh.',
+     :hardware, :author, true, '2026-02-01');
+SELECT pg_temp.plan('mat khau');
+SELECT pg_temp.top('mật khẩu', 6);
+-- the two made-up articles rank under every article that has "mật khẩu" as one word
+WITH r AS (SELECT a.title, a.content, row_number() OVER (ORDER BY s.score DESC, s.article_id) AS rank
+           FROM helpdesk.kb_search('mat khau', 100) s JOIN helpdesk.kb_articles a ON a.id = s.article_id)
+SELECT (SELECT count(*) FROM r WHERE r.title || ' ' || r.content ILIKE '%mật khẩu%') AS articles_with_the_word,
+       (SELECT max(rank) FROM r WHERE r.title || ' ' || r.content ILIKE '%mật khẩu%')
+       < (SELECT min(rank) FROM r WHERE r.title IN ('Quy định bảo mật khi nhập khẩu thiết bị', 'Ghi chú về khẩu trang và mật độ'))
+       AS syllables_apart_rank_lower;
+
+-- typos: words of 5 letters or more that the corpus does not know get corrections within two
+-- edits (a transposition is one); known words and short words are left alone
+SELECT q, pg_temp.plan(q) FROM unnest(ARRAY[
+    'pasword', 'passwrod', 'pazzword', 'password', 'printr', 'wfi', 'vpn', 'xyzzyqw', 'keybord'
+]) AS q;
+SELECT q, pg_temp.top(q) FROM unnest(ARRAY['pasword reset', 'outlok calender', 'keybord mouse', 'xyzzyqw']) AS q;
+
+-- stop phrases: question words in either language change nothing
+SELECT q, pg_temp.plan(q), pg_temp.top(q) FROM unnest(ARRAY[
+    'reset password', 'How do I reset my password?',
+    'đặt lại mật khẩu', 'Làm sao để đặt lại mật khẩu?', 'lam sao de dat lai mat khau',
+    'how do i', 'làm sao', '...'
+]) AS q;
+-- "sao lưu" (backup) is content: "sao" is a stop word only inside question phrases
+SELECT pg_temp.plan('sao lưu dữ liệu'), pg_temp.top('sao lưu dữ liệu', 1);
+
+-- synonyms: the built-in glossary crosses languages; admins add groups, used at once
+SELECT pg_temp.plan('laptop battery');
+SELECT pg_temp.top('How do I book a meeting room?', 1);
+SELECT pg_temp.top('hotspot', 2) AS before_synonym;
+INSERT INTO helpdesk.users (username, email, password_hash, full_name, role)
+VALUES ('kbs_admin', 'kbs_admin@example.com', '$2a$04$regressregressregressre', 'KB Search Admin', 'Admin');
+SELECT helpdesk.kb_synonyms_replace(u, ARRAY['hotspot = wifi = điểm phát sóng'])
+FROM helpdesk.users u WHERE u.username = 'kbs_admin';
+SELECT pg_temp.plan('hotspot');
+SELECT pg_temp.top('hotspot', 2) AS after_synonym;
+SELECT jsonb_path_query_array(helpdesk.kb_synonyms_json(), '$[*] ? (@.builtin == false).text') AS admin_groups;
+
+-- snippets: the passage with the query's words, the source's HTML escaped, hits in <mark>,
+-- Markdown's markup dropped; plain text for the chatbot
+SELECT helpdesk.kb_snippet('Intro line. **Bước 1**: mở [trang cài đặt](https://x.vn/a?b=1) và <script>alert("x")</script> chọn máy in & driver. Xong.',
+                           ARRAY['may', 'in', 'driver'], 30, true);
+SELECT helpdesk.kb_snippet('Intro line. **Bước 1**: mở [trang cài đặt](https://x.vn/a?b=1) và chọn máy in & driver. Xong.',
+                           ARRAY['may', 'in', 'driver'], 30, false);
+SELECT helpdesk.kb_snippet(repeat('Nothing here at all. ', 30) || 'The VPN client needs the gateway vpn.28h.vn to connect. ' || repeat('More filler text. ', 30),
+                           ARRAY['vpn', 'gateway'], 20, true);
+SELECT snippet FROM helpdesk.kb_search('paper jam tray', 1);
+
+-- suggest: the last word is a prefix unless followed by a space; titles only
+SELECT q, pg_temp.plan(q, true), pg_temp.top(q, 3, false, NULL, true) FROM unnest(ARRAY['prin', 'printer ja', 'mailbox ', 'zzz']) AS q;
+
+-- drafts: found by staff searches only, and by everyone once published
+INSERT INTO helpdesk.kb_articles (title, content, category_id, author_id, is_published)
+VALUES ('Quarantined laptops procedure', 'Laptops in quarantine stay offline until the security team clears them.', :hardware, :author, false);
+SELECT pg_temp.top('quarantine', 3) AS public, pg_temp.top('quarantine', 3, true) AS staff;
+UPDATE helpdesk.kb_articles SET is_published = true, published_at = '2026-02-02' WHERE title = 'Quarantined laptops procedure';
+SELECT pg_temp.top('quarantine', 3) AS public_after_publish;
+
+-- category filter
+SELECT pg_temp.top('wifi', 5, false, :network) AS network_only, pg_temp.top('wifi', 5, false, :hardware) AS hardware_only;
+
+-- edits reindex: the old words go, the new ones come
+UPDATE helpdesk.kb_articles SET content = 'Isolated devices stay offline until cleared.' WHERE title = 'Quarantined laptops procedure';
+SELECT pg_temp.top('quarantine', 3) AS quarantine_title_only, pg_temp.top('isolated devices', 1) AS new_words;
+
+-- the index is what a rebuild would make: vocabulary counts = postings, corpus size = articles
+SELECT (SELECT count(*) FROM helpdesk.kb_vocab v
+        WHERE v.df <> (SELECT count(*) FROM helpdesk.kb_postings p WHERE p.term = v.term)) AS df_mismatches,
+       (SELECT count(*) FROM (SELECT DISTINCT term FROM helpdesk.kb_postings) t
+        WHERE NOT EXISTS (SELECT FROM helpdesk.kb_vocab v WHERE v.term = t.term)) AS missing_terms,
+       (SELECT n_articles FROM helpdesk.kb_stats) = (SELECT count(*) FROM helpdesk.kb_articles) AS size_ok;
+CREATE TEMP TABLE before_rebuild AS SELECT term, article_id, published, impact, hits FROM helpdesk.kb_postings;
+SELECT helpdesk.kb_reindex() = (SELECT count(*) FROM helpdesk.kb_articles) AS reindexed;
+SELECT count(*) AS postings_differing
+FROM (SELECT * FROM before_rebuild EXCEPT SELECT term, article_id, published, impact, hits FROM helpdesk.kb_postings) d;
+DELETE FROM helpdesk.kb_articles WHERE title IN ('Quy định bảo mật khi nhập khẩu thiết bị', 'Ghi chú về khẩu trang và mật độ',
+                                                 'Quarantined laptops procedure');
+SELECT (SELECT count(*) FROM helpdesk.kb_vocab v
+        WHERE v.df <> (SELECT count(*) FROM helpdesk.kb_postings p WHERE p.term = v.term)) AS df_mismatches_after_delete,
+       (SELECT count(*) FROM helpdesk.kb_vocab WHERE term IN ('quarantin', 'isol', 'khau')) AS terms_left;
+
+-- malformed plans are errors, never crashes
+SELECT helpdesk.kb_rank_max('{1}', '{1,1000,1,2}', '{}');
+SELECT helpdesk.kb_rank_max('{1}', '{1,1000}', '{}');
+SELECT helpdesk.kb_rank_max('{1}', '{1,1000,1,1}', '{1}');
+SELECT helpdesk.kb_rank_max('{NaN}', '{1,1000,1,1}', '{}');
