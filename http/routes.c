@@ -93,7 +93,7 @@ const hd_route_t hd_routes[] = {
     {"POST", "/api/v1/categories/:id/deactivate", "categories_set_active", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, INACTIVE},
     {"DELETE", "/api/v1/categories/:id", "categories_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
 
-    /* ---- ticket lists and stats (sql/61_ticket_lists_api.sql) ---- */
+    /* ---- ticket lists and stats (sql/31_tickets_api.sql) ---- */
     {"GET", "/api/v1/tickets", "tickets_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/tickets/stats", "tickets_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/tickets/my-tickets", "tickets_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},

@@ -769,6 +769,7 @@ BEGIN
     VALUES (title, summary, content, category_id, actor.id, helpdesk.kb_clean_tags(tags),
             coalesce(is_published, false), CASE WHEN is_published THEN at END, at, at)
     RETURNING * INTO a;
+    PERFORM helpdesk.audit('CREATE_ARTICLE', 'knowledge_article', a.id, jsonb_build_object('title', a.title));
     RETURN a;
 END
 $$;
@@ -806,6 +807,11 @@ BEGIN
         updated_at = at
     WHERE id = a.id
     RETURNING * INTO a;
+    PERFORM helpdesk.audit('UPDATE_ARTICLE', 'knowledge_article', a.id, jsonb_build_object('fields', to_jsonb(ARRAY(
+        SELECT f FROM unnest(ARRAY['categoryId', 'content', 'isPublished', 'summary', 'tags', 'title'],
+                             ARRAY[new_category_id IS NOT NULL, new_content IS NOT NULL, new_is_published IS NOT NULL,
+                                   new_summary IS NOT NULL, new_tags IS NOT NULL, new_title IS NOT NULL]) AS g(f, given)
+        WHERE given))));
     RETURN a;
 END
 $$;
@@ -824,6 +830,7 @@ BEGIN
         PERFORM helpdesk.http_error(403, 'You can only delete your own articles');
     END IF;
     DELETE FROM helpdesk.kb_articles WHERE id = a.id;
+    PERFORM helpdesk.audit('DELETE_ARTICLE', 'knowledge_article', a.id);
 END
 $$;
 
@@ -847,6 +854,7 @@ BEGIN
                                     updated_at = at
     WHERE id = a.id
     RETURNING * INTO a;
+    PERFORM helpdesk.audit(CASE WHEN publish THEN 'PUBLISH_ARTICLE' ELSE 'UNPUBLISH_ARTICLE' END, 'knowledge_article', a.id);
     RETURN a;
 END
 $$;
@@ -1085,5 +1093,6 @@ BEGIN
         END IF;
         INSERT INTO helpdesk.kb_synonyms (terms) VALUES (members);
     END LOOP;
+    PERFORM helpdesk.audit('UPDATE_KB_SYNONYMS', 'knowledge_synonyms', NULL, jsonb_build_object('groups', cardinality(groups)));
 END
 $$;

@@ -115,7 +115,6 @@ DECLARE
 BEGIN
     a := helpdesk.kb_article_create(actor, f.title, f.content, f.category_id, coalesce(f.tags, '{}'),
                                     f.summary, f.is_published);
-    PERFORM helpdesk.audit('CREATE_ARTICLE', 'knowledge_article', a.id, jsonb_build_object('title', a.title));
     RETURN helpdesk.kb_article_json(a);
 END
 $$;
@@ -298,8 +297,6 @@ DECLARE
 BEGIN
     a := helpdesk.kb_article_update(actor, helpdesk.path_int(req), f.title, f.content, f.category_id,
                                     f.tags, f.summary, f.is_published);
-    PERFORM helpdesk.audit('UPDATE_ARTICLE', 'knowledge_article', a.id,
-                           jsonb_build_object('fields', (SELECT jsonb_agg(k ORDER BY k) FROM jsonb_object_keys(b) k)));
     RETURN helpdesk.kb_article_json(a);
 END
 $$;
@@ -314,7 +311,6 @@ DECLARE
     id int := helpdesk.path_int(req);
 BEGIN
     PERFORM helpdesk.kb_article_delete(actor, id);
-    PERFORM helpdesk.audit('DELETE_ARTICLE', 'knowledge_article', id);
     RETURN jsonb_build_object('message', 'Article deleted successfully');
 END
 $$;
@@ -330,7 +326,6 @@ DECLARE
 BEGIN
     PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
     a := helpdesk.kb_article_publish(actor, helpdesk.path_int(req), true);
-    PERFORM helpdesk.audit('PUBLISH_ARTICLE', 'knowledge_article', a.id);
     RETURN helpdesk.kb_article_json(a);
 END
 $$;
@@ -346,7 +341,6 @@ DECLARE
 BEGIN
     PERFORM helpdesk.body(req, VARIADIC '{}'::text[]);
     a := helpdesk.kb_article_publish(actor, helpdesk.path_int(req), false);
-    PERFORM helpdesk.audit('UNPUBLISH_ARTICLE', 'knowledge_article', a.id);
     RETURN helpdesk.kb_article_json(a);
 END
 $$;
@@ -421,8 +415,6 @@ BEGIN
                                 ELSE (SELECT string_agg(x, ' = ') FROM jsonb_array_elements_text(e) x) END
                     FROM jsonb_array_elements(v) WITH ORDINALITY AS t(e, ord) ORDER BY t.ord);
     PERFORM helpdesk.kb_synonyms_replace(actor, groups);
-    PERFORM helpdesk.audit('UPDATE_KB_SYNONYMS', 'knowledge_synonyms', NULL,
-                           jsonb_build_object('groups', cardinality(groups)));
     RETURN helpdesk.kb_synonyms_json();
 END
 $$;

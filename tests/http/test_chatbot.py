@@ -157,7 +157,7 @@ def test_bad_input():
     before = psql("SELECT count(*) FROM helpdesk.chatbot_messages")
     for body, message in cases:
         check_error(call("POST", "/chatbot/chat", EMPLOYEE, body), 400, "BadRequestException", message)
-    check_error(call("POST", "/chatbot/chat", EMPLOYEE, "[]"), 400, "BadRequestException")
+    check_error(call("POST", "/chatbot/chat", EMPLOYEE, []), 400, "BadRequestException")
     check(psql("SELECT count(*) FROM helpdesk.chatbot_messages") == before, "a refused message was stored")
     r = chat("x" * 1000)
     check(r["type"] in ("no_results", "suggestions", "answer"), r["type"])

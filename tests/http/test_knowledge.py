@@ -152,7 +152,7 @@ def test_create_bad_input():
         check(j.get("details"), "details missing for %r" % body)
     check_error(call("POST", "/knowledge", STAFF, {"title": "T", "content": "C", "categoryId": 2147483647}), 400,
                 "BadRequestException", "Category not found")
-    check_error(call("POST", "/knowledge", STAFF, "[1]"), 400, "BadRequestException")
+    check_error(call("POST", "/knowledge", STAFF, [1]), 400, "BadRequestException")
     check_error(call("POST", "/knowledge", STAFF, b'{"title": "T",'), 400, "BadRequestException")
     big = ('{"title": "T", "categoryId": %d, "content": "%s"}' % (cat, "x" * (1024 * 1024 + 10))).encode()
     head = ("POST /api/v1/knowledge HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the unit test of the knowledge base's word core (extension/kb_text.c),
-# standalone, without PostgreSQL. Last line: "kb_text unit: N passed, M failed".
+# standalone, without PostgreSQL. Last line: "kb_text unit: N passed, M failed"; the program
+# writes "N M" to $HD_RESULT_FILE for tests/run.sh.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d /tmp/helpdesk-kb-text-unit.XXXXXX)

@@ -5,7 +5,8 @@
   NN is a domain file (schema helpdesk only) and an odd NN is `NN_<module>_api.sql`, holding the
   route functions (schema helpdesk_api) of the domain files before it.
 - No forward references: a file uses only what it or an earlier file defines.
-- Who may do what is decided in the domain files: no role check in an API file.
+- Who may do what is decided in the domain files: no role check in an API file; the audit row of
+  a change is written there too.
 - Allowed values come from their enum type: no list of an enum's labels handed to the request
   checks (field_enum/query_enum).
 Prints one line per check and "sql layout: N passed, N failed"; writes "N M" to
@@ -98,6 +99,18 @@ for n in names:
             line = body[:m.start()].count('\n') + 1
             problems.append('%s:%d: %s in an API file (the domain function decides)' % (n, line, what))
 check('who may do what is decided in domain files only', problems)
+
+# 3b. what is recorded of a change (audit rows) is written by the domain function that makes it,
+# so a SQL client's change is recorded too
+problems = []
+for n in names:
+    if not n[:-4].endswith('_api'):
+        continue
+    body = strip_comments(texts[n])
+    for m in re.finditer(r'\baudit\s*\(', body):
+        line = body[:m.start()].count('\n') + 1
+        problems.append('%s:%d: an audit row written by a route function (the domain function records it)' % (n, line))
+check('audit rows are written by domain functions', problems)
 
 # 4. request checks read their allowed values from the enum types
 enums = {}
