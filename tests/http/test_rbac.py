@@ -45,6 +45,8 @@ STAFF_UP_POST = token(403, 403, 201, 201)
 ADMIN_ONLY = token(403, 403, 403, 200)
 ADMIN_ONLY_POST = token(403, 403, 403, 201)
 OWNER_OR_STAFF = token(200, 403, 200, 200)
+# OPTIONAL routes: anyone, and a token is checked when sent (the deactivated user's is refused)
+OPTIONAL_ANY = statuses("200 200 200 200 200 401")
 
 
 class Ctx:
@@ -132,6 +134,20 @@ class Ctx:
             self._idle_category = self.category()
         return self._idle_category
 
+    # ---- knowledge base articles, written by the IT_Staff caller ----
+
+    def article(self, published=True):
+        a = self.as_("staff", "POST", "/knowledge", {"title": "RBAC article " + self.tag, "content": "Made for the role matrix",
+                                                     "categoryId": 1, "isPublished": published})
+        return a["id"]
+
+    def synonyms(self):
+        """The admin's synonym groups as they are (a PUT of them changes nothing)."""
+        return {"synonyms": [g["text"] for g in self.as_("admin", "GET", "/knowledge/synonyms") if not g["builtin"]]}
+
+    def conversation(self):
+        return self.as_("employee", "POST", "/chatbot/chat", {"message": "hello"})["conversationId"]
+
     def sla_rule(self, priority="Low"):
         return int(psql("SELECT id FROM helpdesk.sla_rules WHERE priority = '%s'" % priority))
 
@@ -151,6 +167,7 @@ class Ctx:
         for q in reversed(self.cleanup):
             psql(q)
         psql("DELETE FROM helpdesk.tickets WHERE title = 'RBAC ticket %s'" % self.tag)
+        psql("DELETE FROM helpdesk.kb_articles WHERE title = 'RBAC article %s'" % self.tag)
 
 
 def row(method, path, expect, params=None, body=None, query="", fresh=False, then=None, data=None):
@@ -349,6 +366,40 @@ MATRIX = [
     row("POST", "/api/v1/escalation/tickets/:ticketId/escalate", STAFF_UP_POST, params={"ticketId": own_ticket()}, fresh=True,
         body=lambda ctx, c: {"ruleId": ctx.escalation_rule()}),
     row("POST", "/api/v1/escalation/check-now", ADMIN_ONLY_POST),
+
+    # ---- knowledge base (sql/71_kb_api.sql): published articles for anyone (OPTIONAL: a token
+    # is checked when sent), writing for staff, editing for the author (the IT_Staff caller here)
+    # or an Admin ----
+    row("POST", "/api/v1/knowledge", STAFF_UP_POST, fresh=True,
+        body=lambda ctx, c: {"title": "RBAC article " + ctx.tag, "content": "Made for the role matrix", "categoryId": 1}),
+    row("GET", "/api/v1/knowledge", OPTIONAL_ANY),
+    row("GET", "/api/v1/knowledge/stats", STAFF_UP),
+    row("GET", "/api/v1/knowledge/popular", public(200)),
+    row("GET", "/api/v1/knowledge/recent", public(200)),
+    row("GET", "/api/v1/knowledge/categories", public(200)),
+    row("GET", "/api/v1/knowledge/tags", public(200)),
+    row("GET", "/api/v1/knowledge/search", OPTIONAL_ANY, query="?q=printer"),
+    row("GET", "/api/v1/knowledge/suggest", public(200), query="?q=printer"),
+    row("GET", "/api/v1/knowledge/synonyms", STAFF_UP),
+    row("PUT", "/api/v1/knowledge/synonyms", ADMIN_ONLY, body=lambda ctx, c: ctx.synonyms(), fresh=True),
+    row("GET", "/api/v1/knowledge/category/:category", public(200), params={"category": lambda ctx, c: 1}),
+    row("GET", "/api/v1/knowledge/:id", OPTIONAL_ANY, params={"id": lambda ctx, c: ctx.article()}),
+    row("PATCH", "/api/v1/knowledge/:id", STAFF_UP, params={"id": lambda ctx, c: ctx.article()}, fresh=True,
+        body={"content": "Made for the role matrix, edited"}),
+    row("DELETE", "/api/v1/knowledge/:id", STAFF_UP, params={"id": lambda ctx, c: ctx.article()}, fresh=True),
+    row("POST", "/api/v1/knowledge/:id/publish", STAFF_UP_POST, params={"id": lambda ctx, c: ctx.article(published=False)},
+        fresh=True),
+    row("POST", "/api/v1/knowledge/:id/unpublish", STAFF_UP_POST, params={"id": lambda ctx, c: ctx.article()}, fresh=True),
+    row("POST", "/api/v1/knowledge/:id/rate", CREATED_ANY, params={"id": lambda ctx, c: ctx.article()},
+        body={"isHelpful": True}),
+    row("POST", "/api/v1/knowledge/:id/vote", CREATED_ANY, params={"id": lambda ctx, c: ctx.article()}, body={"helpful": True}),
+
+    # ---- chatbot (sql/73_chatbot_api.sql): a conversation is its user's alone ----
+    row("POST", "/api/v1/chatbot/chat", CREATED_ANY, body={"message": "hello"}),
+    row("POST", "/api/v1/chatbot/chat/keyword", CREATED_ANY, body={"message": "hello"}),
+    row("POST", "/api/v1/chatbot/chat/simple", CREATED_ANY, body={"message": "hello"}),
+    row("GET", "/api/v1/chatbot/conversations", ANY),
+    row("GET", "/api/v1/chatbot/conversations/:id", token(200, 404, 404, 404), params={"id": lambda ctx, c: ctx.conversation()}),
 ]
 
 
