@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "conns.h"
 #include "db.h"
 
 /* Latency buckets (seconds), the usual spread from a cached read to a stuck statement. */
@@ -374,6 +375,7 @@ static void *metrics_loop(void *arg)
     if (metrics_pg != NULL)
         PQfinish(metrics_pg);
     metrics_pg = NULL;
+    hd_conns_free_buffers(); /* h2o's buffer lists of this thread (conns.c) */
     return NULL;
 }
 

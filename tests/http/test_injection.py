@@ -50,18 +50,33 @@ def route_table():
 
 
 def query_parameters():
-    """{function: {parameter: kind}} read from the route functions in sql/*_api.sql."""
-    out = {}
+    """{function: {parameter: kind}} read from the route functions in sql/*_api.sql. A parameter
+    is read by a keyed reader, a function helpdesk.NAME(req jsonb, key text [DEFAULT 'k'], ...)
+    such as helpdesk.query_int (a call with 'p' reads p, a call without a key reads k), by
+    req -> 'query' ->> 'p', or by the paging and sorting helpers."""
+    sources = []
     for name in sorted(os.listdir(os.path.join(ROOT, "sql"))):
+        if name.endswith(".sql"):
+            with open(os.path.join(ROOT, "sql", name)) as f:
+                sources.append((name, f.read()))
+    readers = {}
+    for _, text in sources:
+        for m in re.finditer(r"CREATE FUNCTION helpdesk\.(\w+)\(req jsonb, key text(?: DEFAULT '(\w+)')?", text):
+            kind = m.group(1)[len("query_"):] if m.group(1).startswith("query_") else "text"
+            readers[m.group(1)] = (kind, m.group(2))
+    out = {}
+    for name, text in sources:
         if not name.endswith("_api.sql"):
             continue
-        with open(os.path.join(ROOT, "sql", name)) as f:
-            text = f.read()
         for m in re.finditer(r"CREATE FUNCTION helpdesk_api\.(\w+)\(req jsonb\)(.*?)\n\$\$;", text, re.S):
             params = out.setdefault(m.group(1), {})
             body = m.group(2)
-            for kind, p in re.findall(r"helpdesk\.query_(text|int|bool|enum|timestamptz)\(req, '(\w+)'", body):
-                params[p] = kind
+            for reader, _, in_key in re.findall(r"helpdesk\.(\w+)\(req(, '(\w+)')?", body):
+                if reader in readers:
+                    kind, default = readers[reader]
+                    key = in_key or default
+                    if key:
+                        params[key] = kind
             for p in re.findall(r"req -> 'query' ->> '(\w+)'", body):
                 params.setdefault(p, "raw")
             if "query_page(req)" in body:
@@ -115,7 +130,8 @@ def test_every_query_parameter_takes_every_payload():
                     check(r.status in (400, 404), "%s %s?%s=%r accepted: %r" % (method, path, p, payload, r))
     print("     probed %d query parameters x %d payloads: %r" % (len(probed), len(PAYLOADS), answers))
     for expected in ("GET /api/v1/tickets?search", "GET /api/v1/tickets?sortBy", "GET /api/v1/users?search",
-                     "GET /api/v1/users?department", "GET /api/v1/users?sortBy", "GET /api/v1/tickets?status"):
+                     "GET /api/v1/users?department", "GET /api/v1/users?sortBy", "GET /api/v1/tickets?status",
+                     "GET /api/v1/knowledge/search?q", "GET /api/v1/knowledge?search"):
         check(expected in probed, "%s was not found in the SQL source" % expected)
     after = psql("SELECT (SELECT count(*) FROM helpdesk.tickets) || ' ' || (SELECT count(*) FROM helpdesk.users)")
     check(before == after, "rows changed: %s -> %s" % (before, after))
