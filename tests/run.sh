@@ -24,7 +24,7 @@ set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
-HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
+export HD_CLUSTER_FAST=1  # throwaway clusters, the suites' own scripts too: speed over durability (tests/lib/cluster.sh)
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http package fuzz asan faults)
