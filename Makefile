@@ -45,10 +45,10 @@ helpdesk--$(EXTVERSION).sql: $(SQL_SOURCES) helpdesk.control
 	   printf '%s\n' '\echo Use "CREATE EXTENSION helpdesk CASCADE" to load this file. \quit'; \
 	   for f in $(SQL_SOURCES); do echo; echo "-- ==== $$f ===="; cat $$f; done; } > $@
 
-# helpdesk-http: libh2o (evloop), libpq, jansson, libjwt.
+# helpdesk-http: libh2o (evloop), libpq, jansson, libjwt, libmagic (the type of uploaded files).
 HTTP_CFLAGS ?= -std=gnu11 -O2 -g
 HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
-HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread
+HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lmagic -lssl -lcrypto -lz -lpthread
 
 http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS)
 	$(CC) $(HTTP_CFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)

@@ -33,6 +33,16 @@ typedef struct hd_config {
     int access_log;
     int64_t drain_timeout_ms;
     int catalog_retry_ms;
+    /* uploads and downloads (http/upload.c, http/download.c) */
+    size_t max_file_size;
+    char *allowed_file_types;
+    size_t multipart_max_parts;
+    size_t multipart_max_header_bytes;
+    size_t multipart_max_field_bytes;
+    int file_db_pool_size;
+    size_t temp_buffer_threshold;
+    char *temp_buffer_path;
+    int64_t http1_request_timeout_ms;
     int check_catalog;      /* --check-catalog: check the route table against the database, print, exit */
     char conninfo[2048];
 } hd_config_t;

@@ -46,6 +46,8 @@ struct hd_db_query {
     const hd_route_t *route;
     const char *params[HD_CTX_NPARAMS];
     const char *doc;
+    const char *blob; /* $7 of a multipart route (NULL: SQL NULL) */
+    size_t blob_len;
     hd_db_cb cb;
     void *data;
     enum qstate state;
@@ -72,6 +74,7 @@ struct hd_db_conn {
     int n;                   /* its length */
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
     int backoff;
+    int recycle; /* carried a file: reopen once idle (libpq keeps its buffers at their largest) */
 };
 
 struct hd_db_pool {
@@ -88,6 +91,8 @@ struct hd_db_pool {
     int max_depth;    /* most requests seen in flight on one connection */
     int db_down; /* the last connection attempt failed, or a connection broke and none is up */
     int closing;
+    size_t recycle_bytes; /* 0, or: a connection whose request moved more is reopened (file pools) */
+    char label;           /* 'c' (connection) or 'f' (file pool) in the connections' names */
     h2o_linklist_t queue;
     h2o_timeout_t req_timeout;
     h2o_timeout_t connect_timeout;
@@ -98,6 +103,7 @@ static void conn_start(hd_db_conn_t *c);
 static void conn_broken(hd_db_conn_t *c, const char *why);
 static void dispatch(hd_db_pool_t *pool);
 static void on_conn_readable(h2o_socket_t *sock, const char *err);
+static void conn_recycle(hd_db_conn_t *c);
 
 /* statement_timeout is fixed per connection (conninfo options), not set per request */
 
@@ -449,6 +455,12 @@ static void conn_broken(hd_db_conn_t *c, const char *why)
     schedule_reconnect(c);
 }
 
+/* $1..$5 the request context, $6 the document, $7 the file of a multipart route. */
+static int nparams(const hd_route_t *route)
+{
+    return HD_CTX_NPARAMS + (route->body == HD_BODY_MULTIPART ? 2 : 1);
+}
+
 /* Append one request's segment to the connection's pipeline. Statements not yet prepared on
  * this connection are prepared inside the segment; a Parse already sent by an earlier in-flight
  * request is reused (that request's segment runs first). */
@@ -471,10 +483,19 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
     if (c->prepared[slot] == PREP_NONE) {
         char sql[512];
         /* The request's settings come from the FROM clause, which runs before the call: one
-         * statement per request (docs/REQUEST-CONTRACT.md). */
-        snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context(%s)",
-                 q->route->function, HD_CTX_NPARAMS + 1, context_args);
-        if (!PQsendPrepare(c->pg, q->route->function, sql, HD_CTX_NPARAMS + 1, NULL))
+         * statement per request (docs/REQUEST-CONTRACT.md). A multipart route's function takes
+         * the file's bytes too; a file route's returns helpdesk.file_download, read in binary. */
+        if (q->route->body == HD_BODY_MULTIPART)
+            snprintf(sql, sizeof(sql),
+                     "SELECT helpdesk_api.%s($%d::jsonb, $%d::bytea)::text FROM helpdesk_api.request_context(%s)",
+                     q->route->function, HD_CTX_NPARAMS + 1, HD_CTX_NPARAMS + 2, context_args);
+        else if (q->route->resp == HD_RESP_FILE)
+            snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb) FROM helpdesk_api.request_context(%s)",
+                     q->route->function, HD_CTX_NPARAMS + 1, context_args);
+        else
+            snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context(%s)",
+                     q->route->function, HD_CTX_NPARAMS + 1, context_args);
+        if (!PQsendPrepare(c->pg, q->route->function, sql, nparams(q->route), NULL))
             goto Broken;
         c->prepared[slot] = PREP_SENT;
         q->steps[q->nsteps++] = STEP_PREP_FN;
@@ -482,11 +503,18 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
         q->borrowed = 1;
     }
     {
-        const char *values[HD_CTX_NPARAMS + 1];
+        const char *values[HD_CTX_NPARAMS + 2];
+        int lengths[HD_CTX_NPARAMS + 2] = {0}, formats[HD_CTX_NPARAMS + 2] = {0};
         memcpy(values, q->params, sizeof(q->params));
         values[HD_CTX_NPARAMS] = q->doc;
-        if (!PQsendQueryPrepared(c->pg, q->route->function, HD_CTX_NPARAMS + 1, values, NULL, NULL, 0))
+        values[HD_CTX_NPARAMS + 1] = q->blob; /* the bytes as they are: binary format */
+        lengths[HD_CTX_NPARAMS + 1] = (int)q->blob_len;
+        formats[HD_CTX_NPARAMS + 1] = 1;
+        if (!PQsendQueryPrepared(c->pg, q->route->function, nparams(q->route), values, lengths, formats,
+                                 q->route->resp == HD_RESP_FILE))
             goto Broken;
+        if (c->pool->recycle_bytes > 0 && q->blob_len > c->pool->recycle_bytes)
+            c->recycle = 1;
     }
     q->steps[q->nsteps++] = STEP_EXEC_FN;
     if (!PQpipelineSync(c->pg))
@@ -531,6 +559,9 @@ static void finish(hd_db_conn_t *c, hd_db_query_t *q)
         r.is_null = PQgetisnull(q->fn_res, 0, 0);
         r.value = PQgetvalue(q->fn_res, 0, 0);
         r.len = (size_t)PQgetlength(q->fn_res, 0, 0);
+        r._owner = &q->fn_res;
+        if (pool->recycle_bytes > 0 && r.len > pool->recycle_bytes)
+            c->recycle = 1;
     } else {
         r.status = HD_DB_SQL_ERROR;
         r.sqlstate = "XX000";
@@ -606,10 +637,23 @@ static void on_conn_readable(h2o_socket_t *sock, const char *err)
     process_results(c);
     if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD)
         conn_broken(c, PQerrorMessage(c->pg));
+    else if (c->pg != NULL && c->recycle && c->n == 0)
+        conn_recycle(c);
     dispatch(pool);
     /* libpq: while a flush is pending, input must be consumed and the flush retried */
     if (c->pg != NULL && c->n > 0)
         flush(c);
+}
+
+/* A connection that carried a file holds libpq buffers as large as that file for as long as it
+ * lives: close it and open a new one (nothing is in flight on it). */
+static void conn_recycle(hd_db_conn_t *c)
+{
+    c->recycle = 0;
+    close_pg(c);
+    c->state = CONN_DOWN;
+    c->backoff = 0;
+    conn_start(c);
 }
 
 /* The connection with the fewest requests in flight that has room, or NULL. */
@@ -645,8 +689,8 @@ static void dispatch(hd_db_pool_t *pool)
 
 /* ---- public ---- */
 
-hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
-                                uint64_t request_timeout_ms)
+static hd_db_pool_t *pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
+                                 uint64_t request_timeout_ms, size_t recycle_bytes, char label)
 {
     hd_db_pool_t *pool = calloc(1, sizeof(*pool));
     size_t b;
@@ -658,6 +702,8 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
     pool->size = size;
     pool->depth = depth < 1 ? 1 : depth;
     pool->queue_max = queue_max;
+    pool->recycle_bytes = recycle_bytes;
+    pool->label = label;
     h2o_linklist_init_anchor(&pool->queue);
     h2o_timeout_init(loop, &pool->req_timeout, request_timeout_ms);
     h2o_timeout_init(loop, &pool->connect_timeout, CONNECT_TIMEOUT_MS);
@@ -668,7 +714,7 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
         hd_db_conn_t *c = &pool->conns[i];
         c->pool = pool;
         c->index = i;
-        snprintf(c->name, sizeof(c->name), "t%dc%d", id, i);
+        snprintf(c->name, sizeof(c->name), "t%d%c%d", id, label, i);
         c->prepared = calloc(hd_route_count, 1);
         h2o_linklist_init_anchor(&c->inflight);
         conn_start(c);
@@ -676,8 +722,42 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
     return pool;
 }
 
+hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
+                                uint64_t request_timeout_ms)
+{
+    return pool_create(id, loop, conninfo, size, depth, queue_max, request_timeout_ms, 0, 'c');
+}
+
+hd_db_pool_t *hd_db_pool_create_for_files(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+                                          uint64_t request_timeout_ms, size_t recycle_bytes)
+{
+    return pool_create(id, loop, conninfo, size, 1, queue_max, request_timeout_ms, recycle_bytes, 'f');
+}
+
+void *hd_db_result_keep(const hd_db_result_t *res)
+{
+    PGresult **slot = res->_owner, *r;
+    if (slot == NULL)
+        return NULL;
+    r = *slot;
+    *slot = NULL; /* query_free no longer clears it */
+    return r;
+}
+
+void hd_db_result_release(void *handle)
+{
+    if (handle != NULL)
+        PQclear(handle);
+}
+
 void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
                   const char *doc, hd_db_cb cb, void *data)
+{
+    hd_db_submit_blob(pool, req, route, ctx_params, doc, NULL, 0, cb, data);
+}
+
+void hd_db_submit_blob(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
+                       const char *doc, const char *blob, size_t blob_len, hd_db_cb cb, void *data)
 {
     hd_db_query_t *q;
     hd_db_conn_t *c = NULL;
@@ -704,6 +784,8 @@ void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, c
     q->route = route;
     memcpy(q->params, ctx_params, sizeof(q->params));
     q->doc = doc;
+    q->blob = blob;
+    q->blob_len = blob_len;
     q->cb = cb;
     q->data = data;
     q->guard = h2o_mem_alloc_shared(&req->pool, sizeof(struct guard), guard_dispose);
@@ -728,8 +810,8 @@ size_t hd_db_pending(hd_db_pool_t *pool)
 void hd_db_pool_close(hd_db_pool_t *pool)
 {
     int i;
-    hd_log_error("db: thread %d: %llu requests sent, at most %d in flight on one connection", pool->id,
-                 (unsigned long long)pool->served, pool->max_depth);
+    hd_log_error("db: thread %d%s: %llu requests sent, at most %d in flight on one connection", pool->id,
+                 pool->label == 'f' ? " (file pool)" : "", (unsigned long long)pool->served, pool->max_depth);
     pool->closing = 1;
     fail_queue(pool, HD_DB_UNAVAILABLE);
     for (i = 0; i < pool->size; i++) {

@@ -13,11 +13,13 @@
 #include "accesslog.h"
 #include "catalog.h"
 #include "config.h"
+#include "filetype.h"
 #include "handler.h"
 #include "openapi.h"
 #include "ratelimit.h"
 #include "response.h"
 #include "routes.h"
+#include "upload.h"
 
 static h2o_globalconf_t globalconf;
 
@@ -70,6 +72,23 @@ static int check_catalog_at_startup(void)
     }
     hd_buf_free(&out);
     return rc == 0 ? 0 : -1;
+}
+
+/* Request bodies: h2o reads a whole body before the handler sees it (libh2o 2.2 has no
+ * streaming request API) under one limit for every route, so that limit is the larger of
+ * MAX_BODY_SIZE and an upload's (the handler holds JSON routes to MAX_BODY_SIZE). A body that
+ * grows past TEMP_BUFFER_THRESHOLD moves from the heap to a temporary file mapped in memory
+ * (unlinked at once), so uploads waiting for the database are file-backed pages the kernel may
+ * write out, not heap (bench/RESULTS.md, "Attachments"). */
+static void upload_setup(h2o_globalconf_t *conf)
+{
+    hd_upload_limits_t lim = hd_upload_limits_conf();
+    size_t upload_max = hd_upload_max_body(&lim);
+    conf->max_request_entity_size = upload_max > hd_conf.max_body_size ? upload_max : hd_conf.max_body_size;
+    conf->http1.req_timeout = (uint64_t)hd_conf.http1_request_timeout_ms;
+    h2o_socket_buffer_mmap_settings.threshold = hd_conf.temp_buffer_threshold;
+    snprintf(h2o_socket_buffer_mmap_settings.fn_template, sizeof(h2o_socket_buffer_mmap_settings.fn_template),
+             "%s/helpdesk-body.XXXXXX", hd_conf.temp_buffer_path);
 }
 
 static int create_listener(const char *host, int port)
@@ -140,6 +159,8 @@ static void *run_loop(void *arg)
     t->db = hd_db_pool_create(t->id, loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_pipeline_depth,
                               hd_conf.db_queue_max,
                               (uint64_t)hd_conf.request_timeout_ms);
+    t->file_db = hd_db_pool_create_for_files(t->id, loop, hd_conf.conninfo, hd_conf.file_db_pool_size, hd_conf.db_queue_max,
+                                             (uint64_t)hd_conf.request_timeout_ms, hd_conf.temp_buffer_threshold);
     t->listener = h2o_evloop_socket_create(loop, t->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     t->listener->data = t;
     h2o_socket_read_start(t->listener, on_accept);
@@ -148,7 +169,7 @@ static void *run_loop(void *arg)
         h2o_evloop_run(loop, t->stopping ? 20 : INT32_MAX);
         if (t->stopping) {
             uint64_t now = h2o_now(loop);
-            if (hd_db_pending(t->db) == 0) {
+            if (hd_db_pending(t->db) + hd_db_pending(t->file_db) == 0) {
                 /* give the last responses a moment to be written */
                 if (quiet_since == 0)
                     quiet_since = now;
@@ -162,6 +183,7 @@ static void *run_loop(void *arg)
         }
     }
     hd_db_pool_close(t->db);
+    hd_db_pool_close(t->file_db);
     /* let the loop process the closed sockets */
     h2o_evloop_run(loop, 0);
     return NULL;
@@ -193,6 +215,8 @@ int main(int argc, char **argv)
 
     if (check_catalog_at_startup() != 0)
         return 1;
+    if (hd_filetype_check_install() != 0)
+        return 1;
     if ((hd_openapi_doc = hd_openapi_build(hd_routes, hd_route_count, &hd_openapi_doc_len)) == NULL) {
         hd_log_error("cannot build the OpenAPI document of the route table");
         return 1;
@@ -201,7 +225,7 @@ int main(int argc, char **argv)
 
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("")); /* no Server header */
-    globalconf.max_request_entity_size = hd_conf.max_body_size;
+    upload_setup(&globalconf);
     hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     pathconf = h2o_config_register_path(hostconf, "/", 0);
     handler = h2o_create_handler(pathconf, sizeof(*handler));
