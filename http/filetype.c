@@ -17,41 +17,41 @@ const char hd_filetype_default_allowed[] =
 
 #define OLE_CONTAINER "application/x-ole-storage"
 
-/* Groups of types libmagic cannot always tell apart (filetype.h). */
-enum { G_NONE, G_TEXT, G_ZIP, G_OLE };
+#define ZIP "application/zip"
 
-/* Types a name or a declaration may claim, with their extensions. Besides the allowed types,
- * common types a disguised file would really be, so "setup.exe" holding a PNG is a mismatch. */
+/* Types a name or a declaration may claim, with their extensions and the container format
+ * libmagic may name instead (filetype.h). Besides the allowed types, common types a disguised
+ * file would really be, so "setup.exe" holding a PNG is a mismatch. */
 static const struct known {
     const char *mime;
-    const char *exts; /* space separated, lower case */
-    int group;
+    const char *exts;      /* space separated, lower case */
+    const char *container; /* the format this one is made of, or NULL */
 } known[] = {
-    {"image/jpeg", "jpg jpeg jpe jfif", G_NONE},
-    {"image/png", "png", G_NONE},
-    {"image/gif", "gif", G_NONE},
-    {"image/webp", "webp", G_NONE},
-    {"application/pdf", "pdf", G_NONE},
-    {"application/msword", "doc dot", G_OLE},
-    {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", G_ZIP},
-    {"application/vnd.ms-excel", "xls xlt", G_OLE},
-    {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", G_ZIP},
-    {"text/plain", "txt text log", G_TEXT},
-    {"text/csv", "csv", G_TEXT},
-    {"application/zip", "zip", G_ZIP},
-    {"application/x-rar-compressed", "rar", G_NONE},
-    {OLE_CONTAINER, "", G_OLE},
-    {"text/html", "html htm xhtml", G_NONE},
-    {"text/xml", "xml", G_NONE},
-    {"image/svg+xml", "svg svgz", G_NONE},
-    {"image/bmp", "bmp", G_NONE},
-    {"image/tiff", "tif tiff", G_NONE},
-    {"application/json", "json", G_NONE},
-    {"application/vnd.microsoft.portable-executable", "exe dll msi scr com sys cpl", G_NONE},
-    {"application/x-tar", "tar", G_NONE},
-    {"application/gzip", "gz tgz", G_NONE},
-    {"application/x-7z-compressed", "7z", G_NONE},
-    {"application/java-archive", "jar", G_NONE},
+    {"image/jpeg", "jpg jpeg jpe jfif", NULL},
+    {"image/png", "png", NULL},
+    {"image/gif", "gif", NULL},
+    {"image/webp", "webp", NULL},
+    {"application/pdf", "pdf", NULL},
+    {"application/msword", "doc dot", OLE_CONTAINER},
+    {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", ZIP},
+    {"application/vnd.ms-excel", "xls xlt", OLE_CONTAINER},
+    {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", ZIP},
+    {"text/plain", "txt text log", NULL},
+    {"text/csv", "csv", "text/plain"},
+    {ZIP, "zip", NULL},
+    {"application/x-rar-compressed", "rar", NULL},
+    {OLE_CONTAINER, "", NULL},
+    {"text/html", "html htm xhtml", NULL},
+    {"text/xml", "xml", NULL},
+    {"image/svg+xml", "svg svgz", NULL},
+    {"image/bmp", "bmp", NULL},
+    {"image/tiff", "tif tiff", NULL},
+    {"application/json", "json", NULL},
+    {"application/vnd.microsoft.portable-executable", "exe dll msi scr com sys cpl", NULL},
+    {"application/x-tar", "tar", NULL},
+    {"application/gzip", "gz tgz", NULL},
+    {"application/x-7z-compressed", "7z", NULL},
+    {"application/java-archive", "jar", ZIP},
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
@@ -203,14 +203,15 @@ void hd_filetype_canonical_detected(const char *magic_mime, char *out, size_t ca
 
 int hd_filetype_compatible(const char *claimed, const char *detected)
 {
-    const struct known *c, *d;
+    const struct known *c = known_of(claimed), *d = known_of(detected);
     if (strcmp(claimed, detected) == 0)
         return 1;
     if (strcmp(claimed, "application/vnd.ms-excel") == 0 && strcmp(detected, "text/csv") == 0)
         return 1;
-    c = known_of(claimed);
-    d = known_of(detected);
-    return c != NULL && d != NULL && c->group != G_NONE && c->group == d->group;
+    /* one is the container the other is made of: a .docx libmagic calls a zip, a .zip it
+     * recognises as a .docx, a .doc it can only call an OLE2 file, CSV it saw as plain text */
+    return (c != NULL && c->container != NULL && strcmp(c->container, detected) == 0) ||
+           (d != NULL && d->container != NULL && strcmp(d->container, claimed) == 0);
 }
 
 /* ---- the allowed list ---- */
@@ -367,7 +368,8 @@ void hd_filetype_judge_detected(const char *magic_mime, size_t len, const char *
     /* a bare OLE2 container: the claim names the application (a .doc or .xls) */
     if (strcmp(v->mime, OLE_CONTAINER) == 0)
         for (i = 0; i < 2; i++)
-            if (claims[i] != NULL && strcmp(claims[i], OLE_CONTAINER) != 0 && hd_filetype_compatible(claims[i], v->mime)) {
+            if (claims[i] != NULL && strcmp(claims[i], OLE_CONTAINER) != 0 && hd_filetype_compatible(claims[i], v->mime) &&
+                hd_filetype_allowed(claims[i])) {
                 snprintf(v->mime, sizeof(v->mime), "%s", claims[i]);
                 break;
             }

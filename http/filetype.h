@@ -7,12 +7,13 @@
  * memory-safety bugs; in helpdesk-http it runs in a process that holds no data and no database
  * privileges beyond helpdesk_web, and a refused file never travels to the database.
  *
- * Claims and types libmagic cannot always tell apart agree (hd_filetype_compatible):
- *   - text/plain and text/csv (CSV detection is a heuristic on the first lines);
- *   - application/zip and the OOXML formats (docx, xlsx are zip files);
+ * A claim and the detected type agree when they are the same, or when one is the container
+ * format the other is made of, which libmagic may name instead (hd_filetype_compatible):
+ *   - text/csv and text/plain (CSV detection is a heuristic on the first lines);
+ *   - docx, xlsx (and jar) and application/zip;
  *   - application/msword, application/vnd.ms-excel and a bare OLE2 container (a .doc or .xls
- *     whose application libmagic cannot name); the claim then names the type;
- *   - application/vnd.ms-excel claimed for text/csv (Windows labels .csv files so).
+ *     whose application libmagic cannot name): the claim then names the stored type;
+ *   - and application/vnd.ms-excel claimed for text/csv (Windows labels .csv files so).
  * libmagic's guesses of a programming or data language in text (text/x-c, text/x-python, ...)
  * are plain text; markup a browser renders (text/html, text/xml, image/svg+xml) is not.
  * Generic declared types (application/octet-stream, ...) and unknown extensions claim nothing. */
