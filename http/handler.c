@@ -150,6 +150,12 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     st = hd_router_match(hd_router, req->input.method.base, req->input.method.len, path, path_len, &m);
+    /* the body's size first, whatever the path: h2o's own limit is an upload's (main.c), every
+     * other request is held to MAX_BODY_SIZE */
+    if (req->entity.base != NULL && req->entity.len > (st == 200 ? body_limit(m.route) : hd_conf.max_body_size)) {
+        hd_respond_error(req, 413, "Request body too large", NULL, 0);
+        return 0;
+    }
     if (st == 404) {
         not_found(req);
         return 0;
@@ -158,10 +164,6 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         h2o_iovec_t allow = h2o_strdup(&req->pool, m.allow, strlen(m.allow));
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow.base, allow.len);
         hd_respond_error(req, 405, "Method Not Allowed", NULL, 0);
-        return 0;
-    }
-    if (req->entity.base != NULL && req->entity.len > body_limit(m.route)) {
-        hd_respond_error(req, 413, "Request body too large", NULL, 0);
         return 0;
     }
     if (!hd_catalog_checked()) {
