@@ -23,6 +23,10 @@
 #include "accesslog.h"
 
 #define CONNECT_TIMEOUT_MS 5000
+/* A file connection that carried a large file is reopened after this long without a request:
+ * not at once, since a new backend costs its start and its first calls' planning (measured:
+ * x1.6 to x2 per 10 MB request under load), and a busy pool keeps its buffers anyway. */
+#define FILE_CONN_IDLE_RECYCLE_MS 2000
 static const uint64_t backoff_ms[] = {50, 100, 200, 350, 500};
 #define NBACKOFF (sizeof(backoff_ms) / sizeof(backoff_ms[0]))
 
@@ -74,7 +78,7 @@ struct hd_db_conn {
     int n;                   /* its length */
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
     int backoff;
-    int recycle; /* carried a file: reopen once idle (libpq keeps its buffers at their largest) */
+    int recycle; /* carried a large file: reopen once idle for a while (libpq keeps its buffers at their largest) */
 };
 
 struct hd_db_pool {
@@ -96,6 +100,7 @@ struct hd_db_pool {
     h2o_linklist_t queue;
     h2o_timeout_t req_timeout;
     h2o_timeout_t connect_timeout;
+    h2o_timeout_t idle_recycle;
     h2o_timeout_t backoff[NBACKOFF];
 };
 
@@ -103,7 +108,7 @@ static void conn_start(hd_db_conn_t *c);
 static void conn_broken(hd_db_conn_t *c, const char *why);
 static void dispatch(hd_db_pool_t *pool);
 static void on_conn_readable(h2o_socket_t *sock, const char *err);
-static void conn_recycle(hd_db_conn_t *c);
+static void on_idle_recycle(h2o_timeout_entry_t *entry);
 
 /* statement_timeout is fixed per connection (conninfo options), not set per request */
 
@@ -242,6 +247,7 @@ static int attach_socket(hd_db_conn_t *c)
 
 static void close_pg(hd_db_conn_t *c)
 {
+    c->recycle = 0; /* its buffers go with it */
     detach_socket(c);
     if (c->pg != NULL) {
         PQfinish(c->pg);
@@ -469,6 +475,8 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
     int slot = fn_slot[q->route - hd_routes];
     hd_db_pool_t *pool = c->pool;
 
+    if (h2o_timeout_is_linked(&c->timer)) /* the idle recycle: busy again */
+        h2o_timeout_unlink(&c->timer);
     q->state = Q_INFLIGHT;
     q->nsteps = 0;
     q->step_i = 0;
@@ -490,7 +498,12 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
                      "SELECT helpdesk_api.%s($%d::jsonb, $%d::bytea)::text FROM helpdesk_api.request_context(%s)",
                      q->route->function, HD_CTX_NPARAMS + 1, HD_CTX_NPARAMS + 2, context_args);
         else if (q->route->resp == HD_RESP_FILE)
-            snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb) FROM helpdesk_api.request_context(%s)",
+            /* the record's fields as columns: sent whole, a record with a 10 MB field costs its
+             * backend three times the time of the bytes alone (record_send; bench/RESULTS.md);
+             * OFFSET 0 keeps the subquery, so the function runs once */
+            snprintf(sql, sizeof(sql),
+                     "SELECT (f).* FROM (SELECT helpdesk_api.%s($%d::jsonb) AS f FROM helpdesk_api.request_context(%s)"
+                     " OFFSET 0) s",
                      q->route->function, HD_CTX_NPARAMS + 1, context_args);
         else
             snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context(%s)",
@@ -554,13 +567,23 @@ static void finish(hd_db_conn_t *c, hd_db_query_t *q)
             pool->queued++;
             return;
         }
-    } else if (q->fn_res != NULL && PQntuples(q->fn_res) == 1 && PQnfields(q->fn_res) == 1) {
+    } else if (q->fn_res != NULL && PQntuples(q->fn_res) == 1 && PQnfields(q->fn_res) >= 1 &&
+               PQnfields(q->fn_res) <= (q->route->resp == HD_RESP_FILE ? HD_DB_MAX_COLS : 1)) {
+        int i;
+        size_t total = 0;
         r.status = HD_DB_OK;
-        r.is_null = PQgetisnull(q->fn_res, 0, 0);
-        r.value = PQgetvalue(q->fn_res, 0, 0);
-        r.len = (size_t)PQgetlength(q->fn_res, 0, 0);
+        r.ncols = PQnfields(q->fn_res);
+        for (i = 0; i < r.ncols; i++) {
+            r.col_nulls[i] = PQgetisnull(q->fn_res, 0, i);
+            r.cols[i] = PQgetvalue(q->fn_res, 0, i);
+            r.col_lens[i] = (size_t)PQgetlength(q->fn_res, 0, i);
+            total += r.col_lens[i];
+        }
+        r.is_null = r.col_nulls[0];
+        r.value = r.cols[0];
+        r.len = r.col_lens[0];
         r._owner = &q->fn_res;
-        if (pool->recycle_bytes > 0 && r.len > pool->recycle_bytes)
+        if (pool->recycle_bytes > 0 && total > pool->recycle_bytes)
             c->recycle = 1;
     } else {
         r.status = HD_DB_SQL_ERROR;
@@ -637,16 +660,18 @@ static void on_conn_readable(h2o_socket_t *sock, const char *err)
     process_results(c);
     if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD)
         conn_broken(c, PQerrorMessage(c->pg));
-    else if (c->pg != NULL && c->recycle && c->n == 0)
-        conn_recycle(c);
+    else if (c->pg != NULL && c->recycle && c->n == 0 && !h2o_timeout_is_linked(&c->timer)) {
+        c->timer.cb = on_idle_recycle;
+        h2o_timeout_link(pool->loop, &pool->idle_recycle, &c->timer);
+    }
     dispatch(pool);
     /* libpq: while a flush is pending, input must be consumed and the flush retried */
     if (c->pg != NULL && c->n > 0)
         flush(c);
 }
 
-/* A connection that carried a file holds libpq buffers as large as that file for as long as it
- * lives: close it and open a new one (nothing is in flight on it). */
+/* A connection that carried a large file holds libpq buffers as large as that file for as long
+ * as it lives: once it has been idle for FILE_CONN_IDLE_RECYCLE_MS, close it and open a new one. */
 static void conn_recycle(hd_db_conn_t *c)
 {
     c->recycle = 0;
@@ -654,6 +679,13 @@ static void conn_recycle(hd_db_conn_t *c)
     c->state = CONN_DOWN;
     c->backoff = 0;
     conn_start(c);
+}
+
+static void on_idle_recycle(h2o_timeout_entry_t *entry)
+{
+    hd_db_conn_t *c = H2O_STRUCT_FROM_MEMBER(hd_db_conn_t, timer, entry);
+    if (c->state == CONN_UP && c->n == 0 && !c->pool->closing)
+        conn_recycle(c);
 }
 
 /* The connection with the fewest requests in flight that has room, or NULL. */
@@ -707,6 +739,7 @@ static hd_db_pool_t *pool_create(int id, h2o_loop_t *loop, const char *conninfo,
     h2o_linklist_init_anchor(&pool->queue);
     h2o_timeout_init(loop, &pool->req_timeout, request_timeout_ms);
     h2o_timeout_init(loop, &pool->connect_timeout, CONNECT_TIMEOUT_MS);
+    h2o_timeout_init(loop, &pool->idle_recycle, FILE_CONN_IDLE_RECYCLE_MS);
     for (b = 0; b < NBACKOFF; b++)
         h2o_timeout_init(loop, &pool->backoff[b], backoff_ms[b]);
     pool->conns = calloc((size_t)size, sizeof(hd_db_conn_t));

@@ -1,53 +1,23 @@
 /* download.c: the `file` response kind (see download.h). */
 #include "download.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "accesslog.h"
 #include "request.h"
 #include "response.h"
 
-/* type OIDs of the record's columns (pg_type.h; fixed since PostgreSQL 7) */
-#define TEXTOID 25
-#define BYTEAOID 17
-
-static uint32_t be32(const char *p)
+int hd_file_value_of(const hd_db_result_t *res, hd_file_value_t *out)
 {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return ntohl(v);
-}
-
-int hd_file_value_parse(const char *v, size_t len, hd_file_value_t *out)
-{
-    static const uint32_t types[3] = {TEXTOID, TEXTOID, BYTEAOID};
-    const char *cols[3];
-    size_t lens[3], pos = 4, i;
-    if (v == NULL || len < 4 || be32(v) != 3)
+    if (res->status != HD_DB_OK || res->ncols != 3 || res->col_nulls[0] || res->col_nulls[1] || res->col_nulls[2])
         return -1;
-    for (i = 0; i < 3; i++) {
-        int32_t n;
-        if (len - pos < 8 || be32(v + pos) != types[i])
-            return -1;
-        n = (int32_t)be32(v + pos + 4);
-        pos += 8;
-        if (n < 0 || (size_t)n > len - pos)
-            return -1; /* NULL or past the end */
-        cols[i] = v + pos;
-        lens[i] = (size_t)n;
-        pos += (size_t)n;
-    }
-    if (pos != len)
-        return -1;
-    out->mime = cols[0];
-    out->mime_len = lens[0];
-    out->name = cols[1];
-    out->name_len = lens[1];
-    out->content = cols[2];
-    out->content_len = lens[2];
+    out->mime = res->cols[0];
+    out->mime_len = res->col_lens[0];
+    out->name = res->cols[1];
+    out->name_len = res->col_lens[1];
+    out->content = res->cols[2];
+    out->content_len = res->col_lens[2];
     return 0;
 }
 
@@ -131,7 +101,7 @@ void hd_download_respond(h2o_req_t *req, const hd_route_t *route, const hd_db_re
     h2o_iovec_t body;
     void **owner;
 
-    if (res->is_null || hd_file_value_parse(res->value, res->len, &f) != 0 || !hd_utf8_valid(f.name, f.name_len)) {
+    if (hd_file_value_of(res, &f) != 0 || !hd_utf8_valid(f.name, f.name_len)) {
         hd_log_error("error: %s %s: function %s did not return a helpdesk.file_download with a mime type, a UTF-8 name and "
                      "content", route->method, route->path, route->function);
         hd_respond_error(req, 500, "Internal server error", NULL, 0);

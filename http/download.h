@@ -1,6 +1,6 @@
 /* download.h: the `file` response kind (docs/REQUEST-CONTRACT.md, "Downloads"). The route's
- * function returns helpdesk.file_download (mime_type, file_name, content), fetched in binary
- * format; the bytes are sent from libpq's result as they are, with Content-Type,
+ * function returns helpdesk.file_download (mime_type, file_name, content), whose fields the
+ * statement answers as three columns in binary format; the bytes are sent from libpq's result as they are, with Content-Type,
  * Content-Length and Content-Disposition: attachment (RFC 6266: an ASCII filename and, for
  * other names, filename* in UTF-8), and no envelope. */
 #ifndef HD_DOWNLOAD_H
@@ -15,15 +15,14 @@
 #include "db.h"
 #include "routes.h"
 
-/* A helpdesk.file_download value in binary record format (record_send: column count, then per
- * column its type OID, length and bytes). Pointers into the value. */
+/* The fields of a helpdesk.file_download, pointers into the result. */
 typedef struct hd_file_value {
     const char *mime, *name, *content;
     size_t mime_len, name_len, content_len;
 } hd_file_value_t;
 
-/* 0, or -1 when the value is not a 3-column record of non-null text, text, bytea. */
-int hd_file_value_parse(const char *v, size_t len, hd_file_value_t *out);
+/* 0, or -1 when the result is not three non-null columns (mime type, name, content). */
+int hd_file_value_of(const hd_db_result_t *res, hd_file_value_t *out);
 
 /* Content-Disposition value for a file name (UTF-8; its control characters are dropped):
  * attachment; filename="<ASCII>"[; filename*=UTF-8''<percent-encoded>] -- filename* whenever
