@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 make -C "$repo" --no-print-directory -s http/helpdesk-http
+declare -A med
 cc -O2 -I"$("$HD_PG_CONFIG" --includedir)" -o "$work/blob_baseline" "$repo/bench/blob_baseline.c" -lpq
 hd_pgroot_prepare "$repo"
 pg_port=$(hd_free_port)
@@ -113,22 +114,34 @@ download_id=$(curl -s -H 'Expect:' -H "Authorization: Bearer $token" -F "ticketI
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# baseline CLIENTS MODE: CLIENTS processes, $files files each, at once; MiB/s over the whole
+baseline() {
+    local clients=$1 mode=$2 t0 t1 c
+    t0=$(now)
+    for c in $(seq 1 "$clients"); do
+        "$work/blob_baseline" "host=$work/cluster port=$pg_port dbname=bench user=helpdesk_http" "$work/file.zip" \
+            "$files" "$mode" $(((c - 1) * files + 1)) >/dev/null &
+    done
+    wait
+    t1=$(now)
+    mibs $((clients * files)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+}
+
 declare -A fig
 for r in $(seq 1 "$rounds"); do
-    bpsql -c "TRUNCATE bench_blob RESTART IDENTITY" >/dev/null
-    read -r ins sel < <("$work/blob_baseline" "host=$work/cluster port=$pg_port dbname=bench user=helpdesk_http" \
-        "$work/file.zip" "$files")
-    fig[base_ins]+="$ins "; fig[base_sel]+="$sel "
-    fig[up1]+="$(run 1 upload) "
-    fig[down1]+="$(run 1 download) "
-    fig[up4]+="$(run 4 upload) "
-    fig[down4]+="$(run 4 download) "
-    bpsql -c "DELETE FROM helpdesk.attachments WHERE ticket_id = $ticket AND id <> $download_id" >/dev/null
-    echo "round $r: baseline insert ${ins}, select ${sel}; upload 1/4 clients $(echo "${fig[up1]}" | awk '{print $NF}')/$(echo "${fig[up4]}" | awk '{print $NF}'), download 1/4 $(echo "${fig[down1]}" | awk '{print $NF}')/$(echo "${fig[down4]}" | awk '{print $NF}') MiB/s; load $(cut -d' ' -f1 /proc/loadavg)"
+    for c in 1 4; do
+        bpsql -c "TRUNCATE bench_blob RESTART IDENTITY" >/dev/null
+        fig[bi$c]+="$(baseline $c insert) "
+        fig[bs$c]+="$(baseline $c select) "
+        fig[up$c]+="$(run $c upload) "
+        fig[down$c]+="$(run $c download) "
+        bpsql -c "DELETE FROM helpdesk.attachments WHERE ticket_id = $ticket AND id <> $download_id" >/dev/null
+    done
+    last() { echo "${fig[$1]}" | awk '{ print $NF }'; }
+    echo "round $r, MiB/s, 1/4 clients: baseline insert $(last bi1)/$(last bi4), select $(last bs1)/$(last bs4);" \
+         "upload $(last up1)/$(last up4), download $(last down1)/$(last down4); load $(cut -d' ' -f1 /proc/loadavg)"
 done
-bi=$(echo "${fig[base_ins]}" | median); bs=$(echo "${fig[base_sel]}" | median)
-u1=$(echo "${fig[up1]}" | median); u4=$(echo "${fig[up4]}" | median)
-d1=$(echo "${fig[down1]}" | median); d4=$(echo "${fig[down4]}" | median)
+for k in bi1 bi4 bs1 bs4 up1 up4 down1 down4; do med[$k]=$(echo "${fig[$k]}" | median); done
 
 # memory: 16 uploads at once, sampled every 20 ms
 memory() {
@@ -157,11 +170,15 @@ memory() {
 
 echo "load after the throughput rounds: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| 10 MiB files, MiB/s (median of $rounds rounds, $files files per client each) | 1 client | 4 clients | vs baseline (1 / 4 clients) |"
-echo "|---|---|---|---|"
-printf '| baseline: libpq INSERT (binary bytea, sha256) / SELECT (binary), 1 connection | %s / %s | | 1.00 |\n' "$bi" "$bs"
-printf '| upload: POST /attachments/upload (multipart, libmagic, sha256, history) | %s | %s | %s / %s |\n' "$u1" "$u4" "$(ratio "$u1" "$bi")" "$(ratio "$u4" "$bi")"
-printf '| download: GET /attachments/:id/download | %s | %s | %s / %s |\n' "$d1" "$d4" "$(ratio "$d1" "$bs")" "$(ratio "$d4" "$bs")"
+echo "| 10 MiB files, MiB/s (median of $rounds rounds, $files files per client each) | 1 client | 4 clients |"
+echo "|---|---|---|"
+printf '| baseline insert: libpq INSERT, binary bytea + sha256, a connection per client | %s | %s |\n' "${med[bi1]}" "${med[bi4]}"
+printf '| upload: POST /attachments/upload (multipart, libmagic, sha256, history row) | %s (%s) | %s (%s) |\n' \
+    "${med[up1]}" "$(ratio "${med[up1]}" "${med[bi1]}")" "${med[up4]}" "$(ratio "${med[up4]}" "${med[bi4]}")"
+printf '| baseline select: libpq SELECT, binary, a connection per client | %s | %s |\n' "${med[bs1]}" "${med[bs4]}"
+printf '| download: GET /attachments/:id/download | %s (%s) | %s (%s) |\n' \
+    "${med[down1]}" "$(ratio "${med[down1]}" "${med[bs1]}")" "${med[down4]}" "$(ratio "${med[down4]}" "${med[bs4]}")"
+echo "(in parentheses: the ratio to the baseline of the same row pair)"
 echo
 echo "| helpdesk-http, 16 uploads of 10 MiB at once, $threads threads | idle RSS MiB | VmHWM MiB | peak RSS MiB (sampled) | peak anonymous MiB | peak file-backed + shmem MiB |"
 echo "|---|---|---|---|---|---|"

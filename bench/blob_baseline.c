@@ -1,9 +1,10 @@
 /* blob_baseline.c: the database's own cost of moving a file, the baseline of bench/attach.sh.
- * Inserts a file N times into a bytea column (binary parameter, as helpdesk-http sends an
- * upload) and reads it back N times (binary result, as a download), each its own transaction,
- * over one libpq connection, and prints "insert MB/s" and "select MB/s".
+ * MODE insert: inserts a file N times into a bytea column (binary parameter, as helpdesk-http
+ * sends an upload, sha256 computed as attachments do); MODE select: reads the rows with ids
+ * FIRST..FIRST+N-1 back (binary result, as a download); each its own transaction, over one
+ * libpq connection. Prints MiB/s.
  *
- *   blob_baseline CONNINFO FILE N
+ *   blob_baseline CONNINFO FILE N insert|select [FIRST]
  * The table: bench_blob(id serial primary key, content bytea STORAGE EXTERNAL, sha256 bytea). */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -31,13 +32,16 @@ int main(int argc, char **argv)
     FILE *f;
     char *data;
     long size;
-    int n, i, fmt = 1, len;
-    double t0, ins, sel;
+    int n, i, fmt = 1, len, first = 1, insert;
+    double t0, elapsed;
 
-    if (argc != 4 || (n = atoi(argv[3])) <= 0) {
-        fprintf(stderr, "usage: blob_baseline CONNINFO FILE N\n");
+    if (argc < 5 || (n = atoi(argv[3])) <= 0 || (strcmp(argv[4], "insert") != 0 && strcmp(argv[4], "select") != 0)) {
+        fprintf(stderr, "usage: blob_baseline CONNINFO FILE N insert|select [FIRST]\n");
         return 2;
     }
+    insert = strcmp(argv[4], "insert") == 0;
+    if (argc > 5)
+        first = atoi(argv[5]);
     if ((f = fopen(argv[2], "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0) {
         perror(argv[2]);
         return 1;
@@ -63,25 +67,23 @@ int main(int argc, char **argv)
 
     t0 = now_s();
     for (i = 0; i < n; i++) {
-        const char *values[1] = {data};
-        r = PQexecPrepared(pg, "ins", 1, values, &len, &fmt, 0);
+        if (insert) {
+            const char *values[1] = {data};
+            r = PQexecPrepared(pg, "ins", 1, values, &len, &fmt, 0);
+        } else {
+            char id[16];
+            const char *values[1] = {id};
+            snprintf(id, sizeof(id), "%d", first + i);
+            r = PQexecPrepared(pg, "sel", 1, values, NULL, NULL, 1);
+            if (PQresultStatus(r) == PGRES_TUPLES_OK && (PQntuples(r) != 1 || PQgetlength(r, 0, 0) != len))
+                die(pg, "select: no such row");
+        }
         if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            die(pg, "insert");
+            die(pg, insert ? "insert" : "select");
         PQclear(r);
     }
-    ins = now_s() - t0;
-    t0 = now_s();
-    for (i = 0; i < n; i++) {
-        char id[16];
-        const char *values[1] = {id};
-        snprintf(id, sizeof(id), "%d", i + 1);
-        r = PQexecPrepared(pg, "sel", 1, values, NULL, NULL, 1);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQgetlength(r, 0, 0) != len)
-            die(pg, "select");
-        PQclear(r);
-    }
-    sel = now_s() - t0;
-    printf("%.1f %.1f\n", n * (size / 1048576.0) / ins, n * (size / 1048576.0) / sel);
+    elapsed = now_s() - t0;
+    printf("%.1f\n", n * (size / 1048576.0) / elapsed);
     PQfinish(pg);
     free(data);
     return 0;

@@ -176,6 +176,13 @@ BEGIN
     IF mime_type IS NULL OR NOT helpdesk.is_media_type(lower(mime_type)) THEN
         PERFORM helpdesk.http_error(400, 'Invalid file type');
     END IF;
+    -- The ticket is kept from being deleted until this commits (a delete waits, then takes the
+    -- file with it); a delete that came first is waited for, and then the ticket is gone: 404,
+    -- never a foreign-key error (tests/isolation/specs/attachment_ticket_delete.spec).
+    PERFORM FROM helpdesk.tickets x WHERE x.id = t.id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        PERFORM helpdesk.http_error(404, format('Ticket with ID %s not found', ticket_id));
+    END IF;
     INSERT INTO helpdesk.attachments (ticket_id, file_name, original_name, file_size, mime_type, sha256,
                                       uploaded_by, created_at)
     VALUES (t.id,

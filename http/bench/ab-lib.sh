@@ -26,6 +26,7 @@ ab_setup() {
     make -C "$repo" --no-print-directory -s http/helpdesk-http
     cflags="-std=gnu11 -O2 -g -DH2O_USE_LIBUV=0 -I$work/a/extension -I$("$HD_PG_CONFIG" --includedir)"
     libs="-lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread"
+    grep -qs '<magic.h>' "$work"/a/http/*.c && libs="$libs -lmagic" # revisions with uploads (http/filetype.c)
     # shellcheck disable=SC2086
     cc $cflags -o "$work/A" "$work"/a/http/*.c $libs
     cp "$repo/http/helpdesk-http" "$work/B"
