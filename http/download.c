@@ -59,6 +59,7 @@ void hd_content_disposition(const char *name, size_t len, hd_buf_t *out)
         unsigned char c = (unsigned char)name[i];
         if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
             hd_buf_append(&ascii, (const char *)&c, 1);
+            changed |= c == '%'; /* some browsers percent-decode filename=: say it exactly in filename* */
         } else {
             changed = 1;
             if (c >= 0xC0 || c == '"' || c == '\\')

@@ -398,6 +398,7 @@ static void test_download(void)
               "attachment; filename=\"aSet-Cookie: x.txt\"; filename*=UTF-8''aSet-Cookie%3A%20x.txt");
     CHECK_STR(disposition("日本.txt"), "attachment; filename=\"__.txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt");
     CHECK_STR(disposition(""), "attachment; filename=\"file\"");
+    CHECK_STR(disposition("a%20b.txt"), "attachment; filename=\"a%20b.txt\"; filename*=UTF-8''a%2520b.txt");
 
     CHECK(hd_media_type_ok("image/png", 9));
     CHECK(hd_media_type_ok("application/vnd.ms-excel", 24));
