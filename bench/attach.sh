@@ -9,7 +9,8 @@
 # their ratio to the baseline. Then helpdesk-http's memory while 16 clients upload a 10 MiB file
 # each at once: peak RSS (VmHWM) and the peaks of its anonymous and file-backed parts sampled
 # every 20 ms, with bodies spilled to temporary files past TEMP_BUFFER_THRESHOLD (the default,
-# 1 MiB) and without (threshold 1 GiB), against the idle server.
+# 1 MiB) and without (threshold 1 GiB), and with one file connection per thread instead of two,
+# against the idle server.
 #
 #   bash bench/attach.sh
 # Environment: BENCH_ROUNDS (3), BENCH_FILES (6 per client and round), HTTP_THREADS (2).
@@ -184,4 +185,5 @@ echo "| helpdesk-http, 16 uploads of 10 MiB at once, $threads threads | idle RSS
 echo "|---|---|---|---|---|---|"
 memory "bodies spilled past 1 MiB (default)"
 memory "no spill (TEMP_BUFFER_THRESHOLD=1 GiB)" TEMP_BUFFER_THRESHOLD=1073741824
+memory "spilled, FILE_DB_POOL_SIZE=1 (default 2)" FILE_DB_POOL_SIZE=1
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
