@@ -36,35 +36,48 @@ static const char *volatility_name(char v)
     return v == 'v' ? "VOLATILE" : v == 's' ? "STABLE" : v == 'i' ? "IMMUTABLE" : "of unknown volatility";
 }
 
+/* What the server calls: (jsonb), or (jsonb, bytea) for a multipart route (the file's bytes);
+ * and what it reads back: jsonb, or helpdesk.file_download for a file route. */
+static const char *expected_args(const hd_route_t *r)
+{
+    return r->body == HD_BODY_MULTIPART ? "jsonb, bytea" : "jsonb";
+}
+
+static const char *expected_result(const hd_route_t *r)
+{
+    return r->resp == HD_RESP_FILE ? "helpdesk.file_download" : "jsonb";
+}
+
 static void compare_route(const hd_route_t *r, const hd_catalog_fn_t *fns, size_t nfns, hd_buf_t *out, size_t *n)
 {
     const hd_catalog_fn_t *fn = NULL, *other = NULL;
+    const char *args = expected_args(r), *result = expected_result(r);
     size_t i;
     for (i = 0; i < nfns; i++) {
         if (strcmp(fns[i].name, r->function) != 0)
             continue;
-        if (strcmp(fns[i].args, "jsonb") == 0)
+        if (strcmp(fns[i].args, args) == 0)
             fn = &fns[i];
         else if (other == NULL)
             other = &fns[i];
     }
     if (fn == NULL) {
         if (other != NULL)
-            problem(out, n, "%s %s: helpdesk_api.%s takes (%s), the server calls helpdesk_api.%s(jsonb)", r->method, r->path,
-                    r->function, other->args, r->function);
+            problem(out, n, "%s %s: helpdesk_api.%s takes (%s), the server calls helpdesk_api.%s(%s)", r->method, r->path,
+                    r->function, other->args, r->function, args);
         else
-            problem(out, n, "%s %s: function helpdesk_api.%s(jsonb) does not exist", r->method, r->path, r->function);
+            problem(out, n, "%s %s: function helpdesk_api.%s(%s) does not exist", r->method, r->path, r->function, args);
         return;
     }
-    if (fn->retset || strcmp(fn->result, "jsonb") != 0)
-        problem(out, n, "%s %s: helpdesk_api.%s(jsonb) returns %s%s, expected jsonb", r->method, r->path, r->function,
-                fn->retset ? "SETOF " : "", fn->result);
+    if (fn->retset || strcmp(fn->result, result) != 0)
+        problem(out, n, "%s %s: helpdesk_api.%s(%s) returns %s%s, expected %s", r->method, r->path, r->function, args,
+                fn->retset ? "SETOF " : "", fn->result, result);
     if (!fn->executable)
-        problem(out, n, "%s %s: helpdesk_api.%s(jsonb) may not be executed by the server's database user", r->method, r->path,
-                r->function);
+        problem(out, n, "%s %s: helpdesk_api.%s(%s) may not be executed by the server's database user", r->method, r->path,
+                r->function, args);
     if (r->read_only && fn->volatility != 's' && fn->volatility != 'i')
-        problem(out, n, "%s %s: read-only route, but helpdesk_api.%s(jsonb) is %s (declare it STABLE, or mark the route RW)",
-                r->method, r->path, r->function, volatility_name(fn->volatility));
+        problem(out, n, "%s %s: read-only route, but helpdesk_api.%s(%s) is %s (declare it STABLE, or mark the route RW)",
+                r->method, r->path, r->function, args, volatility_name(fn->volatility));
 }
 
 static void compare_request_context(const hd_catalog_fn_t *fns, size_t nfns, hd_buf_t *out, size_t *n)

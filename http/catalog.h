@@ -1,5 +1,6 @@
 /* catalog.h: the route table checked against the database's catalog (pg_catalog): every
- * route's function exists as helpdesk_api.<fn>(jsonb) RETURNS jsonb, may be executed by the
+ * route's function exists as helpdesk_api.<fn>(jsonb) RETURNS jsonb (a multipart route's takes
+ * (jsonb, bytea), a file route's returns helpdesk.file_download), may be executed by the
  * server's database user, and is not VOLATILE when the route is read-only; and
  * helpdesk_api.request_context takes the arguments extension/request_context.h lists. */
 #ifndef HD_CATALOG_H

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "filetype.h"
+
 hd_config_t hd_conf;
 
 enum opt_kind { OPT_INT, OPT_STR, OPT_BOOL, OPT_DURATION, OPT_SIZE, OPT_ORIGINS, OPT_SECRET };
@@ -53,8 +55,8 @@ static const opt_t opts[] = {
     {"CATALOG_RETRY_MS", "catalog-retry-ms", "1000", OPT_INT, 50, 600000,
      "database unreachable at start-up: interval of the route table check's retries (ms)"},
     /* limits against slow clients and a saturated database (docs/RELIABILITY.md) */
-    {"HTTP_READ_TIMEOUT_MS", "http-read-timeout-ms", "10000", OPT_INT, 100, 3600000,
-     "longest time to receive a request's headers and body, and to keep an idle connection (ms)"},
+    {"HTTP_READ_TIMEOUT_MS", "http-read-timeout-ms", "60000", OPT_INT, 100, 3600000,
+     "longest time to receive a request's headers and body (an upload too), and to keep an idle connection (ms)"},
     {"MAX_CONNECTIONS", "max-connections", "16384", OPT_INT, 1, 1000000,
      "client connections held open at once, shared by the threads; at the limit new ones wait in the backlog"},
     {"DB_QUEUE_TIMEOUT_MS", "db-queue-timeout-ms", "1000", OPT_INT, 1, 86400000,
@@ -64,6 +66,20 @@ static const opt_t opts[] = {
     {"LOG_FORMAT", "log-format", "text", OPT_STR, 0, 0, "access and error log lines on stderr: text or json"},
     {"METRICS_LISTEN", "metrics-listen", "", OPT_STR, 0, 0,
      "address of GET /metrics (Prometheus): PORT, HOST:PORT or [IPv6]:PORT; empty: off; never the public PORT"},
+    /* uploads and downloads */
+    {"MAX_FILE_SIZE", "max-file-size", "10485760", OPT_SIZE, 1, 536870912, "largest uploaded file (bytes), larger: 413"},
+    {"ALLOWED_FILE_TYPES", "allowed-file-types", hd_filetype_default_allowed, OPT_STR, 0, 0,
+     "file types an upload may have, judged from its content: media types or extensions (jpg, pdf...), comma separated"},
+    {"MULTIPART_MAX_PARTS", "multipart-max-parts", "16", OPT_INT, 1, 1000, "parts of one multipart upload"},
+    {"MULTIPART_MAX_HEADER_BYTES", "multipart-max-header-bytes", "8192", OPT_INT, 256, 1048576,
+     "header block of one multipart part (bytes)"},
+    {"MULTIPART_MAX_FIELD_BYTES", "multipart-max-field-bytes", "8192", OPT_INT, 1, 1048576,
+     "value of one multipart text field (bytes)"},
+    {"FILE_DB_POOL_SIZE", "file-db-pool-size", "2", OPT_INT, 1, 64,
+     "database connections per thread for uploads and downloads (one file each at a time)"},
+    {"TEMP_BUFFER_THRESHOLD", "temp-buffer-threshold", "1048576", OPT_SIZE, 65536, 1073741824,
+     "a request body buffered past this size is kept in a temporary file (mmap) instead of memory"},
+    {"TEMP_BUFFER_PATH", "temp-buffer-path", "/tmp", OPT_STR, 0, 0, "directory of those temporary files"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -272,6 +288,14 @@ static int apply(const opt_t *o, const char *v, const char *source)
             return -1;
         }
     }
+    else if (IS("MAX_FILE_SIZE")) hd_conf.max_file_size = (size_t)n;
+    else if (IS("ALLOWED_FILE_TYPES")) hd_conf.allowed_file_types = v != NULL ? strdup(v) : NULL;
+    else if (IS("MULTIPART_MAX_PARTS")) hd_conf.multipart_max_parts = (size_t)n;
+    else if (IS("MULTIPART_MAX_HEADER_BYTES")) hd_conf.multipart_max_header_bytes = (size_t)n;
+    else if (IS("MULTIPART_MAX_FIELD_BYTES")) hd_conf.multipart_max_field_bytes = (size_t)n;
+    else if (IS("FILE_DB_POOL_SIZE")) hd_conf.file_db_pool_size = (int)n;
+    else if (IS("TEMP_BUFFER_THRESHOLD")) hd_conf.temp_buffer_threshold = (size_t)n;
+    else if (IS("TEMP_BUFFER_PATH")) hd_conf.temp_buffer_path = strdup(v);
 #undef IS
     return 0;
 }
@@ -319,6 +343,8 @@ void hd_config_free(void)
     free(hd_conf.db_pass);
     free(hd_conf.db_name);
     free(hd_conf.jwt_secret);
+    free(hd_conf.allowed_file_types);
+    free(hd_conf.temp_buffer_path);
     for (i = 0; hd_conf.cors_origins != NULL && hd_conf.cors_origins[i] != NULL; i++)
         free(hd_conf.cors_origins[i]);
     free(hd_conf.cors_origins);
@@ -401,6 +427,17 @@ int hd_config_load(int argc, char **argv)
     if (hd_conf.metrics_port != 0 && hd_conf.metrics_port == hd_conf.port) {
         fprintf(stderr, "helpdesk-http: METRICS_LISTEN must not use the public PORT %d (metrics are never served to the "
                         "public port)\n", hd_conf.port);
+        return -1;
+    }
+    {
+        char err[256];
+        if (hd_filetype_set_allowed(hd_conf.allowed_file_types, err, sizeof(err)) != 0) {
+            fprintf(stderr, "helpdesk-http: %s\n", err);
+            return -1;
+        }
+    }
+    if (access(hd_conf.temp_buffer_path, W_OK | X_OK) != 0) {
+        fprintf(stderr, "helpdesk-http: TEMP_BUFFER_PATH '%s' is not a writable directory\n", hd_conf.temp_buffer_path);
         return -1;
     }
     if (hd_conf.threads == 0) {

@@ -37,6 +37,15 @@ typedef struct hd_config {
     int max_connections;          /* client connections at once, all threads together */
     int64_t db_queue_timeout_ms;  /* longest wait for a connection with room -> 503 */
     int64_t db_stall_ms;          /* no more requests on a connection whose oldest has run this long (0: off) */
+    /* uploads and downloads (http/upload.c, http/download.c) */
+    size_t max_file_size;
+    char *allowed_file_types;
+    size_t multipart_max_parts;
+    size_t multipart_max_header_bytes;
+    size_t multipart_max_field_bytes;
+    int file_db_pool_size;
+    size_t temp_buffer_threshold;
+    char *temp_buffer_path;
     int check_catalog;      /* --check-catalog: check the route table against the database, print, exit */
     int show_version;       /* --version given: print it and exit */
     int log_json;           /* LOG_FORMAT=json: log lines are JSON objects */

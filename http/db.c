@@ -30,6 +30,10 @@
 #include "accesslog.h"
 
 #define CONNECT_TIMEOUT_MS 5000
+/* A file connection that carried a large file is reopened after this long without a request:
+ * not at once, since a new backend costs its start and its first calls' planning (measured:
+ * x1.6 to x2 per 10 MB request under load), and a busy pool keeps its buffers anyway. */
+#define FILE_CONN_IDLE_RECYCLE_MS 2000
 static const uint64_t backoff_ms[] = {50, 100, 200, 350, 500};
 #define NBACKOFF (sizeof(backoff_ms) / sizeof(backoff_ms[0]))
 
@@ -53,6 +57,8 @@ struct hd_db_query {
     const hd_route_t *route;
     const char *params[HD_CTX_NPARAMS];
     const char *doc;
+    const char *blob; /* $8 of a multipart route, after the context and the document (NULL: SQL NULL) */
+    size_t blob_len;
     hd_db_cb cb;
     void *data;
     enum qstate state;
@@ -81,6 +87,7 @@ struct hd_db_conn {
     _Atomic int n;           /* its length */
     h2o_timeout_entry_t timer; /* connect timeout or reconnect backoff */
     int backoff;
+    int recycle; /* carried a large file: reopen once idle for a while (libpq keeps its buffers at their largest) */
 };
 
 struct hd_db_pool {
@@ -98,10 +105,13 @@ struct hd_db_pool {
     int max_depth;    /* most requests seen in flight on one connection */
     int db_down; /* the last connection attempt failed, or a connection broke and none is up */
     int closing;
+    size_t recycle_bytes; /* 0, or: a connection whose request moved more is reopened (file pools) */
+    char label;           /* 'c' (connection) or 'f' (file pool) in the connections' names */
     h2o_linklist_t queue;
     h2o_timeout_t req_timeout;
     h2o_timeout_t queue_timeout;
     h2o_timeout_t connect_timeout;
+    h2o_timeout_t idle_recycle;
     h2o_timeout_t backoff[NBACKOFF];
     hd_db_pool_t *next_pool; /* every pool of the process, for hd_db_stats */
 };
@@ -113,6 +123,7 @@ static void conn_start(hd_db_conn_t *c);
 static void conn_broken(hd_db_conn_t *c, const char *why);
 static void dispatch(hd_db_pool_t *pool);
 static void on_conn_readable(h2o_socket_t *sock, const char *err);
+static void on_idle_recycle(h2o_timeout_entry_t *entry);
 
 /* statement_timeout is fixed per connection (conninfo options), not set per request */
 
@@ -278,6 +289,7 @@ static int attach_socket(hd_db_conn_t *c)
 
 static void close_pg(hd_db_conn_t *c)
 {
+    c->recycle = 0; /* its buffers go with it */
     detach_socket(c);
     if (c->pg != NULL) {
         PQfinish(c->pg);
@@ -491,6 +503,12 @@ static void conn_broken(hd_db_conn_t *c, const char *why)
     schedule_reconnect(c);
 }
 
+/* $1..$6 the request context (extension/request_context.h), $7 the document, $8 the file of a multipart route. */
+static int nparams(const hd_route_t *route)
+{
+    return HD_CTX_NPARAMS + (route->body == HD_BODY_MULTIPART ? 2 : 1);
+}
+
 /* Append one request's segment to the connection's pipeline. Statements not yet prepared on
  * this connection are prepared inside the segment; a Parse already sent by an earlier in-flight
  * request is reused (that request's segment runs first). */
@@ -499,6 +517,8 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
     int slot = fn_slot[q->route - hd_routes];
     hd_db_pool_t *pool = c->pool;
 
+    if (h2o_timeout_is_linked(&c->timer)) /* the idle recycle: busy again */
+        h2o_timeout_unlink(&c->timer);
     q->state = Q_INFLIGHT;
     q->sent_at = h2o_now(pool->loop);
     q->nsteps = 0;
@@ -514,10 +534,24 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
     if (c->prepared[slot] == PREP_NONE) {
         char sql[512];
         /* The request's settings come from the FROM clause, which runs before the call: one
-         * statement per request (docs/REQUEST-CONTRACT.md). */
-        snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context(%s)",
-                 q->route->function, HD_CTX_NPARAMS + 1, context_args);
-        if (!PQsendPrepare(c->pg, q->route->function, sql, HD_CTX_NPARAMS + 1, NULL))
+         * statement per request (docs/REQUEST-CONTRACT.md). A multipart route's function takes
+         * the file's bytes too; a file route's returns helpdesk.file_download, read in binary. */
+        if (q->route->body == HD_BODY_MULTIPART)
+            snprintf(sql, sizeof(sql),
+                     "SELECT helpdesk_api.%s($%d::jsonb, $%d::bytea)::text FROM helpdesk_api.request_context(%s)",
+                     q->route->function, HD_CTX_NPARAMS + 1, HD_CTX_NPARAMS + 2, context_args);
+        else if (q->route->resp == HD_RESP_FILE)
+            /* the record's fields as columns: sent whole, a record with a 10 MB field costs its
+             * backend three times the time of the bytes alone (record_send; bench/RESULTS.md);
+             * OFFSET 0 keeps the subquery, so the function runs once */
+            snprintf(sql, sizeof(sql),
+                     "SELECT (f).* FROM (SELECT helpdesk_api.%s($%d::jsonb) AS f FROM helpdesk_api.request_context(%s)"
+                     " OFFSET 0) s",
+                     q->route->function, HD_CTX_NPARAMS + 1, context_args);
+        else
+            snprintf(sql, sizeof(sql), "SELECT helpdesk_api.%s($%d::jsonb)::text FROM helpdesk_api.request_context(%s)",
+                     q->route->function, HD_CTX_NPARAMS + 1, context_args);
+        if (!PQsendPrepare(c->pg, q->route->function, sql, nparams(q->route), NULL))
             goto Broken;
         c->prepared[slot] = PREP_SENT;
         q->steps[q->nsteps++] = STEP_PREP_FN;
@@ -525,11 +559,18 @@ static void send_query(hd_db_conn_t *c, hd_db_query_t *q)
         q->borrowed = 1;
     }
     {
-        const char *values[HD_CTX_NPARAMS + 1];
+        const char *values[HD_CTX_NPARAMS + 2];
+        int lengths[HD_CTX_NPARAMS + 2] = {0}, formats[HD_CTX_NPARAMS + 2] = {0};
         memcpy(values, q->params, sizeof(q->params));
         values[HD_CTX_NPARAMS] = q->doc;
-        if (!PQsendQueryPrepared(c->pg, q->route->function, HD_CTX_NPARAMS + 1, values, NULL, NULL, 0))
+        values[HD_CTX_NPARAMS + 1] = q->blob; /* the bytes as they are: binary format */
+        lengths[HD_CTX_NPARAMS + 1] = (int)q->blob_len;
+        formats[HD_CTX_NPARAMS + 1] = 1;
+        if (!PQsendQueryPrepared(c->pg, q->route->function, nparams(q->route), values, lengths, formats,
+                                 q->route->resp == HD_RESP_FILE))
             goto Broken;
+        if (c->pool->recycle_bytes > 0 && q->blob_len > c->pool->recycle_bytes)
+            c->recycle = 1;
     }
     q->steps[q->nsteps++] = STEP_EXEC_FN;
     if (!PQpipelineSync(c->pg))
@@ -567,11 +608,24 @@ static void finish(hd_db_conn_t *c, hd_db_query_t *q)
             enter_queue(pool, q, 1);
             return;
         }
-    } else if (q->fn_res != NULL && PQntuples(q->fn_res) == 1 && PQnfields(q->fn_res) == 1) {
+    } else if (q->fn_res != NULL && PQntuples(q->fn_res) == 1 && PQnfields(q->fn_res) >= 1 &&
+               PQnfields(q->fn_res) <= (q->route->resp == HD_RESP_FILE ? HD_DB_MAX_COLS : 1)) {
+        int i;
+        size_t total = 0;
         r.status = HD_DB_OK;
-        r.is_null = PQgetisnull(q->fn_res, 0, 0);
-        r.value = PQgetvalue(q->fn_res, 0, 0);
-        r.len = (size_t)PQgetlength(q->fn_res, 0, 0);
+        r.ncols = PQnfields(q->fn_res);
+        for (i = 0; i < r.ncols; i++) {
+            r.col_nulls[i] = PQgetisnull(q->fn_res, 0, i);
+            r.cols[i] = PQgetvalue(q->fn_res, 0, i);
+            r.col_lens[i] = (size_t)PQgetlength(q->fn_res, 0, i);
+            total += r.col_lens[i];
+        }
+        r.is_null = r.col_nulls[0];
+        r.value = r.cols[0];
+        r.len = r.col_lens[0];
+        r._owner = &q->fn_res;
+        if (pool->recycle_bytes > 0 && total > pool->recycle_bytes)
+            c->recycle = 1;
     } else {
         r.status = HD_DB_SQL_ERROR;
         r.sqlstate = "XX000";
@@ -647,6 +701,10 @@ static void on_conn_readable(h2o_socket_t *sock, const char *err)
     process_results(c);
     if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD)
         conn_broken(c, PQerrorMessage(c->pg));
+    else if (c->pg != NULL && c->recycle && c->n == 0 && !h2o_timeout_is_linked(&c->timer)) {
+        c->timer.cb = on_idle_recycle;
+        h2o_timeout_link(pool->loop, &pool->idle_recycle, &c->timer);
+    }
     dispatch(pool);
     /* libpq: while a flush is pending, input must be consumed and the flush retried */
     if (c->pg != NULL && c->n > 0)
@@ -661,6 +719,24 @@ static int stalled(hd_db_conn_t *c, uint64_t now)
         return 0;
     head = H2O_STRUCT_FROM_MEMBER(hd_db_query_t, link, c->inflight.next);
     return now - head->sent_at >= c->pool->stall_ms;
+}
+
+/* A connection that carried a large file holds libpq buffers as large as that file for as long
+ * as it lives: once it has been idle for FILE_CONN_IDLE_RECYCLE_MS, close it and open a new one. */
+static void conn_recycle(hd_db_conn_t *c)
+{
+    c->recycle = 0;
+    close_pg(c);
+    c->state = CONN_DOWN;
+    c->backoff = 0;
+    conn_start(c);
+}
+
+static void on_idle_recycle(h2o_timeout_entry_t *entry)
+{
+    hd_db_conn_t *c = H2O_STRUCT_FROM_MEMBER(hd_db_conn_t, timer, entry);
+    if (c->state == CONN_UP && c->n == 0 && !c->pool->closing)
+        conn_recycle(c);
 }
 
 /* The connection with the fewest requests in flight that has room and is not stalled, or NULL. */
@@ -696,8 +772,9 @@ static void dispatch(hd_db_pool_t *pool)
 
 /* ---- public ---- */
 
-hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
-                                uint64_t request_timeout_ms, uint64_t queue_timeout_ms, uint64_t stall_ms)
+static hd_db_pool_t *pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
+                                 uint64_t request_timeout_ms, uint64_t queue_timeout_ms, uint64_t stall_ms,
+                                 size_t recycle_bytes, char label)
 {
     hd_db_pool_t *pool = calloc(1, sizeof(*pool));
     size_t b;
@@ -710,10 +787,13 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
     pool->depth = depth < 1 ? 1 : depth;
     pool->queue_max = queue_max;
     pool->stall_ms = stall_ms;
+    pool->recycle_bytes = recycle_bytes;
+    pool->label = label;
     h2o_linklist_init_anchor(&pool->queue);
     h2o_timeout_init(loop, &pool->req_timeout, request_timeout_ms);
     h2o_timeout_init(loop, &pool->queue_timeout, queue_timeout_ms);
     h2o_timeout_init(loop, &pool->connect_timeout, CONNECT_TIMEOUT_MS);
+    h2o_timeout_init(loop, &pool->idle_recycle, FILE_CONN_IDLE_RECYCLE_MS);
     for (b = 0; b < NBACKOFF; b++)
         h2o_timeout_init(loop, &pool->backoff[b], backoff_ms[b]);
     pool->conns = calloc((size_t)size, sizeof(hd_db_conn_t));
@@ -721,7 +801,7 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
         hd_db_conn_t *c = &pool->conns[i];
         c->pool = pool;
         c->index = i;
-        snprintf(c->name, sizeof(c->name), "t%dc%d", id, i);
+        snprintf(c->name, sizeof(c->name), "t%d%c%d", id, label, i);
         c->prepared = calloc(hd_route_count, 1);
         h2o_linklist_init_anchor(&c->inflight);
         conn_start(c);
@@ -731,6 +811,36 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
     all_pools = pool;
     pthread_mutex_unlock(&all_pools_lock);
     return pool;
+}
+
+hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
+                                uint64_t request_timeout_ms, uint64_t queue_timeout_ms, uint64_t stall_ms)
+{
+    return pool_create(id, loop, conninfo, size, depth, queue_max, request_timeout_ms, queue_timeout_ms, stall_ms, 0, 'c');
+}
+
+hd_db_pool_t *hd_db_pool_create_for_files(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+                                          uint64_t request_timeout_ms, size_t recycle_bytes)
+{
+    /* a file waits for a file connection as long as the request may last: one file connection
+     * per request at a time, and an upload takes longer than DB_QUEUE_TIMEOUT_MS allows */
+    return pool_create(id, loop, conninfo, size, 1, queue_max, request_timeout_ms, request_timeout_ms, 0, recycle_bytes, 'f');
+}
+
+void *hd_db_result_keep(const hd_db_result_t *res)
+{
+    PGresult **slot = res->_owner, *r;
+    if (slot == NULL)
+        return NULL;
+    r = *slot;
+    *slot = NULL; /* query_free no longer clears it */
+    return r;
+}
+
+void hd_db_result_release(void *handle)
+{
+    if (handle != NULL)
+        PQclear(handle);
 }
 
 void hd_db_stats(hd_db_stats_t *out)
@@ -755,6 +865,12 @@ void hd_db_stats(hd_db_stats_t *out)
 
 void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
                   const char *doc, hd_db_cb cb, void *data)
+{
+    hd_db_submit_blob(pool, req, route, ctx_params, doc, NULL, 0, cb, data);
+}
+
+void hd_db_submit_blob(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
+                       const char *doc, const char *blob, size_t blob_len, hd_db_cb cb, void *data)
 {
     hd_db_query_t *q;
     hd_db_conn_t *c = NULL;
@@ -781,6 +897,8 @@ void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, c
     q->route = route;
     memcpy(q->params, ctx_params, sizeof(q->params));
     q->doc = doc;
+    q->blob = blob;
+    q->blob_len = blob_len;
     q->cb = cb;
     q->data = data;
     q->guard = h2o_mem_alloc_shared(&req->pool, sizeof(struct guard), guard_dispose);
@@ -804,8 +922,8 @@ size_t hd_db_pending(hd_db_pool_t *pool)
 void hd_db_pool_close(hd_db_pool_t *pool)
 {
     int i;
-    hd_log_error("db: thread %d: %llu requests sent, at most %d in flight on one connection", pool->id,
-                 (unsigned long long)pool->served, pool->max_depth);
+    hd_log_error("db: thread %d%s: %llu requests sent, at most %d in flight on one connection", pool->id,
+                 pool->label == 'f' ? " (file pool)" : "", (unsigned long long)pool->served, pool->max_depth);
     pool->closing = 1;
     fail_queue(pool, HD_DB_UNAVAILABLE);
     for (i = 0; i < pool->size; i++) {

@@ -17,12 +17,21 @@ typedef enum {
     HD_DB_TIMEOUT,    /* REQUEST_TIMEOUT_MS elapsed */
 } hd_db_status_t;
 
+#define HD_DB_MAX_COLS 3
+
 typedef struct hd_db_result {
     hd_db_status_t status;
     int is_null;
-    const char *value; /* valid only during the callback */
+    const char *value; /* valid only during the callback, unless kept (hd_db_result_keep) */
     size_t len;
     const char *sqlstate, *message, *detail, *hint; /* may be NULL */
+    /* every column of the one row (value/len/is_null are column 0): a file route's statement
+     * answers the fields of its helpdesk.file_download, in binary */
+    int ncols;
+    const char *cols[HD_DB_MAX_COLS];
+    size_t col_lens[HD_DB_MAX_COLS];
+    int col_nulls[HD_DB_MAX_COLS];
+    void *_owner; /* the PGresult's slot (db.c) */
 } hd_db_result_t;
 
 typedef void (*hd_db_cb)(h2o_req_t *req, const hd_db_result_t *res, void *data);
@@ -46,6 +55,21 @@ hd_db_pool_t *hd_db_pool_create(int id, h2o_loop_t *loop, const char *conninfo, 
  * cb is called exactly once unless the request is freed first. */
 void hd_db_submit(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
                   const char *doc, hd_db_cb cb, void *data);
+/* A pool for the routes that move files (body kind multipart, response kind file): one request
+ * at a time per connection, so a connection's libpq buffers hold one file at most, and no
+ * request waits behind a file on a pipelined connection; a connection that carried more than
+ * recycle_bytes in one request is closed and opened again once it has been idle for 2 s, since
+ * libpq never shrinks its buffers (docs/REQUEST-CONTRACT.md, "Uploads"). */
+hd_db_pool_t *hd_db_pool_create_for_files(int id, h2o_loop_t *loop, const char *conninfo, int size, int queue_max,
+                                          uint64_t request_timeout_ms, size_t recycle_bytes);
+/* hd_db_submit with one more parameter: blob (blob_len bytes, binary format) as $7 (a bytea),
+ * or SQL NULL when blob is NULL; for routes of body kind multipart. blob must stay valid until
+ * cb is called or the request is freed (it is copied into libpq's buffer when sent). */
+void hd_db_submit_blob(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
+                       const char *doc, const char *blob, size_t blob_len, hd_db_cb cb, void *data);
+/* Keep res->value (an HD_DB_OK result) beyond the callback: a handle for hd_db_result_release. */
+void *hd_db_result_keep(const hd_db_result_t *res);
+void hd_db_result_release(void *handle);
 /* Requests queued or in flight. */
 size_t hd_db_pending(hd_db_pool_t *pool);
 /* The pools of every thread, summed (any thread may ask; the metrics thread does). */

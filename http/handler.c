@@ -10,12 +10,14 @@
 #include "catalog.h"
 #include "config.h"
 #include "cors.h"
+#include "download.h"
 #include "openapi.h"
 #include "metrics.h"
 #include "ratelimit.h"
 #include "reqinfo.h"
 #include "request.h"
 #include "response.h"
+#include "upload.h"
 
 hd_router_t *hd_router;
 
@@ -55,7 +57,21 @@ static const char *pool_text(h2o_mem_pool_t *pool, const char *s, size_t len, si
 
 static void on_db_done(h2o_req_t *req, const hd_db_result_t *res, void *data)
 {
-    hd_respond_db_result(req, (const hd_route_t *)data, res);
+    const hd_route_t *route = data;
+    if (route->resp == HD_RESP_FILE && res->status == HD_DB_OK)
+        hd_download_respond(req, route, res); /* the bytes, no envelope */
+    else
+        hd_respond_db_result(req, route, res);
+}
+
+/* The largest body a route accepts: an upload route's is the file's limit plus its form. */
+static size_t body_limit(const hd_route_t *route)
+{
+    if (route->body == HD_BODY_MULTIPART) {
+        hd_upload_limits_t lim = hd_upload_limits_conf();
+        return hd_upload_max_body(&lim);
+    }
+    return hd_conf.max_body_size;
 }
 
 static void not_found(h2o_req_t *req)
@@ -103,7 +119,8 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     hd_claims_t claims = {0, -1};
     hd_reqerr_t err = {0, NULL};
     hd_buf_t doc = {0};
-    const char *params[HD_CTX_NPARAMS];
+    const char *params[HD_CTX_NPARAMS], *blob = NULL;
+    size_t blob_len = 0;
     char ip[64], num[32];
     int st, retry;
     hd_auth_outcome_t auth;
@@ -138,6 +155,12 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     st = hd_router_match(hd_router, req->input.method.base, req->input.method.len, path, path_len, &m);
     if (st == 200)
         hd_reqinfo(req)->route = m.route; /* for the metrics and the access log */
+    /* the body's size first, whatever the path: h2o's own limit is an upload's (main.c), every
+     * other request is held to MAX_BODY_SIZE */
+    if (req->entity.base != NULL && req->entity.len > (st == 200 ? body_limit(m.route) : hd_conf.max_body_size)) {
+        hd_respond_error(req, 413, "Request body too large", NULL, 0);
+        return 0;
+    }
     if (st == 404) {
         not_found(req);
         return 0;
@@ -146,10 +169,6 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         h2o_iovec_t allow = h2o_strdup(&req->pool, m.allow, strlen(m.allow));
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow.base, allow.len);
         hd_respond_error(req, 405, "Method Not Allowed", NULL, 0);
-        return 0;
-    }
-    if (req->entity.base != NULL && req->entity.len > hd_conf.max_body_size) {
-        hd_respond_error(req, 413, "Request body too large", NULL, 0);
         return 0;
     }
     if (!hd_catalog_checked()) {
@@ -172,8 +191,19 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
             return 0;
         }
     }
-    if (hd_build_request_doc(&m, query, query_len, req->entity.base, req->entity.len, m.route->body == HD_BODY_JSON,
-                             hd_conf.max_body_size, m.route->args, &doc, &err) != 0) {
+    if (m.route->body == HD_BODY_MULTIPART) {
+        /* the form's fields and its one file (upload.c): the bytes stay in the request body */
+        ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+        hd_upload_limits_t lim = hd_upload_limits_conf();
+        if (hd_upload_request_doc(ct >= 0 ? req->headers.entries[ct].value.base : NULL,
+                                  ct >= 0 ? req->headers.entries[ct].value.len : 0, req->entity.base, req->entity.len, &m,
+                                  query, query_len, m.route->args, &lim, &doc, &blob, &blob_len, &err) != 0) {
+            hd_buf_free(&doc);
+            hd_respond_error(req, err.status, err.message, NULL, 0);
+            return 0;
+        }
+    } else if (hd_build_request_doc(&m, query, query_len, req->entity.base, req->entity.len, m.route->body == HD_BODY_JSON,
+                                    hd_conf.max_body_size, m.route->args, &doc, &err) != 0) {
         hd_buf_free(&doc);
         hd_respond_error(req, err.status, err.message, NULL, 0);
         return 0;
@@ -209,7 +239,9 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     {
         const char *d = h2o_strdup(&req->pool, doc.base, doc.len).base;
         hd_buf_free(&doc);
-        hd_db_submit(thread->db, req, m.route, params, d, on_db_done, (void *)m.route);
+        /* files travel on connections of their own, one at a time (db.h) */
+        hd_db_pool_t *pool = m.route->body == HD_BODY_MULTIPART || m.route->resp == HD_RESP_FILE ? thread->file_db : thread->db;
+        hd_db_submit_blob(pool, req, m.route, params, d, blob, blob_len, on_db_done, (void *)m.route);
     }
     return 0;
 }

@@ -19,12 +19,14 @@
 #include "catalog.h"
 #include "config.h"
 #include "conns.h"
+#include "filetype.h"
 #include "handler.h"
 #include "metrics.h"
 #include "openapi.h"
 #include "ratelimit.h"
 #include "response.h"
 #include "routes.h"
+#include "upload.h"
 
 static h2o_globalconf_t globalconf;
 
@@ -77,6 +79,22 @@ static int check_catalog_at_startup(void)
     }
     hd_buf_free(&out);
     return rc == 0 ? 0 : -1;
+}
+
+/* Request bodies: h2o reads a whole body before the handler sees it (libh2o 2.2 has no
+ * streaming request API) under one limit for every route, so that limit is the larger of
+ * MAX_BODY_SIZE and an upload's (the handler holds JSON routes to MAX_BODY_SIZE). A body that
+ * grows past TEMP_BUFFER_THRESHOLD moves from the heap to a temporary file mapped in memory
+ * (unlinked at once), so uploads waiting for the database are file-backed pages the kernel may
+ * write out, not heap (bench/RESULTS.md, "Attachments"). */
+static void upload_setup(h2o_globalconf_t *conf)
+{
+    hd_upload_limits_t lim = hd_upload_limits_conf();
+    size_t upload_max = hd_upload_max_body(&lim);
+    conf->max_request_entity_size = upload_max > hd_conf.max_body_size ? upload_max : hd_conf.max_body_size;
+    h2o_socket_buffer_mmap_settings.threshold = hd_conf.temp_buffer_threshold;
+    snprintf(h2o_socket_buffer_mmap_settings.fn_template, sizeof(h2o_socket_buffer_mmap_settings.fn_template),
+             "%s/helpdesk-body.XXXXXX", hd_conf.temp_buffer_path);
 }
 
 static int create_listener(const char *host, int port)
@@ -141,7 +159,9 @@ static void release_thread(hd_thread_t *t)
                      hd_conns_open());
     } else {
         hd_db_pool_free(t->db);
+        hd_db_pool_free(t->file_db);
         t->db = NULL;
+        t->file_db = NULL;
         h2o_multithread_unregister_receiver(t->queue, &t->shutdown_receiver);
         h2o_multithread_destroy_queue(t->queue);
         h2o_context_dispose(&t->ctx); /* destroys the context's own queue */
@@ -165,13 +185,15 @@ static void *run_loop(void *arg)
     t->db = hd_db_pool_create(t->id, loop, hd_conf.conninfo, hd_conf.db_pool_size, hd_conf.db_pipeline_depth,
                               hd_conf.db_queue_max, (uint64_t)hd_conf.request_timeout_ms,
                               (uint64_t)hd_conf.db_queue_timeout_ms, (uint64_t)hd_conf.db_stall_ms);
+    t->file_db = hd_db_pool_create_for_files(t->id, loop, hd_conf.conninfo, hd_conf.file_db_pool_size, hd_conf.db_queue_max,
+                                             (uint64_t)hd_conf.request_timeout_ms, hd_conf.temp_buffer_threshold);
     hd_conns_listen(loop, t->listen_fd, &t->accept_ctx);
 
     for (;;) {
         h2o_evloop_run(loop, t->stopping ? 20 : INT32_MAX);
         if (t->stopping) {
             uint64_t now = h2o_now(loop);
-            if (hd_db_pending(t->db) == 0) {
+            if (hd_db_pending(t->db) + hd_db_pending(t->file_db) == 0) {
                 /* give the last responses a moment to be written */
                 if (quiet_since == 0)
                     quiet_since = now;
@@ -185,6 +207,7 @@ static void *run_loop(void *arg)
         }
     }
     hd_db_pool_close(t->db);
+    hd_db_pool_close(t->file_db);
     release_thread(t);
     return NULL;
 }
@@ -218,6 +241,8 @@ int main(int argc, char **argv)
 
     if (check_catalog_at_startup() != 0)
         return 1;
+    if (hd_filetype_check_install() != 0)
+        return 1;
     if ((hd_openapi_doc = hd_openapi_build(hd_routes, hd_route_count, &hd_openapi_doc_len)) == NULL) {
         hd_log_error("cannot build the OpenAPI document of the route table");
         return 1;
@@ -234,6 +259,7 @@ int main(int argc, char **argv)
     globalconf.http1.upgrade_to_http2 = 0;
     globalconf.http2.idle_timeout = (uint64_t)hd_conf.http_read_timeout_ms;
     hd_conns_init(hd_conf.max_connections, hd_conf.threads);
+    upload_setup(&globalconf);
     hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     pathconf = h2o_config_register_path(hostconf, "/", 0);
     handler = h2o_create_handler(pathconf, sizeof(*handler));

@@ -125,7 +125,16 @@ const hd_route_t hd_routes[] = {
     {"PATCH", "/api/v1/comments/:id", "comments_update", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
     {"DELETE", "/api/v1/comments/:id", "comments_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
 
-    /* ---- ticket history (sql/35_history_api.sql) ---- */
+    /* ---- attachments (sql/35_attachments_api.sql). upload takes multipart/form-data (file,
+     * ticketId) and calls attachments_upload(jsonb, bytea); download answers the file itself
+     * (response kind file: attachments_download returns helpdesk.file_download). ---- */
+    {"POST", "/api/v1/attachments/upload", "attachments_upload", 0, TOKEN, HD_BODY_MULTIPART, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/attachments", "attachments_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/attachments/:id", "attachments_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/attachments/:id/download", "attachments_download", 0, TOKEN, HD_BODY_NONE, HD_RESP_FILE, RO, NO_ARGS},
+    {"DELETE", "/api/v1/attachments/:id", "attachments_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+
+    /* ---- ticket history (sql/37_history_api.sql) ---- */
     {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
 

@@ -4,10 +4,10 @@
 
 #include <stddef.h>
 
-/* HD_BODY_MULTIPART (attachment upload) and the response kinds HD_RESP_FILE (attachment
- * download) and HD_RESP_STREAM (notifications over Server-Sent Events) are for the routes of
- * issue 11; no route of the table uses them yet, and the server does not serve them yet. The
- * OpenAPI document and the ?access_token= of stream routes already follow them. */
+/* HD_BODY_MULTIPART: multipart/form-data, one file (http/upload.c; the function takes (jsonb,
+ * bytea)). HD_RESP_FILE: the bytes of a helpdesk.file_download, no envelope (http/download.c).
+ * HD_RESP_STREAM (notifications over Server-Sent Events) is for the notification routes of
+ * issue 11; the OpenAPI document and the ?access_token= of stream routes already follow it. */
 typedef enum { HD_BODY_NONE, HD_BODY_JSON, HD_BODY_MULTIPART } hd_body_kind_t;
 typedef enum { HD_RESP_JSON, HD_RESP_FILE, HD_RESP_STREAM, HD_RESP_TOKENS } hd_resp_kind_t;
 

@@ -28,6 +28,7 @@ ab_setup() {
     version=$(git -C "$repo" show "$rev:helpdesk.control" | sed -n "s/^default_version *= *'\(.*\)'/\1/p")
     cflags="-std=gnu11 -O2 -g -DH2O_USE_LIBUV=0 -DHELPDESK_VERSION=\"$version\" -I$work/a/extension -I$("$HD_PG_CONFIG" --includedir)"
     libs="-lh2o-evloop -ljansson -ljwt -lpq -lssl -lcrypto -lz -lpthread"
+    grep -qs '<magic.h>' "$work"/a/http/*.c && libs="$libs -lmagic" # revisions with uploads (http/filetype.c)
     # shellcheck disable=SC2086
     cc $cflags -o "$work/A" "$work"/a/http/*.c $libs
     cp "$repo/http/helpdesk-http" "$work/B"

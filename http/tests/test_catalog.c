@@ -22,8 +22,9 @@ static void add(hd_catalog_fn_t f)
         fns[nfns++] = f;
 }
 
-/* A catalog that matches a route table: one (jsonb) -> jsonb function per name, STABLE where
- * any route naming it is read-only (a function serving RO and RW rows must be STABLE anyway). */
+/* A catalog that matches a route table: one (jsonb) -> jsonb function per name ((jsonb, bytea)
+ * for a multipart route, -> helpdesk.file_download for a file route), STABLE where any route
+ * naming it is read-only (a function serving RO and RW rows must be STABLE anyway). */
 static void catalog_for(const hd_route_t *routes, size_t n)
 {
     size_t i, j;
@@ -32,7 +33,8 @@ static void catalog_for(const hd_route_t *routes, size_t n)
         for (j = 0; j < nfns && strcmp(fns[j].name, routes[i].function) != 0; j++)
             ;
         if (j == nfns)
-            add((hd_catalog_fn_t){routes[i].function, "jsonb", "req", "jsonb", 0, 'v', 1});
+            add((hd_catalog_fn_t){routes[i].function, routes[i].body == HD_BODY_MULTIPART ? "jsonb, bytea" : "jsonb", "req",
+                                   routes[i].resp == HD_RESP_FILE ? "helpdesk.file_download" : "jsonb", 0, 'v', 1});
         if (routes[i].read_only)
             fns[j].volatility = 's';
     }
@@ -94,6 +96,24 @@ int main(void)
         CHECK(says(&out, "GET /api/v1/reports/x: function helpdesk_api.reports_x(jsonb) does not exist\n"));
         CHECK(says(&out, "DELETE /api/v1/reports/x: function helpdesk_api.reports_x_delete(jsonb) does not exist\n"));
         CHECK(!says(&out, "/api/v1/health"));
+    }
+
+    /* the file routes: an upload's function takes the bytes, a download's returns the file */
+    {
+        static const hd_route_t files[] = {
+            {"POST", "/api/v1/attachments/upload", "attachments_upload", 0, HD_AUTH_TOKEN, HD_BODY_MULTIPART, HD_RESP_JSON, 0, NULL},
+            {"GET", "/api/v1/attachments/:id/download", "attachments_download", 0, HD_AUTH_TOKEN, HD_BODY_NONE, HD_RESP_FILE, 1,
+             NULL},
+        };
+        catalog_for(files, 2);
+        CHECK(compare(files, 2, &out) == 0);
+        fn("attachments_upload")->args = "jsonb";
+        fn("attachments_download")->result = "jsonb";
+        CHECK(compare(files, 2, &out) == 2);
+        CHECK(says(&out, "POST /api/v1/attachments/upload: helpdesk_api.attachments_upload takes (jsonb), the server calls "
+                         "helpdesk_api.attachments_upload(jsonb, bytea)\n"));
+        CHECK(says(&out, "GET /api/v1/attachments/:id/download: helpdesk_api.attachments_download(jsonb) returns jsonb, "
+                         "expected helpdesk.file_download\n"));
     }
 
     /* wrong signatures: other arguments, other result, a set */

@@ -197,11 +197,41 @@ def multipart_seeds():
     return seeds
 
 
+def upload_seeds():
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+           b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+
+    def part(name, content, filename=None, ctype=None):
+        head = b"--XyZ\r\nContent-Disposition: form-data; name=\"" + name + b"\""
+        if filename is not None:
+            head += b"; filename=\"" + filename + b"\""
+        if ctype is not None:
+            head += b"\r\nContent-Type: " + ctype
+        return head + b"\r\n\r\n" + content + b"\r\n"
+    end = b"--XyZ--\r\n"
+    return [
+        b"\x00" + part(b"ticketId", b"12") + part(b"file", png, b"dot.png", b"image/png") + end,
+        b"\x00" + part(b"ticketId", b"12") + part(b"file", png, b"report.pdf") + end,
+        b"\x00" + part(b"ticketId", b"1") + part(b"file", b"plain text\r\n--XyZ-- not the end\n", b"a.txt") + end,
+        b"\x00" + part(b"file", b"%PDF-1.4\n%%EOF\n", b"x.pdf") + part(b"file", png, b"y.png") + end,
+        b"\x00" + part(b"ticketId", b"1") + part(b"ticketId", b"2") + end,
+        b"\x00" + part(b"ticketId", b"\xff") + end,
+        b"\x00" + part(b"file", b"", b"") + end,
+        b"\x00" + part(b"file", b"", b"empty.txt") + end,
+        b"\x00" + part(b"file", b"x" * 300, b"big.txt") + end,
+        b"\x00" + part(b"file", b"<html><body>x</body></html>\n", b"page.html", b"text/html") + end,
+        b"\x00" + part(b"ticketId", b"1") + b"--XyZ\r\nContent-Disposition: form-data; name=\"fi",
+        b"\x01text/plain\n" + part(b"a", b"1") + end,
+        b"\x01multipart/form-data\n" + part(b"a", b"1") + end,
+    ]
+
+
 if __name__ == "__main__":
     write("router", router_seeds())
     router_dict()
     write("request", request_seeds())
     write("jwt", jwt_seeds())
     write("multipart", multipart_seeds())
-    for t in ("router", "request", "jwt", "multipart"):
+    write("upload", upload_seeds())
+    for t in ("router", "request", "jwt", "multipart", "upload"):
         print(t, len(os.listdir(os.path.join(HERE, "corpus", t))), "files")

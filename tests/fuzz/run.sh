@@ -7,7 +7,7 @@
 #   --dir DIR     scratch directory: binaries, the grown corpus (DIR/corpus/<target>, new
 #                 inputs only: the checked-in corpus is read, never written), crash
 #                 artifacts and logs (default: a temporary directory, removed afterwards)
-#   target        router request jwt multipart (default: all)
+#   target        router request jwt multipart upload (default: all)
 #
 # Environment: CLANG (default clang), FUZZ_MAX_LEN (largest input, default 4096),
 # FUZZ_TIMEOUT (seconds one input may take, default 10), FUZZ_RSS_MB (default 2048).
@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(router request jwt multipart)
+[ ${#targets[@]} -gt 0 ] || targets=(router request jwt multipart upload)
 case "$seconds" in ''|*[!0-9]*|0) echo "--seconds wants a positive integer" >&2; exit 2 ;; esac
 
 clang=${CLANG:-clang}
@@ -58,12 +58,14 @@ sources() {
         request) echo "http/request.c" ;;
         jwt) echo "http/auth.c" ;;
         multipart) echo "http/multipart.c http/request.c" ;;
+        upload) echo "http/upload.c http/multipart.c http/request.c http/filetype.c http/config.c" ;;
         *) return 1 ;;
     esac
 }
 libs() {
     case "$1" in
         jwt) echo "-ljwt -ljansson -lcrypto" ;;
+        upload) echo "-ljansson -lmagic" ;;
         *) echo "-ljansson" ;;
     esac
 }
@@ -72,7 +74,7 @@ flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undef
        -Wall -Wextra -Werror -DH2O_USE_LIBUV=0)
 
 for t in "${targets[@]}"; do
-    sources "$t" >/dev/null || { echo "unknown target $t (router request jwt multipart)" >&2; exit 2; }
+    sources "$t" >/dev/null || { echo "unknown target $t (router request jwt multipart upload)" >&2; exit 2; }
 done
 
 # Build every target at once (they are independent), then run them one after the other.

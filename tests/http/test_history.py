@@ -90,8 +90,8 @@ def test_history_follows_the_comment_and_attachment_paths():
     check_success(r, 201, "Resource created successfully")
     rows = check_success(history(EMPLOYEE, c["ticket"]))["data"]
     check(rows[0]["action"] == "comment_added" and rows[0]["userId"] == EMPLOYEE, repr(rows[0]))
-    psql("INSERT INTO helpdesk.attachments (ticket_id, file_name, original_name, file_path, file_size, mime_type, uploaded_by) "
-         "VALUES (%d, 'k.jpg', 'keyboard.jpg', 'uploads/k.jpg', 5, 'image/jpeg', %d)" % (c["ticket"], EMPLOYEE))
+    psql("INSERT INTO helpdesk.attachments (ticket_id, file_name, original_name, file_size, mime_type, sha256, uploaded_by) "
+         "VALUES (%d, 'k.jpg', 'keyboard.jpg', 5, 'image/jpeg', sha256('k'), %d)" % (c["ticket"], EMPLOYEE))
     rows = check_success(history(EMPLOYEE, c["ticket"]))["data"]
     check(rows[0]["action"] == "attachment_added" and rows[0]["description"] == "File attached: keyboard.jpg",
           repr(rows[0]))

@@ -98,8 +98,8 @@ INSERT INTO helpdesk.comments (ticket_id, user_id, content, deleted_at) VALUES (
 -- Editing or deleting a comment is not a history event.
 UPDATE helpdesk.comments SET content = 'Still jamming!' WHERE content = 'Still jamming';
 COMMIT;
-INSERT INTO helpdesk.attachments (ticket_id, file_name, original_name, file_path, file_size, mime_type, uploaded_by)
-VALUES (:t1, 'x.png', 'jam photo.png', 'uploads/x.png', 10, 'image/png', :emp);
+INSERT INTO helpdesk.attachments (ticket_id, file_name, original_name, file_size, mime_type, sha256, uploaded_by)
+VALUES (:t1, 'x.png', 'jam photo.png', 10, 'image/png', sha256('x'), :emp);
 
 SELECT * FROM pg_temp.hist('HIST-0001');
 
@@ -133,8 +133,8 @@ CREATE TRIGGER other_history AFTER INSERT ON pg_temp.other
 INSERT INTO pg_temp.other VALUES (1);
 CREATE TRIGGER other_history_before BEFORE INSERT ON helpdesk.attachments
     FOR EACH ROW EXECUTE FUNCTION helpdesk.ticket_history_trigger();
-INSERT INTO helpdesk.attachments (ticket_id, file_name, original_name, file_path, file_size, mime_type, uploaded_by)
-VALUES (:t1, 'y.png', 'y.png', 'uploads/y.png', 10, 'image/png', :emp);
+INSERT INTO helpdesk.attachments (ticket_id, file_name, original_name, file_size, mime_type, sha256, uploaded_by)
+VALUES (:t1, 'y.png', 'y.png', 10, 'image/png', sha256('y'), :emp);
 DROP TRIGGER other_history_before ON helpdesk.attachments;
 \set VERBOSITY default
 
