@@ -956,6 +956,7 @@ void hd_db_pool_free(hd_db_pool_t *pool)
     h2o_timeout_dispose(pool->loop, &pool->req_timeout);
     h2o_timeout_dispose(pool->loop, &pool->queue_timeout);
     h2o_timeout_dispose(pool->loop, &pool->connect_timeout);
+    h2o_timeout_dispose(pool->loop, &pool->idle_recycle);
     for (b = 0; b < NBACKOFF; b++)
         h2o_timeout_dispose(pool->loop, &pool->backoff[b]);
     for (i = 0; i < pool->size; i++)

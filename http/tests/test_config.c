@@ -76,7 +76,7 @@ int main(void)
         char *argv_conns_bad[] = {"x", "--max-connections=0", NULL};
         setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
         CHECK(hd_config_load(1, argv_limits) == 0);
-        CHECK(hd_conf.http_read_timeout_ms == 10000 && hd_conf.max_connections == 16384 &&
+        CHECK(hd_conf.http_read_timeout_ms == 60000 && hd_conf.max_connections == 16384 &&
               hd_conf.db_queue_timeout_ms == 1000 && hd_conf.db_stall_ms == 100);
         CHECK(hd_config_load(6, argv_limits) == 0);
         CHECK(hd_conf.http_read_timeout_ms == 2500 && hd_conf.max_connections == 20000 && hd_conf.db_queue_timeout_ms == 50 &&

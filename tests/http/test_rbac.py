@@ -163,6 +163,21 @@ class Ctx:
                                                           for w in x["windows"]]} for x in d["days"]]
         return {"timeZone": d["timeZone"], "days": days}
 
+    def upload_body(self, ticket_id):
+        """A multipart upload of a small text file to the ticket: (bytes, Content-Type)."""
+        b = "----rbac" + uuid.uuid4().hex
+        body = ("--%s\r\nContent-Disposition: form-data; name=\"ticketId\"\r\n\r\n%d\r\n"
+                "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\n"
+                "Content-Type: text/plain\r\n\r\nNotes for the role matrix\r\n--%s--\r\n" % (b, ticket_id, b, b))
+        return body.encode(), "multipart/form-data; boundary=" + b
+
+    def attachment(self):
+        """A file the employee attached to their own ticket."""
+        body, ctype = self.upload_body(self.ticket())
+        r = request("POST", API + "/attachments/upload", body, dict(self.headers["employee"], **{"Content-Type": ctype}))
+        check(r.status == 201, "upload: %r" % r)
+        return r.json["data"]["id"]
+
     def finish(self):
         for q in reversed(self.cleanup):
             psql(q)
@@ -367,6 +382,16 @@ MATRIX = [
         body=lambda ctx, c: {"ruleId": ctx.escalation_rule()}),
     row("POST", "/api/v1/escalation/check-now", ADMIN_ONLY_POST),
 
+    # ---- attachments (sql/35_attachments_api.sql): a file follows its ticket (who cannot see the
+    # ticket is told 404); delete by the uploader (here the employee) or an Admin ----
+    row("POST", "/api/v1/attachments/upload", token(201, 404, 201, 201), body=lambda ctx, c: ctx.upload_body(ctx.ticket()),
+        fresh=True),
+    row("GET", "/api/v1/attachments", token(200, 404, 200, 200), query=lambda ctx, c: "?ticketId=%d" % ctx.ticket()),
+    row("GET", "/api/v1/attachments/:id", token(200, 404, 200, 200), params={"id": lambda ctx, c: ctx.attachment()}),
+    row("GET", "/api/v1/attachments/:id/download", token(200, 404, 200, 200), params={"id": lambda ctx, c: ctx.attachment()}),
+    row("DELETE", "/api/v1/attachments/:id", token(200, 404, 403, 200), params={"id": lambda ctx, c: ctx.attachment()},
+        fresh=True),
+
     # ---- knowledge base (sql/71_kb_api.sql): published articles for anyone (OPTIONAL: a token
     # is checked when sent), writing for staff, editing for the author (the IT_Staff caller here)
     # or an Admin ----
@@ -440,15 +465,22 @@ def test_role_matrix():
                     shared = (params, body)
                 params, body = shared
                 path = x["path"]
+                query = x["query"](ctx, caller) if callable(x["query"]) else x["query"]
                 for k, v in params.items():
                     path = path.replace(":" + k, str(v))
-                r = request(x["method"], path + x["query"], body, ctx.headers[caller])
+                hdrs = ctx.headers[caller]
+                if isinstance(body, tuple):  # (bytes, Content-Type): a multipart upload
+                    body, ctype = body
+                    hdrs = dict(hdrs, **{"Content-Type": ctype})
+                r = request(x["method"], path + query, body, hdrs)
                 cells += 1
                 want = x["expect"][caller]
                 if r.status != want:
                     wrong.append("%s %s as %s: %d, expected %d: %s" % (x["method"], x["path"], caller, r.status, want,
                                                                        r.body[:160].decode("utf-8", "replace")))
                     continue
+                if want < 300 and r.headers.get("content-disposition", "").startswith("attachment"):
+                    continue  # a file (the `file` response kind): its bytes, not an envelope
                 j = r.json if r.body else None
                 if want < 300:
                     if want != 204 and (not j or j.get("success") is not True):

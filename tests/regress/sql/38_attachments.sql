@@ -116,8 +116,8 @@ SELECT pg_temp.try(format('helpdesk.attachment_file(pg_temp.u(%L), %s)', 'a_staf
 SELECT pg_temp.try(format('helpdesk.attachment_file(pg_temp.u(%L), %s)', 'a_emp2', :a1));
 
 -- Lists: one ticket's (404 when not visible), or everything the caller may see, newest first.
-SELECT helpdesk.attachment_add(pg_temp.u('a_emp2'), :t2, 'theirs.txt', 'text/plain', 'theirs', '2026-03-02 10:00+00') IS NOT NULL AS added;
-SELECT helpdesk.attachment_add(pg_temp.u('a_staff'), :t1, 'later.png', 'image/png', '\x89504e47', '2026-03-02 11:00+00') IS NOT NULL AS added;
+SELECT (helpdesk.attachment_add(pg_temp.u('a_emp2'), :t2, 'theirs.txt', 'text/plain', 'theirs', '2026-03-02 10:00+00')).id IS NOT NULL AS added;
+SELECT (helpdesk.attachment_add(pg_temp.u('a_staff'), :t1, 'later.png', 'image/png', '\x89504e47', '2026-03-02 11:00+00')).id IS NOT NULL AS added;
 SELECT u AS reader, string_agg(a.original_name, ', ' ORDER BY a.created_at DESC) AS sees
 FROM unnest(ARRAY['a_emp', 'a_emp2', 'a_staff']) u, helpdesk.attachments_of(pg_temp.u(u)) a
 WHERE a.ticket_id IN (:t1, :t2)
