@@ -315,6 +315,13 @@ static magic_t thread_cookie(void)
     return cookie;
 }
 
+void hd_filetype_thread_free(void)
+{
+    if (cookie != NULL)
+        magic_close(cookie);
+    cookie = NULL;
+}
+
 int hd_filetype_check_install(void)
 {
     if (thread_cookie() == NULL) {

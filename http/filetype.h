@@ -52,6 +52,8 @@ int hd_filetype_detect(const void *data, size_t len, char *out, size_t cap);
 /* Load libmagic's database once at start-up so a broken installation fails then, not on the
  * first upload. Returns 0 or -1 (message printed). */
 int hd_filetype_check_install(void);
+/* Close this thread's libmagic cookie (at the thread's end: what a thread opened, it frees). */
+void hd_filetype_thread_free(void);
 
 typedef struct hd_filetype_verdict {
     int status;              /* 0: accepted; else the HTTP status (400, 500) */

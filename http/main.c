@@ -173,6 +173,7 @@ static void release_thread(hd_thread_t *t)
         h2o_evloop_destroy(loop);
     }
     hd_auth_thread_free();
+    hd_filetype_thread_free();
     hd_conns_free_buffers();
 }
 
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
         return 1;
     if (hd_filetype_check_install() != 0)
         return 1;
+    hd_filetype_thread_free(); /* the check's cookie: each loop thread opens its own */
     if ((hd_openapi_doc = hd_openapi_build(hd_routes, hd_route_count, &hd_openapi_doc_len)) == NULL) {
         hd_log_error("cannot build the OpenAPI document of the route table");
         return 1;
