@@ -85,7 +85,10 @@ def test_demo_keeps_every_acknowledged_write_through_an_immediate_shutdown():
             return "POST", "/api/v1/tickets", new_ticket_body("durability %s %d-%d" % (run, t, i)), 1
 
         load = Load(srv, 8, create, timeout=20)
-        time.sleep(4)
+        # enough acknowledged writes to tell, however loaded the machine (at most 90 s)
+        until = time.monotonic() + 90
+        while time.monotonic() < until and sum(1 for e in list(load.log) if e[2] == 201) < 150:
+            time.sleep(0.2)
         demo.pg_ctl("-w", "-m", "immediate", "stop")
         time.sleep(1)  # requests keep coming: answered 503
         log = load.stop()

@@ -67,7 +67,10 @@ def test_kill_9_mid_stream_loses_no_answered_write_and_leaves_none_half_written(
     srv = Server(c, "kill9")
     run = os.urandom(4).hex()
     w = Writers(srv, 8, run)
-    time.sleep(3)
+    # enough acknowledged writes to tell, however loaded the machine (at most 90 s)
+    until = time.monotonic() + 90
+    while time.monotonic() < until and min(len(w.acked_tickets), len(w.acked_comments)) < 30:
+        time.sleep(0.2)
     srv.proc.send_signal(signal.SIGKILL)
     srv.proc.wait(timeout=30)
     w.stop()
