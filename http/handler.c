@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "cors.h"
+#include "csv.h"
 #include "download.h"
 #include "openapi.h"
 #include "metrics.h"
@@ -55,11 +56,21 @@ static const char *pool_text(h2o_mem_pool_t *pool, const char *s, size_t len, si
     return out;
 }
 
+/* What the answer of a request needs besides its route: whether a table route answers CSV. */
+typedef struct hd_answer {
+    const hd_route_t *route;
+    int csv;
+} hd_answer_t;
+
 static void on_db_done(h2o_req_t *req, const hd_db_result_t *res, void *data)
 {
-    const hd_route_t *route = data;
+    const hd_answer_t *a = data;
+    const hd_route_t *route = a->route;
     if (route->resp == HD_RESP_FILE && res->status == HD_DB_OK)
         hd_download_respond(req, route, res); /* the bytes, no envelope */
+    else if (a->csv && res->status == HD_DB_OK && !res->is_null &&
+             !(res->len > 10 && memcmp(res->value, "{\"__error\"", 10) == 0))
+        hd_csv_respond(req, route, res);
     else
         hd_respond_db_result(req, route, res);
 }
@@ -124,6 +135,7 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     char ip[64], num[32];
     int st, retry;
     hd_auth_outcome_t auth;
+    hd_answer_t *answer;
     (void)self;
 
     if (req->input.query_at != SIZE_MAX) {
@@ -181,6 +193,23 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     if ((auth = authenticate(req, m.route, query, query_len, &claims)) == HD_AUTH_REFUSED) {
         hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
         return 0;
+    }
+    answer = h2o_mem_alloc_pool(&req->pool, sizeof(*answer));
+    answer->route = m.route;
+    answer->csv = 0;
+    if (m.route->resp == HD_RESP_TABLE) {
+        /* CSV for ?format=csv, or for Accept: text/csv, which the function learns as format=csv */
+        ssize_t acc = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
+        answer->csv = hd_csv_wanted(query, query_len, acc >= 0 ? req->headers.entries[acc].value.base : NULL,
+                                    acc >= 0 ? req->headers.entries[acc].value.len : 0);
+        if (answer->csv && (query == NULL || hd_query_get(query, query_len, "format", num, sizeof(num)) == -1)) {
+            char *q = h2o_mem_alloc_pool(&req->pool, query_len + sizeof("&format=csv"));
+            if (query_len > 0)
+                memcpy(q, query, query_len);
+            memcpy(q + query_len, query_len > 0 ? "&format=csv" : "format=csv", query_len > 0 ? 12 : 11);
+            query = q;
+            query_len += query_len > 0 ? 11 : 10;
+        }
     }
     if (m.route->body == HD_BODY_JSON) {
         ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
@@ -241,7 +270,7 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         hd_buf_free(&doc);
         /* files travel on connections of their own, one at a time (db.h) */
         hd_db_pool_t *pool = m.route->body == HD_BODY_MULTIPART || m.route->resp == HD_RESP_FILE ? thread->file_db : thread->db;
-        hd_db_submit_blob(pool, req, m.route, params, d, blob, blob_len, on_db_done, (void *)m.route);
+        hd_db_submit_blob(pool, req, m.route, params, d, blob, blob_len, on_db_done, answer);
     }
     return 0;
 }

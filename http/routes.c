@@ -183,6 +183,17 @@ const hd_route_t hd_routes[] = {
     {"POST", "/api/v1/chatbot/chat/simple", "chatbot_chat", 0, TOKEN, HD_BODY_JSON, HD_RESP_JSON, RW, NO_ARGS},
     {"GET", "/api/v1/chatbot/conversations", "chatbot_conversations", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/chatbot/conversations/:id", "chatbot_conversation_get", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+
+    /* ---- reports (sql/81_reports_api.sql; roles and scope: sql/80_reports.sql). JSON, or CSV
+     * with ?format=csv or Accept: text/csv (http/csv.h). ---- */
+    {"GET", "/api/v1/reports/action-required", "reports_action_required", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
+    {"GET", "/api/v1/reports/dashboard", "reports_dashboard", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
+    {"GET", "/api/v1/reports/tickets-by-status", "reports_by_status", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
+    {"GET", "/api/v1/reports/tickets-by-category", "reports_by_category", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
+    {"GET", "/api/v1/reports/tickets-by-priority", "reports_by_priority", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
+    {"GET", "/api/v1/reports/sla-compliance", "reports_sla_compliance", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
+    {"GET", "/api/v1/reports/staff-performance", "reports_staff_performance", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
+    {"GET", "/api/v1/reports/trends", "reports_trends", 0, TOKEN, HD_BODY_NONE, HD_RESP_TABLE, RO, NO_ARGS},
 };
 const size_t hd_route_count = sizeof(hd_routes) / sizeof(hd_routes[0]);
 

@@ -425,6 +425,17 @@ MATRIX = [
     row("POST", "/api/v1/chatbot/chat/simple", CREATED_ANY, body={"message": "hello"}),
     row("GET", "/api/v1/chatbot/conversations", ANY),
     row("GET", "/api/v1/chatbot/conversations/:id", token(200, 404, 404, 404), params={"id": lambda ctx, c: ctx.conversation()}),
+
+    # ---- reports (sql/81_reports_api.sql): staff reports for IT_Staff and Admin, staff
+    # performance for Admin; the dashboard and action-required for everyone (scoped) ----
+    row("GET", "/api/v1/reports/action-required", ANY),
+    row("GET", "/api/v1/reports/dashboard", ANY),
+    row("GET", "/api/v1/reports/tickets-by-status", STAFF_UP),
+    row("GET", "/api/v1/reports/tickets-by-category", STAFF_UP),
+    row("GET", "/api/v1/reports/tickets-by-priority", STAFF_UP),
+    row("GET", "/api/v1/reports/sla-compliance", STAFF_UP),
+    row("GET", "/api/v1/reports/staff-performance", ADMIN_ONLY),
+    row("GET", "/api/v1/reports/trends", STAFF_UP),
 ]
 
 
