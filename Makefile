@@ -94,7 +94,7 @@ http/helpdesk-http-asan: $(HTTP_SOURCES) $(HTTP_HEADERS)
 FUZZ_SECONDS ?= 60
 FUZZ_DIR ?= build/fuzz
 
-.PHONY: deps demo test bench fuzz test-asan deb
+.PHONY: deps demo test bench fuzz test-asan deb test-browser
 deps:
 	@bash scripts/deps.sh
 
@@ -113,6 +113,13 @@ test-asan: deps
 	@$(MAKE) --no-print-directory all http/helpdesk-http-asan
 	@sh http/tests/build-and-run.sh -fsanitize=address,undefined -fno-sanitize-recover=undefined
 	@bash tests/run.sh asan
+
+# The reference's web client driven in Debian's Chromium against a throwaway demo stack
+# (tests/browser/README.md): WEBCLIENT_DIR=<built apps/frontend> make test-browser; skipped
+# without WEBCLIENT_DIR. Not part of `make test` (it needs the client built outside the repo).
+test-browser: deps
+	@if [ -n "$(WEBCLIENT_DIR)" ]; then bash scripts/deps.sh browser; fi
+	@bash tests/browser/run.sh
 
 # Debian packages postgresql-15-helpdesk and helpdesk-http in build/deb/ (scripts/deb.sh).
 deb: deps

@@ -8,6 +8,8 @@ packages=(postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
           python3 make gcc
           clang libclang-rt-14-dev   # libFuzzer + sanitizers for tests/fuzz (Debian 12's clang is 14)
           debhelper dpkg-dev postgresql-server-dev-all)   # make deb and its test
+# `deps.sh browser` (make test-browser only, not make test): the browser and Node for its driver
+[ "${1:-}" = browser ] && packages+=(chromium nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
