@@ -80,6 +80,18 @@ static const opt_t opts[] = {
     {"TEMP_BUFFER_THRESHOLD", "temp-buffer-threshold", "1048576", OPT_SIZE, 65536, 1073741824,
      "a request body buffered past this size is kept in a temporary file (mmap) instead of memory"},
     {"TEMP_BUFFER_PATH", "temp-buffer-path", "/tmp", OPT_STR, 0, 0, "directory of those temporary files"},
+    /* read replicas and N servers (http/readpool.c, docs/SCALING.md) */
+    {"DB_READ_HOST", "db-read-host", "", OPT_STR, 0, 0,
+     "streaming replicas for read-only routes: hosts or socket directories, comma separated; empty: none"},
+    {"DB_READ_PORT", "db-read-port", "", OPT_STR, 0, 0, "their ports: one for all or one per host, comma separated; empty: DB_PORT"},
+    {"DB_READ_MAX_LAG_MS", "db-read-max-lag-ms", "1000", OPT_INT, 1, 3600000,
+     "a replica further behind the primary is skipped (ms)"},
+    {"DB_READ_AFTER_WRITE_MS", "db-read-after-write-ms", "2000", OPT_INT, 1, 3600000,
+     "a user's reads go to the primary this long after that user's write (ms; at least DB_READ_MAX_LAG_MS)"},
+    {"DB_READ_CHECK_MS", "db-read-check-ms", "100", OPT_INT, 10, 60000, "interval of the replicas' lag checks (ms)"},
+    {"DB_READ_POOL_SIZE", "db-read-pool-size", "0", OPT_INT, 0, 256, "connections per thread to each replica (0: DB_POOL_SIZE)"},
+    {"RATE_LIMIT_SERVERS", "rate-limit-servers", "1", OPT_INT, 1, 1000,
+     "servers a balancer spreads each client over: each allows RATE_LIMIT_MAX_REQUESTS divided by this (rounded up)"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -173,6 +185,63 @@ int hd_parse_bool(const char *s, int *out)
         if (strcasecmp(s, f[i]) == 0)
             return *out = 0, 0;
     return -1;
+}
+
+static const char *next_item(const char *s, char *out, size_t cap, int *too_long)
+{
+    size_t n = strcspn(s, ","), b = 0, e = n;
+    while (b < e && isspace((unsigned char)s[b]))
+        b++;
+    while (e > b && isspace((unsigned char)s[e - 1]))
+        e--;
+    *too_long = e - b + 1 > cap;
+    if (!*too_long) {
+        memcpy(out, s + b, e - b);
+        out[e - b] = '\0';
+    }
+    return s[n] == ',' ? s + n + 1 : NULL;
+}
+
+int hd_read_targets_parse(const char *hosts, const char *ports, int default_port, hd_read_target_t *out, int max, char *err,
+                          size_t errlen)
+{
+    const char *p;
+    int n = 0, np = 0, too_long, i;
+    int port_list[HD_READ_MAX_TARGETS];
+    char item[256];
+    if (hosts == NULL || hosts[strspn(hosts, " ")] == '\0')
+        return 0;
+    for (p = hosts; p != NULL;) {
+        p = next_item(p, item, sizeof(item), &too_long);
+        if (too_long || item[0] == '\0') {
+            snprintf(err, errlen, "DB_READ_HOST: %s host in '%s'", too_long ? "a too long" : "an empty", hosts);
+            return -1;
+        }
+        if (n == max) {
+            snprintf(err, errlen, "DB_READ_HOST: more than %d hosts", max);
+            return -1;
+        }
+        snprintf(out[n].host, sizeof(out[n].host), "%s", item);
+        out[n++].port = default_port;
+    }
+    if (ports != NULL && ports[strspn(ports, " ")] != '\0') {
+        for (p = ports; p != NULL;) {
+            int64_t v;
+            p = next_item(p, item, sizeof(item), &too_long);
+            if (too_long || np == HD_READ_MAX_TARGETS || hd_parse_int(item, 1, 65535, &v) != 0) {
+                snprintf(err, errlen, "DB_READ_PORT: '%s' is not a port or a list of ports", ports);
+                return -1;
+            }
+            port_list[np++] = (int)v;
+        }
+        if (np != 1 && np != n) {
+            snprintf(err, errlen, "DB_READ_PORT: %d ports for %d hosts (give one port for all, or one per host)", np, n);
+            return -1;
+        }
+        for (i = 0; i < n; i++)
+            out[i].port = port_list[np == 1 ? 0 : i];
+    }
+    return n;
 }
 
 static char *trim(char *s)
@@ -296,6 +365,13 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("FILE_DB_POOL_SIZE")) hd_conf.file_db_pool_size = (int)n;
     else if (IS("TEMP_BUFFER_THRESHOLD")) hd_conf.temp_buffer_threshold = (size_t)n;
     else if (IS("TEMP_BUFFER_PATH")) hd_conf.temp_buffer_path = strdup(v);
+    else if (IS("DB_READ_HOST")) hd_conf.db_read_host = strdup(v);
+    else if (IS("DB_READ_PORT")) hd_conf.db_read_port = strdup(v);
+    else if (IS("DB_READ_MAX_LAG_MS")) hd_conf.db_read_max_lag_ms = n;
+    else if (IS("DB_READ_AFTER_WRITE_MS")) hd_conf.db_read_after_write_ms = n;
+    else if (IS("DB_READ_CHECK_MS")) hd_conf.db_read_check_ms = n;
+    else if (IS("DB_READ_POOL_SIZE")) hd_conf.db_read_pool_size = (int)n;
+    else if (IS("RATE_LIMIT_SERVERS")) hd_conf.rate_limit_servers = n;
 #undef IS
     return 0;
 }
@@ -345,6 +421,8 @@ void hd_config_free(void)
     free(hd_conf.jwt_secret);
     free(hd_conf.allowed_file_types);
     free(hd_conf.temp_buffer_path);
+    free(hd_conf.db_read_host);
+    free(hd_conf.db_read_port);
     for (i = 0; hd_conf.cors_origins != NULL && hd_conf.cors_origins[i] != NULL; i++)
         free(hd_conf.cors_origins[i]);
     free(hd_conf.cors_origins);
@@ -439,6 +517,24 @@ int hd_config_load(int argc, char **argv)
     if (access(hd_conf.temp_buffer_path, W_OK | X_OK) != 0) {
         fprintf(stderr, "helpdesk-http: TEMP_BUFFER_PATH '%s' is not a writable directory\n", hd_conf.temp_buffer_path);
         return -1;
+    }
+    {
+        /* read replicas: the targets parse, and the read-your-writes window covers the lag bound
+         * (a replica used after the window holds every commit older than the bound) */
+        hd_read_target_t targets[HD_READ_MAX_TARGETS];
+        char err[256];
+        int n = hd_read_targets_parse(hd_conf.db_read_host, hd_conf.db_read_port, hd_conf.db_port, targets,
+                                      HD_READ_MAX_TARGETS, err, sizeof(err));
+        if (n < 0) {
+            fprintf(stderr, "helpdesk-http: %s\n", err);
+            return -1;
+        }
+        if (n > 0 && hd_conf.db_read_after_write_ms < hd_conf.db_read_max_lag_ms) {
+            fprintf(stderr, "helpdesk-http: DB_READ_AFTER_WRITE_MS (%lld) must be at least DB_READ_MAX_LAG_MS (%lld), or a "
+                            "user could read from a replica that has not replayed that user's write yet\n",
+                    (long long)hd_conf.db_read_after_write_ms, (long long)hd_conf.db_read_max_lag_ms);
+            return -1;
+        }
     }
     if (hd_conf.threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -52,6 +52,14 @@ typedef struct hd_config {
     char metrics_host[256]; /* METRICS_LISTEN: address of GET /metrics; port 0: off */
     int metrics_port;
     char conninfo[2048];
+    /* read replicas and N servers (http/readpool.c, docs/SCALING.md) */
+    char *db_read_host;             /* comma separated; empty: no replica */
+    char *db_read_port;             /* comma separated, one for all or one per host; empty: DB_PORT */
+    int64_t db_read_max_lag_ms;     /* a replica further behind is skipped */
+    int64_t db_read_after_write_ms; /* a user's reads on the primary this long after a write */
+    int64_t db_read_check_ms;       /* the lag monitor's interval */
+    int db_read_pool_size;          /* connections per thread and replica (0: DB_POOL_SIZE) */
+    int64_t rate_limit_servers;     /* RATE_LIMIT_MAX_REQUESTS is shared by this many servers */
 } hd_config_t;
 
 extern hd_config_t hd_conf;
@@ -74,5 +82,18 @@ int hd_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 int hd_parse_listen(const char *s, char *host, size_t cap, int *port);
 /* Boolean: true/false/1/0/on/off/yes/no. Returns 0 or -1. */
 int hd_parse_bool(const char *s, int *out);
+
+/* Read replicas (DB_READ_HOST, DB_READ_PORT; http/readpool.c). */
+#define HD_READ_MAX_TARGETS 16
+
+typedef struct hd_read_target {
+    char host[256];
+    int port;
+} hd_read_target_t;
+
+/* "h1,h2" and "p" (one port for all), "p1,p2" (one per host) or "" (default_port for all).
+ * Returns the number of targets (0 for empty hosts), or -1 with a message in err. */
+int hd_read_targets_parse(const char *hosts, const char *ports, int default_port, hd_read_target_t *out, int max, char *err,
+                          size_t errlen);
 
 #endif

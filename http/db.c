@@ -827,6 +827,17 @@ hd_db_pool_t *hd_db_pool_create_for_files(int id, h2o_loop_t *loop, const char *
     return pool_create(id, loop, conninfo, size, 1, queue_max, request_timeout_ms, request_timeout_ms, 0, recycle_bytes, 'f');
 }
 
+hd_db_pool_t *hd_db_pool_create_replica(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
+                                        uint64_t request_timeout_ms, uint64_t queue_timeout_ms, uint64_t stall_ms)
+{
+    return pool_create(id, loop, conninfo, size, depth, queue_max, request_timeout_ms, queue_timeout_ms, stall_ms, 0, 'r');
+}
+
+int hd_db_pool_usable(hd_db_pool_t *pool)
+{
+    return !pool->closing && !pool->db_down && alive_count(pool) > 0;
+}
+
 void *hd_db_result_keep(const hd_db_result_t *res)
 {
     PGresult **slot = res->_owner, *r;

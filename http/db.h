@@ -67,6 +67,12 @@ hd_db_pool_t *hd_db_pool_create_for_files(int id, h2o_loop_t *loop, const char *
  * cb is called or the request is freed (it is copied into libpq's buffer when sent). */
 void hd_db_submit_blob(hd_db_pool_t *pool, h2o_req_t *req, const hd_route_t *route, const char *ctx_params[HD_CTX_NPARAMS],
                        const char *doc, const char *blob, size_t blob_len, hd_db_cb cb, void *data);
+/* A pool on a read replica (http/readpool.c): as hd_db_pool_create, its connections named
+ * t<thread>r<index>. */
+hd_db_pool_t *hd_db_pool_create_replica(int id, h2o_loop_t *loop, const char *conninfo, int size, int depth, int queue_max,
+                                        uint64_t request_timeout_ms, uint64_t queue_timeout_ms, uint64_t stall_ms);
+/* Whether a connection of the pool is up (so a request submitted now does not fail at once). */
+int hd_db_pool_usable(hd_db_pool_t *pool);
 /* Keep res->value (an HD_DB_OK result) beyond the callback: a handle for hd_db_result_release. */
 void *hd_db_result_keep(const hd_db_result_t *res);
 void hd_db_result_release(void *handle);

@@ -15,6 +15,7 @@
 #include "openapi.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "readpool.h"
 #include "reqinfo.h"
 #include "request.h"
 #include "response.h"
@@ -269,8 +270,11 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         const char *d = h2o_strdup(&req->pool, doc.base, doc.len).base;
         hd_buf_free(&doc);
         /* files travel on connections of their own, one at a time (db.h) */
-        hd_db_pool_t *pool = m.route->body == HD_BODY_MULTIPART || m.route->resp == HD_RESP_FILE ? thread->file_db : thread->db;
-        hd_db_submit_blob(pool, req, m.route, params, d, blob, blob_len, on_db_done, answer);
+        if (m.route->body == HD_BODY_MULTIPART || m.route->resp == HD_RESP_FILE)
+            hd_db_submit_blob(thread->file_db, req, m.route, params, d, blob, blob_len, on_db_done, answer);
+        else /* read-only routes may go to a replica (readpool.c) */
+            hd_readpool_submit(thread->reads, thread->db, req, m.route, params, d, auth == HD_AUTH_USER ? claims.sub : 0,
+                               auth == HD_AUTH_USER ? claims.iat : 0, on_db_done, answer);
     }
     return 0;
 }

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "openapi.h"
 #include "ratelimit.h"
+#include "readpool.h"
 #include "response.h"
 #include "routes.h"
 #include "upload.h"
@@ -160,6 +161,8 @@ static void release_thread(hd_thread_t *t)
     } else {
         hd_db_pool_free(t->db);
         hd_db_pool_free(t->file_db);
+        hd_readpool_free(t->reads);
+        t->reads = NULL;
         t->db = NULL;
         t->file_db = NULL;
         h2o_multithread_unregister_receiver(t->queue, &t->shutdown_receiver);
@@ -188,13 +191,14 @@ static void *run_loop(void *arg)
                               (uint64_t)hd_conf.db_queue_timeout_ms, (uint64_t)hd_conf.db_stall_ms);
     t->file_db = hd_db_pool_create_for_files(t->id, loop, hd_conf.conninfo, hd_conf.file_db_pool_size, hd_conf.db_queue_max,
                                              (uint64_t)hd_conf.request_timeout_ms, hd_conf.temp_buffer_threshold);
+    t->reads = hd_readpool_create(t->id, loop);
     hd_conns_listen(loop, t->listen_fd, &t->accept_ctx);
 
     for (;;) {
         h2o_evloop_run(loop, t->stopping ? 20 : INT32_MAX);
         if (t->stopping) {
             uint64_t now = h2o_now(loop);
-            if (hd_db_pending(t->db) + hd_db_pending(t->file_db) == 0) {
+            if (hd_db_pending(t->db) + hd_db_pending(t->file_db) + hd_readpool_pending(t->reads) == 0) {
                 /* give the last responses a moment to be written */
                 if (quiet_since == 0)
                     quiet_since = now;
@@ -209,6 +213,7 @@ static void *run_loop(void *arg)
     }
     hd_db_pool_close(t->db);
     hd_db_pool_close(t->file_db);
+    hd_readpool_close(t->reads);
     release_thread(t);
     return NULL;
 }
@@ -249,7 +254,11 @@ int main(int argc, char **argv)
         hd_log_error("cannot build the OpenAPI document of the route table");
         return 1;
     }
-    hd_ratelimit_init(hd_conf.rate_limit_window_ms, hd_conf.rate_limit_max);
+    /* N servers sharing each client (RATE_LIMIT_SERVERS): this one allows its share */
+    hd_ratelimit_init(hd_conf.rate_limit_window_ms,
+                      (hd_conf.rate_limit_max + hd_conf.rate_limit_servers - 1) / hd_conf.rate_limit_servers);
+    if (hd_readpool_start() != 0)
+        return 1;
     hd_metrics_init();
 
     h2o_config_init(&globalconf);
@@ -303,6 +312,7 @@ int main(int argc, char **argv)
     for (i = 0; i < hd_conf.threads; i++)
         pthread_join(threads[i].tid, NULL);
     hd_metrics_stop();
+    hd_readpool_stop();
     hd_log_error("helpdesk-http stopped");
     free(threads); /* (each listening socket was closed by its loop) */
     h2o_config_dispose(&globalconf);

@@ -2,7 +2,7 @@
 # Runs every test suite and ends with one summary line: "total: N passed, N failed".
 #
 #   tests/run.sh [suite...]     suites: unit regress isolation worker upgrade http package fuzz asan
-#                               faults (default: all)
+#                               faults replica (default: all)
 #
 # HD_HTTP_BIN: the helpdesk-http binary the http suite runs (default http/helpdesk-http; make
 # test-asan passes the sanitizer build). HD_FUZZ_SECONDS: time per fuzz target (default 10).
@@ -27,14 +27,14 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 export HD_CLUSTER_FAST=1  # throwaway clusters, the suites' own scripts too: speed over durability (tests/lib/cluster.sh)
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http package fuzz asan faults)
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation worker upgrade http package fuzz asan faults replica)
 
 work=$(mktemp -d /tmp/helpdesk-test.XXXXXX)
 chmod 755 "$work"
 server_pid=
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    for d in "$work"/cluster-* "$work"/package/cluster-* "$work"/faults/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
+    for d in "$work"/cluster-* "$work"/package/cluster-* "$work"/faults/cluster-* "$work"/replica/cluster-*; do [ -d "$d" ] && hd_cluster_stop "$d"; done
     [ -n "${HD_KEEP_TEST_DIR:-}" ] || rm -rf "$work" "${HD_PGROOT:-/nonexistent}"
 }
 trap cleanup EXIT
@@ -316,6 +316,18 @@ suite_asan() {
 
 # Faults under load (tests/faults/run.py): the database restarted and crashed, the server and
 # the SLA watcher killed, every connection held by slow statements, slow and idle clients.
+# Past one machine (tests/replica/run.py, docs/SCALING.md): a primary and a streaming replica
+# (pg_basebackup -R) with helpdesk-http reading from it (DB_READ_HOST), and two servers against
+# one database (tokens, revocation, the shared rate limit).
+suite_replica() {
+    local dir="$work/replica" result="$work/replica.result" rc
+    mkdir -p "$dir" && chmod 755 "$dir"
+    HD_RESULT_FILE=$result HD_PGBIN=$HD_PGBIN HD_FAULT_DIR=$dir HD_HTTP_BIN=$repo/http/helpdesk-http \
+        /usr/bin/python3 "$repo/tests/replica/run.py" 2>&1; rc=$?
+    read_result "$result" "$rc"
+    record replica "$P" "$F"
+}
+
 suite_faults() {
     local dir="$work/faults" result="$work/faults.result" rc
     mkdir -p "$dir" && chmod 755 "$dir"
