@@ -80,6 +80,9 @@ static const opt_t opts[] = {
     {"TEMP_BUFFER_THRESHOLD", "temp-buffer-threshold", "1048576", OPT_SIZE, 65536, 1073741824,
      "a request body buffered past this size is kept in a temporary file (mmap) instead of memory"},
     {"TEMP_BUFFER_PATH", "temp-buffer-path", "/tmp", OPT_STR, 0, 0, "directory of those temporary files"},
+    /* notifications over Server-Sent Events (http/sse.c) */
+    {"SSE_KEEPALIVE_MS", "sse-keepalive-ms", "15000", OPT_INT, 100, 3600000,
+     "a stream with nothing to say gets a comment line after this long (ms), so proxies keep it open"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -296,6 +299,7 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("FILE_DB_POOL_SIZE")) hd_conf.file_db_pool_size = (int)n;
     else if (IS("TEMP_BUFFER_THRESHOLD")) hd_conf.temp_buffer_threshold = (size_t)n;
     else if (IS("TEMP_BUFFER_PATH")) hd_conf.temp_buffer_path = strdup(v);
+    else if (IS("SSE_KEEPALIVE_MS")) hd_conf.sse_keepalive_ms = n;
 #undef IS
     return 0;
 }

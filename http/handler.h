@@ -19,6 +19,7 @@ typedef struct hd_thread {
     int listen_fd; /* its listening socket, accepted on by conns.c */
     hd_db_pool_t *db;
     hd_db_pool_t *file_db; /* uploads and downloads (db.h: hd_db_pool_create_for_files) */
+    struct hd_sse_thread *sse; /* the notification streams and their LISTEN connection (sse.h) */
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t shutdown_receiver;
     h2o_multithread_message_t shutdown_message;
