@@ -82,6 +82,7 @@ static int verify(const char *token, size_t len, const unsigned char *key, size_
         goto Exit;
     out->sub = sub;
     out->iat = iat;
+    out->exp = exp;
     *exp_out = exp;
     ret = 0;
 Exit:

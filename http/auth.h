@@ -17,6 +17,7 @@
 typedef struct hd_claims {
     long long sub;
     long long iat; /* issued at: required, so always > 0 in a verified token */
+    long long exp; /* expiry (a stream ends then, http/sse.c) */
 } hd_claims_t;
 
 /* Verify an HS256 token (not NUL-terminated). Returns 0 and fills *out when valid, -1 otherwise. */

@@ -92,6 +92,9 @@ static const opt_t opts[] = {
     {"DB_READ_POOL_SIZE", "db-read-pool-size", "0", OPT_INT, 0, 256, "connections per thread to each replica (0: DB_POOL_SIZE)"},
     {"RATE_LIMIT_SERVERS", "rate-limit-servers", "1", OPT_INT, 1, 1000,
      "servers a balancer spreads each client over: each allows RATE_LIMIT_MAX_REQUESTS divided by this (rounded up)"},
+    /* notifications over Server-Sent Events (http/sse.c) */
+    {"SSE_KEEPALIVE_MS", "sse-keepalive-ms", "15000", OPT_INT, 100, 3600000,
+     "a stream with nothing to say gets a comment line after this long (ms), so proxies keep it open"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -372,6 +375,7 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("DB_READ_CHECK_MS")) hd_conf.db_read_check_ms = n;
     else if (IS("DB_READ_POOL_SIZE")) hd_conf.db_read_pool_size = (int)n;
     else if (IS("RATE_LIMIT_SERVERS")) hd_conf.rate_limit_servers = n;
+    else if (IS("SSE_KEEPALIVE_MS")) hd_conf.sse_keepalive_ms = n;
 #undef IS
     return 0;
 }

@@ -46,6 +46,7 @@ typedef struct hd_config {
     int file_db_pool_size;
     size_t temp_buffer_threshold;
     char *temp_buffer_path;
+    int64_t sse_keepalive_ms; /* a comment line on an idle stream after this long (http/sse.c) */
     int check_catalog;      /* --check-catalog: check the route table against the database, print, exit */
     int show_version;       /* --version given: print it and exit */
     int log_json;           /* LOG_FORMAT=json: log lines are JSON objects */

@@ -19,6 +19,7 @@
 #include "reqinfo.h"
 #include "request.h"
 #include "response.h"
+#include "sse.h"
 #include "upload.h"
 
 hd_router_t *hd_router;
@@ -128,7 +129,7 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
     const char *path = req->input.path.base, *query = NULL;
     size_t path_len = req->input.path.len, query_len = 0;
     hd_match_t m;
-    hd_claims_t claims = {0, -1};
+    hd_claims_t claims = {0, -1, 0};
     hd_reqerr_t err = {0, NULL};
     hd_buf_t doc = {0};
     const char *params[HD_CTX_NPARAMS], *blob = NULL;
@@ -193,6 +194,11 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
      * server parse what only a user may send */
     if ((auth = authenticate(req, m.route, query, query_len, &claims)) == HD_AUTH_REFUSED) {
         hd_respond_error(req, 401, "Invalid or expired token", NULL, 0);
+        return 0;
+    }
+    if (m.route->resp == HD_RESP_STREAM) {
+        /* a notification stream: held by the thread's stream state (sse.c), not one DB call */
+        hd_sse_subscribe(thread->sse, req, claims.sub, claims.iat, claims.exp);
         return 0;
     }
     answer = h2o_mem_alloc_pool(&req->pool, sizeof(*answer));

@@ -20,6 +20,7 @@ typedef struct hd_thread {
     hd_db_pool_t *db;
     hd_db_pool_t *file_db; /* uploads and downloads (db.h: hd_db_pool_create_for_files) */
     struct hd_readpool *reads; /* read replicas (readpool.h), NULL when none is configured */
+    struct hd_sse_thread *sse; /* the notification streams and their LISTEN connection (sse.h) */
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t shutdown_receiver;
     h2o_multithread_message_t shutdown_message;

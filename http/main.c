@@ -27,6 +27,7 @@
 #include "readpool.h"
 #include "response.h"
 #include "routes.h"
+#include "sse.h"
 #include "upload.h"
 
 static h2o_globalconf_t globalconf;
@@ -142,6 +143,8 @@ static void on_shutdown_message(h2o_multithread_receiver_t *receiver, h2o_linkli
     hd_conns_stop_listening();
     /* connections with no request being answered are not waited for */
     hd_conns_close_idle(&t->ctx);
+    /* streams never end by themselves: they end now, their connections close once written */
+    hd_sse_thread_stop(t->sse);
 }
 
 /* After the drain: the last responses written and their connections closed (bounded), then
@@ -163,6 +166,8 @@ static void release_thread(hd_thread_t *t)
         hd_db_pool_free(t->file_db);
         hd_readpool_free(t->reads);
         t->reads = NULL;
+        hd_sse_thread_free(t->sse); /* after its streams' requests were disposed */
+        t->sse = NULL;
         t->db = NULL;
         t->file_db = NULL;
         h2o_multithread_unregister_receiver(t->queue, &t->shutdown_receiver);
@@ -192,6 +197,7 @@ static void *run_loop(void *arg)
     t->file_db = hd_db_pool_create_for_files(t->id, loop, hd_conf.conninfo, hd_conf.file_db_pool_size, hd_conf.db_queue_max,
                                              (uint64_t)hd_conf.request_timeout_ms, hd_conf.temp_buffer_threshold);
     t->reads = hd_readpool_create(t->id, loop);
+    t->sse = hd_sse_thread_start(loop, hd_conf.conninfo, (uint64_t)hd_conf.sse_keepalive_ms);
     hd_conns_listen(loop, t->listen_fd, &t->accept_ctx);
 
     for (;;) {

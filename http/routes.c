@@ -138,6 +138,18 @@ const hd_route_t hd_routes[] = {
     {"GET", "/api/v1/ticket-history/ticket/:ticketId", "ticket_history_by_ticket", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/ticket-history", "ticket_history_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
 
+    /* ---- notifications (sql/39_notifications_api.sql). Every route is the caller's own. The
+     * stream (response kind stream) is served by http/sse.c: its function is called by the
+     * thread's stream connection for all its subscribers, not per request. ---- */
+    {"GET", "/api/v1/notifications", "notifications_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/notifications/unread", "notifications_unread", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/notifications/unread/count", "notifications_unread_count", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"PATCH", "/api/v1/notifications/:id/read", "notifications_mark_read", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"PATCH", "/api/v1/notifications/read-all", "notifications_mark_all_read", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/notifications/:id", "notifications_delete", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"DELETE", "/api/v1/notifications", "notifications_delete_all", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+    {"GET", "/api/v1/notifications/stream", "notifications_stream", 0, TOKEN, HD_BODY_NONE, HD_RESP_STREAM, RO, NO_ARGS},
+
     /* ---- SLA status, timeline, at-risk, breached (sql/59_sla_api.sql) ---- */
     {"GET", "/api/v1/sla/tickets/:id/timeline", "sla_ticket_timeline", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/sla/tickets/:id/status", "sla_ticket_status", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},

@@ -19,10 +19,30 @@
 -- - Nobody is notified of their own action (the acting user, helpdesk.actor_id); a change made
 --   without an acting user notifies everyone concerned. Inactive users are never notified.
 -- - Rows loaded by COPY (pg_restore of a dump, an import) notify nobody: they are not changes.
+--
+-- Storage: one event, many readers, constant writes. A notification to one person is one row
+-- with its user_id (and its own is_read/read_at). "Ticket created" to every staff member is ONE
+-- row with user_id NULL (the audience "every active IT_Staff and Admin") and actor_id (who is
+-- not told): a creation writes the same number of rows whatever the number of staff. Its readers
+-- are decided when it is read (helpdesk.inbox): users active and staff NOW, other than its actor,
+-- who have been active staff since before it (notification_readers.staff_since: a user who
+-- becomes staff, or active again, later does not see older "new ticket" events, as they would not
+-- have got a row then; a staff member demoted to Employee no longer sees them, as an Employee
+-- cannot see other people's tickets). Per-reader state is written only when a reader acts:
+-- notification_marks (one read or deleted broadcast) and two watermarks in notification_readers
+-- (read-all and delete-all cover every broadcast up to an id: one row however many there were).
+-- Rows written by release 1.0 (one per staff member) are ordinary per-user rows and read as such.
+--
+-- Real time: every change a reader could see sends NOTIFY helpdesk_notifications at commit
+-- (pg_notify: a rolled back transaction sends nothing), payload 'u <user id>' (that user's
+-- notifications or unread count changed, or the user was deactivated, changed role or password)
+-- or 'staff' (a broadcast was written); helpdesk-http's stream (http/sse.c) then reads what is
+-- new with helpdesk.notification_stream_state.
 
 CREATE TABLE helpdesk.notifications (
     id          bigserial PRIMARY KEY,
-    user_id     int NOT NULL REFERENCES helpdesk.users (id) ON DELETE CASCADE,
+    -- NULL: every active staff member but actor_id (see the header)
+    user_id     int REFERENCES helpdesk.users (id) ON DELETE CASCADE,
     type        varchar(50) NOT NULL CHECK (type IN (
                     'ticket_created', 'ticket_assigned', 'ticket_updated', 'ticket_commented',
                     'ticket_resolved', 'ticket_closed', 'ticket_escalated', 'sla_warning', 'sla_breach')),
@@ -31,7 +51,9 @@ CREATE TABLE helpdesk.notifications (
     ticket_id   int REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
     is_read     boolean NOT NULL DEFAULT false,
     read_at     timestamptz,
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    -- a broadcast's actor, who is not among its readers (1.1)
+    actor_id    int REFERENCES helpdesk.users (id) ON DELETE SET NULL
 );
 
 CREATE INDEX notifications_user_idx ON helpdesk.notifications (user_id, created_at DESC);
@@ -39,6 +61,37 @@ CREATE INDEX notifications_user_idx ON helpdesk.notifications (user_id, created_
 CREATE INDEX notifications_unread_idx ON helpdesk.notifications (user_id) WHERE NOT is_read;
 
 CREATE INDEX notifications_ticket_idx ON helpdesk.notifications (ticket_id);
+
+CREATE INDEX notifications_broadcast_idx ON helpdesk.notifications (id) WHERE user_id IS NULL;
+
+CREATE INDEX notifications_actor_idx ON helpdesk.notifications (actor_id) WHERE actor_id IS NOT NULL;
+
+-- Per reader, what they did to broadcasts as a whole: read-all and delete-all as watermarks
+-- (every broadcast with id <= read_upto is read, since read_upto_at; <= deleted_upto is gone
+-- for them), and staff_since: they read only broadcasts with a greater id (set when the user
+-- becomes active staff; no row: 0). Written when the reader acts, never when an event is.
+CREATE TABLE helpdesk.notification_readers (
+    user_id      int PRIMARY KEY REFERENCES helpdesk.users (id) ON DELETE CASCADE,
+    staff_since  bigint NOT NULL DEFAULT 0,
+    read_upto    bigint NOT NULL DEFAULT 0,
+    read_upto_at timestamptz,
+    deleted_upto bigint NOT NULL DEFAULT 0
+);
+
+-- One broadcast read or deleted by one reader.
+CREATE TABLE helpdesk.notification_marks (
+    user_id         int NOT NULL REFERENCES helpdesk.users (id) ON DELETE CASCADE,
+    notification_id bigint NOT NULL REFERENCES helpdesk.notifications (id) ON DELETE CASCADE,
+    read_at         timestamptz,
+    deleted         boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (user_id, notification_id)
+);
+
+CREATE INDEX notification_marks_notification_idx ON helpdesk.notification_marks (notification_id);
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.notification_readers', '');
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.notification_marks', '');
 
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.notifications', '');
 
@@ -80,6 +133,16 @@ BEGIN
     END IF;
     RETURN true;
 END
+$$;
+
+-- One notification for every active staff member but the acting user (a broadcast: one row,
+-- its readers decided when read; see the header).
+CREATE FUNCTION helpdesk.notify_staff(type text, title text, message text, ticket_id int)
+RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO helpdesk.notifications (user_id, type, title, message, ticket_id, actor_id)
+    VALUES (NULL, type, title, message, ticket_id, helpdesk.actor_id())
 $$;
 
 -- Mark `user_ids` as already told, in this transaction, about ticket `ticket_id`: the next
@@ -124,12 +187,10 @@ BEGIN
     END IF;
 
     IF TG_OP = 'INSERT' THEN
-        FOR u IN SELECT id FROM helpdesk.users WHERE is_active AND helpdesk.is_staff(users) ORDER BY id LOOP
-            IF helpdesk.notify(u, 'ticket_created', 'New Ticket Created',
-                               format('Ticket %s: %s', ref, NEW.title), NEW.id) THEN
-                notified := notified || u;
-            END IF;
-        END LOOP;
+        -- one row whatever the number of staff; the memo still names who it tells
+        PERFORM helpdesk.notify_staff('ticket_created', 'New Ticket Created', format('Ticket %s: %s', ref, NEW.title), NEW.id);
+        SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO notified FROM helpdesk.users
+        WHERE is_active AND helpdesk.is_staff(users) AND id IS DISTINCT FROM helpdesk.actor_id();
         PERFORM pg_catalog.set_config('helpdesk_notify.last', NEW.id || ':' || array_to_string(notified, ','), true);
         RETURN NULL;
     END IF;
@@ -232,3 +293,252 @@ CREATE TRIGGER comments_30_notify AFTER INSERT ON helpdesk.comments
     EXECUTE FUNCTION helpdesk.comments_notify();
 
 
+
+-- ---- real time: NOTIFY at commit ----------------------------------------------------------
+
+-- Tell the streams (http/sse.c) that what `user_id` sees changed ('u <id>'), or, for NULL, that a
+-- broadcast was written ('staff'). pg_notify is delivered at commit only, once per distinct
+-- payload per transaction.
+CREATE FUNCTION helpdesk.notification_signal(user_id int)
+RETURNS void
+LANGUAGE sql
+AS $$
+    SELECT pg_catalog.pg_notify('helpdesk_notifications', CASE WHEN user_id IS NULL THEN 'staff' ELSE 'u ' || user_id END)
+$$;
+
+-- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan).
+CREATE FUNCTION helpdesk.notifications_signal()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM helpdesk.notification_signal(NEW.user_id);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER notifications_signal AFTER INSERT ON helpdesk.notifications
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.notifications_signal();
+
+-- AFTER INSERT OR UPDATE ON users: a user who becomes active staff reads only broadcasts written
+-- from now on (staff_since); a change of activity, role or password is signalled (a stream ends
+-- for a deactivated user or an old token, and the staff broadcasts a user sees follow the role).
+CREATE FUNCTION helpdesk.users_notification_audience()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NEW.is_active AND helpdesk.is_staff(NEW)
+       AND (TG_OP = 'INSERT' OR NOT (OLD.is_active AND helpdesk.is_staff(OLD))) THEN
+        INSERT INTO helpdesk.notification_readers (user_id, staff_since)
+        VALUES (NEW.id, coalesce(pg_catalog.pg_sequence_last_value('helpdesk.notifications_id_seq'), 0))
+        ON CONFLICT (user_id) DO UPDATE SET staff_since = excluded.staff_since;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM helpdesk.notification_signal(NEW.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER users_30_notification_audience_insert AFTER INSERT ON helpdesk.users
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.users_notification_audience();
+
+CREATE TRIGGER users_30_notification_audience_update AFTER UPDATE ON helpdesk.users
+    FOR EACH ROW
+    WHEN ((OLD.is_active, OLD.role, OLD.tokens_valid_after) IS DISTINCT FROM (NEW.is_active, NEW.role, NEW.tokens_valid_after))
+    EXECUTE FUNCTION helpdesk.users_notification_audience();
+
+-- ---- reading: one user's notifications -----------------------------------------------------
+
+-- What `user_id` sees: their own rows, and the broadcasts they are a reader of (header), with
+-- their read state; as rows of the table (user_id is the reader). A SQL function, inlined.
+CREATE FUNCTION helpdesk.inbox(user_id int)
+RETURNS SETOF helpdesk.notifications
+LANGUAGE sql STABLE
+AS $$
+    SELECT n.* FROM helpdesk.notifications n WHERE n.user_id = inbox.user_id
+    UNION ALL
+    SELECT n.id, u.id, n.type, n.title, n.message, n.ticket_id,
+           n.id <= coalesce(r.read_upto, 0) OR m.read_at IS NOT NULL,
+           coalesce(m.read_at, CASE WHEN n.id <= coalesce(r.read_upto, 0) THEN r.read_upto_at END),
+           n.created_at, n.actor_id
+    FROM helpdesk.users u
+    LEFT JOIN helpdesk.notification_readers r ON r.user_id = u.id
+    JOIN helpdesk.notifications n
+      ON n.user_id IS NULL AND n.id > greatest(coalesce(r.staff_since, 0), coalesce(r.deleted_upto, 0))
+         AND n.actor_id IS DISTINCT FROM u.id
+    LEFT JOIN helpdesk.notification_marks m ON m.user_id = u.id AND m.notification_id = n.id
+    WHERE u.id = inbox.user_id AND u.is_active AND u.role IN ('IT_Staff', 'Admin') AND NOT coalesce(m.deleted, false)
+$$;
+
+-- The API's notification: id, userId, type, title, message, ticketId, isRead, readAt, createdAt,
+-- and with `with_ticket`, ticket {id, title, status} or null.
+CREATE FUNCTION helpdesk.notification_json(n helpdesk.notifications, with_ticket boolean DEFAULT true)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object('id', n.id, 'userId', n.user_id, 'type', n.type, 'title', n.title,
+                              'message', n.message, 'ticketId', n.ticket_id, 'isRead', n.is_read,
+                              'readAt', helpdesk.iso(n.read_at), 'createdAt', helpdesk.iso(n.created_at))
+           || CASE WHEN with_ticket THEN jsonb_build_object('ticket',
+                  (SELECT jsonb_build_object('id', t.id, 'title', t.title, 'status', t.status)
+                   FROM helpdesk.tickets t WHERE t.id = n.ticket_id))
+              ELSE '{}' END
+$$;
+
+-- GET /notifications (the latest `max_rows`) and /notifications/unread (all unread), newest first.
+CREATE FUNCTION helpdesk.notifications_list(actor helpdesk.users, unread_only boolean, max_rows int DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(jsonb_agg(helpdesk.notification_json(n) ORDER BY n.created_at DESC, n.id DESC), '[]')
+    FROM (SELECT * FROM helpdesk.inbox(actor.id) i
+          WHERE NOT (unread_only AND i.is_read)
+          ORDER BY i.created_at DESC, i.id DESC
+          LIMIT max_rows) n
+$$;
+
+CREATE FUNCTION helpdesk.notifications_unread_count(user_id int)
+RETURNS bigint
+LANGUAGE sql STABLE
+AS $$ SELECT count(*) FROM helpdesk.inbox(user_id) i WHERE NOT i.is_read $$;
+
+-- One of the actor's notifications, locked for a change of its state: 404 when it is not theirs.
+CREATE FUNCTION helpdesk.notification_of(actor helpdesk.users, id bigint)
+RETURNS helpdesk.notifications
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n helpdesk.notifications;
+BEGIN
+    SELECT * INTO n FROM helpdesk.inbox(actor.id) i WHERE i.id = notification_of.id;
+    IF NOT FOUND THEN
+        PERFORM helpdesk.http_error(404, 'Notification not found');
+    END IF;
+    RETURN n;
+END
+$$;
+
+-- PATCH /notifications/:id/read: read at `at` (a notification read before keeps its first read).
+CREATE FUNCTION helpdesk.notification_mark_read(actor helpdesk.users, id bigint, at timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n helpdesk.notifications := helpdesk.notification_of(actor, id);
+BEGIN
+    IF NOT n.is_read THEN
+        IF EXISTS (SELECT FROM helpdesk.notifications o WHERE o.id = n.id AND o.user_id = actor.id) THEN
+            UPDATE helpdesk.notifications o SET is_read = true, read_at = at WHERE o.id = n.id;
+        ELSE
+            INSERT INTO helpdesk.notification_marks (user_id, notification_id, read_at) VALUES (actor.id, n.id, at)
+            ON CONFLICT (user_id, notification_id) DO UPDATE SET read_at = excluded.read_at;
+        END IF;
+        n.is_read := true;
+        n.read_at := at;
+        PERFORM helpdesk.notification_signal(actor.id);
+    END IF;
+    RETURN helpdesk.notification_json(n);
+END
+$$;
+
+-- PATCH /notifications/read-all: how many were unread. Broadcasts: one watermark.
+CREATE FUNCTION helpdesk.notifications_mark_all_read(actor helpdesk.users, at timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    own bigint;
+    shared bigint;
+    upto bigint;
+BEGIN
+    UPDATE helpdesk.notifications SET is_read = true, read_at = at WHERE user_id = actor.id AND NOT is_read;
+    GET DIAGNOSTICS own = ROW_COUNT;
+    SELECT count(*) FILTER (WHERE NOT i.is_read), max(i.id) INTO shared, upto
+    FROM helpdesk.inbox(actor.id) i WHERE i.id IN (SELECT b.id FROM helpdesk.notifications b WHERE b.user_id IS NULL);
+    IF shared > 0 THEN
+        INSERT INTO helpdesk.notification_readers AS r (user_id, read_upto, read_upto_at) VALUES (actor.id, upto, at)
+        ON CONFLICT (user_id) DO UPDATE SET read_upto = excluded.read_upto, read_upto_at = excluded.read_upto_at;
+    END IF;
+    IF own + shared > 0 THEN
+        PERFORM helpdesk.notification_signal(actor.id);
+    END IF;
+    RETURN own + shared;
+END
+$$;
+
+-- DELETE /notifications/:id
+CREATE FUNCTION helpdesk.notification_delete(actor helpdesk.users, id bigint)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n helpdesk.notifications := helpdesk.notification_of(actor, id);
+BEGIN
+    DELETE FROM helpdesk.notifications o WHERE o.id = n.id AND o.user_id = actor.id;
+    IF NOT FOUND THEN
+        INSERT INTO helpdesk.notification_marks (user_id, notification_id, deleted) VALUES (actor.id, n.id, true)
+        ON CONFLICT (user_id, notification_id) DO UPDATE SET deleted = true;
+    END IF;
+    PERFORM helpdesk.notification_signal(actor.id);
+END
+$$;
+
+-- DELETE /notifications: how many were deleted. Broadcasts: one watermark (their marks go).
+CREATE FUNCTION helpdesk.notifications_delete_all(actor helpdesk.users)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    own bigint;
+    shared bigint;
+    upto bigint;
+BEGIN
+    DELETE FROM helpdesk.notifications WHERE user_id = actor.id;
+    GET DIAGNOSTICS own = ROW_COUNT;
+    SELECT count(*), max(i.id) INTO shared, upto
+    FROM helpdesk.inbox(actor.id) i WHERE i.id IN (SELECT b.id FROM helpdesk.notifications b WHERE b.user_id IS NULL);
+    IF shared > 0 THEN
+        INSERT INTO helpdesk.notification_readers AS r (user_id, deleted_upto) VALUES (actor.id, upto)
+        ON CONFLICT (user_id) DO UPDATE SET deleted_upto = excluded.deleted_upto;
+        DELETE FROM helpdesk.notification_marks m WHERE m.user_id = actor.id AND m.notification_id <= upto;
+    END IF;
+    IF own + shared > 0 THEN
+        PERFORM helpdesk.notification_signal(actor.id);
+    END IF;
+    RETURN own + shared;
+END
+$$;
+
+-- The stream's view of its subscribers (http/sse.c): `subs` is [{userId, iat, after}] (iat: the
+-- token's, seconds; after: the last notification id the subscriber has, -1 for none yet). For each
+-- distinct user: {"active": false} when the user is gone, inactive, or the token older than the
+-- last password change (the stream ends); else {"active": true, "staff" (reads staff broadcasts),
+-- "unreadCount", "lastId" (the newest
+-- id the user sees, 0 for none), "events": [notification JSON, id ascending, ids > the smallest
+-- `after` of that user but -1, at most 100]}.
+CREATE FUNCTION helpdesk.notification_stream_state(subs jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(jsonb_object_agg(s.user_id, CASE
+               WHEN u.id IS NULL OR NOT u.is_active
+                    OR to_timestamp(s.iat) < date_trunc('second', u.tokens_valid_after)
+               THEN '{"active": false}'::jsonb
+               ELSE jsonb_build_object(
+                   'active', true,
+                   'staff', helpdesk.is_staff(u),
+                   'unreadCount', c.unread,
+                   'lastId', c.last_id,
+                   'events', CASE WHEN s.after IS NULL THEN '[]'::jsonb ELSE
+                       (SELECT coalesce(jsonb_agg(helpdesk.notification_json(e, false) ORDER BY e.id), '[]')
+                        FROM (SELECT * FROM helpdesk.inbox(u.id) i WHERE i.id > s.after ORDER BY i.id LIMIT 100) e) END)
+               END), '{}')
+    FROM (SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat, min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after
+          FROM jsonb_array_elements(subs) x GROUP BY 1) s
+    LEFT JOIN helpdesk.users u ON u.id = s.user_id
+    -- the count and the newest id in one pass over what the user reads
+    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, coalesce(max(i.id), 0) AS last_id
+                       FROM helpdesk.inbox(u.id) i) c ON true
+$$;

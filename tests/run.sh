@@ -223,7 +223,8 @@ suite_http() {
     # the settings of every run of the server below (a simple command, so that $! is the
     # server itself and a kill reaches it)
     local srv=(env PORT=$http_port HOST=127.0.0.1 DB_HOST=$dir DB_PORT=$port DB_USER=helpdesk_http
-               JWT_SECRET=$secret CORS_ORIGIN=http://localhost:5173 RATE_LIMIT_MAX_REQUESTS=0)
+               JWT_SECRET=$secret CORS_ORIGIN=http://localhost:5173 RATE_LIMIT_MAX_REQUESTS=0
+               SSE_KEEPALIVE_MS=1000)  # tests/http/test_notifications.py waits for one
 
     # the route table agrees with the installed extension (make test's catalog check)
     log="$dir/check-catalog.log"

@@ -212,7 +212,7 @@ int main(void)
     /* the per-thread cache of verified tokens answers exactly as hd_jwt_verify */
     {
         static const unsigned char other[] = "another-secret-another-secret-xx";
-        hd_claims_t c2 = {0, 0};
+        hd_claims_t c2 = {0, 0, 0};
         char *t2;
         size_t n;
         t = make(JWT_ALG_HS256, KEY, KLEN, "{\"sub\":9,\"iat\":1799999000,\"exp\":1800003600}");

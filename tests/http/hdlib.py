@@ -248,3 +248,99 @@ def psql_int(query):
         if line.strip().isdigit():
             return int(line)
     raise AssertionError("no id returned by %r" % query)
+
+
+class EventStream:
+    """A Server-Sent Events client on a raw socket (GET path; the chunked body decoded as it
+    arrives). status/headers as read; for a refusal, body holds the error envelope. next() is
+    the next event {"event", "id", "data"} (comment lines skipped unless comments=True, then
+    {"comment": text}), None when the server ended the stream; socket.timeout if nothing came."""
+
+    def __init__(self, path, headers=None, timeout=10):
+        import socket
+        u = urllib.parse.urlsplit(BASE_URL)
+        self.sock = socket.create_connection((u.hostname, u.port or 80), timeout=timeout)
+        head = "GET %s HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n" % path
+        for k, v in (headers or {}).items():
+            head += "%s: %s\r\n" % (k, v)
+        self.sock.sendall((head + "\r\n").encode("latin-1"))
+        self.raw = b""
+        self.text = ""
+        self.ended = False
+        while b"\r\n\r\n" not in self.raw:
+            if not self._recv():
+                raise AssertionError("no HTTP response: %r" % self.raw[:200])
+        hdr, _, self.raw = self.raw.partition(b"\r\n\r\n")
+        lines = hdr.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            self.headers[k.strip().lower()] = v.strip()
+        self.chunked = "chunked" in self.headers.get("transfer-encoding", "")
+        self.body = b""
+        if self.status != 200:
+            n = int(self.headers.get("content-length", "0"))
+            while len(self.raw) < n and self._recv():
+                pass
+            self.body = self.raw[:n]
+            self.close()
+
+    def _recv(self):
+        data = self.sock.recv(65536)
+        if not data:
+            self.ended = True
+            return False
+        self.raw += data
+        return True
+
+    def _decode(self):
+        """Move complete chunks from raw to text."""
+        if not self.chunked:
+            self.text += self.raw.decode("utf-8")
+            self.raw = b""
+            return
+        while True:
+            i = self.raw.find(b"\r\n")
+            if i < 0:
+                return
+            size = int(self.raw[:i].split(b";")[0], 16)
+            if size == 0:
+                self.ended = True
+                self.raw = b""
+                return
+            if len(self.raw) < i + 2 + size + 2:
+                return
+            self.text += self.raw[i + 2:i + 2 + size].decode("utf-8")
+            self.raw = self.raw[i + 2 + size + 2:]
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def next(self, comments=False):
+        while True:
+            self._decode()
+            while "\n\n" in self.text:
+                block, _, self.text = self.text.partition("\n\n")
+                ev = {}
+                for line in block.split("\n"):
+                    if line.startswith(":"):
+                        if comments:
+                            return {"comment": line[1:].strip()}
+                        continue
+                    k, _, v = line.partition(":")
+                    v = v[1:] if v.startswith(" ") else v
+                    ev[k] = ev[k] + "\n" + v if k == "data" and "data" in ev else v
+                if "event" in ev or "data" in ev:
+                    return ev
+            if self.ended or not self._recv():
+                self._decode()
+                if "\n\n" not in self.text:
+                    return None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass

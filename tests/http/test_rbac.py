@@ -14,7 +14,7 @@ route means deciding, here, who may call it."""
 import time
 import uuid
 
-from hdlib import bearer, check, claims, make_jwt, psql, request
+from hdlib import EventStream, Response, bearer, check, claims, make_jwt, psql, request
 
 API = "/api/v1"
 CALLERS = ("anonymous", "employee", "other", "staff", "admin", "inactive")
@@ -178,6 +178,11 @@ class Ctx:
         check(r.status == 201, "upload: %r" % r)
         return r.json["data"]["id"]
 
+    def notification(self):
+        """A notification of the employee's (everyone else is told 404)."""
+        return int(psql("INSERT INTO helpdesk.notifications (user_id, type, title, message) VALUES (%d, 'ticket_updated', "
+                        "'RBAC', 'RBAC') RETURNING id" % self.users["employee"]).splitlines()[0])
+
     def finish(self):
         for q in reversed(self.cleanup):
             psql(q)
@@ -185,13 +190,14 @@ class Ctx:
         psql("DELETE FROM helpdesk.kb_articles WHERE title = 'RBAC article %s'" % self.tag)
 
 
-def row(method, path, expect, params=None, body=None, query="", fresh=False, then=None, data=None):
+def row(method, path, expect, params=None, body=None, query="", fresh=False, then=None, data=None, stream=False):
     """One route: params {name: fn(ctx, caller) -> value}, body: a dict or fn(ctx, caller),
     fresh: build params and body again for each caller (the request changes what it names),
     then: fn(ctx, data) after a success (cleanup), data: fn(caller, data) -> bool, for routes
-    whose status is the same for all and whose data tells who was allowed."""
+    whose status is the same for all and whose data tells who was allowed, stream: a Server-Sent
+    Events route (its status and headers are read, then the stream is closed)."""
     return {"method": method, "path": path, "expect": expect, "params": params or {}, "body": body, "query": query,
-            "fresh": fresh, "then": then, "data": data}
+            "fresh": fresh, "then": then, "data": data, "stream": stream}
 
 
 def bulk_outcome(allowed):
@@ -436,6 +442,17 @@ MATRIX = [
     row("GET", "/api/v1/reports/sla-compliance", STAFF_UP),
     row("GET", "/api/v1/reports/staff-performance", ADMIN_ONLY),
     row("GET", "/api/v1/reports/trends", STAFF_UP),
+    # ---- notifications (sql/39_notifications_api.sql): every one the caller's own; another
+    # user's id is a 404 whoever asks ----
+    row("GET", "/api/v1/notifications", ANY),
+    row("GET", "/api/v1/notifications/unread", ANY),
+    row("GET", "/api/v1/notifications/unread/count", ANY),
+    row("PATCH", "/api/v1/notifications/:id/read", token(200, 404, 404, 404), params={"id": lambda ctx, c: ctx.notification()}),
+    row("PATCH", "/api/v1/notifications/read-all", ANY),
+    row("DELETE", "/api/v1/notifications/:id", token(200, 404, 404, 404), params={"id": lambda ctx, c: ctx.notification()},
+        fresh=True),
+    row("DELETE", "/api/v1/notifications", ANY),
+    row("GET", "/api/v1/notifications/stream", ANY, stream=True),
 ]
 
 
@@ -483,7 +500,15 @@ def test_role_matrix():
                 if isinstance(body, tuple):  # (bytes, Content-Type): a multipart upload
                     body, ctype = body
                     hdrs = dict(hdrs, **{"Content-Type": ctype})
-                r = request(x["method"], path + query, body, hdrs)
+                if x["stream"]:
+                    es = EventStream(path + query, hdrs)
+                    r = Response(es.status, es.headers, es.body)
+                    es.close()
+                    if r.status == 200 == x["expect"][caller]:
+                        cells += 1
+                        continue  # text/event-stream, no envelope (tests/http/test_notifications.py)
+                else:
+                    r = request(x["method"], path + query, body, hdrs)
                 cells += 1
                 want = x["expect"][caller]
                 if r.status != want:

@@ -108,6 +108,22 @@ check "the upgrade changes no row and no sequence of $release" \
 check "the upgraded desk holds what a fresh install loaded with the same data holds" \
     same "$out/data-upgraded.sql" "$out/data-fresh.sql" data
 
+# The notifications 1.0 wrote (one row per reader) read the same through 1.1's inbox, which the
+# routes and the streams read: every row, its reader and read state, nothing more.
+old_notifications_read() {
+    local n
+    n=$(psql_ upgraded -At -c "SELECT count(*) FROM helpdesk.notifications") || return 1
+    [ "$n" -gt 0 ] || { echo "the fill wrote no notification"; return 1; }
+    [ "$(psql_ upgraded -At -c "
+        SELECT count(*) FROM (
+            (SELECT user_id, id, is_read, read_at FROM helpdesk.notifications
+             EXCEPT SELECT u.id, i.id, i.is_read, i.read_at FROM helpdesk.users u CROSS JOIN LATERAL helpdesk.inbox(u.id) i)
+            UNION ALL
+            (SELECT u.id, i.id, i.is_read, i.read_at FROM helpdesk.users u CROSS JOIN LATERAL helpdesk.inbox(u.id) i
+             EXCEPT SELECT user_id, id, is_read, read_at FROM helpdesk.notifications)) d")" = 0 ]
+}
+check "the notifications $release wrote read the same through $version's inbox (routes, streams)" old_notifications_read
+
 # The upgraded desk works: a login, a ticket through its route, the watcher's scan.
 works() {
     local db=$1 user

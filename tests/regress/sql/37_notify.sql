@@ -21,13 +21,14 @@ SELECT id AS emp FROM helpdesk.users WHERE username = 'n_emp' \gset
 INSERT INTO helpdesk.categories (name) VALUES ('Notify Cat');
 SELECT id AS cat FROM helpdesk.categories WHERE name = 'Notify Cat' \gset
 
--- What a statement notified and mailed, then forgets it.
+-- What a statement notified and mailed, then forgets it. A notification to every staff member
+-- is one row (sql/38_notifications.sql): what each user reads is helpdesk.inbox.
 CREATE TABLE pg_temp.seen (kind text, username text, type text, title text, message text);
 CREATE FUNCTION pg_temp.drain() RETURNS SETOF pg_temp.seen LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY
         SELECT 'notification', u.username::text, n.type::text, n.title::text, n.message
-        FROM helpdesk.notifications n JOIN helpdesk.users u ON u.id = n.user_id
+        FROM helpdesk.users u CROSS JOIN LATERAL helpdesk.inbox(u.id) n
         UNION ALL
         SELECT 'email to ' || e.recipient, u.username::text, e.template::text, e.subject::text, e.body_text
         FROM helpdesk.email_outbox e JOIN helpdesk.users u ON u.id = e.user_id

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Notifications (issue 11), in one run on this machine:
+#   1. creating a ticket before and after "one row per event" (the 1.0 trigger wrote one
+#      notification per active staff member; 1.1 writes one row whatever their number): pgbench
+#      making the route's exact round trip and wrk POST /api/v1/tickets, as ratios to the
+#      baselines of the same run (pgbench helpdesk_api.health(), wrk GET /api/v1/health);
+#   2. BENCH_SUBSCRIBERS (1,000) Server-Sent Events streams held open (bench/sse_load.py): the
+#      server's memory per idle stream (VmRSS before and after), GET /health throughput with
+#      them connected and without, and the time from a broadcast's COMMIT to its event at every
+#      stream (p50/p99 over BENCH_ROUNDS commits x every stream).
+#
+#   bench/notif.sh   (builds, and installs into a private PostgreSQL root: nothing system-wide)
+# Environment: BENCH_TICKETS (20,000), BENCH_SUBSCRIBERS (1,000), BENCH_ROUNDS (20),
+# BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PG_CLIENTS (8).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/lib/cluster.sh"
+HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
+. "$repo/bench/lib.sh"
+make -C "$repo" --no-print-directory -s >/dev/null
+hd_pgroot_prepare "$repo"
+trap 'bench_cleanup; rm -rf "$HD_PGROOT"' EXIT
+
+tickets=${BENCH_TICKETS:-20000}
+subscribers=${BENCH_SUBSCRIBERS:-1000}
+rounds=${BENCH_ROUNDS:-20}
+bench_cluster_start
+bench_machine
+bench_psql -v tickets="$tickets" -v comments=2 <"$repo/bench/generate.sql" | tail -1
+staff=$(bench_psql -At -c "SELECT count(*) FROM helpdesk.users WHERE is_active AND role IN ('IT_Staff', 'Admin')")
+employee=$(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE email = 'emp1@bench.example'")
+create_body='{"title": "Printer on floor 3 is jammed", "description": "It shows error E42 after every second page.", "categoryId": 1, "priority": "High"}'
+create_script=$(bench_route_script tickets_create "$employee" off "{\"path\": {}, \"query\": {}, \"body\": $create_body}")
+
+# the trigger function of each version: 1.0's from its frozen script, 1.1's from sql/
+trigger_of() {
+    awk '/^CREATE (OR REPLACE )?FUNCTION helpdesk.tickets_notify\(\)/ {on=1} on {print} on && /^\$\$;/ {exit}' "$1" |
+        sed 's/^CREATE FUNCTION/CREATE OR REPLACE FUNCTION/'
+}
+trigger_of "$repo/sql/release/helpdesk--1.0.sql" >"$bench_work/notify-1.0.sql"
+trigger_of "$repo/sql/38_notifications.sql" >"$bench_work/notify-1.1.sql"
+# wait until no statement of the server runs (a timed-out request's statement may still commit)
+quiesce() {
+    for _ in $(seq 1 600); do
+        [ "$(bench_psql -At -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'helpdesk_http' AND state = 'active'")" = 0 ] && return
+        sleep 0.1
+    done
+}
+rows_per_ticket() {
+    local n0 t0
+    quiesce
+    n0=$(bench_psql -At -c "SELECT count(*) FROM helpdesk.notifications")
+    t0=$(bench_psql -At -c "SELECT count(*) FROM helpdesk.tickets")
+    bench_psql -c "SET helpdesk.actor_id = '$employee'; INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id) VALUES ('TKT-2099-' || lpad((SELECT count(*) FROM helpdesk.tickets)::text, 6, '0'), 'Rows', 'Rows', 1, $employee)" >/dev/null
+    echo $(( $(bench_psql -At -c "SELECT count(*) FROM helpdesk.notifications") - n0 ))
+}
+
+bench_server_start
+base="http://127.0.0.1:$bench_http_port/api/v1"
+employee_token=$(bench_token "$employee")
+cat >"$bench_work/create.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$create_body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $employee_token"
+LUA
+baseline=$(bench_baseline)
+health=$(bench_wrk "$base/health")
+bench_psql -f "$bench_work/notify-1.0.sql" >/dev/null
+rows_before=$(rows_per_ticket)
+# creations serialise on the year's number until commit: 8 connections, like pgbench's 8 clients
+sql_before=$(bench_pgbench "$create_script")
+http_before=$(bench_connections=8 bench_wrk "$base/tickets" -s "$bench_work/create.lua")
+quiesce
+bench_psql -f "$bench_work/notify-1.1.sql" >/dev/null
+rows_after=$(rows_per_ticket)
+sql_after=$(bench_pgbench "$create_script")
+http_after=$(bench_connections=8 bench_wrk "$base/tickets" -s "$bench_work/create.lua")
+
+r() { bench_ratio "$1" "$2"; }
+round() { awk -v a="$1" 'BEGIN {printf "%.1f", a}'; }
+for v in baseline health sql_before http_before sql_after http_after; do printf -v "$v" '%s' "$(round "${!v}")"; done
+printf '\n%s tickets, %s active staff; baselines: pgbench helpdesk_api.health() %s/s, wrk GET /health %s/s\n\n' \
+    "$tickets" "$staff" "$baseline" "$health"
+printf '| create a ticket | rows in notifications | SQL (pgbench) | vs pgbench health | HTTP (wrk) | vs wrk /health |\n|---|---|---|---|---|---|\n'
+printf '| before (1.0: a row per staff member) | %s | %s | %s | %s | %s |\n' "$rows_before" "$sql_before" "$(r "$sql_before" "$baseline")" "$http_before" "$(r "$http_before" "$health")"
+printf '| after (1.1: one row per event) | %s | %s | %s | %s | %s |\n' "$rows_after" "$sql_after" "$(r "$sql_after" "$baseline")" "$http_after" "$(r "$http_after" "$health")"
+printf '| after / before | | x%s | | x%s | |\n' "$(awk -v a="$sql_after" -v b="$sql_before" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(awk -v a="$http_after" -v b="$http_before" 'BEGIN {printf "%.2f", a / b}')"
+
+# ---- streams ----
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$bench_server_pid/status"; }
+tokens=()
+for id in $(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE is_active AND role IN ('IT_Staff', 'Admin') ORDER BY id"); do
+    tokens+=("$(bench_token "$id")")
+done
+health_without=$(bench_wrk "$base/health")
+rss0=$(rss_kib)
+psql_cmd="runuser -u postgres -- $HD_PGBIN/psql -h $bench_work/cluster -p $bench_pg_port -U postgres -d bench"
+coproc LOAD { /usr/bin/python3 "$repo/bench/sse_load.py" "http://127.0.0.1:$bench_http_port" "$subscribers" "$rounds" "$psql_cmd" "${tokens[@]}"; }
+read -r ready connected <&"${LOAD[0]}"
+sleep 1
+rss1=$(rss_kib)
+health_with=$(bench_wrk "$base/health")
+echo go >&"${LOAD[1]}"
+read -r latency <&"${LOAD[0]}"
+wait "$LOAD_PID" 2>/dev/null || true
+
+printf '\n%s streams connected (%s tokens of staff users, each commit a broadcast every stream receives)\n\n' "$connected" "${#tokens[@]}"
+printf '| what | figure |\n|---|---|\n'
+printf '| server VmRSS, no stream / %s idle streams | %s KiB / %s KiB |\n' "$connected" "$rss0" "$rss1"
+printf '| memory per idle stream | %s KiB |\n' "$(awk -v a="$rss1" -v b="$rss0" -v n="$connected" 'BEGIN {printf "%.1f", (a - b) / n}')"
+printf '| wrk GET /health without streams / with them | %s / %s (%s) |\n' "$health_without" "$health_with" "$(r "$health_with" "$health_without")"
+printf '| commit -> event at every stream (%s commits) | %s |\n' "$rounds" "$latency"

@@ -1,0 +1,384 @@
+-- 38_notifications, 1.0 to 1.1: one row per broadcast ("ticket created" to every staff member),
+-- its readers decided when read, per-reader marks and watermarks written when a reader acts; the
+-- reading functions of the routes (sql/39_notifications_api.sql); NOTIFY at commit for the
+-- streams. Rows written by 1.0 (one per staff member, user_id set) are ordinary per-user rows
+-- and read as such: nothing is migrated.
+
+ALTER TABLE helpdesk.notifications ALTER COLUMN user_id DROP NOT NULL;
+
+ALTER TABLE helpdesk.notifications ADD COLUMN actor_id int REFERENCES helpdesk.users (id) ON DELETE SET NULL;
+
+CREATE INDEX notifications_broadcast_idx ON helpdesk.notifications (id) WHERE user_id IS NULL;
+
+CREATE INDEX notifications_actor_idx ON helpdesk.notifications (actor_id) WHERE actor_id IS NOT NULL;
+
+-- Per reader, what they did to broadcasts as a whole: read-all and delete-all as watermarks
+-- (every broadcast with id <= read_upto is read, since read_upto_at; <= deleted_upto is gone
+-- for them), and staff_since: they read only broadcasts with a greater id (set when the user
+-- becomes active staff; no row: 0). Written when the reader acts, never when an event is.
+CREATE TABLE helpdesk.notification_readers (
+    user_id      int PRIMARY KEY REFERENCES helpdesk.users (id) ON DELETE CASCADE,
+    staff_since  bigint NOT NULL DEFAULT 0,
+    read_upto    bigint NOT NULL DEFAULT 0,
+    read_upto_at timestamptz,
+    deleted_upto bigint NOT NULL DEFAULT 0
+);
+
+-- One broadcast read or deleted by one reader.
+CREATE TABLE helpdesk.notification_marks (
+    user_id         int NOT NULL REFERENCES helpdesk.users (id) ON DELETE CASCADE,
+    notification_id bigint NOT NULL REFERENCES helpdesk.notifications (id) ON DELETE CASCADE,
+    read_at         timestamptz,
+    deleted         boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (user_id, notification_id)
+);
+
+CREATE INDEX notification_marks_notification_idx ON helpdesk.notification_marks (notification_id);
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.notification_readers', '');
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.notification_marks', '');
+
+-- One notification for every active staff member but the acting user (a broadcast: one row,
+-- its readers decided when read; see the header).
+CREATE FUNCTION helpdesk.notify_staff(type text, title text, message text, ticket_id int)
+RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO helpdesk.notifications (user_id, type, title, message, ticket_id, actor_id)
+    VALUES (NULL, type, title, message, ticket_id, helpdesk.actor_id())
+$$;
+
+-- AFTER INSERT OR UPDATE ON tickets.
+CREATE OR REPLACE FUNCTION helpdesk.tickets_notify()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    ref      text := '#' || NEW.ticket_number;
+    who      text := helpdesk.actor_name();
+    notified int[] := '{}';
+    told     int[] := '{}';
+    memo     text := pg_catalog.current_setting('helpdesk_notify.last', true);
+    u        int;
+    assignee text;
+BEGIN
+    -- Who this transaction already told about this ticket: a route may write the ticket in
+    -- several statements (assign, then move the status), which is one event for its reader.
+    -- The memo holds the last ticket notified in this transaction, '<ticket id>:<user ids>'.
+    IF memo LIKE NEW.id || ':%' THEN
+        told := coalesce(string_to_array(nullif(split_part(memo, ':', 2), ''), ',')::int[], '{}');
+    END IF;
+
+    IF TG_OP = 'INSERT' THEN
+        -- one row whatever the number of staff; the memo still names who it tells
+        PERFORM helpdesk.notify_staff('ticket_created', 'New Ticket Created', format('Ticket %s: %s', ref, NEW.title), NEW.id);
+        SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO notified FROM helpdesk.users
+        WHERE is_active AND helpdesk.is_staff(users) AND id IS DISTINCT FROM helpdesk.actor_id();
+        PERFORM pg_catalog.set_config('helpdesk_notify.last', NEW.id || ':' || array_to_string(notified, ','), true);
+        RETURN NULL;
+    END IF;
+
+    IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Resolved' THEN
+        IF helpdesk.notify(NEW.submitter_id, 'ticket_resolved', 'Ticket Resolved',
+                           format('Your ticket %s: %s has been resolved by %s', ref, NEW.title, who), NEW.id,
+                           format('Ticket %s Resolved', ref),
+                           format('Your ticket %s: %s has been resolved by %s.', ref, NEW.title, who)) THEN
+            notified := notified || NEW.submitter_id;
+        END IF;
+    ELSIF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Closed' THEN
+        IF helpdesk.notify(NEW.submitter_id, 'ticket_closed', 'Your Ticket Has Been Closed',
+                           format('Your ticket %s: %s has been closed', ref, NEW.title), NEW.id) THEN
+            notified := notified || NEW.submitter_id;
+        END IF;
+        IF NEW.assignee_id IS DISTINCT FROM NEW.submitter_id
+           AND helpdesk.notify(NEW.assignee_id, 'ticket_closed', 'Ticket Closed',
+                               format('Ticket %s: %s has been closed', ref, NEW.title), NEW.id) THEN
+            notified := notified || NEW.assignee_id;
+        END IF;
+    END IF;
+
+    IF NEW.assignee_id IS DISTINCT FROM OLD.assignee_id AND NEW.assignee_id IS NOT NULL THEN
+        IF helpdesk.notify(NEW.assignee_id, 'ticket_assigned', 'Ticket Assigned to You',
+                           format('Ticket %s: %s has been assigned to you by %s', ref, NEW.title, who), NEW.id,
+                           format('Ticket %s Assigned to You', ref),
+                           format(E'Ticket %s: %s has been assigned to you by %s.\n\nPriority: %s\nStatus: %s',
+                                  ref, NEW.title, who, NEW.priority, NEW.status)) THEN
+            notified := notified || NEW.assignee_id;
+        END IF;
+        IF NEW.submitter_id <> NEW.assignee_id THEN
+            SELECT full_name INTO assignee FROM helpdesk.users WHERE id = NEW.assignee_id;
+            IF helpdesk.notify(NEW.submitter_id, 'ticket_assigned', 'Your Ticket Has Been Assigned',
+                               format('Your ticket %s: %s has been assigned to %s', ref, NEW.title,
+                                      coalesce(assignee, 'IT Staff')), NEW.id) THEN
+                notified := notified || NEW.submitter_id;
+            END IF;
+        END IF;
+    END IF;
+
+    IF (NEW.title, NEW.description, NEW.priority, NEW.category_id, NEW.assignee_id)
+           IS DISTINCT FROM (OLD.title, OLD.description, OLD.priority, OLD.category_id, OLD.assignee_id)
+       OR (NEW.status IS DISTINCT FROM OLD.status AND helpdesk.ticket_is_open(NEW.status)) THEN
+        FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[NEW.submitter_id, NEW.assignee_id]) x
+                 WHERE x IS NOT NULL AND x <> ALL (notified) AND x <> ALL (told)
+                 ORDER BY x LOOP
+            IF helpdesk.notify(u, 'ticket_updated', 'Ticket Updated',
+                               format('Ticket %s: %s has been updated by %s', ref, NEW.title, who), NEW.id) THEN
+                notified := notified || u;
+            END IF;
+        END LOOP;
+    END IF;
+    PERFORM pg_catalog.set_config('helpdesk_notify.last',
+                                  NEW.id || ':' || array_to_string(told || notified, ','), true);
+    RETURN NULL;
+END
+$$;
+
+-- ---- real time: NOTIFY at commit ----------------------------------------------------------
+
+-- Tell the streams (http/sse.c) that what `user_id` sees changed ('u <id>'), or, for NULL, that a
+-- broadcast was written ('staff'). pg_notify is delivered at commit only, once per distinct
+-- payload per transaction.
+CREATE FUNCTION helpdesk.notification_signal(user_id int)
+RETURNS void
+LANGUAGE sql
+AS $$
+    SELECT pg_catalog.pg_notify('helpdesk_notifications', CASE WHEN user_id IS NULL THEN 'staff' ELSE 'u ' || user_id END)
+$$;
+
+-- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan).
+CREATE FUNCTION helpdesk.notifications_signal()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM helpdesk.notification_signal(NEW.user_id);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER notifications_signal AFTER INSERT ON helpdesk.notifications
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.notifications_signal();
+
+-- AFTER INSERT OR UPDATE ON users: a user who becomes active staff reads only broadcasts written
+-- from now on (staff_since); a change of activity, role or password is signalled (a stream ends
+-- for a deactivated user or an old token, and the staff broadcasts a user sees follow the role).
+CREATE FUNCTION helpdesk.users_notification_audience()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NEW.is_active AND helpdesk.is_staff(NEW)
+       AND (TG_OP = 'INSERT' OR NOT (OLD.is_active AND helpdesk.is_staff(OLD))) THEN
+        INSERT INTO helpdesk.notification_readers (user_id, staff_since)
+        VALUES (NEW.id, coalesce(pg_catalog.pg_sequence_last_value('helpdesk.notifications_id_seq'), 0))
+        ON CONFLICT (user_id) DO UPDATE SET staff_since = excluded.staff_since;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM helpdesk.notification_signal(NEW.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER users_30_notification_audience_insert AFTER INSERT ON helpdesk.users
+    FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.users_notification_audience();
+
+CREATE TRIGGER users_30_notification_audience_update AFTER UPDATE ON helpdesk.users
+    FOR EACH ROW
+    WHEN ((OLD.is_active, OLD.role, OLD.tokens_valid_after) IS DISTINCT FROM (NEW.is_active, NEW.role, NEW.tokens_valid_after))
+    EXECUTE FUNCTION helpdesk.users_notification_audience();
+
+-- ---- reading: one user's notifications -----------------------------------------------------
+
+-- What `user_id` sees: their own rows, and the broadcasts they are a reader of (header), with
+-- their read state; as rows of the table (user_id is the reader). A SQL function, inlined.
+CREATE FUNCTION helpdesk.inbox(user_id int)
+RETURNS SETOF helpdesk.notifications
+LANGUAGE sql STABLE
+AS $$
+    SELECT n.* FROM helpdesk.notifications n WHERE n.user_id = inbox.user_id
+    UNION ALL
+    SELECT n.id, u.id, n.type, n.title, n.message, n.ticket_id,
+           n.id <= coalesce(r.read_upto, 0) OR m.read_at IS NOT NULL,
+           coalesce(m.read_at, CASE WHEN n.id <= coalesce(r.read_upto, 0) THEN r.read_upto_at END),
+           n.created_at, n.actor_id
+    FROM helpdesk.users u
+    LEFT JOIN helpdesk.notification_readers r ON r.user_id = u.id
+    JOIN helpdesk.notifications n
+      ON n.user_id IS NULL AND n.id > greatest(coalesce(r.staff_since, 0), coalesce(r.deleted_upto, 0))
+         AND n.actor_id IS DISTINCT FROM u.id
+    LEFT JOIN helpdesk.notification_marks m ON m.user_id = u.id AND m.notification_id = n.id
+    WHERE u.id = inbox.user_id AND u.is_active AND u.role IN ('IT_Staff', 'Admin') AND NOT coalesce(m.deleted, false)
+$$;
+
+-- The API's notification: id, userId, type, title, message, ticketId, isRead, readAt, createdAt,
+-- and with `with_ticket`, ticket {id, title, status} or null.
+CREATE FUNCTION helpdesk.notification_json(n helpdesk.notifications, with_ticket boolean DEFAULT true)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object('id', n.id, 'userId', n.user_id, 'type', n.type, 'title', n.title,
+                              'message', n.message, 'ticketId', n.ticket_id, 'isRead', n.is_read,
+                              'readAt', helpdesk.iso(n.read_at), 'createdAt', helpdesk.iso(n.created_at))
+           || CASE WHEN with_ticket THEN jsonb_build_object('ticket',
+                  (SELECT jsonb_build_object('id', t.id, 'title', t.title, 'status', t.status)
+                   FROM helpdesk.tickets t WHERE t.id = n.ticket_id))
+              ELSE '{}' END
+$$;
+
+-- GET /notifications (the latest `max_rows`) and /notifications/unread (all unread), newest first.
+CREATE FUNCTION helpdesk.notifications_list(actor helpdesk.users, unread_only boolean, max_rows int DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(jsonb_agg(helpdesk.notification_json(n) ORDER BY n.created_at DESC, n.id DESC), '[]')
+    FROM (SELECT * FROM helpdesk.inbox(actor.id) i
+          WHERE NOT (unread_only AND i.is_read)
+          ORDER BY i.created_at DESC, i.id DESC
+          LIMIT max_rows) n
+$$;
+
+CREATE FUNCTION helpdesk.notifications_unread_count(user_id int)
+RETURNS bigint
+LANGUAGE sql STABLE
+AS $$ SELECT count(*) FROM helpdesk.inbox(user_id) i WHERE NOT i.is_read $$;
+
+-- One of the actor's notifications, locked for a change of its state: 404 when it is not theirs.
+CREATE FUNCTION helpdesk.notification_of(actor helpdesk.users, id bigint)
+RETURNS helpdesk.notifications
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n helpdesk.notifications;
+BEGIN
+    SELECT * INTO n FROM helpdesk.inbox(actor.id) i WHERE i.id = notification_of.id;
+    IF NOT FOUND THEN
+        PERFORM helpdesk.http_error(404, 'Notification not found');
+    END IF;
+    RETURN n;
+END
+$$;
+
+-- PATCH /notifications/:id/read: read at `at` (a notification read before keeps its first read).
+CREATE FUNCTION helpdesk.notification_mark_read(actor helpdesk.users, id bigint, at timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n helpdesk.notifications := helpdesk.notification_of(actor, id);
+BEGIN
+    IF NOT n.is_read THEN
+        IF EXISTS (SELECT FROM helpdesk.notifications o WHERE o.id = n.id AND o.user_id = actor.id) THEN
+            UPDATE helpdesk.notifications o SET is_read = true, read_at = at WHERE o.id = n.id;
+        ELSE
+            INSERT INTO helpdesk.notification_marks (user_id, notification_id, read_at) VALUES (actor.id, n.id, at)
+            ON CONFLICT (user_id, notification_id) DO UPDATE SET read_at = excluded.read_at;
+        END IF;
+        n.is_read := true;
+        n.read_at := at;
+        PERFORM helpdesk.notification_signal(actor.id);
+    END IF;
+    RETURN helpdesk.notification_json(n);
+END
+$$;
+
+-- PATCH /notifications/read-all: how many were unread. Broadcasts: one watermark.
+CREATE FUNCTION helpdesk.notifications_mark_all_read(actor helpdesk.users, at timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    own bigint;
+    shared bigint;
+    upto bigint;
+BEGIN
+    UPDATE helpdesk.notifications SET is_read = true, read_at = at WHERE user_id = actor.id AND NOT is_read;
+    GET DIAGNOSTICS own = ROW_COUNT;
+    SELECT count(*) FILTER (WHERE NOT i.is_read), max(i.id) INTO shared, upto
+    FROM helpdesk.inbox(actor.id) i WHERE i.id IN (SELECT b.id FROM helpdesk.notifications b WHERE b.user_id IS NULL);
+    IF shared > 0 THEN
+        INSERT INTO helpdesk.notification_readers AS r (user_id, read_upto, read_upto_at) VALUES (actor.id, upto, at)
+        ON CONFLICT (user_id) DO UPDATE SET read_upto = excluded.read_upto, read_upto_at = excluded.read_upto_at;
+    END IF;
+    IF own + shared > 0 THEN
+        PERFORM helpdesk.notification_signal(actor.id);
+    END IF;
+    RETURN own + shared;
+END
+$$;
+
+-- DELETE /notifications/:id
+CREATE FUNCTION helpdesk.notification_delete(actor helpdesk.users, id bigint)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n helpdesk.notifications := helpdesk.notification_of(actor, id);
+BEGIN
+    DELETE FROM helpdesk.notifications o WHERE o.id = n.id AND o.user_id = actor.id;
+    IF NOT FOUND THEN
+        INSERT INTO helpdesk.notification_marks (user_id, notification_id, deleted) VALUES (actor.id, n.id, true)
+        ON CONFLICT (user_id, notification_id) DO UPDATE SET deleted = true;
+    END IF;
+    PERFORM helpdesk.notification_signal(actor.id);
+END
+$$;
+
+-- DELETE /notifications: how many were deleted. Broadcasts: one watermark (their marks go).
+CREATE FUNCTION helpdesk.notifications_delete_all(actor helpdesk.users)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    own bigint;
+    shared bigint;
+    upto bigint;
+BEGIN
+    DELETE FROM helpdesk.notifications WHERE user_id = actor.id;
+    GET DIAGNOSTICS own = ROW_COUNT;
+    SELECT count(*), max(i.id) INTO shared, upto
+    FROM helpdesk.inbox(actor.id) i WHERE i.id IN (SELECT b.id FROM helpdesk.notifications b WHERE b.user_id IS NULL);
+    IF shared > 0 THEN
+        INSERT INTO helpdesk.notification_readers AS r (user_id, deleted_upto) VALUES (actor.id, upto)
+        ON CONFLICT (user_id) DO UPDATE SET deleted_upto = excluded.deleted_upto;
+        DELETE FROM helpdesk.notification_marks m WHERE m.user_id = actor.id AND m.notification_id <= upto;
+    END IF;
+    IF own + shared > 0 THEN
+        PERFORM helpdesk.notification_signal(actor.id);
+    END IF;
+    RETURN own + shared;
+END
+$$;
+
+-- The stream's view of its subscribers (http/sse.c): `subs` is [{userId, iat, after}] (iat: the
+-- token's, seconds; after: the last notification id the subscriber has, -1 for none yet). For each
+-- distinct user: {"active": false} when the user is gone, inactive, or the token older than the
+-- last password change (the stream ends); else {"active": true, "staff" (reads staff broadcasts),
+-- "unreadCount", "lastId" (the newest
+-- id the user sees, 0 for none), "events": [notification JSON, id ascending, ids > the smallest
+-- `after` of that user but -1, at most 100]}.
+CREATE FUNCTION helpdesk.notification_stream_state(subs jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(jsonb_object_agg(s.user_id, CASE
+               WHEN u.id IS NULL OR NOT u.is_active
+                    OR to_timestamp(s.iat) < date_trunc('second', u.tokens_valid_after)
+               THEN '{"active": false}'::jsonb
+               ELSE jsonb_build_object(
+                   'active', true,
+                   'staff', helpdesk.is_staff(u),
+                   'unreadCount', c.unread,
+                   'lastId', c.last_id,
+                   'events', CASE WHEN s.after IS NULL THEN '[]'::jsonb ELSE
+                       (SELECT coalesce(jsonb_agg(helpdesk.notification_json(e, false) ORDER BY e.id), '[]')
+                        FROM (SELECT * FROM helpdesk.inbox(u.id) i WHERE i.id > s.after ORDER BY i.id LIMIT 100) e) END)
+               END), '{}')
+    FROM (SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat, min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after
+          FROM jsonb_array_elements(subs) x GROUP BY 1) s
+    LEFT JOIN helpdesk.users u ON u.id = s.user_id
+    -- the count and the newest id in one pass over what the user reads
+    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, coalesce(max(i.id), 0) AS last_id
+                       FROM helpdesk.inbox(u.id) i) c ON true
+$$;
