@@ -128,7 +128,7 @@ static long long check_verified(const char *tok, size_t len, const hd_claims_t *
 /* Verify as the server does; returns 1 when accepted (all checks made). */
 static int verify(const char *tok, size_t len)
 {
-    hd_claims_t a = {0, 0}, b = {0, 0}, c = {0, 0};
+    hd_claims_t a = {0}, b = {0}, c = {0};
     char *copy = fuzz_dup((const uint8_t *)tok, len);
     int ra = hd_jwt_verify(copy, len, secret, SECRET_LEN, NOW, &a);
     int rb = hd_jwt_verify_cached(copy, len, secret, SECRET_LEN, NOW, &b);
@@ -347,7 +347,7 @@ static void mode_tokens(const uint8_t *data, size_t size)
     }
     if (out != NULL) {
         json_t *res = json_loads(out, 0, NULL), *tokv;
-        hd_claims_t c = {0, 0};
+        hd_claims_t c = {0};
         FUZZ_ASSERT(valid && res != NULL && json_is_object(res) && json_object_get(res, "accessClaims") == NULL);
         tokv = json_object_get(res, "accessToken");
         FUZZ_ASSERT(json_is_string(tokv));
