@@ -300,7 +300,7 @@ char *hd_openapi_html(const char *text, size_t len, size_t *out_len)
             html_text(&b, path);
             hd_buf_lit(&b, "</code> &mdash; ");
             html_text(&b, json_string_value(json_object_get(op, "summary")));
-            hd_buf_lit(&b, json_object_get(op, "security") != NULL ? " <small>(bearer token)</small>" : " <small>(public)</small>");
+            hd_buf_str(&b, json_object_get(op, "security") != NULL ? " <small>(bearer token)</small>" : " <small>(public)</small>");
             hd_buf_lit(&b, "<table>");
             json_array_foreach(json_object_get(op, "parameters"), i, e) {
                 hd_buf_lit(&b, "<tr><td>");
@@ -309,7 +309,7 @@ char *hd_openapi_html(const char *text, size_t len, size_t *out_len)
                 html_text(&b, json_string_value(json_object_get(e, "name")));
                 hd_buf_lit(&b, "</code></td><td>");
                 html_schema(&b, json_object_get(e, "schema"));
-                hd_buf_lit(&b, json_is_true(json_object_get(e, "required")) ? ", required" : "");
+                hd_buf_str(&b, json_is_true(json_object_get(e, "required")) ? ", required" : "");
                 hd_buf_lit(&b, "</td></tr>");
             }
             if ((v = json_object_get(op, "requestBody")) != NULL) {
