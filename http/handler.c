@@ -166,6 +166,12 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         hd_send_json(req, 200, hd_openapi_doc, hd_openapi_doc_len);
         return 0;
     }
+    if (h2o_memis(path, path_len, H2O_STRLIT(HD_OPENAPI_PAGE_PATH)) &&
+        h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("GET")) && hd_openapi_page != NULL) {
+        /* the same document as a page, readable without anything from the internet */
+        hd_send_body(req, 200, "text/html; charset=utf-8", hd_openapi_page, hd_openapi_page_len);
+        return 0;
+    }
     st = hd_router_match(hd_router, req->input.method.base, req->input.method.len, path, path_len, &m);
     if (st == 200)
         hd_reqinfo(req)->route = m.route; /* for the metrics and the access log */

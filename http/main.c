@@ -260,6 +260,10 @@ int main(int argc, char **argv)
         hd_log_error("cannot build the OpenAPI document of the route table");
         return 1;
     }
+    if ((hd_openapi_page = hd_openapi_html(hd_openapi_doc, hd_openapi_doc_len, &hd_openapi_page_len)) == NULL) {
+        hd_log_error("cannot build the page of the OpenAPI document");
+        return 1;
+    }
     /* N servers sharing each client (RATE_LIMIT_SERVERS): this one allows its share */
     hd_ratelimit_init(hd_conf.rate_limit_window_ms,
                       (hd_conf.rate_limit_max + hd_conf.rate_limit_servers - 1) / hd_conf.rate_limit_servers);
@@ -324,6 +328,8 @@ int main(int argc, char **argv)
     h2o_config_dispose(&globalconf);
     free(hd_openapi_doc);
     hd_openapi_doc = NULL;
+    free(hd_openapi_page);
+    hd_openapi_page = NULL;
     hd_router_free(hd_router);
     hd_router = NULL;
     hd_config_free();

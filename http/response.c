@@ -104,18 +104,23 @@ static void json_path(hd_buf_t *b, h2o_req_t *req)
     hd_buf_lit(b, "\"");
 }
 
-void hd_send_json(h2o_req_t *req, int status, const char *body, size_t len)
+void hd_send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len)
 {
     h2o_iovec_t buf = h2o_strdup(&req->pool, body, len);
     req->res.status = status;
     req->res.reason = reason_phrase(status);
     req->res.content_length = len;
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json; charset=utf-8"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
     h2o_start_response(req, &generator);
     if (h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("HEAD")))
         h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
     else
         h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
+void hd_send_json(h2o_req_t *req, int status, const char *body, size_t len)
+{
+    hd_send_body(req, status, "application/json; charset=utf-8", body, len);
 }
 
 void hd_send_empty(h2o_req_t *req, int status)

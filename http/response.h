@@ -16,6 +16,8 @@ const char *hd_exception_name(int status);
 
 /* JSON body with Content-Length, Content-Type application/json. body is copied. */
 void hd_send_json(h2o_req_t *req, int status, const char *body, size_t len);
+/* Any body with Content-Length and the given Content-Type. body is copied. */
+void hd_send_body(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len);
 void hd_send_empty(h2o_req_t *req, int status);
 /* Success envelope; data == NULL: no data key; status 204: empty body. */
 void hd_respond_success(h2o_req_t *req, const hd_route_t *route, const char *data, size_t len);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Reports at scale, in one run on this machine, beside the baselines of the same run (pgbench
+# calling helpdesk_api.health(), wrk GET /api/v1/health):
+#   - BENCH_TICKETS tickets (default 1,000,000; bench/generate.sql, no comments: reports do not
+#     read them) with SLA clocks (bench/reports_clocks.sql);
+#   - GET /api/v1/reports/dashboard at BENCH_DASHBOARD_CONNECTIONS (32) connections, req/s;
+#   - every report route at BENCH_REPORT_CONNECTIONS (8) connections: req/s and p99 latency;
+#   - the dashboard's figures against a plain recount (a reference query written here).
+#
+#   make install && bench/reports.sh          BENCH_TICKETS=10000 bench/reports.sh
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/lib/cluster.sh"
+HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
+. "$repo/bench/lib.sh"
+
+tickets=${BENCH_TICKETS:-1000000}
+bench_cluster_start "maintenance_work_mem = 512MB" "max_wal_size = 8GB" "checkpoint_timeout = 30min"
+bench_machine
+start=$(date +%s)
+bench_psql -v tickets="$tickets" -v comments=0 <"$repo/bench/generate.sql" | tail -3
+bench_psql <"$repo/bench/reports_clocks.sql" >/dev/null
+echo "data generated in $(( $(date +%s) - start )) s"
+
+admin=$(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE email = 'agent10@bench.example'")
+baseline=$(bench_baseline)
+bench_server_start
+token=$(bench_token "$admin")
+base="http://127.0.0.1:$bench_http_port/api/v1"
+http_health=$(bench_wrk "$base/health")
+
+# The dashboard against a recount written without the report's functions.
+bench_psql -At -c "
+WITH d AS (SELECT helpdesk.report_dashboard((SELECT u FROM helpdesk.users u WHERE u.id = $admin), '-infinity', 'infinity', now()) AS j),
+     r AS (SELECT count(*) AS total,
+                  count(*) FILTER (WHERE status IN ('New', 'Assigned', 'In Progress', 'Pending')) AS open,
+                  count(*) FILTER (WHERE status = 'Closed') AS closed,
+                  count(*) FILTER (WHERE priority = 'High') AS high,
+                  round(avg(extract(epoch FROM resolved_at - created_at)) / 3600, 1) AS avg_hours
+           FROM helpdesk.tickets),
+     b AS (SELECT count(*) FILTER (WHERE c.state = 'missed' OR (c.state = 'running' AND c.due_at < now())
+                                    OR (c.state = 'paused' AND c.due_at < c.paused_since)) AS breached,
+                  count(*) FILTER (WHERE c.state = 'met') AS met
+           FROM helpdesk.sla_clocks c WHERE c.kind = 'resolution')
+SELECT format('recount: total %s/%s open %s/%s closed %s/%s high %s/%s avg %s/%s breached %s/%s rate %s/%s -> %s',
+              d.j->>'totalTickets', r.total, d.j->>'openTickets', r.open, d.j->'ticketsByStatus'->>'closed', r.closed,
+              d.j->'ticketsByPriority'->>'high', r.high, d.j->>'avgResolutionTime', r.avg_hours,
+              d.j->>'slaBreached', b.breached, d.j->>'slaComplianceRate', round(b.met * 100.0 / nullif(b.met + b.breached, 0), 1),
+              CASE WHEN (d.j->>'totalTickets')::bigint = r.total AND (d.j->>'openTickets')::bigint = r.open
+                        AND (d.j->'ticketsByStatus'->>'closed')::bigint = r.closed AND (d.j->'ticketsByPriority'->>'high')::bigint = r.high
+                        AND (d.j->>'avgResolutionTime')::numeric = coalesce(r.avg_hours, 0) AND (d.j->>'slaBreached')::bigint = b.breached
+                   THEN 'EQUAL' ELSE 'DIFFERENT' END)
+FROM d, r, b"
+
+# wrk with latency percentiles: "req/s p99"
+wrk_p99() {
+    local conns=$1 url=$2 out
+    out=$(wrk -t "$bench_cores" -c "$conns" -d "${bench_seconds}s" --latency -H "Authorization: Bearer $token" "$url" 2>&1)
+    echo "$out" >>"$bench_work/wrk.log"
+    echo "$out" | grep -q 'Non-2xx' && echo "wrk $url: $(echo "$out" | grep 'Non-2xx')" >&2
+    echo "$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p') $(echo "$out" | awk '$1 == "99%" {print $2}')"
+}
+
+printf '\n%s tickets\n| what | req/s | p99 | vs /health |\n|---|---|---|---|\n' "$tickets"
+printf '| pgbench helpdesk_api.health(), %s clients | %s | | |\n' "$bench_pg_clients" "$baseline"
+printf '| wrk GET /health, %s connections | %s | | 100%% |\n' "$bench_connections" "$http_health"
+read -r rps p99 <<<"$(wrk_p99 "${BENCH_DASHBOARD_CONNECTIONS:-32}" "$base/reports/dashboard")"
+printf '| dashboard, %s connections | %s | %s | %s |\n' "${BENCH_DASHBOARD_CONNECTIONS:-32}" "$rps" "$p99" "$(bench_ratio "$rps" "$http_health")"
+for r in action-required dashboard tickets-by-status tickets-by-category tickets-by-priority sla-compliance \
+         staff-performance "trends?period=week&limit=12" "dashboard?startDate=2026-10-01&endDate=2026-10-31"; do
+    read -r rps p99 <<<"$(wrk_p99 "${BENCH_REPORT_CONNECTIONS:-8}" "$base/reports/$r")"
+    printf '| %s, %s connections | %s | %s | %s |\n' "$r" "${BENCH_REPORT_CONNECTIONS:-8}" "$rps" "$p99" "$(bench_ratio "$rps" "$http_health")"
+done

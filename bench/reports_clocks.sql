@@ -1,0 +1,24 @@
+-- SLA clocks for tickets loaded by bench/generate.sql (which writes tickets with triggers off,
+-- so none start): one response and one resolution clock per ticket, with the outcome its dates
+-- say (wall-clock targets of the demo rules: due_date is created_at + the resolution target).
+-- A benchmark's data, not what the SLA engine would compute to the second.
+SET session_replication_role = replica;
+INSERT INTO helpdesk.sla_clocks (ticket_id, kind, state, target, cycle_start, paused_since, due_at, warn_at, stopped_at,
+                                 next_deadline)
+SELECT t.id, 'resolution',
+       CASE WHEN t.resolved_at IS NOT NULL THEN CASE WHEN t.resolved_at <= t.due_date THEN 'met' ELSE 'missed' END
+            WHEN t.status = 'Pending' THEN 'paused' ELSE 'running' END,
+       t.due_date - t.created_at, t.created_at,
+       CASE WHEN t.resolved_at IS NULL AND t.status = 'Pending' THEN t.created_at + (t.due_date - t.created_at) / 2 END,
+       t.due_date, t.created_at + (t.due_date - t.created_at) * 0.8, t.resolved_at,
+       CASE WHEN t.resolved_at IS NULL AND t.status <> 'Pending' THEN t.due_date END
+FROM helpdesk.tickets t
+UNION ALL
+SELECT t.id, 'response',
+       CASE WHEN t.status = 'New' THEN 'running' ELSE 'met' END,
+       (t.due_date - t.created_at) / 4, t.created_at, NULL,
+       t.created_at + (t.due_date - t.created_at) / 4, t.created_at + (t.due_date - t.created_at) / 5,
+       CASE WHEN t.status <> 'New' THEN t.created_at + (t.due_date - t.created_at) / 8 END, NULL
+FROM helpdesk.tickets t;
+ANALYZE helpdesk.tickets;
+ANALYZE helpdesk.sla_clocks;
