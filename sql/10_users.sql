@@ -18,10 +18,13 @@ CREATE TABLE helpdesk.users (
     avatar_url    varchar(255),
     is_active     boolean NOT NULL DEFAULT true,
     last_login_at timestamptz,
-    -- Access tokens issued before this instant are refused (password change, reset).
+    -- Access tokens issued before this instant are refused (password change, reset)...
     tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity',
     created_at    timestamptz NOT NULL DEFAULT now(),
-    updated_at    timestamptz NOT NULL DEFAULT now()
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    -- ...except the one that changed the password (its iat, seconds): "sign out the other
+    -- sessions", so a client that keeps its token after changing its password stays signed in.
+    tokens_kept_iat bigint
 );
 
 -- Addresses and usernames are unique whatever their case.
@@ -159,6 +162,13 @@ AS $$
         'createdAt', helpdesk.iso(u.created_at), 'updatedAt', helpdesk.iso(u.updated_at))
 $$;
 
+-- Whether an access token issued at `iat` (seconds) still holds for `u`: not older than the
+-- last password change or reset, or the very token that changed the password.
+CREATE FUNCTION helpdesk.token_current(u helpdesk.users, iat bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT to_timestamp(iat) >= date_trunc('second', u.tokens_valid_after) OR coalesce(iat = u.tokens_kept_iat, false) $$;
+
 -- The acting user of this request: exists, is active, and the token is not older than the
 -- user's last password change. Anything else is 401, whatever the token said.
 CREATE FUNCTION helpdesk.current_actor()
@@ -170,8 +180,7 @@ DECLARE
     iat text := pg_catalog.current_setting('helpdesk.token_iat', true);
 BEGIN
     SELECT * INTO u FROM helpdesk.users WHERE id = helpdesk.actor_id() AND is_active;
-    IF NOT FOUND
-       OR (coalesce(iat, '') <> '' AND to_timestamp(iat::bigint) < date_trunc('second', u.tokens_valid_after)) THEN
+    IF NOT FOUND OR (coalesce(iat, '') <> '' AND NOT helpdesk.token_current(u, iat::bigint)) THEN
         PERFORM helpdesk.http_error(401, 'Invalid token or user not found');
     END IF;
     RETURN u;

@@ -524,7 +524,7 @@ LANGUAGE sql STABLE
 AS $$
     SELECT coalesce(jsonb_object_agg(s.user_id, CASE
                WHEN u.id IS NULL OR NOT u.is_active
-                    OR to_timestamp(s.iat) < date_trunc('second', u.tokens_valid_after)
+                    OR NOT helpdesk.token_current(u, s.iat)
                THEN '{"active": false}'::jsonb
                ELSE jsonb_build_object(
                    'active', true,

@@ -334,12 +334,16 @@ def test_change_password():
     check_error(request("POST", path, {"currentPassword": password, "newPassword": "next-pass-1"}), 401)
     old_access = make_jwt(claims(sub=d["user"]["id"], iat=int(time.time()) - 30))
     check_success(request("GET", A + "/me", headers=bearer(old_access)))
-    r = request("POST", path, {"currentPassword": password, "newPassword": "next-pass-1"}, tok)
+    # the change is made with a token issued 10 s ago: older than the change, kept all the same
+    changer = bearer(make_jwt(claims(sub=d["user"]["id"], iat=int(time.time()) - 10)))
+    r = request("POST", path, {"currentPassword": password, "newPassword": "next-pass-1"}, changer)
     j = check_success(r, 201, POSTED)
     check(j["data"]["message"] == "Password changed successfully", "data %r" % j["data"])
     check("accessToken" in j["data"] and "refreshToken" in j["data"] and "accessClaims" not in j["data"], "new session")
     check_success(request("GET", A + "/me", headers=bearer(j["data"]["accessToken"])))
     check_error(request("GET", A + "/me", headers=bearer(old_access)), 401)
+    # the token that made the change stays valid: the reference's web client keeps using it
+    check_success(request("GET", A + "/me", headers=changer))
     check_error(request("POST", A + "/refresh", {"refreshToken": d["refreshToken"]}), 401)
     check_success(login(email, "next-pass-1"), 200, POSTED)
     check(psql("SELECT count(*) FROM helpdesk.audit_logs a JOIN helpdesk.users u ON u.id = a.user_id "

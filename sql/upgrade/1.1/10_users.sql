@@ -1,4 +1,5 @@
--- 10_users, 1.0 to 1.1: the acting user of a route that works with or without a token.
+-- 10_users, 1.0 to 1.1: the acting user of a route that works with or without a token; the
+-- token that changed a password stays valid (tokens_kept_iat, token_current).
 
 -- The acting user of a route that works with or without a token (published knowledge): NULL
 -- when no actor is set (anonymous), else as current_actor (401 for a user that is gone or
@@ -15,3 +16,30 @@ BEGIN
 END
 $$;
 
+
+ALTER TABLE helpdesk.users ADD COLUMN tokens_kept_iat bigint;
+
+-- Whether an access token issued at `iat` (seconds) still holds for `u`: not older than the
+-- last password change or reset, or the very token that changed the password.
+CREATE FUNCTION helpdesk.token_current(u helpdesk.users, iat bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT to_timestamp(iat) >= date_trunc('second', u.tokens_valid_after) OR coalesce(iat = u.tokens_kept_iat, false) $$;
+
+-- The acting user of this request: exists, is active, and the token is not older than the
+-- user's last password change. Anything else is 401, whatever the token said.
+CREATE OR REPLACE FUNCTION helpdesk.current_actor()
+RETURNS helpdesk.users
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    u   helpdesk.users;
+    iat text := pg_catalog.current_setting('helpdesk.token_iat', true);
+BEGIN
+    SELECT * INTO u FROM helpdesk.users WHERE id = helpdesk.actor_id() AND is_active;
+    IF NOT FOUND OR (coalesce(iat, '') <> '' AND NOT helpdesk.token_current(u, iat::bigint)) THEN
+        PERFORM helpdesk.http_error(401, 'Invalid token or user not found');
+    END IF;
+    RETURN u;
+END
+$$;

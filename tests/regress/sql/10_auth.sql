@@ -284,3 +284,18 @@ SELECT count(*) AS rows_without_ip FROM helpdesk.audit_logs WHERE ip_address IS 
 SELECT count(*) AS secrets_in_audit FROM helpdesk.audit_logs
 WHERE details::text ~ ('pass-[0-9]|wrong-pass|bad-pass|' || :'otp' || '|' || :'otp2' || '|' || :'otp4')
    OR details ? 'password';
+
+-- The access token that changed the password stays valid (the web client keeps using it);
+-- every other token issued before the change is refused, and a later reset ends it too.
+SELECT pg_temp.act('staff') AS acting_as_staff;
+SELECT set_config('helpdesk.token_iat', extract(epoch FROM timestamptz '2026-03-05 08:00Z')::bigint::text, false) IS NOT NULL AS changer_iat;
+SELECT pg_temp.clean(helpdesk.password_change(helpdesk.current_actor(), 'staff-pass-1', 'staff-pass-2', '2026-03-05 09:00Z'));
+SELECT helpdesk_api.auth_me('{}') ->> 'username' AS changer_still_in;
+SELECT set_config('helpdesk.token_iat', extract(epoch FROM timestamptz '2026-03-05 08:00:01Z')::bigint::text, false) IS NOT NULL AS other_iat;
+SELECT pg_temp.try($$helpdesk_api.auth_me('{}')$$) AS other_session;
+SELECT set_config('helpdesk.token_iat', extract(epoch FROM timestamptz '2026-03-05 09:00Z')::bigint::text, false) IS NOT NULL AS new_iat;
+SELECT helpdesk_api.auth_me('{}') ->> 'username' AS new_session;
+SELECT helpdesk.user_set_password(pg_temp.uid('staff'), 'staff-pass-3', 'admin_reset', '2026-03-05 10:00Z');
+SELECT set_config('helpdesk.token_iat', extract(epoch FROM timestamptz '2026-03-05 08:00Z')::bigint::text, false) IS NOT NULL AS changer_iat;
+SELECT pg_temp.try($$helpdesk_api.auth_me('{}')$$) AS changer_after_reset;
+SELECT set_config('helpdesk.token_iat', '', false) IS NOT NULL AS no_iat;
