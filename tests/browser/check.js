@@ -167,6 +167,32 @@ async function main() {
             await visit(s, user, ticketPath);
             await comment(s, user, 'Still jammed after a restart.');
         }
+        await visit(s, user, '/settings');
+        await step(s, user, 'send a test e-mail from the settings page', async () => {
+            await s.page.getByRole('button', { name: /^(Thông báo|Notifications)$/ }).click();
+            const answered = s.page.waitForResponse((r) => r.url().endsWith('/notifications/test-email'), { timeout: 20000 });
+            await s.page.getByRole('button', { name: /Kiểm tra Email|Test Email/ }).click();
+            const r = await answered;
+            const body = await r.json().catch(() => ({}));
+            if (r.status() !== 201 || !body.data || body.data.success !== true || body.data.recipient !== user.email) {
+                throw new Error(`test-email -> ${r.status()} ${JSON.stringify(body).slice(0, 200)}`);
+            }
+        });
+        await step(s, user, 'change the password on the settings page and keep working', async () => {
+            await s.page.getByRole('button', { name: /^(Bảo mật|Security)$/ }).click();
+            const inputs = s.page.locator('input[type=password]');
+            await inputs.nth(0).fill(PASSWORD);
+            await inputs.nth(1).fill('password456');
+            await inputs.nth(2).fill('password456');
+            const answered = s.page.waitForResponse((r) => r.url().endsWith('/users/change-password'), { timeout: 20000 });
+            await s.page.getByRole('button', { name: /Đổi Mật khẩu|Change Password/ }).last().click();
+            const r = await answered;
+            if (r.status() !== 201) throw new Error(`change-password -> ${r.status()}`);
+            // the client keeps the token it had: the desk must not sign this session out
+            await s.page.goto(`${WEB}/tickets`, { waitUntil: 'domcontentloaded' });
+            await settle(s.page);
+            if (new URL(s.page.url()).pathname.startsWith('/login')) throw new Error('signed out after changing the password');
+        });
         await s.context.close();
 
         // IT staff: the sidebar; assigns the ticket to itself, starts it, comments, resolves it.
