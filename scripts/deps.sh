@@ -9,7 +9,13 @@ packages=(postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
           clang libclang-rt-14-dev   # libFuzzer + sanitizers for tests/fuzz (Debian 12's clang is 14)
           debhelper dpkg-dev postgresql-server-dev-all)   # make deb and its test
 # `deps.sh browser` (make test-browser only, not make test): the browser and Node for its driver
-[ "${1:-}" = browser ] && packages+=(chromium nodejs npm)
+# (Node and npm only when there are none: a Node from elsewhere, such as NodeSource's, carries
+# its own npm and conflicts with Debian's npm package.)
+if [ "${1:-}" = browser ]; then
+    packages+=(chromium)
+    command -v node >/dev/null || packages+=(nodejs)
+    command -v npm >/dev/null || packages+=(npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")

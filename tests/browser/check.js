@@ -169,7 +169,8 @@ async function main() {
         }
         await visit(s, user, '/settings');
         await step(s, user, 'send a test e-mail from the settings page', async () => {
-            await s.page.getByRole('button', { name: /^(Thông báo|Notifications)$/ }).click();
+            // the settings page's tabs (the header's bell is a button named the same)
+            await s.page.locator('button', { has: s.page.locator('span.font-medium', { hasText: /^(Thông báo|Notifications)$/ }) }).click();
             const answered = s.page.waitForResponse((r) => r.url().endsWith('/notifications/test-email'), { timeout: 20000 });
             await s.page.getByRole('button', { name: /Kiểm tra Email|Test Email/ }).click();
             const r = await answered;
@@ -179,7 +180,7 @@ async function main() {
             }
         });
         await step(s, user, 'change the password on the settings page and keep working', async () => {
-            await s.page.getByRole('button', { name: /^(Bảo mật|Security)$/ }).click();
+            await s.page.locator('button', { has: s.page.locator('span.font-medium', { hasText: /^(Bảo mật|Security)$/ }) }).click();
             const inputs = s.page.locator('input[type=password]');
             await inputs.nth(0).fill(PASSWORD);
             await inputs.nth(1).fill('password456');
