@@ -247,6 +247,15 @@ static void *run(void *arg)
         }
         if (n >= hd_conf.email_batch) /* maybe more due at once */
             continue;
+        {
+            /* a NOTIFY that arrived during the batch is already read from the socket: claim again */
+            int noted = 0;
+            PQconsumeInput(pg);
+            for (PGnotify *note; (note = PQnotifies(pg)) != NULL; noted = 1)
+                PQfreemem(note);
+            if (noted)
+                continue;
+        }
         if (wait_for(PQsocket(pg), hd_conf.email_poll_ms))
             break;
         /* woken (a NOTIFY) or the poll interval: forget the notifications, claim again */

@@ -22,9 +22,10 @@ CREATE TABLE helpdesk.users (
     tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity',
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now(),
-    -- 1.1: the language of the user's e-mails (sql/03_email.sql); set with
-    -- helpdesk.user_set_language, API v1 has no field for it
-    language      varchar(2) NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'vi'))
+    -- 1.1: the language of the user's e-mails (sql/03_email.sql), NULL: 'en'; set with
+    -- helpdesk.user_set_language, API v1 has no field for it. (No default: an added column
+    -- with one would differ, in the catalog, from the same column created with the table.)
+    language      varchar(2) CHECK (language IN ('en', 'vi'))
 );
 
 -- Addresses and usernames are unique whatever their case.

@@ -17,7 +17,7 @@ $$;
 
 
 -- The language of a user's e-mails (sql/03_email.sql), and sending one to a user.
-ALTER TABLE helpdesk.users ADD COLUMN language varchar(2) NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'vi'));
+ALTER TABLE helpdesk.users ADD COLUMN language varchar(2) CHECK (language IN ('en', 'vi'));
 
 CREATE FUNCTION helpdesk.email_enqueue(u helpdesk.users, template text, params jsonb, ticket_id int DEFAULT NULL)
 RETURNS bigint
