@@ -72,10 +72,11 @@ $(UPGRADE_SCRIPT): $(UPGRADE_SOURCES) sql/99_finalize.sql sql/release/helpdesk--
 	   printf '%s\n' '\echo Use "ALTER EXTENSION helpdesk UPDATE" to load this file. \quit'; \
 	   for f in $(UPGRADE_SOURCES) sql/99_finalize.sql; do echo; echo "-- ==== $$f ===="; cat $$f; done; } > $@
 
-# helpdesk-http: libh2o (evloop), libpq, jansson, libjwt, libmagic (the type of uploaded files).
+# helpdesk-http: libh2o (evloop), libpq, jansson, libjwt, libmagic (the type of uploaded files),
+# libcurl (the e-mail sender, http/mailer.c).
 HTTP_CFLAGS ?= -std=gnu11 -O2 -g
 HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -DHELPDESK_VERSION='"$(EXTVERSION)"' -Iextension -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
-HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lmagic -lssl -lcrypto -lz -lpthread
+HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lmagic -lcurl -lssl -lcrypto -lz -lpthread
 HTTP_LDFLAGS ?=
 
 http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) helpdesk.control

@@ -95,6 +95,29 @@ static const opt_t opts[] = {
     /* notifications over Server-Sent Events (http/sse.c) */
     {"SSE_KEEPALIVE_MS", "sse-keepalive-ms", "15000", OPT_INT, 100, 3600000,
      "a stream with nothing to say gets a comment line after this long (ms), so proxies keep it open"},
+    /* e-mail: the outbox's sender, a thread of this server (http/mailer.c) */
+    {"EMAIL_ENABLED", "email-enabled", "false", OPT_BOOL, 0, 0,
+     "send the outbox's e-mails over SMTP (false: they wait in the outbox)"},
+    {"SMTP_HOST", "smtp-host", "", OPT_STR, 0, 0, "SMTP server (required when EMAIL_ENABLED)"},
+    {"SMTP_PORT", "smtp-port", "587", OPT_INT, 1, 65535, "SMTP port"},
+    {"SMTP_SECURE", "smtp-secure", "false", OPT_BOOL, 0, 0,
+     "true: TLS from the start (smtps://, port 465); false: STARTTLS when the server offers it"},
+    {"SMTP_USER", "smtp-user", "", OPT_STR, 0, 0, "SMTP AUTH user name (empty: no AUTH)"},
+    {"SMTP_PASS", "smtp-pass", "", OPT_STR, 0, 0, "SMTP AUTH password"},
+    {"EMAIL_FROM", "email-from", "noreply@ticketsystem.com", OPT_STR, 0, 0,
+     "From of the e-mails: an address, or Name <address>"},
+    {"EMAIL_MAX_ATTEMPTS", "email-max-attempts", "8", OPT_INT, 1, 1000,
+     "attempts of a message before it becomes a dead letter (status failed)"},
+    {"EMAIL_RETRY_BASE_MS", "email-retry-base-ms", "30000", OPT_INT, 1, 86400000,
+     "delay before the second attempt (ms); doubled at each attempt, with jitter"},
+    {"EMAIL_RETRY_MAX_MS", "email-retry-max-ms", "3600000", OPT_INT, 1, 604800000, "longest delay between attempts (ms)"},
+    {"EMAIL_BATCH", "email-batch", "20", OPT_INT, 1, 1000, "messages claimed at once"},
+    {"EMAIL_POLL_MS", "email-poll-ms", "5000", OPT_INT, 10, 3600000,
+     "the outbox is looked at this often when no new message wakes the sender (ms)"},
+    {"EMAIL_LEASE_MS", "email-lease-ms", "600000", OPT_INT, 1000, 86400000,
+     "a claimed message is held this long (ms): after a crash it is sent again once this has passed; "
+     "at least EMAIL_BATCH x SMTP_TIMEOUT_MS"},
+    {"SMTP_TIMEOUT_MS", "smtp-timeout-ms", "20000", OPT_INT, 100, 600000, "longest time to send one message (ms)"},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -376,7 +399,52 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("DB_READ_POOL_SIZE")) hd_conf.db_read_pool_size = (int)n;
     else if (IS("RATE_LIMIT_SERVERS")) hd_conf.rate_limit_servers = n;
     else if (IS("SSE_KEEPALIVE_MS")) hd_conf.sse_keepalive_ms = n;
+    else if (IS("EMAIL_ENABLED")) hd_conf.email_enabled = (int)n;
+    else if (IS("SMTP_HOST")) hd_conf.smtp_host = strdup(v);
+    else if (IS("SMTP_PORT")) hd_conf.smtp_port = (int)n;
+    else if (IS("SMTP_SECURE")) hd_conf.smtp_secure = (int)n;
+    else if (IS("SMTP_USER")) hd_conf.smtp_user = strdup(v);
+    else if (IS("SMTP_PASS")) hd_conf.smtp_pass = strdup(v);
+    else if (IS("EMAIL_FROM")) hd_conf.email_from = strdup(v);
+    else if (IS("EMAIL_MAX_ATTEMPTS")) hd_conf.email_max_attempts = (int)n;
+    else if (IS("EMAIL_RETRY_BASE_MS")) hd_conf.email_retry_base_ms = n;
+    else if (IS("EMAIL_RETRY_MAX_MS")) hd_conf.email_retry_max_ms = n;
+    else if (IS("EMAIL_BATCH")) hd_conf.email_batch = (int)n;
+    else if (IS("EMAIL_POLL_MS")) hd_conf.email_poll_ms = n;
+    else if (IS("EMAIL_LEASE_MS")) hd_conf.email_lease_ms = n;
+    else if (IS("SMTP_TIMEOUT_MS")) hd_conf.smtp_timeout_ms = n;
 #undef IS
+    return 0;
+}
+
+int hd_config_check_email(char *err, size_t errlen)
+{
+    const char *f = hd_conf.email_from;
+    if (f == NULL || strpbrk(f, "\r\n") != NULL || strchr(f, '@') == NULL) {
+        snprintf(err, errlen, "EMAIL_FROM '%s' is not an address (name@domain or Name <name@domain>)", f ? f : "");
+        return -1;
+    }
+    if (hd_conf.email_retry_max_ms < hd_conf.email_retry_base_ms) {
+        snprintf(err, errlen, "EMAIL_RETRY_MAX_MS (%lld) must be at least EMAIL_RETRY_BASE_MS (%lld)",
+                 (long long)hd_conf.email_retry_max_ms, (long long)hd_conf.email_retry_base_ms);
+        return -1;
+    }
+    /* a batch is sent one message after the other, each within SMTP_TIMEOUT_MS: the lease must
+     * outlast it, or another sender could take a message still being sent */
+    if (hd_conf.email_lease_ms < (int64_t)hd_conf.email_batch * hd_conf.smtp_timeout_ms) {
+        snprintf(err, errlen, "EMAIL_LEASE_MS (%lld) must be at least EMAIL_BATCH x SMTP_TIMEOUT_MS (%lld), or a message "
+                 "could be taken by another sender while it is being sent",
+                 (long long)hd_conf.email_lease_ms, (long long)hd_conf.email_batch * hd_conf.smtp_timeout_ms);
+        return -1;
+    }
+    if (hd_conf.email_enabled && (hd_conf.smtp_host == NULL || hd_conf.smtp_host[0] == '\0')) {
+        snprintf(err, errlen, "EMAIL_ENABLED is true but SMTP_HOST is empty");
+        return -1;
+    }
+    if ((hd_conf.smtp_host && strpbrk(hd_conf.smtp_host, "/@ \r\n") != NULL)) {
+        snprintf(err, errlen, "SMTP_HOST '%s' is not a host name or address", hd_conf.smtp_host);
+        return -1;
+    }
     return 0;
 }
 
@@ -427,6 +495,10 @@ void hd_config_free(void)
     free(hd_conf.temp_buffer_path);
     free(hd_conf.db_read_host);
     free(hd_conf.db_read_port);
+    free(hd_conf.smtp_host);
+    free(hd_conf.smtp_user);
+    free(hd_conf.smtp_pass);
+    free(hd_conf.email_from);
     for (i = 0; hd_conf.cors_origins != NULL && hd_conf.cors_origins[i] != NULL; i++)
         free(hd_conf.cors_origins[i]);
     free(hd_conf.cors_origins);
@@ -438,6 +510,7 @@ int hd_config_load(int argc, char **argv)
     size_t i;
     int a;
     const char *given[NOPTS];
+    char err_email[256];
 
     hd_config_free();
     for (i = 0; i < NOPTS; i++)
@@ -539,6 +612,10 @@ int hd_config_load(int argc, char **argv)
                     (long long)hd_conf.db_read_after_write_ms, (long long)hd_conf.db_read_max_lag_ms);
             return -1;
         }
+    }
+    if (hd_config_check_email(err_email, sizeof(err_email)) != 0) {
+        fprintf(stderr, "helpdesk-http: %s\n", err_email);
+        return -1;
     }
     if (hd_conf.threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -61,6 +61,21 @@ typedef struct hd_config {
     int64_t db_read_check_ms;       /* the lag monitor's interval */
     int db_read_pool_size;          /* connections per thread and replica (0: DB_POOL_SIZE) */
     int64_t rate_limit_servers;     /* RATE_LIMIT_MAX_REQUESTS is shared by this many servers */
+    /* e-mail: the outbox's sender (http/mailer.c) */
+    int email_enabled;
+    char *smtp_host;
+    int smtp_port;
+    int smtp_secure;        /* smtps:// (TLS from the start); otherwise smtp:// with STARTTLS when offered */
+    char *smtp_user;
+    char *smtp_pass;
+    char *email_from;
+    int email_max_attempts;
+    int64_t email_retry_base_ms;
+    int64_t email_retry_max_ms;
+    int email_batch;
+    int64_t email_poll_ms;
+    int64_t email_lease_ms;
+    int64_t smtp_timeout_ms;
 } hd_config_t;
 
 extern hd_config_t hd_conf;
@@ -73,6 +88,10 @@ int hd_config_load(int argc, char **argv);
 
 /* Free what hd_config_load allocated (it also does so itself before loading again). */
 void hd_config_free(void);
+
+/* The e-mail settings agree with each other (called by hd_config_load). Returns 0 or -1 with a
+ * message in err. */
+int hd_config_check_email(char *err, size_t errlen);
 
 /* Duration parser: "3600", "60s", "15m", "12h", "7d" -> seconds. Returns 0 or -1. */
 int hd_parse_duration(const char *s, int64_t *out);

@@ -21,6 +21,7 @@
 #include "conns.h"
 #include "filetype.h"
 #include "handler.h"
+#include "mailer.h"
 #include "metrics.h"
 #include "openapi.h"
 #include "ratelimit.h"
@@ -305,6 +306,8 @@ int main(int argc, char **argv)
     if (hd_conf.metrics_port != 0 &&
         hd_metrics_start(hd_conf.metrics_host, hd_conf.metrics_port, hd_conf.conninfo, HELPDESK_VERSION) != 0)
         return 1;
+    if (hd_mailer_start(hd_conf.conninfo) != 0)
+        return 1;
     for (i = 0; i < hd_conf.threads; i++)
         pthread_create(&threads[i].tid, NULL, run_loop, &threads[i]);
 
@@ -322,6 +325,7 @@ int main(int argc, char **argv)
     for (i = 0; i < hd_conf.threads; i++)
         pthread_join(threads[i].tid, NULL);
     hd_metrics_stop();
+    hd_mailer_stop();
     hd_readpool_stop();
     hd_log_error("helpdesk-http stopped");
     free(threads); /* (each listening socket was closed by its loop) */

@@ -150,6 +150,9 @@ const hd_route_t hd_routes[] = {
     {"DELETE", "/api/v1/notifications", "notifications_delete_all", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
     {"GET", "/api/v1/notifications/stream", "notifications_stream", 0, TOKEN, HD_BODY_NONE, HD_RESP_STREAM, RO, NO_ARGS},
 
+    /* ---- e-mail (sql/93_email_api.sql): the test e-mail to the caller, queued in the outbox ---- */
+    {"POST", "/api/v1/notifications/test-email", "notifications_test_email", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RW, NO_ARGS},
+
     /* ---- SLA status, timeline, at-risk, breached (sql/59_sla_api.sql) ---- */
     {"GET", "/api/v1/sla/tickets/:id/timeline", "sla_ticket_timeline", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/sla/tickets/:id/status", "sla_ticket_status", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},

@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(postgresql-15 postgresql-contrib postgresql-server-dev-15 libpq-dev
           libh2o-evloop-dev libjansson-dev libjwt-dev libssl-dev zlib1g-dev
           libmagic-dev  # helpdesk-http judges uploaded files by their content (libmagic1 + libmagic-mgc)
+          libcurl4-openssl-dev  # helpdesk-http sends the outbox's e-mails over SMTP (http/mailer.c)
+          python3-aiosmtpd      # the SMTP server of tests/http/test_email.py and of the demo's mail sink
           python3 make gcc
           clang libclang-rt-14-dev   # libFuzzer + sanitizers for tests/fuzz (Debian 12's clang is 14)
           debhelper dpkg-dev postgresql-server-dev-all)   # make deb and its test

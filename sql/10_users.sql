@@ -24,7 +24,11 @@ CREATE TABLE helpdesk.users (
     updated_at    timestamptz NOT NULL DEFAULT now(),
     -- ...except the one that changed the password (its iat, seconds): "sign out the other
     -- sessions", so a client that keeps its token after changing its password stays signed in.
-    tokens_kept_iat bigint
+    tokens_kept_iat bigint,
+    -- 1.1: the language of the user's e-mails (sql/03_email.sql), NULL: 'en'; set with
+    -- helpdesk.user_set_language, API v1 has no field for it. (No default: an added column
+    -- with one would differ, in the catalog, from the same column created with the table.)
+    language      varchar(2) CHECK (language IN ('en', 'vi'))
 );
 
 -- Addresses and usernames are unique whatever their case.
@@ -592,4 +596,25 @@ BEGIN
                        AND CASE WHEN user_directory.department IS NULL THEN helpdesk.is_staff(x)
                                 ELSE x.department = user_directory.department END), '[]');
 END
+$$;
+
+-- ---- e-mail to a user ----------------------------------------------------------------------
+
+-- One e-mail to `u` in their language (sql/03_email.sql), in the caller's transaction; `name`
+-- (the user's full name) is added to the parameters. Returns the outbox id.
+CREATE FUNCTION helpdesk.email_enqueue(u helpdesk.users, template text, params jsonb, ticket_id int DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT helpdesk.email_compose(u.id, u.email, u.language, template,
+                                  coalesce(params, '{}') || jsonb_build_object('name', u.full_name), ticket_id)
+$$;
+
+-- The language of a user's e-mails, 'en' or 'vi' (a DBA's or an admin's tool: API v1 has no
+-- field for it). Returns the user, NULL when there is none with that id.
+CREATE FUNCTION helpdesk.user_set_language(user_id int, language text)
+RETURNS helpdesk.users
+LANGUAGE sql
+AS $$
+    UPDATE helpdesk.users SET language = user_set_language.language WHERE id = user_set_language.user_id RETURNING *
 $$;

@@ -339,11 +339,7 @@ BEGIN
     WHERE p.user_id = u.id AND p.used_at IS NULL AND p.expires_at > at;
     INSERT INTO helpdesk.password_resets (user_id, otp_hash, expires_at, ip_address, created_at)
     VALUES (u.id, public.crypt(otp, public.gen_salt('bf', 4)), at + make_interval(mins => minutes), ip, at);
-    INSERT INTO helpdesk.email_outbox (user_id, recipient, subject, body_text, template)
-    VALUES (u.id, u.email, 'Password Reset OTP - NexusFlow Ticket System',
-            format(E'Hello %s,\n\nYour password reset code is %s.\nIt is valid for %s minutes and can be used once.\n\nIf you did not ask to reset your password, ignore this e-mail.\n',
-                   u.full_name, otp, minutes),
-            'password_reset_otp');
+    PERFORM helpdesk.email_enqueue(u, 'password_reset_otp', jsonb_build_object('code', otp, 'minutes', minutes));
     PERFORM helpdesk.audit('PASSWORD_RESET_REQUESTED', 'user', u.id, '{}', u.id);
 END
 $$;
@@ -416,11 +412,7 @@ BEGIN
     -- the owner proved control of the address: forget its failed codes and logins
     DELETE FROM helpdesk.auth_attempts a WHERE a.kind IN ('otp', 'login') AND a.account = lower(btrim(email));
     SELECT * INTO u FROM helpdesk.users x WHERE x.id = uid;
-    INSERT INTO helpdesk.email_outbox (user_id, recipient, subject, body_text, template)
-    VALUES (u.id, u.email, 'Password Reset Successful - NexusFlow Ticket System',
-            format(E'Hello %s,\n\nYour password has been reset. Every session was signed out.\n\nIf you did not do this, contact the IT service desk at once.\n',
-                   u.full_name),
-            'password_reset_success');
+    PERFORM helpdesk.email_enqueue(u, 'password_reset_success', '{}');
     PERFORM helpdesk.audit('PASSWORD_RESET', 'user', uid, '{}', uid);
     RETURN NULL;
 END

@@ -105,11 +105,12 @@ AS $$
     SELECT coalesce((SELECT u.full_name::text FROM helpdesk.users u WHERE u.id = helpdesk.actor_id()), 'System')
 $$;
 
--- One notification for `user_id` and, when `email_subject` is given, one outbox mail to the
--- user's address. Does nothing for a missing or inactive user, or for the acting user.
--- Returns whether the user was notified.
+-- One notification for `user_id` and, when `email_params` is given, one e-mail of the template
+-- named `type` to the user's address in their language (sql/03_email.sql; `ticketNumber` and
+-- the rest of the template's placeholders in `email_params`). Does nothing for a missing or
+-- inactive user, or for the acting user. Returns whether the user was notified.
 CREATE FUNCTION helpdesk.notify(user_id int, type text, title text, message text, ticket_id int,
-                                email_subject text DEFAULT NULL, email_body text DEFAULT NULL)
+                                email_params jsonb DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql
 AS $$
@@ -125,11 +126,8 @@ BEGIN
     END IF;
     INSERT INTO helpdesk.notifications (user_id, type, title, message, ticket_id)
     VALUES (u.id, type, title, message, ticket_id);
-    IF email_subject IS NOT NULL THEN
-        INSERT INTO helpdesk.email_outbox (user_id, recipient, subject, body_text, template, ticket_id)
-        VALUES (u.id, u.email, email_subject,
-                format(E'Hello %s,\n\n%s\n', u.full_name, coalesce(email_body, message)),
-                type, ticket_id);
+    IF email_params IS NOT NULL THEN
+        PERFORM helpdesk.email_enqueue(u, type, email_params, ticket_id);
     END IF;
     RETURN true;
 END
@@ -198,8 +196,7 @@ BEGIN
     IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Resolved' THEN
         IF helpdesk.notify(NEW.submitter_id, 'ticket_resolved', 'Ticket Resolved',
                            format('Your ticket %s: %s has been resolved by %s', ref, NEW.title, who), NEW.id,
-                           format('Ticket %s Resolved', ref),
-                           format('Your ticket %s: %s has been resolved by %s.', ref, NEW.title, who)) THEN
+                           jsonb_build_object('ticketNumber', NEW.ticket_number, 'title', NEW.title, 'actor', who)) THEN
             notified := notified || NEW.submitter_id;
         END IF;
     ELSIF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Closed' THEN
@@ -217,9 +214,8 @@ BEGIN
     IF NEW.assignee_id IS DISTINCT FROM OLD.assignee_id AND NEW.assignee_id IS NOT NULL THEN
         IF helpdesk.notify(NEW.assignee_id, 'ticket_assigned', 'Ticket Assigned to You',
                            format('Ticket %s: %s has been assigned to you by %s', ref, NEW.title, who), NEW.id,
-                           format('Ticket %s Assigned to You', ref),
-                           format(E'Ticket %s: %s has been assigned to you by %s.\n\nPriority: %s\nStatus: %s',
-                                  ref, NEW.title, who, NEW.priority, NEW.status)) THEN
+                           jsonb_build_object('ticketNumber', NEW.ticket_number, 'title', NEW.title, 'actor', who,
+                                              'priority', NEW.priority, 'status', NEW.status)) THEN
             notified := notified || NEW.assignee_id;
         END IF;
         IF NEW.submitter_id <> NEW.assignee_id THEN
@@ -281,8 +277,8 @@ BEGIN
              ORDER BY x LOOP
         PERFORM helpdesk.notify(u, 'ticket_commented', 'New Comment on Ticket',
                                 format('%s commented on Ticket %s: %s', author, ref, t.title), t.id,
-                                format('New Comment on Ticket %s', ref),
-                                format(E'%s commented on Ticket %s: %s\n\n%s', author, ref, t.title, NEW.content));
+                                jsonb_build_object('ticketNumber', t.ticket_number, 'title', t.title,
+                                                   'author', author, 'comment', NEW.content));
     END LOOP;
     RETURN NULL;
 END

@@ -245,6 +245,7 @@ suite_http() {
         HD_DB_STOP_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -m fast -w stop" \
         HD_DB_START_CMD="runuser -u postgres -- $HD_PGBIN/pg_ctl -D $dir/data -l $dir/server.log -w start" \
         HD_PSQL="runuser -u postgres -- $HD_PGBIN/psql -X -q -h $dir -p $port -U postgres -d desk" \
+        HD_HTTP_BIN="$bin" HD_SERVER_DB="DB_HOST=$dir DB_PORT=$port DB_USER=helpdesk_http DB_NAME=desk" \
         /usr/bin/python3 "$repo/tests/http/run.py" 2>&1; rc=$?
     read_result "$result" "$rc"
     passed=$((passed + P)); failed=$((failed + F))

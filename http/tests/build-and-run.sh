@@ -16,7 +16,7 @@ failed=0
 for t in "$here"/*.c; do
     name=$(basename "$t" .c)
     if ! cc -std=gnu11 -O1 -g -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -I"$src/../extension" -I"$($PG_CONFIG --includedir)" "$@" \
-        -o "$out/$name" "$t" $libsrc -lh2o-evloop -ljansson -ljwt -lpq -lmagic -lssl -lcrypto -lz -lpthread; then
+        -o "$out/$name" "$t" $libsrc -lh2o-evloop -ljansson -ljwt -lpq -lmagic -lcurl -lssl -lcrypto -lz -lpthread; then
         echo "$name: build failed"
         failed=$((failed + 1))
         continue

@@ -43,3 +43,21 @@ BEGIN
     RETURN u;
 END
 $$;
+
+-- The language of a user's e-mails (sql/03_email.sql), and sending one to a user.
+ALTER TABLE helpdesk.users ADD COLUMN language varchar(2) CHECK (language IN ('en', 'vi'));
+
+CREATE FUNCTION helpdesk.email_enqueue(u helpdesk.users, template text, params jsonb, ticket_id int DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    SELECT helpdesk.email_compose(u.id, u.email, u.language, template,
+                                  coalesce(params, '{}') || jsonb_build_object('name', u.full_name), ticket_id)
+$$;
+
+CREATE FUNCTION helpdesk.user_set_language(user_id int, language text)
+RETURNS helpdesk.users
+LANGUAGE sql
+AS $$
+    UPDATE helpdesk.users SET language = user_set_language.language WHERE id = user_set_language.user_id RETURNING *
+$$;

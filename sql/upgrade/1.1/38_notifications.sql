@@ -49,6 +49,61 @@ AS $$
     VALUES (NULL, type, title, message, ticket_id, helpdesk.actor_id())
 $$;
 
+-- E-mails are composed from the templates in the user's language (sql/03_email.sql): notify
+-- takes the template's parameters instead of a subject and a body.
+DROP FUNCTION helpdesk.notify(int, text, text, text, int, text, text);
+
+CREATE FUNCTION helpdesk.notify(user_id int, type text, title text, message text, ticket_id int,
+                                email_params jsonb DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    u helpdesk.users;
+BEGIN
+    IF user_id IS NULL OR user_id IS NOT DISTINCT FROM helpdesk.actor_id() THEN
+        RETURN false;
+    END IF;
+    SELECT * INTO u FROM helpdesk.users WHERE id = notify.user_id AND is_active;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO helpdesk.notifications (user_id, type, title, message, ticket_id)
+    VALUES (u.id, type, title, message, ticket_id);
+    IF email_params IS NOT NULL THEN
+        PERFORM helpdesk.email_enqueue(u, type, email_params, ticket_id);
+    END IF;
+    RETURN true;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION helpdesk.comments_notify()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    t      helpdesk.tickets;
+    author text;
+    ref    text;
+    u      int;
+BEGIN
+    SELECT * INTO t FROM helpdesk.tickets WHERE id = NEW.ticket_id;
+    SELECT full_name INTO author FROM helpdesk.users WHERE id = NEW.user_id;
+    ref := '#' || t.ticket_number;
+    FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[t.submitter_id, t.assignee_id]) x
+             WHERE x IS NOT NULL AND x <> NEW.user_id
+               AND (NEW.type <> 'internal'
+                    OR EXISTS (SELECT FROM helpdesk.users s WHERE s.id = x AND helpdesk.is_staff(s)))
+             ORDER BY x LOOP
+        PERFORM helpdesk.notify(u, 'ticket_commented', 'New Comment on Ticket',
+                                format('%s commented on Ticket %s: %s', author, ref, t.title), t.id,
+                                jsonb_build_object('ticketNumber', t.ticket_number, 'title', t.title,
+                                                   'author', author, 'comment', NEW.content));
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
 -- AFTER INSERT OR UPDATE ON tickets.
 CREATE OR REPLACE FUNCTION helpdesk.tickets_notify()
 RETURNS trigger
@@ -82,8 +137,7 @@ BEGIN
     IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Resolved' THEN
         IF helpdesk.notify(NEW.submitter_id, 'ticket_resolved', 'Ticket Resolved',
                            format('Your ticket %s: %s has been resolved by %s', ref, NEW.title, who), NEW.id,
-                           format('Ticket %s Resolved', ref),
-                           format('Your ticket %s: %s has been resolved by %s.', ref, NEW.title, who)) THEN
+                           jsonb_build_object('ticketNumber', NEW.ticket_number, 'title', NEW.title, 'actor', who)) THEN
             notified := notified || NEW.submitter_id;
         END IF;
     ELSIF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Closed' THEN
@@ -101,9 +155,8 @@ BEGIN
     IF NEW.assignee_id IS DISTINCT FROM OLD.assignee_id AND NEW.assignee_id IS NOT NULL THEN
         IF helpdesk.notify(NEW.assignee_id, 'ticket_assigned', 'Ticket Assigned to You',
                            format('Ticket %s: %s has been assigned to you by %s', ref, NEW.title, who), NEW.id,
-                           format('Ticket %s Assigned to You', ref),
-                           format(E'Ticket %s: %s has been assigned to you by %s.\n\nPriority: %s\nStatus: %s',
-                                  ref, NEW.title, who, NEW.priority, NEW.status)) THEN
+                           jsonb_build_object('ticketNumber', NEW.ticket_number, 'title', NEW.title, 'actor', who,
+                                              'priority', NEW.priority, 'status', NEW.status)) THEN
             notified := notified || NEW.assignee_id;
         END IF;
         IF NEW.submitter_id <> NEW.assignee_id THEN
