@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "accesslog.h"
-#include "buf.h"
 #include "request.h"
 
 typedef struct {
@@ -163,6 +162,29 @@ static void operation_id(const hd_route_t *r, const char *method, json_t *seen, 
     json_object_set_new(seen, out, json_true());
 }
 
+static int in_list(json_t *names, const char *name)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(names, i, e) {
+        if (json_is_string(e) && strcmp(json_string_value(e), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int has_query_param(json_t *params, const char *name)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(params, i, e) {
+        if (strcmp(json_string_value(json_object_get(e, "in")), "query") == 0 &&
+            strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The success envelope whose data is `data` (the declared schema), or the bare envelope. */
 static json_t *envelope(json_t *data)
 {
@@ -219,14 +241,15 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl)
         json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s,s:[s,s]}}", "name", "format", "in", "query", "required", 0,
                                                 "description", "csv: the report as text/csv (also for Accept: text/csv)",
                                                 "schema", "type", "string", "enum", "json", "csv"));
-    /* declared query parameters: an object schema, one parameter per property */
+    /* declared query parameters: an object schema, one parameter per property (but those the
+     * table already gave, format and access_token) */
     json_object_foreach(json_object_get(query, "properties"), qname, qv) {
-        json_t *req = json_object_get(query, "required"), *e, *schema = json_deep_copy(qv), *p;
-        size_t k;
-        int required = 0;
-        json_array_foreach(req, k, e) required |= json_is_string(e) && strcmp(json_string_value(e), qname) == 0;
-        p = json_pack("{s:s,s:s,s:b}", "name", qname, "in", "query", "required", required);
-        if (json_is_string(json_object_get(schema, "description"))) {
+        json_t *p, *schema;
+        if (has_query_param(params, qname))
+            continue;
+        schema = json_deep_copy(qv);
+        p = json_pack("{s:s,s:s,s:b}", "name", qname, "in", "query", "required", in_list(json_object_get(query, "required"), qname));
+        if (json_is_string(json_object_get(schema, "description"))) { /* the parameter's, in OpenAPI */
             json_object_set(p, "description", json_object_get(schema, "description"));
             json_object_del(schema, "description");
         }
@@ -330,130 +353,4 @@ char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
     if (out != NULL && len != NULL)
         *len = strlen(out);
     return out;
-}
-
-/* ---- the page ---- */
-
-static void html_text(hd_buf_t *b, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        switch (*s) {
-        case '<': hd_buf_lit(b, "&lt;"); break;
-        case '>': hd_buf_lit(b, "&gt;"); break;
-        case '&': hd_buf_lit(b, "&amp;"); break;
-        case '"': hd_buf_lit(b, "&quot;"); break;
-        default: hd_buf_append(b, s, 1);
-        }
-    }
-}
-
-/* A schema in a few words: its type (and enum values), or the component it refers to. */
-static void html_schema(hd_buf_t *b, json_t *schema)
-{
-    json_t *v;
-    size_t i;
-    if ((v = json_object_get(schema, "$ref")) != NULL) {
-        const char *r = json_string_value(v), *slash = r != NULL ? strrchr(r, '/') : NULL;
-        html_text(b, slash != NULL ? slash + 1 : r);
-        return;
-    }
-    html_text(b, json_string_value(json_object_get(schema, "type")));
-    if ((v = json_object_get(schema, "format")) != NULL) {
-        hd_buf_lit(b, " (");
-        html_text(b, json_string_value(v));
-        hd_buf_lit(b, ")");
-    }
-    if (json_is_array(v = json_object_get(schema, "enum"))) {
-        json_t *e;
-        hd_buf_lit(b, ": ");
-        json_array_foreach(v, i, e) {
-            if (i > 0)
-                hd_buf_lit(b, " | ");
-            html_text(b, json_string_value(e));
-        }
-    }
-}
-
-char *hd_openapi_html(const char *text, size_t len, size_t *out_len)
-{
-    json_t *doc = json_loadb(text, len, 0, NULL), *item, *op, *v, *e;
-    const char *path, *method;
-    hd_buf_t b = {0};
-    size_t i;
-    if (doc == NULL)
-        return NULL;
-    hd_buf_lit(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-    html_text(&b, json_string_value(json_object_get(json_object_get(doc, "info"), "title")));
-    hd_buf_lit(&b, "</title><style>body{font:14px/1.4 sans-serif;margin:2em;max-width:70em}"
-                   "h2{border-bottom:1px solid #ccc}.op{margin:.6em 0;padding:.4em .8em;border-left:4px solid #36c;background:#f6f8fa}"
-                   ".m{font-weight:bold;display:inline-block;min-width:4.5em}code{font-size:13px}table{border-collapse:collapse}"
-                   "td{padding:0 .8em 0 0;vertical-align:top}</style></head><body><h1>");
-    html_text(&b, json_string_value(json_object_get(json_object_get(doc, "info"), "title")));
-    hd_buf_lit(&b, "</h1><p>");
-    html_text(&b, json_string_value(json_object_get(json_object_get(doc, "info"), "description")));
-    hd_buf_lit(&b, " The machine-readable document: <a href=\"" HD_OPENAPI_PATH "\">" HD_OPENAPI_PATH "</a>.</p>\n");
-    json_object_foreach(json_object_get(doc, "paths"), path, item) {
-        json_object_foreach(item, method, op) {
-            json_t *responses = json_object_get(op, "responses");
-            const char *code;
-            hd_buf_lit(&b, "<div class=\"op\" id=\"");
-            html_text(&b, json_string_value(json_object_get(op, "operationId")));
-            hd_buf_lit(&b, "\"><span class=\"m\">");
-            for (i = 0; method[i] != '\0'; i++) {
-                char c = (char)toupper((unsigned char)method[i]);
-                hd_buf_append(&b, &c, 1);
-            }
-            hd_buf_lit(&b, "</span> <code>");
-            html_text(&b, path);
-            hd_buf_lit(&b, "</code> &mdash; ");
-            html_text(&b, json_string_value(json_object_get(op, "summary")));
-            hd_buf_str(&b, json_object_get(op, "security") != NULL ? " <small>(bearer token)</small>" : " <small>(public)</small>");
-            hd_buf_lit(&b, "<table>");
-            json_array_foreach(json_object_get(op, "parameters"), i, e) {
-                hd_buf_lit(&b, "<tr><td>");
-                html_text(&b, json_string_value(json_object_get(e, "in")));
-                hd_buf_lit(&b, "</td><td><code>");
-                html_text(&b, json_string_value(json_object_get(e, "name")));
-                hd_buf_lit(&b, "</code></td><td>");
-                html_schema(&b, json_object_get(e, "schema"));
-                hd_buf_str(&b, json_is_true(json_object_get(e, "required")) ? ", required" : "");
-                hd_buf_lit(&b, "</td></tr>");
-            }
-            if ((v = json_object_get(op, "requestBody")) != NULL) {
-                const char *type;
-                json_t *media;
-                json_object_foreach(json_object_get(v, "content"), type, media) {
-                    hd_buf_lit(&b, "<tr><td>body</td><td><code>");
-                    html_text(&b, type);
-                    hd_buf_lit(&b, "</code></td><td>");
-                    html_schema(&b, json_object_get(media, "schema"));
-                    hd_buf_lit(&b, "</td></tr>");
-                }
-            }
-            json_object_foreach(responses, code, v) {
-                const char *type;
-                json_t *media;
-                hd_buf_lit(&b, "<tr><td>");
-                html_text(&b, code);
-                hd_buf_lit(&b, "</td><td>");
-                html_text(&b, json_string_value(json_object_get(v, "description")));
-                hd_buf_lit(&b, "</td><td>");
-                i = 0;
-                json_object_foreach(json_object_get(v, "content"), type, media) {
-                    if (i++ > 0)
-                        hd_buf_lit(&b, "; ");
-                    html_text(&b, type);
-                    hd_buf_lit(&b, ": ");
-                    html_schema(&b, json_object_get(media, "schema"));
-                }
-                hd_buf_lit(&b, "</td></tr>");
-            }
-            hd_buf_lit(&b, "</table></div>\n");
-        }
-    }
-    hd_buf_lit(&b, "</body></html>\n");
-    json_decref(doc);
-    if (out_len != NULL)
-        *out_len = b.len;
-    return b.base;
 }

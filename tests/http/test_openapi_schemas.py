@@ -85,20 +85,28 @@ def test_declarations_name_functions_of_the_table():
     check(not stray, "declarations of functions no route calls: %r" % stray)
 
 
+def add_unique(wrong, label, kind, errs):
+    """Each mismatch once per route and caller: a list's items give the same one each."""
+    for e in dict.fromkeys(re.sub(r"\[\d+\]", "[]", e) for e in errs):
+        line = "%s: %s %s" % (label, kind, e)
+        if line not in wrong:
+            wrong.append(line)
+
+
 def check_exchange(doc, wrong, method, template, body, resp, who):
     """The body sent and the data answered against the declarations of (method, template)."""
     op = operation(doc, method, template)
     label = "%s %s as %s" % (method, template, who)
     req_schema = request_schema(op)
     if req_schema is not None and isinstance(body, (dict, list)):
-        wrong += ["%s: request %s" % (label, e) for e in schemacheck.errors(doc, req_schema, body, "body")]
+        add_unique(wrong, label, "request", schemacheck.errors(doc, req_schema, body, "body"))
     if resp.status == 204 or not resp.headers.get("content-type", "").startswith("application/json"):
         return 0
     schema = data_schema(op)
     if schema is None:
         wrong.append("%s: no response schema" % label)
         return 0
-    wrong += ["%s: response %s" % (label, e) for e in schemacheck.errors(doc, schema, resp.json.get("data"))]
+    add_unique(wrong, label, "response", schemacheck.errors(doc, schema, resp.json.get("data")))
     return 1
 
 
@@ -200,3 +208,16 @@ def test_full_lives_match_their_schemas():
         ctx.finish()
     print("     %d answers checked" % len(calls))
     check(not wrong, "%d mismatches:\n      %s" % (len(wrong), "\n      ".join(wrong[:80])))
+
+
+def test_docs_page_shows_the_schemas():
+    """GET /api/docs: every component has its table (an anchor the operations link to), and an
+    operation's answer names its data."""
+    doc = document()
+    r = request("GET", "/api/docs")
+    check(r.status == 200, "docs %r" % r)
+    page = r.body.decode("utf-8")
+    missing = [n for n in doc["components"]["schemas"] if 'id="schema-%s"' % n not in page]
+    check(not missing, "schemas without their table on the page: %r" % missing)
+    check('<a href="#schema-Ticket">Ticket</a>' in page, "operations link to the schemas")
+    check(page.count("with <code>data</code>") >= 100, "answers show their data")
