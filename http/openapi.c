@@ -193,10 +193,20 @@ static json_t *envelope(json_t *data)
     return json_pack("{s:[o,{s:s,s:{s:O}}]}", "allOf", ref("SuccessEnvelope"), "type", "object", "properties", "data", data);
 }
 
-/* decl: the declaration of the route's function ({query, request, response, description}), or NULL */
-static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl)
+/* The component a {"$ref": "#/components/schemas/<Name>"} names, or the schema itself. */
+static json_t *resolve(json_t *schemas, json_t *schema)
 {
-    json_t *query = json_object_get(decl, "query"), *request = json_object_get(decl, "request"),
+    const char *r = json_string_value(json_object_get(schema, "$ref")), *prefix = "#/components/schemas/";
+    if (r != NULL && strncmp(r, prefix, strlen(prefix)) == 0 && json_object_get(schemas, r + strlen(prefix)) != NULL)
+        return json_object_get(schemas, r + strlen(prefix));
+    return schema;
+}
+
+/* decl: the declaration of the route's function ({query, request, response, description}), or
+ * NULL; schemas: the declared components (a query may be one shared by several routes) */
+static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, json_t *schemas)
+{
+    json_t *query = resolve(schemas, json_object_get(decl, "query")), *request = json_object_get(decl, "request"),
            *data = json_object_get(decl, "response"), *qv;
     const char *qname;
     char summary[256], tag[64];
@@ -336,7 +346,7 @@ char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
             json_object_set_new(paths, path, item);
         }
         operation_id(r, method, seen, opid, sizeof(opid));
-        json_object_set_new(item, method, operation(r, opid, json_object_get(ops, r->function)));
+        json_object_set_new(item, method, operation(r, opid, json_object_get(ops, r->function), schemas));
     }
     json_decref(seen);
     json_decref(ops);
