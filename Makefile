@@ -35,7 +35,7 @@ PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-ini
 # The one version, helpdesk.control's default_version, compiled into the module
 # (helpdesk.version()) and into helpdesk-http (--version).
 PG_CPPFLAGS = -DHELPDESK_VERSION='"$(EXTVERSION)"'
-EXTRA_CLEAN = http/helpdesk-http http/helpdesk-http-asan http/tests/*_test
+EXTRA_CLEAN = http/helpdesk-http http/helpdesk-http-asan http/tests/*_test http/openapi/decls.inc
 
 # `make installcheck` against a running server (the DBA's way); `make test` uses a private
 # relocated PostgreSQL root instead, see tests/run.sh.
@@ -79,7 +79,12 @@ HTTP_CFLAGS += -Wall -Wextra -Werror -DH2O_USE_LIBUV=0 -DHELPDESK_VERSION='"$(EX
 HTTP_LIBS    = -lh2o-evloop -ljansson -ljwt -lpq -lmagic -lcurl -lssl -lcrypto -lz -lpthread
 HTTP_LDFLAGS ?=
 
-http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) helpdesk.control
+# The OpenAPI schema declarations, embedded in the server as string literals (http/openapi.c).
+OPENAPI_DECLS = $(sort $(wildcard http/openapi/*.json))
+http/openapi/decls.inc: $(OPENAPI_DECLS) http/openapi/embed.sh
+	@sh http/openapi/embed.sh $@ $(OPENAPI_DECLS)
+
+http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) http/openapi/decls.inc helpdesk.control
 	$(CC) $(HTTP_CFLAGS) $(HTTP_LDFLAGS) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
 # The same server built with AddressSanitizer and UndefinedBehaviorSanitizer, beside the
@@ -87,7 +92,7 @@ http/helpdesk-http: $(HTTP_SOURCES) $(HTTP_HEADERS) helpdesk.control
 # LeakSanitizer checking at exit that the server freed everything; `make test-asan` runs the
 # unit and HTTP suites against it alone.
 HTTP_SANITIZE ?= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-http/helpdesk-http-asan: $(HTTP_SOURCES) $(HTTP_HEADERS)
+http/helpdesk-http-asan: $(HTTP_SOURCES) $(HTTP_HEADERS) http/openapi/decls.inc
 	$(CC) $(HTTP_CFLAGS) $(HTTP_SANITIZE) -o $@ $(HTTP_SOURCES) $(HTTP_LIBS)
 
 # libFuzzer targets of the server's parsers (tests/fuzz/README.md): each runs FUZZ_SECONDS;

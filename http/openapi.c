@@ -4,7 +4,16 @@
  * enforces), the method, operationId = the SQL function (unique: see operation_id), a summary derived from the function
  * name, a tag from the first segment after /api/v1, bearer security (scheme `JWT-auth`, the
  * reference's name) for token routes (optional for OPTIONAL routes), the request body for json/multipart routes, the success
- * status with the envelope, and the error envelope for the errors the server itself produces. */
+ * status with the envelope, and the error envelope for the errors the server itself produces.
+ *
+ * What the table cannot say (query parameters, the request body's schema, the shape of the
+ * envelope's `data`) comes from the schema declarations http/openapi/<module>.json, one file per
+ * module as routes.c has one block per module, keyed by the route's SQL function: the table row
+ * names the function, the declaration of the function sits in the module's file next to the
+ * module's object schemas (components), and adding a route's schema is one entry there. They are
+ * embedded at build time (http/openapi/embed.sh), checked here at startup (a file that does not
+ * parse, or a schema or function declared twice, stops the server) and against the real answers
+ * by tests/http/test_openapi_schemas.py. */
 #include "openapi.h"
 
 #include <ctype.h>
@@ -12,8 +21,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
+#include "accesslog.h"
 #include "request.h"
+
+typedef struct {
+    const char *name, *text;
+} hd_openapi_decl_t;
+
+#include "openapi/decls.inc"
 
 char *hd_openapi_doc;
 size_t hd_openapi_doc_len;
@@ -72,7 +87,51 @@ static json_t *error_response(const char *description)
     return json_pack("{s:s,s:o}", "description", description, "content", json_content(ref("ErrorEnvelope")));
 }
 
-static json_t *components(void)
+/* The declarations of every module: their schemas (components) and operations (by function)
+ * merged into two objects. 0, or -1 (logged) on a file that does not parse or a name given twice. */
+static int load_decls(json_t *schemas, json_t *ops)
+{
+    size_t i;
+    for (i = 0; i < sizeof(hd_openapi_decls) / sizeof(hd_openapi_decls[0]); i++) {
+        json_error_t err;
+        json_t *file = json_loads(hd_openapi_decls[i].text, 0, &err), *part, *v;
+        const char *key, *section;
+        int bad = 0;
+        if (!json_is_object(file)) {
+            hd_log_error("http/openapi/%s:%d:%d: %s", hd_openapi_decls[i].name, err.line, err.column,
+                         file == NULL ? err.text : "not an object");
+            json_decref(file);
+            return -1;
+        }
+        json_object_foreach(file, section, part) {
+            json_t *into = strcmp(section, "schemas") == 0 ? schemas : strcmp(section, "operations") == 0 ? ops : NULL;
+            if (into == NULL || !json_is_object(part)) {
+                if (section[0] == '$' || strcmp(section, "description") == 0)
+                    continue; /* a comment for the reader */
+                hd_log_error("http/openapi/%s: \"%s\": want \"schemas\" or \"operations\" objects", hd_openapi_decls[i].name,
+                             section);
+                bad = 1;
+                break;
+            }
+            json_object_foreach(part, key, v) {
+                if (json_object_get(into, key) != NULL) {
+                    hd_log_error("http/openapi/%s: %s \"%s\" is declared twice", hd_openapi_decls[i].name, section, key);
+                    bad = 1;
+                    break;
+                }
+                json_object_set(into, key, v);
+            }
+            if (bad)
+                break;
+        }
+        json_decref(file);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+static json_t *components(json_t *declared)
 {
     json_t *success = json_pack("{s:s,s:[s,s,s,s],s:{s:{s:s,s:[b]},s:{s:s},s:{},s:{s:s,s:s},s:{s:s}}}", "type", "object",
                                 "required", "success", "message", "timestamp", "path", "properties", "success", "type",
@@ -84,8 +143,10 @@ static json_t *components(void)
                               "properties", "success", "type", "boolean", "enum", 0, "message", "type", "string", "error",
                               "type", "string", "statusCode", "type", "integer", "timestamp", "type", "string", "format",
                               "date-time", "path", "type", "string", "details", "type", "array", "items", "type", "string");
-    return json_pack("{s:{s:{s:s,s:s,s:s}},s:{s:o,s:o}}", "securitySchemes", "JWT-auth", "type", "http", "scheme", "bearer",
-                     "bearerFormat", "JWT", "schemas", "SuccessEnvelope", success, "ErrorEnvelope", error);
+    json_t *schemas = json_pack("{s:o,s:o}", "SuccessEnvelope", success, "ErrorEnvelope", error);
+    json_object_update_missing(schemas, declared);
+    return json_pack("{s:{s:{s:s,s:s,s:s}},s:o}", "securitySchemes", "JWT-auth", "type", "http", "scheme", "bearer",
+                     "bearerFormat", "JWT", "schemas", schemas);
 }
 
 /* operationId: the function; OpenAPI wants it unique, so a function behind several routes gets
@@ -101,8 +162,53 @@ static void operation_id(const hd_route_t *r, const char *method, json_t *seen, 
     json_object_set_new(seen, out, json_true());
 }
 
-static json_t *operation(const hd_route_t *r, const char *opid)
+static int in_list(json_t *names, const char *name)
 {
+    size_t i;
+    json_t *e;
+    json_array_foreach(names, i, e) {
+        if (json_is_string(e) && strcmp(json_string_value(e), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int has_query_param(json_t *params, const char *name)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(params, i, e) {
+        if (strcmp(json_string_value(json_object_get(e, "in")), "query") == 0 &&
+            strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The success envelope whose data is `data` (the declared schema), or the bare envelope. */
+static json_t *envelope(json_t *data)
+{
+    if (data == NULL)
+        return ref("SuccessEnvelope");
+    return json_pack("{s:[o,{s:s,s:{s:O}}]}", "allOf", ref("SuccessEnvelope"), "type", "object", "properties", "data", data);
+}
+
+/* The component a {"$ref": "#/components/schemas/<Name>"} names, or the schema itself. */
+static json_t *resolve(json_t *schemas, json_t *schema)
+{
+    const char *r = json_string_value(json_object_get(schema, "$ref")), *prefix = "#/components/schemas/";
+    if (r != NULL && strncmp(r, prefix, strlen(prefix)) == 0 && json_object_get(schemas, r + strlen(prefix)) != NULL)
+        return json_object_get(schemas, r + strlen(prefix));
+    return schema;
+}
+
+/* decl: the declaration of the route's function ({query, request, response, description}), or
+ * NULL; schemas: the declared components (a query may be one shared by several routes) */
+static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, json_t *schemas)
+{
+    json_t *query = resolve(schemas, json_object_get(decl, "query")), *request = json_object_get(decl, "request"),
+           *data = json_object_get(decl, "response"), *qv;
+    const char *qname;
     char summary[256], tag[64];
     const char *p = r->path, *seg;
     int status = hd_route_status(r), has_400 = 0;
@@ -112,6 +218,8 @@ static json_t *operation(const hd_route_t *r, const char *opid)
     hd_openapi_summary(r->function, summary, sizeof(summary));
     json_object_set_new(op, "operationId", json_string(opid));
     json_object_set_new(op, "summary", json_string(summary));
+    if (json_is_string(json_object_get(decl, "description")))
+        json_object_set(op, "description", json_object_get(decl, "description"));
 
     /* tag: the first segment after /api/v1/ ("app" for the root) */
     seg = strncmp(p, "/api/v1/", 8) == 0 ? p + 8 : (p[0] == '/' ? p + 1 : p);
@@ -143,18 +251,41 @@ static json_t *operation(const hd_route_t *r, const char *opid)
         json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s,s:[s,s]}}", "name", "format", "in", "query", "required", 0,
                                                 "description", "csv: the report as text/csv (also for Accept: text/csv)",
                                                 "schema", "type", "string", "enum", "json", "csv"));
+    /* declared query parameters: an object schema, one parameter per property (but those the
+     * table already gave, format and access_token) */
+    json_object_foreach(json_object_get(query, "properties"), qname, qv) {
+        json_t *p, *schema;
+        if (has_query_param(params, qname))
+            continue;
+        schema = json_deep_copy(qv);
+        p = json_pack("{s:s,s:s,s:b}", "name", qname, "in", "query", "required", in_list(json_object_get(query, "required"), qname));
+        if (json_is_string(json_object_get(schema, "description"))) { /* the parameter's, in OpenAPI */
+            json_object_set(p, "description", json_object_get(schema, "description"));
+            json_object_del(schema, "description");
+        }
+        json_object_set_new(p, "schema", schema);
+        json_array_append_new(params, p);
+        has_400 = 1;
+    }
     if (json_array_size(params) > 0)
         json_object_set(op, "parameters", params);
     json_decref(params);
 
     if (r->body == HD_BODY_JSON) {
+        /* required when the declared body has required properties (or is an array): the routes
+         * whose body may be left out declare an object without them */
+        const char *type = json_string_value(json_object_get(request, "type"));
+        int body_required = json_array_size(json_object_get(request, "required")) > 0 || (type != NULL && strcmp(type, "array") == 0);
         json_object_set_new(op, "requestBody",
-                            json_pack("{s:b,s:o}", "required", 0, "content", json_content(json_pack("{s:s}", "type", "object"))));
+                            json_pack("{s:b,s:o}", "required", body_required, "content",
+                                      json_content(request != NULL ? json_deep_copy(request) : json_pack("{s:s}", "type", "object"))));
         has_400 = 1;
     } else if (r->body == HD_BODY_MULTIPART) {
         json_object_set_new(op, "requestBody",
-                            json_pack("{s:b,s:{s:{s:{s:s,s:{s:{s:s,s:s}}}}}}", "required", 1, "content", "multipart/form-data",
-                                      "schema", "type", "object", "properties", "file", "type", "string", "format", "binary"));
+                            json_pack("{s:b,s:{s:{s:o}}}", "required", 1, "content", "multipart/form-data", "schema",
+                                      request != NULL ? json_deep_copy(request)
+                                                      : json_pack("{s:s,s:{s:{s:s,s:s}}}", "type", "object", "properties", "file",
+                                                                  "type", "string", "format", "binary")));
     }
     if (r->auth == HD_AUTH_TOKEN)
         json_object_set_new(op, "security", json_pack("[{s:[]}]", "JWT-auth"));
@@ -173,10 +304,10 @@ static json_t *operation(const hd_route_t *r, const char *opid)
                        "type", "string");
     } else if (r->resp == HD_RESP_TABLE) {
         ok = json_pack("{s:s,s:{s:{s:o},s:{s:{s:s}}}}", "description", hd_route_message(r), "content", "application/json", "schema",
-                       ref("SuccessEnvelope"), "text/csv", "schema", "type", "string");
+                       envelope(data), "text/csv", "schema", "type", "string");
         has_400 = 1;
     } else {
-        ok = json_pack("{s:s,s:o}", "description", hd_route_message(r), "content", json_content(ref("SuccessEnvelope")));
+        ok = json_pack("{s:s,s:o}", "description", hd_route_message(r), "content", json_content(envelope(data)));
     }
     json_object_set_new(responses, code, ok);
     if (has_400)
@@ -190,10 +321,17 @@ static json_t *operation(const hd_route_t *r, const char *opid)
 
 char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
 {
-    json_t *doc, *paths = json_object(), *seen = json_object();
+    json_t *doc, *paths, *seen, *schemas = json_object(), *ops = json_object();
     char *out;
     size_t i;
 
+    if (load_decls(schemas, ops) != 0) {
+        json_decref(schemas);
+        json_decref(ops);
+        return NULL;
+    }
+    paths = json_object();
+    seen = json_object();
     for (i = 0; i < n; i++) {
         const hd_route_t *r = &routes[i];
         char path[512], method[16], opid[320];
@@ -208,14 +346,16 @@ char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
             json_object_set_new(paths, path, item);
         }
         operation_id(r, method, seen, opid, sizeof(opid));
-        json_object_set_new(item, method, operation(r, opid));
+        json_object_set_new(item, method, operation(r, opid, json_object_get(ops, r->function), schemas));
     }
     json_decref(seen);
+    json_decref(ops);
     doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:o}", "openapi", "3.0.3", "info", "title", "helpdesk REST API", "version",
                     "1.0.0", "description",
                     "IT service desk. Every route is one SQL function call; success and error envelopes as described "
                     "in the components. Generated from the server's route table.",
-                    "servers", "url", "/", "paths", paths, "components", components());
+                    "servers", "url", "/", "paths", paths, "components", components(schemas));
+    json_decref(schemas);
     if (doc == NULL)
         return NULL;
     out = json_dumps(doc, JSON_COMPACT);
@@ -223,130 +363,4 @@ char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
     if (out != NULL && len != NULL)
         *len = strlen(out);
     return out;
-}
-
-/* ---- the page ---- */
-
-static void html_text(hd_buf_t *b, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        switch (*s) {
-        case '<': hd_buf_lit(b, "&lt;"); break;
-        case '>': hd_buf_lit(b, "&gt;"); break;
-        case '&': hd_buf_lit(b, "&amp;"); break;
-        case '"': hd_buf_lit(b, "&quot;"); break;
-        default: hd_buf_append(b, s, 1);
-        }
-    }
-}
-
-/* A schema in a few words: its type (and enum values), or the component it refers to. */
-static void html_schema(hd_buf_t *b, json_t *schema)
-{
-    json_t *v;
-    size_t i;
-    if ((v = json_object_get(schema, "$ref")) != NULL) {
-        const char *r = json_string_value(v), *slash = r != NULL ? strrchr(r, '/') : NULL;
-        html_text(b, slash != NULL ? slash + 1 : r);
-        return;
-    }
-    html_text(b, json_string_value(json_object_get(schema, "type")));
-    if ((v = json_object_get(schema, "format")) != NULL) {
-        hd_buf_lit(b, " (");
-        html_text(b, json_string_value(v));
-        hd_buf_lit(b, ")");
-    }
-    if (json_is_array(v = json_object_get(schema, "enum"))) {
-        json_t *e;
-        hd_buf_lit(b, ": ");
-        json_array_foreach(v, i, e) {
-            if (i > 0)
-                hd_buf_lit(b, " | ");
-            html_text(b, json_string_value(e));
-        }
-    }
-}
-
-char *hd_openapi_html(const char *text, size_t len, size_t *out_len)
-{
-    json_t *doc = json_loadb(text, len, 0, NULL), *item, *op, *v, *e;
-    const char *path, *method;
-    hd_buf_t b = {0};
-    size_t i;
-    if (doc == NULL)
-        return NULL;
-    hd_buf_lit(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-    html_text(&b, json_string_value(json_object_get(json_object_get(doc, "info"), "title")));
-    hd_buf_lit(&b, "</title><style>body{font:14px/1.4 sans-serif;margin:2em;max-width:70em}"
-                   "h2{border-bottom:1px solid #ccc}.op{margin:.6em 0;padding:.4em .8em;border-left:4px solid #36c;background:#f6f8fa}"
-                   ".m{font-weight:bold;display:inline-block;min-width:4.5em}code{font-size:13px}table{border-collapse:collapse}"
-                   "td{padding:0 .8em 0 0;vertical-align:top}</style></head><body><h1>");
-    html_text(&b, json_string_value(json_object_get(json_object_get(doc, "info"), "title")));
-    hd_buf_lit(&b, "</h1><p>");
-    html_text(&b, json_string_value(json_object_get(json_object_get(doc, "info"), "description")));
-    hd_buf_lit(&b, " The machine-readable document: <a href=\"" HD_OPENAPI_PATH "\">" HD_OPENAPI_PATH "</a>.</p>\n");
-    json_object_foreach(json_object_get(doc, "paths"), path, item) {
-        json_object_foreach(item, method, op) {
-            json_t *responses = json_object_get(op, "responses");
-            const char *code;
-            hd_buf_lit(&b, "<div class=\"op\" id=\"");
-            html_text(&b, json_string_value(json_object_get(op, "operationId")));
-            hd_buf_lit(&b, "\"><span class=\"m\">");
-            for (i = 0; method[i] != '\0'; i++) {
-                char c = (char)toupper((unsigned char)method[i]);
-                hd_buf_append(&b, &c, 1);
-            }
-            hd_buf_lit(&b, "</span> <code>");
-            html_text(&b, path);
-            hd_buf_lit(&b, "</code> &mdash; ");
-            html_text(&b, json_string_value(json_object_get(op, "summary")));
-            hd_buf_str(&b, json_object_get(op, "security") != NULL ? " <small>(bearer token)</small>" : " <small>(public)</small>");
-            hd_buf_lit(&b, "<table>");
-            json_array_foreach(json_object_get(op, "parameters"), i, e) {
-                hd_buf_lit(&b, "<tr><td>");
-                html_text(&b, json_string_value(json_object_get(e, "in")));
-                hd_buf_lit(&b, "</td><td><code>");
-                html_text(&b, json_string_value(json_object_get(e, "name")));
-                hd_buf_lit(&b, "</code></td><td>");
-                html_schema(&b, json_object_get(e, "schema"));
-                hd_buf_str(&b, json_is_true(json_object_get(e, "required")) ? ", required" : "");
-                hd_buf_lit(&b, "</td></tr>");
-            }
-            if ((v = json_object_get(op, "requestBody")) != NULL) {
-                const char *type;
-                json_t *media;
-                json_object_foreach(json_object_get(v, "content"), type, media) {
-                    hd_buf_lit(&b, "<tr><td>body</td><td><code>");
-                    html_text(&b, type);
-                    hd_buf_lit(&b, "</code></td><td>");
-                    html_schema(&b, json_object_get(media, "schema"));
-                    hd_buf_lit(&b, "</td></tr>");
-                }
-            }
-            json_object_foreach(responses, code, v) {
-                const char *type;
-                json_t *media;
-                hd_buf_lit(&b, "<tr><td>");
-                html_text(&b, code);
-                hd_buf_lit(&b, "</td><td>");
-                html_text(&b, json_string_value(json_object_get(v, "description")));
-                hd_buf_lit(&b, "</td><td>");
-                i = 0;
-                json_object_foreach(json_object_get(v, "content"), type, media) {
-                    if (i++ > 0)
-                        hd_buf_lit(&b, "; ");
-                    html_text(&b, type);
-                    hd_buf_lit(&b, ": ");
-                    html_schema(&b, json_object_get(media, "schema"));
-                }
-                hd_buf_lit(&b, "</td></tr>");
-            }
-            hd_buf_lit(&b, "</table></div>\n");
-        }
-    }
-    hd_buf_lit(&b, "</body></html>\n");
-    json_decref(doc);
-    if (out_len != NULL)
-        *out_len = b.len;
-    return b.base;
 }

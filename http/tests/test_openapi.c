@@ -109,6 +109,35 @@ int main(void)
           json_object_get(json_array_get(p, 1), "JWT-auth") != NULL);
     CHECK(json_object_get(json_object_get(o, "responses"), "401") != NULL);
 
+    /* the declarations (http/openapi/<module>.json) by function: comments_create has its body's
+     * schema (required: it has required properties) and its data; ticket_comments has none */
+    CHECK(json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), "Ticket") != NULL);
+    o = op(doc, "/api/v1/tickets/{id}/comments", "post");
+    p = json_object_get(o, "requestBody");
+    CHECK(json_is_true(json_object_get(p, "required")));
+    p = json_object_get(json_object_get(json_object_get(p, "content"), "application/json"), "schema");
+    CHECK(json_object_get(json_object_get(p, "properties"), "content") != NULL);
+    p = json_object_get(json_object_get(json_object_get(json_object_get(o, "responses"), "201"), "content"), "application/json");
+    p = json_array_get(json_object_get(json_object_get(p, "schema"), "allOf"), 1);
+    CHECK(strcmp(str(json_object_get(json_object_get(p, "properties"), "data"), "$ref"), "#/components/schemas/Comment") == 0);
+    o = op(doc, "/api/v1/tickets/{id}/comments", "get");
+    p = json_object_get(json_object_get(json_object_get(json_object_get(o, "responses"), "200"), "content"), "application/json");
+    CHECK(strcmp(str(json_object_get(p, "schema"), "$ref"), "#/components/schemas/SuccessEnvelope") == 0);
+    o = op(doc, "/api/v1/attachments/{ticketId}", "post");
+    p = json_object_get(json_object_get(json_object_get(o, "requestBody"), "content"), "multipart/form-data");
+    CHECK(json_object_get(json_object_get(json_object_get(p, "schema"), "properties"), "ticketId") != NULL);
+
+    /* the page: the schemas' tables and links to them */
+    {
+        size_t page_len = 0;
+        char *page = hd_openapi_html(text, len, &page_len);
+        CHECK(page != NULL && page_len == strlen(page));
+        CHECK(page != NULL && strstr(page, "id=\"schema-Ticket\"") != NULL);
+        CHECK(page != NULL && strstr(page, "<a href=\"#schema-Comment\">Comment</a>") != NULL);
+        CHECK(page != NULL && strstr(page, "<table class=\"props\">") != NULL);
+        free(page);
+    }
+
     /* operationIds are unique */
     CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "patch"), "operationId"), "users_activate") == 0);
     CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "post"), "operationId"), "users_activate_post") == 0);
