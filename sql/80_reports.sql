@@ -151,9 +151,13 @@ CREATE INDEX report_ticket_facts_created_idx ON helpdesk.report_ticket_facts (cr
 CREATE INDEX report_ticket_facts_res_due_idx ON helpdesk.report_ticket_facts (res_due_at) WHERE res_due_at IS NOT NULL;
 CREATE INDEX report_ticket_facts_resp_due_idx ON helpdesk.report_ticket_facts (resp_due_at) WHERE resp_due_at IS NOT NULL;
 
+-- The day tables hold each ticket twice: in the row of its creation day (month false) and in
+-- the row of that day's month (month true, day = the month's first day), so that a long range
+-- sums a row per month and only its first and last partial months per day.
 -- Per creation day x status x priority. o_*: the resolved tickets whose resolution clock has a
 -- lasting outcome (met or missed), the SLA report's averages.
 CREATE TABLE helpdesk.report_day_stats (
+    month       boolean NOT NULL,
     day         date NOT NULL,
     status      helpdesk.ticket_status NOT NULL,
     priority    helpdesk.ticket_priority NOT NULL,
@@ -169,19 +173,21 @@ CREATE TABLE helpdesk.report_day_stats (
     res_missed  bigint NOT NULL,
     resp_met    bigint NOT NULL,
     resp_missed bigint NOT NULL,
-    PRIMARY KEY (day, status, priority, shard)
+    PRIMARY KEY (month, day, status, priority, shard)
 );
 
 CREATE TABLE helpdesk.report_day_categories (
+    month       boolean NOT NULL,
     day         date NOT NULL,
     category_id int NOT NULL,
     shard       smallint NOT NULL,
     tickets     bigint NOT NULL,
-    PRIMARY KEY (day, category_id, shard)
+    PRIMARY KEY (month, day, category_id, shard)
 );
 
 -- Per creation day x assignee (tickets with an assignee).
 CREATE TABLE helpdesk.report_day_staff (
+    month       boolean NOT NULL,
     day         date NOT NULL,
     assignee_id int NOT NULL,
     shard       smallint NOT NULL,
@@ -191,7 +197,7 @@ CREATE TABLE helpdesk.report_day_staff (
     business    numeric NOT NULL,
     res_met     bigint NOT NULL,
     res_missed  bigint NOT NULL,
-    PRIMARY KEY (day, assignee_id, shard)
+    PRIMARY KEY (month, day, assignee_id, shard)
 );
 
 -- Tickets created / resolved / closed per local day of that event (trends, closed this week).
@@ -258,27 +264,31 @@ DECLARE
     outcome int := CASE WHEN f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) THEN sign ELSE 0 END;
     wall numeric := coalesce(f.wall_seconds, 0) * sign;
     business numeric := coalesce(f.business_seconds, 0) * sign;
+    month_day date := pg_catalog.date_trunc('month', f.day::timestamp)::date;
 BEGIN
     INSERT INTO helpdesk.report_day_stats AS s
-    VALUES (f.day, f.status, f.priority, f.shard, sign, resolved, wall, business,
-            outcome, CASE WHEN outcome <> 0 THEN wall ELSE 0 END, CASE WHEN outcome <> 0 THEN business ELSE 0 END,
-            CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
-            CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END)
-    ON CONFLICT (day, status, priority, shard) DO UPDATE SET
+    SELECT g.month, g.day, f.status, f.priority, f.shard, sign, resolved, wall, business,
+           outcome, CASE WHEN outcome <> 0 THEN wall ELSE 0 END, CASE WHEN outcome <> 0 THEN business ELSE 0 END,
+           CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
+           CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END
+    FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
         tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
         wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
         o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
         res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
         resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed;
 
-    INSERT INTO helpdesk.report_day_categories AS s VALUES (f.day, f.category_id, f.shard, sign)
-    ON CONFLICT (day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
+    INSERT INTO helpdesk.report_day_categories AS s
+    SELECT g.month, g.day, f.category_id, f.shard, sign FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
 
     IF f.assignee_id IS NOT NULL THEN
         INSERT INTO helpdesk.report_day_staff AS s
-        VALUES (f.day, f.assignee_id, f.shard, sign, resolved, wall, business,
-                CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END)
-        ON CONFLICT (day, assignee_id, shard) DO UPDATE SET
+        SELECT g.month, g.day, f.assignee_id, f.shard, sign, resolved, wall, business,
+               CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END
+        FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+        ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
             tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
             wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
             res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed;
@@ -396,7 +406,7 @@ BEGIN
     UPDATE helpdesk.report_state SET time_zone = tz;
 
     INSERT INTO helpdesk.report_day_stats
-    SELECT f.day, f.status, f.priority, 0, count(*), count(f.resolved_at),
+    SELECT g.month, g.day, f.status, f.priority, 0, count(*), count(f.resolved_at),
            coalesce(sum(f.wall_seconds), 0), coalesce(sum(f.business_seconds), 0),
            count(*) FILTER (WHERE o), coalesce(sum(f.wall_seconds) FILTER (WHERE o), 0),
            coalesce(sum(f.business_seconds) FILTER (WHERE o), 0),
@@ -404,17 +414,22 @@ BEGIN
            count(*) FILTER (WHERE f.resp_met), count(*) FILTER (WHERE f.resp_missed)
     FROM helpdesk.report_ticket_facts f
     CROSS JOIN LATERAL (SELECT f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) AS o) x
-    GROUP BY f.day, f.status, f.priority;
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    GROUP BY g.month, g.day, f.status, f.priority;
 
     INSERT INTO helpdesk.report_day_categories
-    SELECT f.day, f.category_id, 0, count(*) FROM helpdesk.report_ticket_facts f GROUP BY f.day, f.category_id;
+    SELECT g.month, g.day, f.category_id, 0, count(*) FROM helpdesk.report_ticket_facts f
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    GROUP BY g.month, g.day, f.category_id;
 
     INSERT INTO helpdesk.report_day_staff
-    SELECT f.day, f.assignee_id, 0, count(*), count(f.resolved_at),
+    SELECT g.month, g.day, f.assignee_id, 0, count(*), count(f.resolved_at),
            coalesce(sum(f.wall_seconds), 0), coalesce(sum(f.business_seconds), 0),
            count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed)
-    FROM helpdesk.report_ticket_facts f WHERE f.assignee_id IS NOT NULL
-    GROUP BY f.day, f.assignee_id;
+    FROM helpdesk.report_ticket_facts f
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    WHERE f.assignee_id IS NOT NULL
+    GROUP BY g.month, g.day, f.assignee_id;
 
     INSERT INTO helpdesk.report_day_events
     SELECT e.day, e.event, 0, count(*), coalesce(sum(e.wall), 0)
@@ -482,6 +497,10 @@ $$;
 CREATE TRIGGER calendars_95_report_zone AFTER INSERT OR UPDATE OR DELETE ON helpdesk.calendars
     FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.report_time_zone_changed();
 
+-- Filled from the tickets there are: nothing on a fresh install; an upgrade from a release
+-- without the summary tables (1.0) builds them here, in the upgrade's transaction.
+SELECT helpdesk.reports_rebuild() >= 0 AS summary_built;
+
 -- The tickets a report counts: created in [from_at, to_at), of `own` submitter when not NULL,
 -- with their clocks' outcomes at `at` (NULL: no such clock) and resolution seconds.
 CREATE FUNCTION helpdesk.report_tickets(from_at timestamptz, to_at timestamptz, own int, at timestamptz)
@@ -548,6 +567,17 @@ AS $$
     CROSS JOIN LATERAL (SELECT least(coalesce(b.d1::timestamp AT TIME ZONE tz, from_at), to_at) AS p1) q
 $$;
 
+-- Whether a day-table row counts for the whole days [d1, d2) whose whole months are [m1, m2):
+-- a month row of those months, a day row outside them. (Inlined: an index condition each.)
+CREATE FUNCTION helpdesk.report_in_days(is_month boolean, day date, d1 date, d2 date, m1 date, m2 date)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT (is_month AND day >= m1 AND day < m2)
+           OR (NOT is_month AND day >= d1 AND day < least(m1, d2))
+           OR (NOT is_month AND day >= greatest(m2, d1) AND day < d2)
+$$;
+
 CREATE FUNCTION helpdesk.report_sums_summary(dims text, from_at timestamptz, to_at timestamptz, at timestamptz)
 RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
                tickets bigint, resolved bigint, wall numeric, business numeric,
@@ -556,8 +586,15 @@ RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority,
 LANGUAGE sql STABLE
 AS $$
     WITH b AS MATERIALIZED (
-        SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2
-        FROM helpdesk.report_day_bounds(from_at, to_at, helpdesk.report_time_zone()) r),
+        SELECT r.d1, r.d2, r.p1, r.p2, m.m1, greatest(m.m2, m.m1) AS m2
+        FROM (SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2
+              FROM helpdesk.report_day_bounds(from_at, to_at, helpdesk.report_time_zone()) r) r
+        -- the whole months [m1, m2) inside the whole days [d1, d2)
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN NOT isfinite(r.d1) THEN r.d1
+                        WHEN extract(day FROM r.d1) = 1 THEN r.d1
+                        ELSE (pg_catalog.date_trunc('month', r.d1::timestamp) + interval '1 month')::date END AS m1,
+                   CASE WHEN NOT isfinite(r.d2) THEN r.d2 ELSE pg_catalog.date_trunc('month', r.d2::timestamp)::date END AS m2) m),
     -- facts: the partial days whole (part), and the running clocks past due of the whole days
     f AS (
         SELECT f.*, true AS part FROM helpdesk.report_ticket_facts f, b
@@ -566,8 +603,13 @@ AS $$
         SELECT f.*, true FROM helpdesk.report_ticket_facts f, b
         WHERE f.created_at >= b.p2 AND f.created_at < to_at
         UNION ALL
+        -- (each arm through its partial index on the deadlines: few rows, whatever the range)
         SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
-        WHERE (f.res_due_at < at OR f.resp_due_at < at) AND f.created_at >= b.p1 AND f.created_at < b.p2)
+        WHERE f.res_due_at < at AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2
+        UNION ALL
+        SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
+        WHERE f.resp_due_at < at AND NOT coalesce(f.res_due_at < at, false)
+          AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2)
     SELECT g.status, g.priority, g.category_id, g.assignee_id,
            sum(g.tickets)::bigint, sum(g.resolved)::bigint, sum(g.wall), sum(g.business),
            sum(g.o_n)::bigint, sum(g.o_wall), sum(g.o_business),
@@ -577,16 +619,16 @@ AS $$
                s.wall, s.business, s.o_n, s.o_wall, s.o_business, s.res_met, s.res_missed AS res_breached,
                s.resp_met, s.resp_missed AS resp_breached
         FROM helpdesk.report_day_stats s, b
-        WHERE dims = 'status' AND s.day >= b.d1 AND s.day < b.d2
+        WHERE dims = 'status' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
         UNION ALL
         SELECT NULL, NULL, c.category_id, NULL, c.tickets, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
         FROM helpdesk.report_day_categories c, b
-        WHERE dims = 'category' AND c.day >= b.d1 AND c.day < b.d2
+        WHERE dims = 'category' AND helpdesk.report_in_days(c.month, c.day, b.d1, b.d2, b.m1, b.m2)
         UNION ALL
         SELECT NULL, NULL, NULL, s.assignee_id, s.tickets, s.resolved, s.wall, s.business, 0, 0, 0,
                s.res_met, s.res_missed, 0, 0
         FROM helpdesk.report_day_staff s, b
-        WHERE dims = 'assignee' AND s.day >= b.d1 AND s.day < b.d2
+        WHERE dims = 'assignee' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
         UNION ALL
         SELECT CASE WHEN dims = 'status' THEN f.status END, CASE WHEN dims = 'status' THEN f.priority END,
                CASE WHEN dims = 'category' THEN f.category_id END, CASE WHEN dims = 'assignee' THEN f.assignee_id END,
@@ -609,22 +651,22 @@ AS $$
     GROUP BY 1, 2, 3, 4
 $$;
 
--- The sums a report reads: from the summary for staff, recounted for an Employee's own tickets.
+-- The sums a report reads: from the summary for staff, recounted for an Employee's own tickets
+-- (and while the day tables are not in the desk's time zone). (SQL: inlined into the report's
+-- query, the branch not taken is a one-time filter.)
 CREATE FUNCTION helpdesk.report_sums(dims text, from_at timestamptz, to_at timestamptz, own int, at timestamptz,
                                      with_business boolean DEFAULT false)
 RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
                tickets bigint, resolved bigint, wall numeric, business numeric,
                o_n bigint, o_wall numeric, o_business numeric,
                res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
-LANGUAGE plpgsql STABLE
+LANGUAGE sql STABLE
 AS $$
-BEGIN
-    IF own IS NULL AND helpdesk.report_summary_ready() THEN
-        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary(dims, from_at, to_at, at);
-    ELSE
-        RETURN QUERY SELECT * FROM helpdesk.report_sums_recount(dims, from_at, to_at, own, at, with_business);
-    END IF;
-END
+    SELECT s.* FROM helpdesk.report_sums_summary(dims, from_at, to_at, at) s
+    WHERE own IS NULL AND helpdesk.report_summary_ready()
+    UNION ALL
+    SELECT r.* FROM helpdesk.report_sums_recount(dims, from_at, to_at, own, at, with_business) r
+    WHERE NOT (own IS NULL AND helpdesk.report_summary_ready())
 $$;
 
 -- avg = sum / n, NULL (report_hours: 0) for none.

@@ -93,19 +93,19 @@ CREATE FUNCTION pg_temp.summary() RETURNS TABLE (tbl text, k text, v text) LANGU
                                            f.resp_met, f.resp_missed, f.resp_due_at)::text
     FROM helpdesk.report_ticket_facts f
     UNION ALL
-    SELECT 'stats', row(s.day, s.status, s.priority)::text,
+    SELECT 'stats', row(s.month, s.day, s.status, s.priority)::text,
            row(sum(s.tickets), sum(s.resolved), trim_scale(sum(s.wall)), trim_scale(sum(s.business)), sum(s.o_n), trim_scale(sum(s.o_wall)), trim_scale(sum(s.o_business)),
                sum(s.res_met), sum(s.res_missed), sum(s.resp_met), sum(s.resp_missed))::text
-    FROM helpdesk.report_day_stats s GROUP BY s.day, s.status, s.priority
+    FROM helpdesk.report_day_stats s GROUP BY s.month, s.day, s.status, s.priority
     HAVING sum(s.tickets) <> 0 OR sum(s.resolved) <> 0 OR sum(s.wall) <> 0 OR sum(s.o_n) <> 0 OR sum(s.res_met) <> 0
         OR sum(s.res_missed) <> 0 OR sum(s.resp_met) <> 0 OR sum(s.resp_missed) <> 0
     UNION ALL
-    SELECT 'categories', row(c.day, c.category_id)::text, sum(c.tickets)::text
-    FROM helpdesk.report_day_categories c GROUP BY c.day, c.category_id HAVING sum(c.tickets) <> 0
+    SELECT 'categories', row(c.month, c.day, c.category_id)::text, sum(c.tickets)::text
+    FROM helpdesk.report_day_categories c GROUP BY c.month, c.day, c.category_id HAVING sum(c.tickets) <> 0
     UNION ALL
-    SELECT 'staff', row(s.day, s.assignee_id)::text,
+    SELECT 'staff', row(s.month, s.day, s.assignee_id)::text,
            row(sum(s.tickets), sum(s.resolved), trim_scale(sum(s.wall)), trim_scale(sum(s.business)), sum(s.res_met), sum(s.res_missed))::text
-    FROM helpdesk.report_day_staff s GROUP BY s.day, s.assignee_id
+    FROM helpdesk.report_day_staff s GROUP BY s.month, s.day, s.assignee_id
     HAVING sum(s.tickets) <> 0 OR sum(s.resolved) <> 0 OR sum(s.wall) <> 0 OR sum(s.res_met) <> 0 OR sum(s.res_missed) <> 0
     UNION ALL
     SELECT 'events', row(e.day, e.event)::text, row(sum(e.n), trim_scale(sum(e.wall)))::text
@@ -125,8 +125,8 @@ SELECT 'only incremental' AS side, * FROM (SELECT * FROM incremental EXCEPT SELE
 UNION ALL
 SELECT 'only rebuilt', * FROM (SELECT * FROM rebuilt EXCEPT SELECT * FROM incremental) d;
 
--- The sums read from the summary = the sums recounted from the tickets, for whole, partial and
--- one-day ranges and instants before, inside and after the sequence.
+-- The sums read from the summary = the sums recounted from the tickets, for whole (months and
+-- days), partial and one-day ranges and instants before, inside and after the sequence.
 CREATE TEMP TABLE cases AS
 SELECT d.dims, r.from_at, r.to_at, a.at
 FROM unnest(ARRAY['status', 'category', 'assignee']) d (dims),
@@ -134,7 +134,9 @@ FROM unnest(ARRAY['status', 'category', 'assignee']) d (dims),
              ('2026-03-27 00:00 Europe/Paris', '2026-04-02 00:00 Europe/Paris'),
              ('2026-03-27 10:17+00', '2026-04-01 13:05+00'),
              ('2026-03-30 09:00+00', '2026-03-30 15:00+00'),
-             ('2026-03-29 00:00 Europe/Paris', 'infinity')) r (from_at, to_at),
+             ('2026-03-29 00:00 Europe/Paris', 'infinity'),
+             ('2026-03-01 00:00 Europe/Paris', '2026-04-01 00:00 Europe/Paris'),
+             ('2026-03-20 00:00 Europe/Paris', '2026-05-01 00:00 Europe/Paris')) r (from_at, to_at),
      (VALUES ('2026-03-27 12:00+00'::timestamptz), ('2026-03-31 08:00+00'), ('2026-04-20 00:00+00')) a (at);
 -- (each grouping carries the columns its reports read: category only counts; assignee no
 -- response clock nor o_* averages)
