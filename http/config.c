@@ -93,6 +93,10 @@ static const opt_t opts[] = {
     {"RATE_LIMIT_SERVERS", "rate-limit-servers", "1", OPT_INT, 1, 1000,
      "servers a balancer spreads each client over: each allows RATE_LIMIT_MAX_REQUESTS divided by this (rounded up)"},
     /* notifications over Server-Sent Events (http/sse.c) */
+    {"EXPORT_MAX", "export-max", "4", OPT_INT, 1, 1024,
+     "streamed CSV exports at once per server (more: 503), each on a database connection of its own"},
+    {"EXPORT_TIMEOUT_MS", "export-timeout-ms", "600000", OPT_INT, 1000, 86400000,
+     "statement_timeout of an export's connection (ms): the whole stream, a slow reader included"},
     {"SSE_KEEPALIVE_MS", "sse-keepalive-ms", "15000", OPT_INT, 100, 3600000,
      "a stream with nothing to say gets a comment line after this long (ms), so proxies keep it open"},
 };
@@ -376,6 +380,8 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("DB_READ_POOL_SIZE")) hd_conf.db_read_pool_size = (int)n;
     else if (IS("RATE_LIMIT_SERVERS")) hd_conf.rate_limit_servers = n;
     else if (IS("SSE_KEEPALIVE_MS")) hd_conf.sse_keepalive_ms = n;
+    else if (IS("EXPORT_MAX")) hd_conf.export_max = n;
+    else if (IS("EXPORT_TIMEOUT_MS")) hd_conf.export_timeout_ms = n;
 #undef IS
     return 0;
 }
