@@ -18,10 +18,19 @@ HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluste
 tickets=${BENCH_TICKETS:-1000000}
 bench_cluster_start "maintenance_work_mem = 512MB" "max_wal_size = 8GB" "checkpoint_timeout = 30min"
 bench_machine
+# The seed's SLA rules queued a recomputation of the open tickets for the watcher; the clocks of
+# the generated tickets are written below (bench/reports_clocks.sql), and a watcher inserting
+# them at the same time deadlocks with that load.
+bench_psql -c "DELETE FROM helpdesk.sla_recompute_requests" >/dev/null
 start=$(date +%s)
 bench_psql -v tickets="$tickets" -v comments=0 <"$repo/bench/generate.sql" | tail -3
 bench_psql <"$repo/bench/reports_clocks.sql" >/dev/null
 echo "data generated in $(( $(date +%s) - start )) s"
+# The rows were written with triggers off: the summary tables are filled by a rebuild.
+start=$(date +%s)
+bench_psql -At -c "SELECT helpdesk.reports_rebuild()" >/dev/null
+bench_psql -At -c "VACUUM ANALYZE" >/dev/null
+echo "reports_rebuild() and VACUUM ANALYZE in $(( $(date +%s) - start )) s"
 
 admin=$(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE email = 'agent10@bench.example'")
 baseline=$(bench_baseline)

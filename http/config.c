@@ -93,6 +93,10 @@ static const opt_t opts[] = {
     {"RATE_LIMIT_SERVERS", "rate-limit-servers", "1", OPT_INT, 1, 1000,
      "servers a balancer spreads each client over: each allows RATE_LIMIT_MAX_REQUESTS divided by this (rounded up)"},
     /* notifications over Server-Sent Events (http/sse.c) */
+    {"EXPORT_MAX", "export-max", "4", OPT_INT, 1, 1024,
+     "streamed CSV exports at once per server (more: 503), each on a database connection of its own"},
+    {"EXPORT_TIMEOUT_MS", "export-timeout-ms", "600000", OPT_INT, 1000, 86400000,
+     "statement_timeout of an export's connection (ms): the whole stream, a slow reader included"},
     {"SSE_KEEPALIVE_MS", "sse-keepalive-ms", "15000", OPT_INT, 100, 3600000,
      "a stream with nothing to say gets a comment line after this long (ms), so proxies keep it open"},
     /* e-mail: the outbox's sender, a thread of this server (http/mailer.c) */
@@ -413,6 +417,8 @@ static int apply(const opt_t *o, const char *v, const char *source)
     else if (IS("EMAIL_POLL_MS")) hd_conf.email_poll_ms = n;
     else if (IS("EMAIL_LEASE_MS")) hd_conf.email_lease_ms = n;
     else if (IS("SMTP_TIMEOUT_MS")) hd_conf.smtp_timeout_ms = n;
+    else if (IS("EXPORT_MAX")) hd_conf.export_max = n;
+    else if (IS("EXPORT_TIMEOUT_MS")) hd_conf.export_timeout_ms = n;
 #undef IS
     return 0;
 }

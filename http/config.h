@@ -47,6 +47,8 @@ typedef struct hd_config {
     size_t temp_buffer_threshold;
     char *temp_buffer_path;
     int64_t sse_keepalive_ms; /* a comment line on an idle stream after this long (http/sse.c) */
+    int64_t export_max;        /* streamed exports at once (http/export.c) */
+    int64_t export_timeout_ms; /* statement_timeout of an export's connection */
     int check_catalog;      /* --check-catalog: check the route table against the database, print, exit */
     int show_version;       /* --version given: print it and exit */
     int log_json;           /* LOG_FORMAT=json: log lines are JSON objects */

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "cors.h"
 #include "csv.h"
+#include "export.h"
 #include "download.h"
 #include "openapi.h"
 #include "metrics.h"
@@ -282,6 +283,14 @@ int hd_on_req(h2o_handler_t *self, h2o_req_t *req)
         const char *d = h2o_strdup(&req->pool, doc.base, doc.len).base;
         hd_buf_free(&doc);
         /* files travel on connections of their own, one at a time (db.h) */
+        if (m.route->resp == HD_RESP_EXPORT) {
+            /* streamed on a connection of its own (export.c); named after the exported collection */
+            const char *end = strrchr(m.route->path, '/'), *start = end;
+            while (start > m.route->path && start[-1] != '/')
+                start--;
+            hd_export_start(req, m.route, params, d, h2o_strdup(&req->pool, start, (size_t)(end - start)).base);
+            return 0;
+        }
         if (m.route->body == HD_BODY_MULTIPART || m.route->resp == HD_RESP_FILE)
             hd_db_submit_blob(thread->file_db, req, m.route, params, d, blob, blob_len, on_db_done, answer);
         else /* read-only routes may go to a replica (readpool.c) */

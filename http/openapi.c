@@ -247,6 +247,9 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
         json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "access_token", "in", "query", "required", 0,
                                                 "description", "the JWT, for clients that cannot send headers (EventSource)",
                                                 "schema", "type", "string"));
+    if (r->resp == HD_RESP_EXPORT)
+        json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:{s:s,s:[s]}}", "name", "format", "in", "query", "required", 0,
+                                                "schema", "type", "string", "enum", "csv"));
     if (r->resp == HD_RESP_TABLE)
         json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s,s:[s,s]}}", "name", "format", "in", "query", "required", 0,
                                                 "description", "csv: the report as text/csv (also for Accept: text/csv)",
@@ -302,6 +305,10 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
     } else if (r->resp == HD_RESP_STREAM) {
         ok = json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "Server-Sent Events", "content", "text/event-stream", "schema",
                        "type", "string");
+    } else if (r->resp == HD_RESP_EXPORT) {
+        ok = json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "the rows as CSV, streamed", "content", "text/csv", "schema",
+                       "type", "string");
+        has_400 = 1;
     } else if (r->resp == HD_RESP_TABLE) {
         ok = json_pack("{s:s,s:{s:{s:o},s:{s:{s:s}}}}", "description", hd_route_message(r), "content", "application/json", "schema",
                        envelope(data), "text/csv", "schema", "type", "string");

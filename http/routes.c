@@ -95,6 +95,7 @@ const hd_route_t hd_routes[] = {
 
     /* ---- ticket lists and stats (sql/31_tickets_api.sql) ---- */
     {"GET", "/api/v1/tickets", "tickets_list", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
+    {"GET", "/api/v1/tickets/export", "tickets_export", 0, TOKEN, HD_BODY_NONE, HD_RESP_EXPORT, RO, NO_ARGS},
     {"GET", "/api/v1/tickets/stats", "tickets_stats", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/tickets/my-tickets", "tickets_my", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},
     {"GET", "/api/v1/tickets/assigned-to-me", "tickets_assigned_to_me", 0, TOKEN, HD_BODY_NONE, HD_RESP_JSON, RO, NO_ARGS},

@@ -10,7 +10,8 @@
  * issue 11; the OpenAPI document and the ?access_token= of stream routes already follow it. */
 typedef enum { HD_BODY_NONE, HD_BODY_JSON, HD_BODY_MULTIPART } hd_body_kind_t;
 /* HD_RESP_TABLE: JSON, or CSV when asked (?format=csv, Accept: text/csv; http/csv.h). */
-typedef enum { HD_RESP_JSON, HD_RESP_FILE, HD_RESP_STREAM, HD_RESP_TOKENS, HD_RESP_TABLE } hd_resp_kind_t;
+/* HD_RESP_EXPORT: the rows of a set-returning function streamed as CSV (http/export.h). */
+typedef enum { HD_RESP_JSON, HD_RESP_FILE, HD_RESP_STREAM, HD_RESP_TOKENS, HD_RESP_TABLE, HD_RESP_EXPORT } hd_resp_kind_t;
 
 /* Who may call a route (the database still decides what each user may do):
  *   PUBLIC    no token looked at, the request runs with an empty actor;

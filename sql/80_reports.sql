@@ -95,6 +95,412 @@ RETURNS numeric
 LANGUAGE sql STABLE
 AS $$ SELECT extract(epoch FROM helpdesk.sla_between(created_at, resolved_at)) $$;
 
+-- ---- summary tables: what the reports read at a million tickets ---------------------------
+--
+-- Every ticket has one row in report_ticket_facts: what it contributes to the reports (its
+-- desk-local creation day, status, priority, category, assignee, resolution seconds wall-clock
+-- and in business hours, and its clocks' outcomes). The business seconds are computed once,
+-- when the ticket's resolution (or start) changes, with the calendar then in force; the wall
+-- seconds are resolved_at - created_at. A clock's outcome splits in two: the part that no
+-- longer depends on the instant (met; missed, or paused after its deadline: what
+-- sla_clock_breached(c, '-infinity') says) is summed in the day tables, and a running clock's
+-- deadline (res_due_at, resp_due_at) is kept so that "open past its deadline at `at`" is read
+-- live through a partial index: sla_clock_breached(c, at) = sla_clock_breached(c, '-infinity')
+-- OR (running AND due_at < at), by its definition (sql/30_tickets.sql).
+--
+-- Triggers on tickets and sla_clocks (AFTER, row level) call report_refresh(ticket): it
+-- recomputes the ticket's fact from the base rows and, when it changed, subtracts the old
+-- fact from the summary tables and adds the new one, in the writer's transaction. The day
+-- tables are keyed per desk-local day and by a shard (ticket id % 4), so concurrent writes of
+-- new tickets do not all update one row; reads sum over shards. reports_rebuild() recomputes
+-- everything from the base tables (after a COPY load with triggers off, after an upgrade) and
+-- writes shard 0 only (any split into shards sums the same). The day keys are in the time zone
+-- recorded in report_state; when the desk's time zone changes the calendars trigger rebuilds.
+-- The tables are derived data: pg_dump leaves their rows out and the triggers refill them on
+-- restore (COPY fires them).
+
+-- The time zone the day keys are in (the desk's, when the tables were last rebuilt).
+CREATE TABLE helpdesk.report_state (
+    one       boolean PRIMARY KEY DEFAULT true CHECK (one),
+    time_zone text NOT NULL
+);
+INSERT INTO helpdesk.report_state (time_zone) VALUES ('UTC');
+
+CREATE TABLE helpdesk.report_ticket_facts (
+    ticket_id        int PRIMARY KEY,
+    shard            smallint NOT NULL,
+    day              date NOT NULL,
+    status           helpdesk.ticket_status NOT NULL,
+    priority         helpdesk.ticket_priority NOT NULL,
+    category_id      int NOT NULL,
+    assignee_id      int,
+    created_at       timestamptz NOT NULL,
+    resolved_at      timestamptz,
+    closed_at        timestamptz,
+    wall_seconds     numeric,
+    business_seconds numeric,
+    res_met          boolean NOT NULL,
+    res_missed       boolean NOT NULL,
+    res_due_at       timestamptz,
+    resp_met         boolean NOT NULL,
+    resp_missed      boolean NOT NULL,
+    resp_due_at      timestamptz
+);
+-- partial first / last days of a range; running clocks past their deadline at `at`
+CREATE INDEX report_ticket_facts_created_idx ON helpdesk.report_ticket_facts (created_at);
+CREATE INDEX report_ticket_facts_res_due_idx ON helpdesk.report_ticket_facts (res_due_at) WHERE res_due_at IS NOT NULL;
+CREATE INDEX report_ticket_facts_resp_due_idx ON helpdesk.report_ticket_facts (resp_due_at) WHERE resp_due_at IS NOT NULL;
+
+-- The day tables hold each ticket twice: in the row of its creation day (month false) and in
+-- the row of that day's month (month true, day = the month's first day), so that a long range
+-- sums a row per month and only its first and last partial months per day.
+-- Per creation day x status x priority. o_*: the resolved tickets whose resolution clock has a
+-- lasting outcome (met or missed), the SLA report's averages.
+CREATE TABLE helpdesk.report_day_stats (
+    month       boolean NOT NULL,
+    day         date NOT NULL,
+    status      helpdesk.ticket_status NOT NULL,
+    priority    helpdesk.ticket_priority NOT NULL,
+    shard       smallint NOT NULL,
+    tickets     bigint NOT NULL,
+    resolved    bigint NOT NULL,
+    wall        numeric NOT NULL,
+    business    numeric NOT NULL,
+    o_n         bigint NOT NULL,
+    o_wall      numeric NOT NULL,
+    o_business  numeric NOT NULL,
+    res_met     bigint NOT NULL,
+    res_missed  bigint NOT NULL,
+    resp_met    bigint NOT NULL,
+    resp_missed bigint NOT NULL,
+    PRIMARY KEY (month, day, status, priority, shard)
+);
+
+CREATE TABLE helpdesk.report_day_categories (
+    month       boolean NOT NULL,
+    day         date NOT NULL,
+    category_id int NOT NULL,
+    shard       smallint NOT NULL,
+    tickets     bigint NOT NULL,
+    PRIMARY KEY (month, day, category_id, shard)
+);
+
+-- Per creation day x assignee (tickets with an assignee).
+CREATE TABLE helpdesk.report_day_staff (
+    month       boolean NOT NULL,
+    day         date NOT NULL,
+    assignee_id int NOT NULL,
+    shard       smallint NOT NULL,
+    tickets     bigint NOT NULL,
+    resolved    bigint NOT NULL,
+    wall        numeric NOT NULL,
+    business    numeric NOT NULL,
+    res_met     bigint NOT NULL,
+    res_missed  bigint NOT NULL,
+    PRIMARY KEY (month, day, assignee_id, shard)
+);
+
+-- Tickets created / resolved / closed per local day of that event (trends, closed this week).
+CREATE TABLE helpdesk.report_day_events (
+    day   date NOT NULL,
+    event text NOT NULL CHECK (event IN ('created', 'resolved', 'closed')),
+    shard smallint NOT NULL,
+    n     bigint NOT NULL,
+    wall  numeric NOT NULL,
+    PRIMARY KEY (day, event, shard)
+);
+
+-- Open tickets per status x assignee (0: none): action-required, workloads.
+CREATE TABLE helpdesk.report_open_counts (
+    status      helpdesk.ticket_status NOT NULL,
+    assignee_id int NOT NULL,
+    shard       smallint NOT NULL,
+    n           bigint NOT NULL,
+    PRIMARY KEY (status, assignee_id, shard)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_state', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_ticket_facts', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_day_stats', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_day_categories', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_day_staff', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_day_events', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_open_counts', 'WHERE false');
+
+-- At risk now: the index the at-risk count reads (running resolution clocks not yet due).
+CREATE INDEX sla_clocks_running_due_idx ON helpdesk.sla_clocks (due_at)
+    WHERE kind = 'resolution' AND state = 'running';
+
+-- Every ticket's fact in time zone `tz`, business seconds left NULL (computed by the caller).
+CREATE FUNCTION helpdesk.report_facts_of(tz text)
+RETURNS SETOF helpdesk.report_ticket_facts
+LANGUAGE sql STABLE
+AS $$
+    SELECT t.id, (t.id % 4)::smallint, (t.created_at AT TIME ZONE tz)::date, t.status, t.priority, t.category_id,
+           t.assignee_id, t.created_at, t.resolved_at, t.closed_at,
+           extract(epoch FROM t.resolved_at - t.created_at), NULL::numeric,
+           coalesce(rc.state = 'met', false), helpdesk.sla_clock_breached(rc, '-infinity'),
+           CASE WHEN rc.state = 'running' THEN rc.due_at END,
+           coalesce(pc.state = 'met', false), helpdesk.sla_clock_breached(pc, '-infinity'),
+           CASE WHEN pc.state = 'running' THEN pc.due_at END
+    FROM helpdesk.tickets t
+    LEFT JOIN helpdesk.sla_clocks rc ON rc.ticket_id = t.id AND rc.kind = 'resolution'
+    LEFT JOIN helpdesk.sla_clocks pc ON pc.ticket_id = t.id AND pc.kind = 'response'
+$$;
+
+-- Whether the day tables are keyed in the desk's current time zone (else reports recount).
+CREATE FUNCTION helpdesk.report_summary_ready()
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT (SELECT s.time_zone FROM helpdesk.report_state s) = helpdesk.report_time_zone() $$;
+
+-- Add (sign 1) or subtract (-1) one ticket's fact to / from the summary tables.
+CREATE FUNCTION helpdesk.report_apply(f helpdesk.report_ticket_facts, sign int, tz text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    resolved int := CASE WHEN f.resolved_at IS NOT NULL THEN sign ELSE 0 END;
+    outcome int := CASE WHEN f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) THEN sign ELSE 0 END;
+    wall numeric := coalesce(f.wall_seconds, 0) * sign;
+    business numeric := coalesce(f.business_seconds, 0) * sign;
+    month_day date := pg_catalog.date_trunc('month', f.day::timestamp)::date;
+BEGIN
+    INSERT INTO helpdesk.report_day_stats AS s
+    SELECT g.month, g.day, f.status, f.priority, f.shard, sign, resolved, wall, business,
+           outcome, CASE WHEN outcome <> 0 THEN wall ELSE 0 END, CASE WHEN outcome <> 0 THEN business ELSE 0 END,
+           CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
+           CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END
+    FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+        tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+        wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+        o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
+        res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+        resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed;
+
+    INSERT INTO helpdesk.report_day_categories AS s
+    SELECT g.month, g.day, f.category_id, f.shard, sign FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
+
+    IF f.assignee_id IS NOT NULL THEN
+        INSERT INTO helpdesk.report_day_staff AS s
+        SELECT g.month, g.day, f.assignee_id, f.shard, sign, resolved, wall, business,
+               CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END
+        FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+        ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
+            tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+            wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed;
+    END IF;
+
+    INSERT INTO helpdesk.report_day_events AS s
+    SELECT e.day, e.event, f.shard, sign, e.wall
+    FROM (VALUES (f.day, 'created', 0::numeric),
+                 ((f.resolved_at AT TIME ZONE tz)::date, 'resolved', wall),
+                 ((f.closed_at AT TIME ZONE tz)::date, 'closed', 0)) e (day, event, wall)
+    WHERE e.day IS NOT NULL
+    ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall;
+
+    IF helpdesk.ticket_is_open(f.status) THEN
+        INSERT INTO helpdesk.report_open_counts AS s VALUES (f.status, coalesce(f.assignee_id, 0), f.shard, sign)
+        ON CONFLICT (status, assignee_id, shard) DO UPDATE SET n = s.n + EXCLUDED.n;
+    END IF;
+END
+$$;
+
+-- Bring one ticket's fact and the summary tables up to date with its rows (gone: removed).
+CREATE FUNCTION helpdesk.report_refresh(tid int)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    tz text := (SELECT s.time_zone FROM helpdesk.report_state s);
+    f_old helpdesk.report_ticket_facts;
+    f_new helpdesk.report_ticket_facts;
+    had boolean;
+BEGIN
+    SELECT * INTO f_old FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid FOR UPDATE;
+    had := FOUND;
+    SELECT * INTO f_new FROM helpdesk.report_facts_of(tz) f WHERE f.ticket_id = tid;
+    IF NOT FOUND THEN
+        IF had THEN
+            PERFORM helpdesk.report_apply(f_old, -1, tz);
+            DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
+        END IF;
+        RETURN;
+    END IF;
+    -- business time: computed once per resolution, kept while created/resolved stay
+    IF f_new.resolved_at IS NOT NULL THEN
+        f_new.business_seconds := CASE WHEN had AND f_old.resolved_at = f_new.resolved_at AND f_old.created_at = f_new.created_at
+                                       THEN f_old.business_seconds
+                                       ELSE helpdesk.report_business_seconds(f_new.created_at, f_new.resolved_at) END;
+    END IF;
+    IF had THEN
+        IF f_old IS NOT DISTINCT FROM f_new THEN
+            RETURN;
+        END IF;
+        PERFORM helpdesk.report_apply(f_old, -1, tz);
+        DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
+    END IF;
+    PERFORM helpdesk.report_apply(f_new, 1, tz);
+    INSERT INTO helpdesk.report_ticket_facts VALUES (f_new.*);
+END
+$$;
+
+CREATE FUNCTION helpdesk.report_ticket_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION helpdesk.report_clock_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.ticket_id ELSE NEW.ticket_id END);
+    RETURN NULL;
+END
+$$;
+
+-- (COPY fires these too: a restore refills the derived tables.)
+CREATE TRIGGER tickets_95_report_ins AFTER INSERT ON helpdesk.tickets
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.report_ticket_changed();
+
+CREATE TRIGGER tickets_95_report_upd AFTER UPDATE ON helpdesk.tickets
+    FOR EACH ROW WHEN ((OLD.status, OLD.priority, OLD.category_id, OLD.assignee_id, OLD.created_at, OLD.resolved_at, OLD.closed_at)
+                       IS DISTINCT FROM (NEW.status, NEW.priority, NEW.category_id, NEW.assignee_id, NEW.created_at, NEW.resolved_at, NEW.closed_at))
+    EXECUTE FUNCTION helpdesk.report_ticket_changed();
+
+CREATE TRIGGER tickets_95_report_del AFTER DELETE ON helpdesk.tickets
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.report_ticket_changed();
+
+CREATE TRIGGER sla_clocks_95_report_ins AFTER INSERT ON helpdesk.sla_clocks
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.report_clock_changed();
+
+-- (only what a fact reads: the outcome and a running clock's deadline)
+CREATE TRIGGER sla_clocks_95_report_upd AFTER UPDATE ON helpdesk.sla_clocks
+    FOR EACH ROW WHEN ((OLD.state, OLD.due_at, OLD.paused_since, OLD.breached_at)
+                       IS DISTINCT FROM (NEW.state, NEW.due_at, NEW.paused_since, NEW.breached_at))
+    EXECUTE FUNCTION helpdesk.report_clock_changed();
+
+CREATE TRIGGER sla_clocks_95_report_del AFTER DELETE ON helpdesk.sla_clocks
+    FOR EACH ROW EXECUTE FUNCTION helpdesk.report_clock_changed();
+
+-- The summary tables from the facts (their day keys in `tz`).
+CREATE FUNCTION helpdesk.report_summaries_from_facts(tz text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    DELETE FROM helpdesk.report_day_stats;
+    DELETE FROM helpdesk.report_day_categories;
+    DELETE FROM helpdesk.report_day_staff;
+    DELETE FROM helpdesk.report_day_events;
+    DELETE FROM helpdesk.report_open_counts;
+    UPDATE helpdesk.report_state SET time_zone = tz;
+
+    INSERT INTO helpdesk.report_day_stats
+    SELECT g.month, g.day, f.status, f.priority, 0, count(*), count(f.resolved_at),
+           coalesce(sum(f.wall_seconds), 0), coalesce(sum(f.business_seconds), 0),
+           count(*) FILTER (WHERE o), coalesce(sum(f.wall_seconds) FILTER (WHERE o), 0),
+           coalesce(sum(f.business_seconds) FILTER (WHERE o), 0),
+           count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed),
+           count(*) FILTER (WHERE f.resp_met), count(*) FILTER (WHERE f.resp_missed)
+    FROM helpdesk.report_ticket_facts f
+    CROSS JOIN LATERAL (SELECT f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) AS o) x
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    GROUP BY g.month, g.day, f.status, f.priority;
+
+    INSERT INTO helpdesk.report_day_categories
+    SELECT g.month, g.day, f.category_id, 0, count(*) FROM helpdesk.report_ticket_facts f
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    GROUP BY g.month, g.day, f.category_id;
+
+    INSERT INTO helpdesk.report_day_staff
+    SELECT g.month, g.day, f.assignee_id, 0, count(*), count(f.resolved_at),
+           coalesce(sum(f.wall_seconds), 0), coalesce(sum(f.business_seconds), 0),
+           count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed)
+    FROM helpdesk.report_ticket_facts f
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    WHERE f.assignee_id IS NOT NULL
+    GROUP BY g.month, g.day, f.assignee_id;
+
+    INSERT INTO helpdesk.report_day_events
+    SELECT e.day, e.event, 0, count(*), coalesce(sum(e.wall), 0)
+    FROM helpdesk.report_ticket_facts f
+    CROSS JOIN LATERAL (VALUES (f.day, 'created', 0::numeric),
+                               ((f.resolved_at AT TIME ZONE tz)::date, 'resolved', coalesce(f.wall_seconds, 0)),
+                               ((f.closed_at AT TIME ZONE tz)::date, 'closed', 0)) e (day, event, wall)
+    WHERE e.day IS NOT NULL
+    GROUP BY e.day, e.event;
+
+    INSERT INTO helpdesk.report_open_counts
+    SELECT f.status, coalesce(f.assignee_id, 0), 0, count(*)
+    FROM helpdesk.report_ticket_facts f WHERE helpdesk.ticket_is_open(f.status)
+    GROUP BY f.status, coalesce(f.assignee_id, 0);
+END
+$$;
+
+-- Recompute every fact and summary table from the base tables, in the desk's current time
+-- zone, business seconds with the current calendar. Returns the number of tickets.
+CREATE FUNCTION helpdesk.reports_rebuild()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    tz text := helpdesk.report_time_zone();
+    n bigint;
+BEGIN
+    -- (the lock first: a ticket write in flight finishes before the rows are read)
+    LOCK TABLE helpdesk.report_ticket_facts, helpdesk.report_day_stats, helpdesk.report_day_categories,
+               helpdesk.report_day_staff, helpdesk.report_day_events, helpdesk.report_open_counts IN EXCLUSIVE MODE;
+    DELETE FROM helpdesk.report_ticket_facts;
+    INSERT INTO helpdesk.report_ticket_facts
+    SELECT f.ticket_id, f.shard, f.day, f.status, f.priority, f.category_id, f.assignee_id, f.created_at,
+           f.resolved_at, f.closed_at, f.wall_seconds,
+           CASE WHEN f.resolved_at IS NOT NULL THEN helpdesk.report_business_seconds(f.created_at, f.resolved_at) END,
+           f.res_met, f.res_missed, f.res_due_at, f.resp_met, f.resp_missed, f.resp_due_at
+    FROM helpdesk.report_facts_of(tz) f;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM helpdesk.report_summaries_from_facts(tz);
+    RETURN n;
+END
+$$;
+
+-- The desk's time zone changed (the default calendar's): the day keys follow, in the same
+-- transaction (the facts keep their business seconds: the calendar being edited may have no
+-- working window yet).
+CREATE FUNCTION helpdesk.report_time_zone_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    tz text := helpdesk.report_time_zone();
+BEGIN
+    IF NOT helpdesk.report_summary_ready() THEN
+        LOCK TABLE helpdesk.report_ticket_facts, helpdesk.report_day_stats, helpdesk.report_day_categories,
+                   helpdesk.report_day_staff, helpdesk.report_day_events, helpdesk.report_open_counts IN EXCLUSIVE MODE;
+        UPDATE helpdesk.report_ticket_facts f SET day = (f.created_at AT TIME ZONE tz)::date
+        WHERE f.day <> (f.created_at AT TIME ZONE tz)::date;
+        PERFORM helpdesk.report_summaries_from_facts(tz);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER calendars_95_report_zone AFTER INSERT OR UPDATE OR DELETE ON helpdesk.calendars
+    FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.report_time_zone_changed();
+
+-- Filled from the tickets there are: nothing on a fresh install; an upgrade from a release
+-- without the summary tables (1.0) builds them here, in the upgrade's transaction.
+SELECT helpdesk.reports_rebuild() >= 0 AS summary_built;
+
 -- The tickets a report counts: created in [from_at, to_at), of `own` submitter when not NULL,
 -- with their clocks' outcomes at `at` (NULL: no such clock) and resolution seconds.
 CREATE FUNCTION helpdesk.report_tickets(from_at timestamptz, to_at timestamptz, own int, at timestamptz)
@@ -113,11 +519,188 @@ AS $$
       AND (own IS NULL OR t.submitter_id = own)
 $$;
 
+-- ---- the sums every range report is made of -------------------------------------------------
+-- One row per group of the tickets created in [from_at, to_at) at `at`; `dims` says the
+-- grouping: 'status' (status x priority), 'category', 'assignee' (tickets with one). Columns:
+-- tickets; resolved (with resolved_at) and their wall / business seconds; o_*: the resolved
+-- ones whose resolution clock is met or breached at `at`; the clocks' met and breached counts.
+-- report_sums_recount reads the tickets (an Employee's own, or when the day tables are not in
+-- the desk's time zone); report_sums_summary the day tables for the whole days of the range,
+-- the facts of the partial first and last days, and the running clocks past due at `at`.
+CREATE FUNCTION helpdesk.report_sums_recount(dims text, from_at timestamptz, to_at timestamptz, own int,
+                                             at timestamptz, with_business boolean)
+RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
+               tickets bigint, resolved bigint, wall numeric, business numeric,
+               o_n bigint, o_wall numeric, o_business numeric,
+               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN dims = 'status' THEN t.status END, CASE WHEN dims = 'status' THEN t.priority END,
+           CASE WHEN dims = 'category' THEN t.category_id END, CASE WHEN dims = 'assignee' THEN t.assignee_id END,
+           count(*), count(t.resolved_at), coalesce(sum(x.wall), 0), coalesce(sum(x.business), 0),
+           count(*) FILTER (WHERE x.o), coalesce(sum(x.wall) FILTER (WHERE x.o), 0),
+           coalesce(sum(x.business) FILTER (WHERE x.o), 0),
+           count(*) FILTER (WHERE t.resolution_met), count(*) FILTER (WHERE t.resolution_breached),
+           count(*) FILTER (WHERE t.response_met), count(*) FILTER (WHERE t.response_breached)
+    FROM helpdesk.report_tickets(from_at, to_at, own, at) t
+    CROSS JOIN LATERAL (
+        SELECT extract(epoch FROM t.resolved_at - t.created_at) AS wall,
+               CASE WHEN with_business AND t.resolved_at IS NOT NULL
+                    THEN helpdesk.report_business_seconds(t.created_at, t.resolved_at) END AS business,
+               t.resolved_at IS NOT NULL AND (t.resolution_met OR t.resolution_breached) AS o) x
+    WHERE dims <> 'assignee' OR t.assignee_id IS NOT NULL
+    GROUP BY 1, 2, 3, 4
+$$;
+
+-- The whole local days [d1, d2) inside [from_at, to_at) (NULL: unbounded), and the partial
+-- parts [from_at, p1) and [p2, to_at) around them.
+CREATE FUNCTION helpdesk.report_day_bounds(from_at timestamptz, to_at timestamptz, tz text,
+                                           OUT d1 date, OUT d2 date, OUT p1 timestamptz, OUT p2 timestamptz)
+LANGUAGE sql STABLE
+AS $$
+    SELECT b.d1, b.d2, q.p1, greatest(coalesce(b.d2::timestamp AT TIME ZONE tz, to_at), q.p1)
+    FROM (SELECT CASE WHEN from_at = '-infinity' THEN NULL
+                      ELSE (from_at AT TIME ZONE tz)::date
+                           + CASE WHEN ((from_at AT TIME ZONE tz)::date::timestamp AT TIME ZONE tz) = from_at THEN 0 ELSE 1 END
+                 END AS d1,
+                 CASE WHEN to_at = 'infinity' THEN NULL ELSE (to_at AT TIME ZONE tz)::date END AS d2) b
+    CROSS JOIN LATERAL (SELECT least(coalesce(b.d1::timestamp AT TIME ZONE tz, from_at), to_at) AS p1) q
+$$;
+
+-- Whether a day-table row counts for the whole days [d1, d2) whose whole months are [m1, m2):
+-- a month row of those months, a day row outside them. (Inlined: an index condition each.)
+CREATE FUNCTION helpdesk.report_in_days(is_month boolean, day date, d1 date, d2 date, m1 date, m2 date)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT (is_month AND day >= m1 AND day < m2)
+           OR (NOT is_month AND day >= d1 AND day < least(m1, d2))
+           OR (NOT is_month AND day >= greatest(m2, d1) AND day < d2)
+$$;
+
+CREATE FUNCTION helpdesk.report_sums_summary(dims text, from_at timestamptz, to_at timestamptz, at timestamptz)
+RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
+               tickets bigint, resolved bigint, wall numeric, business numeric,
+               o_n bigint, o_wall numeric, o_business numeric,
+               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
+LANGUAGE sql STABLE
+AS $$
+    WITH b AS MATERIALIZED (
+        SELECT r.d1, r.d2, r.p1, r.p2, m.m1, greatest(m.m2, m.m1) AS m2
+        FROM (SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2
+              FROM helpdesk.report_day_bounds(from_at, to_at, helpdesk.report_time_zone()) r) r
+        -- the whole months [m1, m2) inside the whole days [d1, d2)
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN NOT isfinite(r.d1) THEN r.d1
+                        WHEN extract(day FROM r.d1) = 1 THEN r.d1
+                        ELSE (pg_catalog.date_trunc('month', r.d1::timestamp) + interval '1 month')::date END AS m1,
+                   CASE WHEN NOT isfinite(r.d2) THEN r.d2 ELSE pg_catalog.date_trunc('month', r.d2::timestamp)::date END AS m2) m),
+    -- facts: the partial days whole (part), and the running clocks past due of the whole days
+    f AS (
+        SELECT f.*, true AS part FROM helpdesk.report_ticket_facts f, b
+        WHERE f.created_at >= from_at AND f.created_at < b.p1
+        UNION ALL
+        SELECT f.*, true FROM helpdesk.report_ticket_facts f, b
+        WHERE f.created_at >= b.p2 AND f.created_at < to_at
+        UNION ALL
+        -- (each arm through its partial index on the deadlines: few rows, whatever the range)
+        SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
+        WHERE f.res_due_at < at AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2
+        UNION ALL
+        SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
+        WHERE f.resp_due_at < at AND NOT coalesce(f.res_due_at < at, false)
+          AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2)
+    SELECT g.status, g.priority, g.category_id, g.assignee_id,
+           sum(g.tickets)::bigint, sum(g.resolved)::bigint, sum(g.wall), sum(g.business),
+           sum(g.o_n)::bigint, sum(g.o_wall), sum(g.o_business),
+           sum(g.res_met)::bigint, sum(g.res_breached)::bigint, sum(g.resp_met)::bigint, sum(g.resp_breached)::bigint
+    FROM (
+        SELECT s.status, s.priority, NULL::int AS category_id, NULL::int AS assignee_id, s.tickets, s.resolved,
+               s.wall, s.business, s.o_n, s.o_wall, s.o_business, s.res_met, s.res_missed AS res_breached,
+               s.resp_met, s.resp_missed AS resp_breached
+        FROM helpdesk.report_day_stats s, b
+        WHERE dims = 'status' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
+        UNION ALL
+        SELECT NULL, NULL, c.category_id, NULL, c.tickets, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        FROM helpdesk.report_day_categories c, b
+        WHERE dims = 'category' AND helpdesk.report_in_days(c.month, c.day, b.d1, b.d2, b.m1, b.m2)
+        UNION ALL
+        SELECT NULL, NULL, NULL, s.assignee_id, s.tickets, s.resolved, s.wall, s.business, 0, 0, 0,
+               s.res_met, s.res_missed, 0, 0
+        FROM helpdesk.report_day_staff s, b
+        WHERE dims = 'assignee' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
+        UNION ALL
+        SELECT CASE WHEN dims = 'status' THEN f.status END, CASE WHEN dims = 'status' THEN f.priority END,
+               CASE WHEN dims = 'category' THEN f.category_id END, CASE WHEN dims = 'assignee' THEN f.assignee_id END,
+               count(*) FILTER (WHERE f.part), count(f.resolved_at) FILTER (WHERE f.part),
+               coalesce(sum(f.wall_seconds) FILTER (WHERE f.part), 0),
+               coalesce(sum(f.business_seconds) FILTER (WHERE f.part), 0),
+               count(*) FILTER (WHERE x.o), coalesce(sum(f.wall_seconds) FILTER (WHERE x.o), 0),
+               coalesce(sum(f.business_seconds) FILTER (WHERE x.o), 0),
+               count(*) FILTER (WHERE f.part AND f.res_met), count(*) FILTER (WHERE x.res_breached),
+               count(*) FILTER (WHERE f.part AND f.resp_met),
+               count(*) FILTER (WHERE (f.part AND f.resp_missed) OR f.resp_due_at < at)
+        FROM f
+        CROSS JOIN LATERAL (
+            SELECT (f.part AND f.res_missed) OR f.res_due_at < at AS res_breached) y
+        CROSS JOIN LATERAL (
+            SELECT f.resolved_at IS NOT NULL AND ((f.part AND f.res_met) OR y.res_breached) AS o,
+                   y.res_breached) x
+        WHERE dims <> 'assignee' OR f.assignee_id IS NOT NULL
+        GROUP BY 1, 2, 3, 4) g
+    GROUP BY 1, 2, 3, 4
+$$;
+
+-- The sums a report reads: from the summary for staff, recounted for an Employee's own tickets
+-- (and while the day tables are not in the desk's time zone). (SQL: inlined into the report's
+-- query, the branch not taken is a one-time filter.)
+CREATE FUNCTION helpdesk.report_sums(dims text, from_at timestamptz, to_at timestamptz, own int, at timestamptz,
+                                     with_business boolean DEFAULT false)
+RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
+               tickets bigint, resolved bigint, wall numeric, business numeric,
+               o_n bigint, o_wall numeric, o_business numeric,
+               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
+LANGUAGE sql STABLE
+AS $$
+    SELECT s.* FROM helpdesk.report_sums_summary(dims, from_at, to_at, at) s
+    WHERE own IS NULL AND helpdesk.report_summary_ready()
+    UNION ALL
+    SELECT r.* FROM helpdesk.report_sums_recount(dims, from_at, to_at, own, at, with_business) r
+    WHERE NOT (own IS NULL AND helpdesk.report_summary_ready())
+$$;
+
+-- avg = sum / n, NULL (report_hours: 0) for none.
+CREATE FUNCTION helpdesk.report_avg(total numeric, n numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT total / nullif(n, 0) $$;
+
 -- The submitter whose tickets an actor's dashboard counts: NULL (all) for staff.
 CREATE FUNCTION helpdesk.report_scope(actor helpdesk.users)
 RETURNS int
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT CASE WHEN helpdesk.is_staff(actor) THEN NULL ELSE actor.id END $$;
+
+-- Open tickets per status and assignee (0: none), from the maintained counts.
+CREATE FUNCTION helpdesk.report_open(statuses helpdesk.ticket_status[], assignee int DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(sum(o.n), 0)::bigint FROM helpdesk.report_open_counts o
+    WHERE o.status = ANY (statuses) AND (assignee IS NULL OR o.assignee_id = assignee)
+$$;
+
+-- Tickets at risk at `at` (the one definition, sla_clock_at_risk), of `own` submitter when not
+-- NULL. An at-risk clock is running and not yet due: the index on running clocks' deadlines.
+CREATE FUNCTION helpdesk.report_at_risk(at timestamptz, own int)
+RETURNS bigint
+LANGUAGE sql STABLE
+AS $$
+    SELECT count(*) FROM helpdesk.sla_clocks c
+    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at >= at AND c.warn_at <= at
+      AND helpdesk.sla_clock_at_risk(c, at)
+      AND (own IS NULL OR EXISTS (SELECT FROM helpdesk.tickets t WHERE t.id = c.ticket_id AND t.submitter_id = own))
+$$;
 
 -- ---- action-required (everyone; each role its own count) ------------------------------------
 CREATE FUNCTION helpdesk.report_action_required(actor helpdesk.users)
@@ -131,15 +714,11 @@ AS $$
                'breakdown', jsonb_build_object('newTickets', s.new_tickets, 'newUnassigned', s.new_unassigned,
                                                'assignedToMe', s.assigned_to_me, 'unassigned', s.unassigned,
                                                'myOpenTickets', s.my_open))
-    FROM (SELECT CASE WHEN helpdesk.is_staff(actor) THEN
-                     (SELECT count(*) FROM helpdesk.tickets t WHERE t.status = 'New') ELSE 0 END AS new_tickets,
-                 CASE WHEN helpdesk.is_staff(actor) THEN
-                     (SELECT count(*) FROM helpdesk.tickets t WHERE t.status = 'New' AND t.assignee_id IS NULL) ELSE 0 END AS new_unassigned,
-                 (SELECT count(*) FROM helpdesk.tickets t
-                  WHERE t.assignee_id = actor.id AND t.status IN ('Assigned', 'In Progress')) AS assigned_to_me,
-                 CASE WHEN helpdesk.is_staff(actor) THEN
-                     (SELECT count(*) FROM helpdesk.tickets t
-                      WHERE t.assignee_id IS NULL AND t.status IN ('Assigned', 'In Progress', 'Pending')) ELSE 0 END AS unassigned,
+    FROM (SELECT CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{New}') ELSE 0 END AS new_tickets,
+                 CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{New}', 0) ELSE 0 END AS new_unassigned,
+                 helpdesk.report_open('{Assigned,"In Progress"}', actor.id) AS assigned_to_me,
+                 CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{Assigned,"In Progress",Pending}', 0)
+                      ELSE 0 END AS unassigned,
                  (SELECT count(*) FROM helpdesk.tickets t
                   WHERE t.submitter_id = actor.id AND t.status NOT IN ('Resolved', 'Closed')) AS my_open) s
 $$;
@@ -153,39 +732,52 @@ AS $$
 DECLARE
     tz text := helpdesk.report_time_zone();
     own int := helpdesk.report_scope(actor);
+    day_start timestamptz := helpdesk.report_period_start('day', at, tz);
+    week_start timestamptz := helpdesk.report_period_start('week', at, tz);
+    month_start timestamptz := helpdesk.report_period_start('month', at, tz);
     r record;
     closed record;
+    today bigint;
     risk bigint;
     chat record;
 BEGIN
-    SELECT count(*) AS total,
-           count(*) FILTER (WHERE t.status IN ('New', 'Assigned', 'In Progress', 'Pending')) AS open,
-           count(*) FILTER (WHERE t.status = 'New') AS s_new,
-           count(*) FILTER (WHERE t.status = 'Assigned') AS s_assigned,
-           count(*) FILTER (WHERE t.status = 'In Progress') AS s_in_progress,
-           count(*) FILTER (WHERE t.status = 'Pending') AS s_pending,
-           count(*) FILTER (WHERE t.status = 'Resolved') AS s_resolved,
-           count(*) FILTER (WHERE t.status = 'Closed') AS s_closed,
-           count(*) FILTER (WHERE t.priority = 'High') AS p_high,
-           count(*) FILTER (WHERE t.priority = 'Medium') AS p_medium,
-           count(*) FILTER (WHERE t.priority = 'Low') AS p_low,
-           avg(extract(epoch FROM t.resolved_at - t.created_at)) AS resolution_seconds,
-           count(*) FILTER (WHERE t.resolution_met) AS met,
-           count(*) FILTER (WHERE t.resolution_breached) AS breached
+    SELECT coalesce(sum(t.tickets), 0) AS total,
+           coalesce(sum(t.tickets) FILTER (WHERE t.status IN ('New', 'Assigned', 'In Progress', 'Pending')), 0) AS open,
+           coalesce(sum(t.tickets) FILTER (WHERE t.status = 'New'), 0) AS s_new,
+           coalesce(sum(t.tickets) FILTER (WHERE t.status = 'Assigned'), 0) AS s_assigned,
+           coalesce(sum(t.tickets) FILTER (WHERE t.status = 'In Progress'), 0) AS s_in_progress,
+           coalesce(sum(t.tickets) FILTER (WHERE t.status = 'Pending'), 0) AS s_pending,
+           coalesce(sum(t.tickets) FILTER (WHERE t.status = 'Resolved'), 0) AS s_resolved,
+           coalesce(sum(t.tickets) FILTER (WHERE t.status = 'Closed'), 0) AS s_closed,
+           coalesce(sum(t.tickets) FILTER (WHERE t.priority = 'High'), 0) AS p_high,
+           coalesce(sum(t.tickets) FILTER (WHERE t.priority = 'Medium'), 0) AS p_medium,
+           coalesce(sum(t.tickets) FILTER (WHERE t.priority = 'Low'), 0) AS p_low,
+           helpdesk.report_avg(sum(t.wall), sum(t.resolved)) AS resolution_seconds,
+           coalesce(sum(t.res_met), 0)::bigint AS met,
+           coalesce(sum(t.res_breached), 0)::bigint AS breached
     INTO r
-    FROM helpdesk.report_tickets(from_at, to_at, own, at) t;
+    FROM helpdesk.report_sums('status', from_at, to_at, own, at) t;
 
-    SELECT count(*) FILTER (WHERE t.closed_at >= helpdesk.report_period_start('day', at, tz)) AS today,
-           count(*) FILTER (WHERE t.closed_at >= helpdesk.report_period_start('week', at, tz)) AS week,
-           count(*) AS month
-    INTO closed
-    FROM helpdesk.tickets t
-    WHERE t.status = 'Closed' AND t.closed_at >= helpdesk.report_period_start('month', at, tz)
-      AND t.closed_at <= at AND (own IS NULL OR t.submitter_id = own);
+    -- closed today (live: the day so far), this week and this month (whole days: the summary);
+    -- the week counted within the month, as the month's query always did
+    SELECT count(*) INTO today FROM helpdesk.tickets t
+    WHERE t.status = 'Closed' AND t.closed_at >= day_start AND t.closed_at <= at
+      AND (own IS NULL OR t.submitter_id = own);
+    IF own IS NULL AND helpdesk.report_summary_ready() THEN
+        SELECT coalesce(sum(e.n) FILTER (WHERE e.day >= (greatest(week_start, month_start) AT TIME ZONE tz)::date), 0)::bigint AS week,
+               coalesce(sum(e.n), 0)::bigint AS month
+        INTO closed
+        FROM helpdesk.report_day_events e
+        WHERE e.event = 'closed' AND e.day >= (month_start AT TIME ZONE tz)::date AND e.day < (day_start AT TIME ZONE tz)::date;
+    ELSE
+        SELECT count(*) FILTER (WHERE t.closed_at >= week_start) AS week, count(*) AS month
+        INTO closed
+        FROM helpdesk.tickets t
+        WHERE t.status = 'Closed' AND t.closed_at >= month_start AND t.closed_at < day_start
+          AND (own IS NULL OR t.submitter_id = own);
+    END IF;
 
-    SELECT count(*) INTO risk
-    FROM helpdesk.sla_at_risk_ids(at) i JOIN helpdesk.tickets t ON t.id = i
-    WHERE own IS NULL OR t.submitter_id = own;
+    risk := helpdesk.report_at_risk(at, own);
 
     SELECT count(*) AS conversations,
            count(*) FILTER (WHERE d.conversation_id IS NOT NULL AND d.ticket_id IS NULL AND c.ticket_id IS NULL) AS deflected,
@@ -198,9 +790,9 @@ BEGIN
     RETURN jsonb_build_object(
         'totalTickets', r.total,
         'openTickets', r.open,
-        'closedToday', closed.today,
-        'closedThisWeek', closed.week,
-        'closedThisMonth', closed.month,
+        'closedToday', today,
+        'closedThisWeek', closed.week + today,
+        'closedThisMonth', closed.month + today,
         'avgResolutionTime', helpdesk.report_hours(r.resolution_seconds),
         'slaComplianceRate', helpdesk.report_percent(r.met, r.met + r.breached),
         'slaBreached', r.breached,
@@ -214,7 +806,8 @@ END
 $$;
 
 -- ---- tickets by status / category / priority (IT_Staff, Admin) -----------------------------
-CREATE FUNCTION helpdesk.report_by_status(actor helpdesk.users, from_at timestamptz, to_at timestamptz)
+CREATE FUNCTION helpdesk.report_by_status(actor helpdesk.users, from_at timestamptz, to_at timestamptz,
+                                          at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
@@ -223,12 +816,14 @@ BEGIN
     RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object('status', g.status, 'count', g.n,
                                                          'percentage', helpdesk.report_percent(g.n, g.total))
                                       ORDER BY g.status), '[]')
-            FROM (SELECT t.status, count(*) AS n, sum(count(*)) OVER ()::bigint AS total FROM helpdesk.tickets t
-                  WHERE t.created_at >= from_at AND t.created_at < to_at GROUP BY t.status) g);
+            FROM (SELECT s.status, sum(s.tickets)::bigint AS n, sum(sum(s.tickets)) OVER ()::bigint AS total
+                  FROM helpdesk.report_sums('status', from_at, to_at, NULL, at) s
+                  GROUP BY s.status HAVING sum(s.tickets) > 0) g);
 END
 $$;
 
-CREATE FUNCTION helpdesk.report_by_category(actor helpdesk.users, from_at timestamptz, to_at timestamptz)
+CREATE FUNCTION helpdesk.report_by_category(actor helpdesk.users, from_at timestamptz, to_at timestamptz,
+                                            at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
@@ -237,15 +832,17 @@ BEGIN
     RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object('categoryId', g.category_id, 'categoryName', c.name, 'count', g.n,
                                                          'percentage', helpdesk.report_percent(g.n, g.total))
                                       ORDER BY g.n DESC, g.category_id), '[]')
-            FROM (SELECT t.category_id, count(*) AS n, sum(count(*)) OVER ()::bigint AS total FROM helpdesk.tickets t
-                  WHERE t.created_at >= from_at AND t.created_at < to_at GROUP BY t.category_id) g
+            FROM (SELECT s.category_id, sum(s.tickets)::bigint AS n, sum(sum(s.tickets)) OVER ()::bigint AS total
+                  FROM helpdesk.report_sums('category', from_at, to_at, NULL, at) s
+                  GROUP BY s.category_id HAVING sum(s.tickets) > 0) g
             JOIN helpdesk.categories c ON c.id = g.category_id);
 END
 $$;
 
 -- Every ticket of the range per priority (the percentage over that same set, not only the
 -- resolved ones as the reference did), with the resolved ones' average resolution time.
-CREATE FUNCTION helpdesk.report_by_priority(actor helpdesk.users, from_at timestamptz, to_at timestamptz)
+CREATE FUNCTION helpdesk.report_by_priority(actor helpdesk.users, from_at timestamptz, to_at timestamptz,
+                                            at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
@@ -254,16 +851,13 @@ BEGIN
     RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
                        'priority', g.priority, 'count', g.n, 'resolvedCount', g.resolved,
                        'percentage', helpdesk.report_percent(g.n, g.total),
-                       'averageResolutionHours', helpdesk.report_hours(g.wall),
-                       'averageResolutionBusinessHours', helpdesk.report_hours(g.business))
+                       'averageResolutionHours', helpdesk.report_hours(helpdesk.report_avg(g.wall, g.resolved)),
+                       'averageResolutionBusinessHours', helpdesk.report_hours(helpdesk.report_avg(g.business, g.resolved)))
                    ORDER BY g.priority DESC), '[]')
-            FROM (SELECT t.priority, count(*) AS n, count(t.resolved_at) AS resolved,
-                         sum(count(*)) OVER ()::bigint AS total,
-                         avg(extract(epoch FROM t.resolved_at - t.created_at)) AS wall,
-                         avg(helpdesk.report_business_seconds(t.created_at, t.resolved_at))
-                             FILTER (WHERE t.resolved_at IS NOT NULL) AS business
-                  FROM helpdesk.tickets t
-                  WHERE t.created_at >= from_at AND t.created_at < to_at GROUP BY t.priority) g);
+            FROM (SELECT s.priority, sum(s.tickets)::bigint AS n, sum(s.resolved)::bigint AS resolved,
+                         sum(sum(s.tickets)) OVER ()::bigint AS total, sum(s.wall) AS wall, sum(s.business) AS business
+                  FROM helpdesk.report_sums('status', from_at, to_at, NULL, at, true) s
+                  GROUP BY s.priority HAVING sum(s.tickets) > 0) g);
 END
 $$;
 
@@ -275,35 +869,30 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     r record;
-    by_priority jsonb;
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
-    SELECT count(*) FILTER (WHERE t.resolution_met) AS met,
-           count(*) FILTER (WHERE t.resolution_breached) AS breached,
-           count(*) FILTER (WHERE t.response_met) AS response_met,
-           count(*) FILTER (WHERE t.response_breached) AS response_breached,
-           avg(extract(epoch FROM t.resolved_at - t.created_at))
-               FILTER (WHERE t.resolution_met OR t.resolution_breached) AS wall,
-           avg(helpdesk.report_business_seconds(t.created_at, t.resolved_at))
-               FILTER (WHERE t.resolved_at IS NOT NULL AND (t.resolution_met OR t.resolution_breached)) AS business
-    INTO r
-    FROM helpdesk.report_tickets(from_at, to_at, NULL, at) t;
-
-    SELECT jsonb_agg(jsonb_build_object(
-               'priority', p.priority, 'total', coalesce(g.met + g.breached, 0), 'met', coalesce(g.met, 0),
-               'breached', coalesce(g.breached, 0), 'rate', helpdesk.report_percent(g.met, g.met + g.breached),
-               'responseTotal', coalesce(g.response_met + g.response_breached, 0),
-               'responseMet', coalesce(g.response_met, 0), 'responseBreached', coalesce(g.response_breached, 0),
-               'responseRate', helpdesk.report_percent(g.response_met, g.response_met + g.response_breached))
-           ORDER BY p.priority DESC)
-    INTO by_priority
-    FROM unnest(pg_catalog.enum_range(NULL::helpdesk.ticket_priority)) p (priority)
-    LEFT JOIN (SELECT t.priority,
-                      count(*) FILTER (WHERE t.resolution_met) AS met,
-                      count(*) FILTER (WHERE t.resolution_breached) AS breached,
-                      count(*) FILTER (WHERE t.response_met) AS response_met,
-                      count(*) FILTER (WHERE t.response_breached) AS response_breached
-               FROM helpdesk.report_tickets(from_at, to_at, NULL, at) t GROUP BY t.priority) g ON g.priority = p.priority;
+    WITH g AS (
+        SELECT s.priority, sum(s.res_met)::bigint AS met, sum(s.res_breached)::bigint AS breached,
+               sum(s.resp_met)::bigint AS response_met, sum(s.resp_breached)::bigint AS response_breached,
+               sum(s.o_n) AS o_n, sum(s.o_wall) AS o_wall, sum(s.o_business) AS o_business
+        FROM helpdesk.report_sums('status', from_at, to_at, NULL, at, true) s
+        GROUP BY s.priority)
+    SELECT coalesce((SELECT sum(g.met) FROM g), 0)::bigint AS met,
+           coalesce((SELECT sum(g.breached) FROM g), 0)::bigint AS breached,
+           coalesce((SELECT sum(g.response_met) FROM g), 0)::bigint AS response_met,
+           coalesce((SELECT sum(g.response_breached) FROM g), 0)::bigint AS response_breached,
+           (SELECT helpdesk.report_avg(sum(g.o_wall), sum(g.o_n)) FROM g) AS wall,
+           (SELECT helpdesk.report_avg(sum(g.o_business), sum(g.o_n)) FROM g) AS business,
+           (SELECT jsonb_agg(jsonb_build_object(
+                       'priority', p.priority, 'total', coalesce(g.met + g.breached, 0), 'met', coalesce(g.met, 0),
+                       'breached', coalesce(g.breached, 0), 'rate', helpdesk.report_percent(g.met, g.met + g.breached),
+                       'responseTotal', coalesce(g.response_met + g.response_breached, 0),
+                       'responseMet', coalesce(g.response_met, 0), 'responseBreached', coalesce(g.response_breached, 0),
+                       'responseRate', helpdesk.report_percent(g.response_met, g.response_met + g.response_breached))
+                   ORDER BY p.priority DESC)
+            FROM unnest(pg_catalog.enum_range(NULL::helpdesk.ticket_priority)) p (priority)
+            LEFT JOIN g ON g.priority = p.priority) AS by_priority
+    INTO r;
 
     RETURN jsonb_build_object(
         'totalTickets', r.met + r.breached,
@@ -315,7 +904,7 @@ BEGIN
         'response', jsonb_build_object('total', r.response_met + r.response_breached, 'met', r.response_met,
                                        'breached', r.response_breached,
                                        'rate', helpdesk.report_percent(r.response_met, r.response_met + r.response_breached)),
-        'byPriority', by_priority);
+        'byPriority', r.by_priority);
 END
 $$;
 
@@ -330,28 +919,24 @@ BEGIN
     RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
                        'staffId', u.id, 'staffName', u.full_name, 'staffEmail', u.email,
                        'assignedTickets', coalesce(g.assigned, 0), 'resolvedTickets', coalesce(g.resolved, 0),
-                       'averageResolutionHours', helpdesk.report_hours(g.wall),
-                       'averageResolutionBusinessHours', helpdesk.report_hours(g.business),
+                       'averageResolutionHours', helpdesk.report_hours(helpdesk.report_avg(g.wall, g.resolved)),
+                       'averageResolutionBusinessHours', helpdesk.report_hours(helpdesk.report_avg(g.business, g.resolved)),
                        'slaComplianceRate', helpdesk.report_percent(g.met, g.met + g.breached),
-                       'currentWorkload', (SELECT count(*) FROM helpdesk.tickets w
-                                           WHERE w.assignee_id = u.id AND w.status IN ('Assigned', 'In Progress', 'Pending')))
+                       'currentWorkload', helpdesk.report_open('{Assigned,"In Progress",Pending}', u.id))
                    ORDER BY coalesce(g.resolved, 0) DESC, u.id), '[]')
             FROM helpdesk.users u
-            LEFT JOIN (SELECT t.assignee_id, count(*) AS assigned, count(t.resolved_at) AS resolved,
-                              avg(extract(epoch FROM t.resolved_at - t.created_at)) AS wall,
-                              avg(helpdesk.report_business_seconds(t.created_at, t.resolved_at))
-                                  FILTER (WHERE t.resolved_at IS NOT NULL) AS business,
-                              count(*) FILTER (WHERE t.resolution_met) AS met,
-                              count(*) FILTER (WHERE t.resolution_breached) AS breached
-                       FROM helpdesk.report_tickets(from_at, to_at, NULL, at) t
-                       WHERE t.assignee_id IS NOT NULL GROUP BY t.assignee_id) g ON g.assignee_id = u.id
+            LEFT JOIN (SELECT s.assignee_id, sum(s.tickets)::bigint AS assigned, sum(s.resolved)::bigint AS resolved,
+                              sum(s.wall) AS wall, sum(s.business) AS business,
+                              sum(s.res_met)::bigint AS met, sum(s.res_breached)::bigint AS breached
+                       FROM helpdesk.report_sums('assignee', from_at, to_at, NULL, at, true) s
+                       GROUP BY s.assignee_id) g ON g.assignee_id = u.id
             WHERE u.role IN ('IT_Staff', 'Admin'));
 END
 $$;
 
 -- ---- trends (IT_Staff, Admin): `lim` buckets ending with the one containing `at` -------------
 -- Buckets are local days, ISO weeks (from Monday) or calendar months of the desk's time zone;
--- `period` is the bucket's first local date.
+-- `period` is the bucket's first local date. Whole local days: the summary's event days.
 CREATE FUNCTION helpdesk.report_trends(actor helpdesk.users, period text, lim int, at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -365,10 +950,29 @@ DECLARE
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
     first_at := (last_start - (lim - 1) * step) AT TIME ZONE tz;
+    IF helpdesk.report_summary_ready() THEN
+        RETURN (
+            WITH buckets AS (
+                SELECT s AS local_start FROM generate_series(last_start - (lim - 1) * step, last_start, step) s),
+            events AS (
+                SELECT pg_catalog.date_trunc(period, e.day::timestamp) AS b, e.event, sum(e.n) AS n, sum(e.wall) AS wall
+                FROM helpdesk.report_day_events e
+                WHERE e.day >= (last_start - (lim - 1) * step)::date
+                GROUP BY 1, 2)
+            SELECT jsonb_agg(jsonb_build_object(
+                       'period', to_char(b.local_start, 'YYYY-MM-DD'),
+                       'ticketsCreated', coalesce(c.n, 0), 'ticketsResolved', coalesce(r.n, 0),
+                       'ticketsClosed', coalesce(x.n, 0),
+                       'averageResolutionHours', helpdesk.report_hours(helpdesk.report_avg(r.wall, r.n)))
+                   ORDER BY b.local_start)
+            FROM buckets b
+            LEFT JOIN events c ON c.b = b.local_start AND c.event = 'created'
+            LEFT JOIN events r ON r.b = b.local_start AND r.event = 'resolved'
+            LEFT JOIN events x ON x.b = b.local_start AND x.event = 'closed');
+    END IF;
     RETURN (
         WITH buckets AS (
-            SELECT s AS local_start, s AT TIME ZONE tz AS b_from, (s + step) AT TIME ZONE tz AS b_to
-            FROM generate_series(last_start - (lim - 1) * step, last_start, step) s),
+            SELECT s AS local_start FROM generate_series(last_start - (lim - 1) * step, last_start, step) s),
         created AS (
             SELECT pg_catalog.date_trunc(period, t.created_at AT TIME ZONE tz) AS b, count(*) AS n
             FROM helpdesk.tickets t WHERE t.created_at >= first_at GROUP BY 1),
