@@ -10,8 +10,12 @@
 -- sla_clock_at_risk() below and nowhere else; the ticket JSON, the list filters, the SLA routes,
 -- the scan, escalation and reports all call them. The SLA module (sql/5x) computes the clocks.
 
--- Ticket numbers TKT-YYYY-NNNN come from one counter row per year, never from counting rows,
--- so they never collide after deletes or under concurrency.
+-- Ticket numbers TKT-YYYY-NNNN come from one sequence per year, helpdesk.ticket_numbers_<year>,
+-- made by the year's first number (extension/numbering.c), never from counting rows, so they
+-- never collide after deletes or under concurrency; gaps are allowed. This table is where
+-- release 1.0 counted (one row per year, row-locked by each creator until its commit, which
+-- serialised creation); a year's new sequence starts after its row here, so an upgraded or
+-- restored desk carries on after the numbers it had. Nothing writes it any more.
 CREATE TABLE helpdesk.ticket_number_counters (
     year       int PRIMARY KEY CHECK (year BETWEEN 1970 AND 9999),
     last_value int NOT NULL CHECK (last_value >= 0)
@@ -214,13 +218,13 @@ $$;
 
 -- ==== ticket numbers, SLA seams, the state machine and the ticket operations ====
 
--- Next ticket number TKT-YYYY-NNNN for a ticket created at `at` (extension/numbering.c). The
--- year is taken in `time_zone` when given, else in the session's TimeZone; ticket_create passes
+-- Next ticket number TKT-YYYY-NNNN for a ticket created at `at`: nextval of the year's sequence,
+-- made on first use (extension/numbering.c). The year is taken in `time_zone` when given, else in the session's TimeZone; ticket_create passes
 -- the setting 'ticket_number_time_zone' (unset: the session's zone, UTC on the demo cluster).
 CREATE FUNCTION helpdesk.next_ticket_number(at timestamptz DEFAULT now(), time_zone text DEFAULT NULL)
 RETURNS text
 LANGUAGE c VOLATILE
-AS 'MODULE_PATHNAME', 'helpdesk_next_ticket_number';
+AS 'MODULE_PATHNAME', 'helpdesk_next_ticket_number_seq';
 
 -- The text the list's `search` parameter matches, one trigram index over it. The separator
 -- cannot come from the outside in practice; queries recheck each field exactly anyway.

@@ -283,6 +283,31 @@ AS $$
     WHERE r.is_active AND r.trigger_type IN ('no_assignment', 'no_response')
 $$;
 
+-- Whether ticket row `t` waits on the time-based rule `r`: escalation_waiting(r) judged on a row
+-- at hand instead of read back from the table, for the trigger below. The trigger read it back
+-- through escalation_waiting(r), whose escalation_applies() (a SQL function with a sub-select,
+-- never inlined) was planned again on every call: the costliest statement of a ticket creation
+-- (bench/RESULTS.md, "Ticket creation profile"). PL/pgSQL keeps this plan for the session. The
+-- same rules as escalation_unassigned / escalation_unanswered and escalation_applies;
+-- tests/regress/sql/57_escalation.sql checks that they agree on every ticket and rule.
+CREATE FUNCTION helpdesk.escalation_ticket_waits(r helpdesk.escalation_rules, t helpdesk.tickets)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN CASE r.trigger_type
+               WHEN 'no_assignment' THEN t.status = 'New' AND t.assignee_id IS NULL
+               WHEN 'no_response' THEN t.status IN ('Assigned', 'In Progress') AND t.assignee_id IS NOT NULL
+                                       AND t.first_response_at IS NULL
+               ELSE false
+           END
+       AND (r.priority IS NULL OR t.priority = r.priority)
+       AND (r.category_id IS NULL OR t.category_id = r.category_id)
+       AND NOT EXISTS (SELECT FROM helpdesk.escalation_history h
+                       WHERE h.ticket_id = t.id AND h.rule_id = r.id AND h.to_level = r.escalation_level);
+END
+$$;
+
 -- Trigger: a ticket created, or changed in what the time-based rules look at, may now wait on a
 -- rule whose threshold comes before the watcher's planned wake-up: wake it at commit for that
 -- instant (sla_wake does nothing when the watcher wakes sooner anyway).
@@ -296,7 +321,7 @@ BEGIN
     SELECT min(NEW.created_at + pg_catalog.make_interval(hours => r.trigger_hours)) INTO due
     FROM helpdesk.escalation_rules r
     WHERE r.is_active AND r.trigger_type IN ('no_assignment', 'no_response')
-      AND EXISTS (SELECT FROM helpdesk.escalation_waiting(r) w WHERE w.id = NEW.id);
+      AND helpdesk.escalation_ticket_waits(r, NEW);
     IF due IS NOT NULL THEN
         PERFORM helpdesk.sla_wake(due);
     END IF;

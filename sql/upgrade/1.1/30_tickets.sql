@@ -56,3 +56,14 @@ AS $$
     WHERE c.kind = 'resolution' AND c.state = 'paused' AND coalesce(c.due_at < c.paused_since, c.breached_at IS NOT NULL)
       AND helpdesk.sla_clock_breached(c, at)
 $$;
+
+-- Ticket numbers come from a sequence per year (extension/numbering.c), no longer from the row
+-- helpdesk.ticket_number_counters, which every creator held locked until its commit. The
+-- counters are carried over by the new C function itself: a year's sequence, made by the year's
+-- first number, starts after that year's counter row and after its highest existing ticket
+-- number, so an upgraded desk continues after the numbers 1.0 handed out. (The symbol 1.0 binds,
+-- helpdesk_next_ticket_number, keeps counting in the rows until this update.)
+CREATE OR REPLACE FUNCTION helpdesk.next_ticket_number(at timestamptz DEFAULT now(), time_zone text DEFAULT NULL)
+RETURNS text
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'helpdesk_next_ticket_number_seq';

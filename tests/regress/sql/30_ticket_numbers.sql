@@ -1,5 +1,7 @@
--- Ticket numbers TKT-YYYY-NNNN (extension/numbering.c): per-year counters, the year's zone,
--- restart each year, no reuse after deletes or rollbacks, more than four digits when needed.
+-- Ticket numbers TKT-YYYY-NNNN (extension/numbering.c): a sequence per year made by its first
+-- number, the year's zone, restart each year, no reuse after deletes or rollbacks (a rollback
+-- leaves a gap), more than four digits when needed, a new year's sequence starting after the
+-- year's 1.0 counter row and after its existing tickets.
 -- (Concurrency: tests/isolation/specs/ticket_numbers.spec.)
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
@@ -17,18 +19,28 @@ SELECT helpdesk.next_ticket_number('2031-12-31 23:30+00') AS utc_session,
 SET timezone = 'Pacific/Auckland';
 SELECT helpdesk.next_ticket_number('2032-12-31 12:00+00') AS auckland_session;
 SET timezone = 'UTC';
-SELECT year, last_value FROM helpdesk.ticket_number_counters WHERE year BETWEEN 2031 AND 2033 ORDER BY year;
+SELECT c.relname, pg_sequence_last_value(c.oid) AS last_value, obj_description(c.oid, 'pg_class') AS comment
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'helpdesk' AND c.relname BETWEEN 'ticket_numbers_2031' AND 'ticket_numbers_2033' ORDER BY 1;
+-- Nothing counts in the 1.0 counter table any more.
+SELECT count(*) AS counter_rows FROM helpdesk.ticket_number_counters WHERE year BETWEEN 2031 AND 2033;
 
--- Past 9999 the number simply grows.
+-- A year's sequence starts after its counter row (where release 1.0 counted: an upgraded desk
+-- carries on), and past 9999 the number simply grows.
 INSERT INTO helpdesk.ticket_number_counters VALUES (2035, 9998);
 SELECT helpdesk.next_ticket_number('2035-06-01') AS n9999, helpdesk.next_ticket_number('2035-06-01') AS n10000;
 
--- A rolled-back number is handed out again (the counter row is part of the transaction);
--- nothing else ever hands a number out twice.
+-- A rolled-back number is not handed out again: it stays a gap (a sequence is not transactional).
 BEGIN;
 SELECT helpdesk.next_ticket_number('2035-06-01') AS rolled_back;
 ROLLBACK;
 SELECT helpdesk.next_ticket_number('2035-06-01') AS after_rollback;
+-- A rolled-back first number of a year takes its new sequence with it; the next one makes it again.
+BEGIN;
+SELECT helpdesk.next_ticket_number('2038-06-01') AS first_of_2038_rolled_back;
+ROLLBACK;
+SELECT to_regclass('helpdesk.ticket_numbers_2038') IS NULL AS no_sequence_left;
+SELECT helpdesk.next_ticket_number('2038-06-01') AS first_of_2038;
 
 -- Bad input.
 SELECT helpdesk.next_ticket_number(NULL);
@@ -36,7 +48,7 @@ SELECT helpdesk.next_ticket_number('infinity');
 SELECT helpdesk.next_ticket_number('1969-06-01 00:00+00');
 SELECT helpdesk.next_ticket_number('2031-06-01', 'Mars/Olympus_Mons');
 
--- Tickets: numbers from the counter, never from counting rows, so deletes never bring one back.
+-- Tickets: numbers from the sequence, never from counting rows, so deletes never bring one back.
 SELECT setval('helpdesk.users_id_seq', (SELECT max(id) FROM helpdesk.users)) IS NOT NULL AS seq_moved
 FROM helpdesk.users HAVING count(*) > 0;
 INSERT INTO helpdesk.users (username, email, password_hash, full_name, role)
@@ -67,6 +79,14 @@ SELECT t.ticket_number
 FROM helpdesk.users u, helpdesk.categories c,
      LATERAL helpdesk.ticket_create(u, 'Same instant in UTC', 'Created on 31 December UTC', c.id, 'Low', '2036-12-31 20:00+00') t
 WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+
+-- A year whose tickets exist without a counter row or a sequence (rows loaded by hand): its new
+-- sequence starts after the highest number among them; other formats are ignored.
+INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id)
+SELECT n, 'Loaded', 'Loaded with its number', c.id, u.id
+FROM helpdesk.users u, helpdesk.categories c, unnest(ARRAY['TKT-2039-0041', 'TKT-2039-0007', 'TKT-2039-99x', 'OLD-2039-5000']) n
+WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+SELECT helpdesk.next_ticket_number('2039-06-01') AS after_loaded;
 
 -- The unique constraint stays the last line of defence.
 INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id)

@@ -146,3 +146,12 @@ EXPLAIN (COSTS OFF) SELECT w.created_at FROM helpdesk.escalation_rules r, LATERA
 EXPLAIN (COSTS OFF) SELECT w.created_at FROM helpdesk.escalation_rules r, LATERAL (
     SELECT u.created_at FROM helpdesk.escalation_unanswered(r) u ORDER BY u.created_at LIMIT 1) w WHERE r.id = :r3;
 RESET enable_seqscan;
+
+-- The ticket trigger judges the row at hand with escalation_ticket_waits(r, t); it must agree
+-- with escalation_waiting(r), the set the watcher reads, for every ticket and rule (time-based
+-- or not, escalated or not, in every status).
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE helpdesk.escalation_ticket_waits(r, t)) AS waiting,
+       count(*) FILTER (WHERE helpdesk.escalation_ticket_waits(r, t)
+                        IS DISTINCT FROM EXISTS (SELECT FROM helpdesk.escalation_waiting(r) w WHERE w.id = t.id)) AS disagreeing
+FROM helpdesk.escalation_rules r, helpdesk.tickets t;
