@@ -453,6 +453,8 @@ MATRIX = [
         fresh=True),
     row("DELETE", "/api/v1/notifications", ANY),
     row("GET", "/api/v1/notifications/stream", ANY, stream=True),
+    # ---- e-mail (sql/93_email_api.sql): the test e-mail, to the caller's own address ----
+    row("POST", "/api/v1/notifications/test-email", CREATED_ANY),
 ]
 
 
