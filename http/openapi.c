@@ -24,10 +24,6 @@
 #include "accesslog.h"
 #include "request.h"
 
-typedef struct {
-    const char *name, *text;
-} hd_openapi_decl_t;
-
 #include "openapi/decls.inc"
 
 char *hd_openapi_doc;
@@ -89,16 +85,16 @@ static json_t *error_response(const char *description)
 
 /* The declarations of every module: their schemas (components) and operations (by function)
  * merged into two objects. 0, or -1 (logged) on a file that does not parse or a name given twice. */
-static int load_decls(json_t *schemas, json_t *ops)
+static int load_decls(const hd_openapi_decl_t *decls, size_t ndecls, json_t *schemas, json_t *ops)
 {
     size_t i;
-    for (i = 0; i < sizeof(hd_openapi_decls) / sizeof(hd_openapi_decls[0]); i++) {
+    for (i = 0; i < ndecls; i++) {
         json_error_t err;
-        json_t *file = json_loads(hd_openapi_decls[i].text, 0, &err), *part, *v;
+        json_t *file = json_loads(decls[i].text, 0, &err), *part, *v;
         const char *key, *section;
         int bad = 0;
         if (!json_is_object(file)) {
-            hd_log_error("http/openapi/%s:%d:%d: %s", hd_openapi_decls[i].name, err.line, err.column,
+            hd_log_error("http/openapi/%s:%d:%d: %s", decls[i].name, err.line, err.column,
                          file == NULL ? err.text : "not an object");
             json_decref(file);
             return -1;
@@ -108,14 +104,14 @@ static int load_decls(json_t *schemas, json_t *ops)
             if (into == NULL || !json_is_object(part)) {
                 if (section[0] == '$' || strcmp(section, "description") == 0)
                     continue; /* a comment for the reader */
-                hd_log_error("http/openapi/%s: \"%s\": want \"schemas\" or \"operations\" objects", hd_openapi_decls[i].name,
+                hd_log_error("http/openapi/%s: \"%s\": want \"schemas\" or \"operations\" objects", decls[i].name,
                              section);
                 bad = 1;
                 break;
             }
             json_object_foreach(part, key, v) {
                 if (json_object_get(into, key) != NULL) {
-                    hd_log_error("http/openapi/%s: %s \"%s\" is declared twice", hd_openapi_decls[i].name, section, key);
+                    hd_log_error("http/openapi/%s: %s \"%s\" is declared twice", decls[i].name, section, key);
                     bad = 1;
                     break;
                 }
@@ -321,11 +317,16 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
 
 char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
 {
+    return hd_openapi_build_from(routes, n, hd_openapi_decls, sizeof(hd_openapi_decls) / sizeof(hd_openapi_decls[0]), len);
+}
+
+char *hd_openapi_build_from(const hd_route_t *routes, size_t n, const hd_openapi_decl_t *decls, size_t ndecls, size_t *len)
+{
     json_t *doc, *paths, *seen, *schemas = json_object(), *ops = json_object();
     char *out;
     size_t i;
 
-    if (load_decls(schemas, ops) != 0) {
+    if (load_decls(decls, ndecls, schemas, ops) != 0) {
         json_decref(schemas);
         json_decref(ops);
         return NULL;
