@@ -207,8 +207,8 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
     const char *qname;
     char summary[256], tag[64];
     const char *p = r->path, *seg;
-    int status = hd_route_status(r), has_400 = 0;
-    json_t *op = json_object(), *params = json_array(), *responses = json_object(), *ok;
+    int status = hd_route_status(r), has_400 = 0, has_id = 0, c;
+    json_t *op = json_object(), *params = json_array(), *responses = json_object(), *errors = json_object(), *ok;
     char code[8];
 
     hd_openapi_summary(r->function, summary, sizeof(summary));
@@ -232,7 +232,7 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
             if (hd_is_id_param(name, strlen(name))) {
                 schema = json_pack("{s:s,s:s,s:i,s:i}", "type", "integer", "format", "int32", "minimum", 1, "maximum",
                                    (json_int_t)2147483647);
-                has_400 = 1;
+                has_400 = has_id = 1;
             } else {
                 schema = json_pack("{s:s}", "type", "string");
             }
@@ -306,10 +306,24 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
         ok = json_pack("{s:s,s:o}", "description", hd_route_message(r), "content", json_content(envelope(data)));
     }
     json_object_set_new(responses, code, ok);
+    /* the errors: those the server itself gives, then the declared ones (the function's: roles,
+     * conflicts...; a declared description wins), in the order of their codes */
     if (has_400)
-        json_object_set_new(responses, "400", error_response("Bad Request"));
+        json_object_set_new(errors, "400", json_string("Bad Request"));
     if (r->auth != HD_AUTH_PUBLIC)
-        json_object_set_new(responses, "401", error_response("Unauthorized"));
+        json_object_set_new(errors, "401", json_string("Unauthorized"));
+    if (has_id)
+        json_object_set_new(errors, "404", json_string("Not Found"));
+    if (r->body != HD_BODY_NONE)
+        json_object_set_new(errors, "413", json_string("Payload Too Large"));
+    json_object_update(errors, json_object_get(decl, "errors"));
+    for (c = 400; c < 600; c++) {
+        json_t *text;
+        snprintf(code, sizeof(code), "%d", c);
+        if ((text = json_object_get(errors, code)) != NULL)
+            json_object_set_new(responses, code, error_response(json_is_string(text) ? json_string_value(text) : "Error"));
+    }
+    json_decref(errors);
     json_object_set_new(responses, "default", error_response("Error"));
     json_object_set_new(op, "responses", responses);
     return op;
