@@ -209,7 +209,7 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
     const char *p = r->path, *seg;
     int status = hd_route_status(r), has_400 = 0, has_id = 0, c;
     json_t *op = json_object(), *params = json_array(), *responses = json_object(), *errors = json_object(), *ok;
-    char code[8];
+    char code[16];
 
     hd_openapi_summary(r->function, summary, sizeof(summary));
     json_object_set_new(op, "operationId", json_string(opid));
