@@ -7,7 +7,7 @@
  * status with the envelope, and the error envelope for the errors the server itself produces.
  *
  * What the table cannot say (query parameters, the request body's schema, the shape of the
- * envelope's `data`) comes from the schema declarations http/openapi/<module>.json, one file per
+ * envelope's `data`, the function's own error answers) comes from the schema declarations http/openapi/<module>.json, one file per
  * module as routes.c has one block per module, keyed by the route's SQL function: the table row
  * names the function, the declaration of the function sits in the module's file next to the
  * module's object schemas (components), and adding a route's schema is one entry there. They are
