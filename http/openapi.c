@@ -7,7 +7,7 @@
  * status with the envelope, and the error envelope for the errors the server itself produces.
  *
  * What the table cannot say (query parameters, the request body's schema, the shape of the
- * envelope's `data`) comes from the schema declarations http/openapi/<module>.json, one file per
+ * envelope's `data`, the function's own error answers) comes from the schema declarations http/openapi/<module>.json, one file per
  * module as routes.c has one block per module, keyed by the route's SQL function: the table row
  * names the function, the declaration of the function sits in the module's file next to the
  * module's object schemas (components), and adding a route's schema is one entry there. They are
@@ -23,10 +23,6 @@
 
 #include "accesslog.h"
 #include "request.h"
-
-typedef struct {
-    const char *name, *text;
-} hd_openapi_decl_t;
 
 #include "openapi/decls.inc"
 
@@ -89,16 +85,16 @@ static json_t *error_response(const char *description)
 
 /* The declarations of every module: their schemas (components) and operations (by function)
  * merged into two objects. 0, or -1 (logged) on a file that does not parse or a name given twice. */
-static int load_decls(json_t *schemas, json_t *ops)
+static int load_decls(const hd_openapi_decl_t *decls, size_t ndecls, json_t *schemas, json_t *ops)
 {
     size_t i;
-    for (i = 0; i < sizeof(hd_openapi_decls) / sizeof(hd_openapi_decls[0]); i++) {
+    for (i = 0; i < ndecls; i++) {
         json_error_t err;
-        json_t *file = json_loads(hd_openapi_decls[i].text, 0, &err), *part, *v;
+        json_t *file = json_loads(decls[i].text, 0, &err), *part, *v;
         const char *key, *section;
         int bad = 0;
         if (!json_is_object(file)) {
-            hd_log_error("http/openapi/%s:%d:%d: %s", hd_openapi_decls[i].name, err.line, err.column,
+            hd_log_error("http/openapi/%s:%d:%d: %s", decls[i].name, err.line, err.column,
                          file == NULL ? err.text : "not an object");
             json_decref(file);
             return -1;
@@ -108,14 +104,14 @@ static int load_decls(json_t *schemas, json_t *ops)
             if (into == NULL || !json_is_object(part)) {
                 if (section[0] == '$' || strcmp(section, "description") == 0)
                     continue; /* a comment for the reader */
-                hd_log_error("http/openapi/%s: \"%s\": want \"schemas\" or \"operations\" objects", hd_openapi_decls[i].name,
+                hd_log_error("http/openapi/%s: \"%s\": want \"schemas\" or \"operations\" objects", decls[i].name,
                              section);
                 bad = 1;
                 break;
             }
             json_object_foreach(part, key, v) {
                 if (json_object_get(into, key) != NULL) {
-                    hd_log_error("http/openapi/%s: %s \"%s\" is declared twice", hd_openapi_decls[i].name, section, key);
+                    hd_log_error("http/openapi/%s: %s \"%s\" is declared twice", decls[i].name, section, key);
                     bad = 1;
                     break;
                 }
@@ -211,9 +207,9 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
     const char *qname;
     char summary[256], tag[64];
     const char *p = r->path, *seg;
-    int status = hd_route_status(r), has_400 = 0;
-    json_t *op = json_object(), *params = json_array(), *responses = json_object(), *ok;
-    char code[8];
+    int status = hd_route_status(r), has_400 = 0, has_id = 0, c;
+    json_t *op = json_object(), *params = json_array(), *responses = json_object(), *errors = json_object(), *ok;
+    char code[16];
 
     hd_openapi_summary(r->function, summary, sizeof(summary));
     json_object_set_new(op, "operationId", json_string(opid));
@@ -236,7 +232,7 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
             if (hd_is_id_param(name, strlen(name))) {
                 schema = json_pack("{s:s,s:s,s:i,s:i}", "type", "integer", "format", "int32", "minimum", 1, "maximum",
                                    (json_int_t)2147483647);
-                has_400 = 1;
+                has_400 = has_id = 1;
             } else {
                 schema = json_pack("{s:s}", "type", "string");
             }
@@ -317,10 +313,24 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
         ok = json_pack("{s:s,s:o}", "description", hd_route_message(r), "content", json_content(envelope(data)));
     }
     json_object_set_new(responses, code, ok);
+    /* the errors: those the server itself gives, then the declared ones (the function's: roles,
+     * conflicts...; a declared description wins), in the order of their codes */
     if (has_400)
-        json_object_set_new(responses, "400", error_response("Bad Request"));
+        json_object_set_new(errors, "400", json_string("Bad Request"));
     if (r->auth != HD_AUTH_PUBLIC)
-        json_object_set_new(responses, "401", error_response("Unauthorized"));
+        json_object_set_new(errors, "401", json_string("Unauthorized"));
+    if (has_id)
+        json_object_set_new(errors, "404", json_string("Not Found"));
+    if (r->body != HD_BODY_NONE)
+        json_object_set_new(errors, "413", json_string("Payload Too Large"));
+    json_object_update(errors, json_object_get(decl, "errors"));
+    for (c = 400; c < 600; c++) {
+        json_t *text;
+        snprintf(code, sizeof(code), "%d", c);
+        if ((text = json_object_get(errors, code)) != NULL)
+            json_object_set_new(responses, code, error_response(json_is_string(text) ? json_string_value(text) : "Error"));
+    }
+    json_decref(errors);
     json_object_set_new(responses, "default", error_response("Error"));
     json_object_set_new(op, "responses", responses);
     return op;
@@ -328,11 +338,16 @@ static json_t *operation(const hd_route_t *r, const char *opid, json_t *decl, js
 
 char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len)
 {
+    return hd_openapi_build_from(routes, n, hd_openapi_decls, sizeof(hd_openapi_decls) / sizeof(hd_openapi_decls[0]), len);
+}
+
+char *hd_openapi_build_from(const hd_route_t *routes, size_t n, const hd_openapi_decl_t *decls, size_t ndecls, size_t *len)
+{
     json_t *doc, *paths, *seen, *schemas = json_object(), *ops = json_object();
     char *out;
     size_t i;
 
-    if (load_decls(schemas, ops) != 0) {
+    if (load_decls(decls, ndecls, schemas, ops) != 0) {
         json_decref(schemas);
         json_decref(ops);
         return NULL;

@@ -8,8 +8,17 @@
 #define HD_OPENAPI_PATH "/api/docs-json"
 #define HD_OPENAPI_PAGE_PATH "/api/docs"
 
-/* Build the document (compact JSON, malloc'ed, NUL-terminated) from n routes; NULL on failure. */
+/* A schema declaration file (http/openapi/<name>): {"schemas": {...}, "operations": {fn: ...}}. */
+typedef struct {
+    const char *name, *text;
+} hd_openapi_decl_t;
+
+/* Build the document (compact JSON, malloc'ed, NUL-terminated) from n routes and the embedded
+ * schema declarations; NULL on failure (logged: a declaration that does not parse, a name
+ * declared twice). */
 char *hd_openapi_build(const hd_route_t *routes, size_t n, size_t *len);
+/* The same from the given declarations (tests). */
+char *hd_openapi_build_from(const hd_route_t *routes, size_t n, const hd_openapi_decl_t *decls, size_t ndecls, size_t *len);
 /* "tickets_change_status" -> "Tickets change status" into out (cap bytes). */
 void hd_openapi_summary(const char *function, char *out, size_t cap);
 /* "/api/v1/tickets/:id" -> "/api/v1/tickets/{id}" into out (cap bytes). */

@@ -138,6 +138,25 @@ int main(void)
         free(page);
     }
 
+    /* declarations that do not parse, or name a schema or function twice, build no document */
+    {
+        const hd_openapi_decl_t broken[] = {{"a.json", "{\"schemas\": {\"X\": {}"}};
+        const hd_openapi_decl_t twice[] = {{"a.json", "{\"schemas\": {\"X\": {\"type\": \"object\"}}}"},
+                                           {"b.json", "{\"schemas\": {\"X\": {\"type\": \"string\"}}}"}};
+        const hd_openapi_decl_t twice_op[] = {{"a.json", "{\"operations\": {\"root\": {}}}"},
+                                              {"b.json", "{\"operations\": {\"root\": {}}}"}};
+        const hd_openapi_decl_t stray[] = {{"a.json", "{\"operation\": {}}"}};
+        const hd_openapi_decl_t fine[] = {{"a.json", "{\"$comment\": \"x\", \"operations\": {\"root\": {\"response\": {\"type\": \"string\"}}}}"}};
+        char *t;
+        CHECK(hd_openapi_build_from(table, 1, broken, 1, NULL) == NULL);
+        CHECK(hd_openapi_build_from(table, 1, twice, 2, NULL) == NULL);
+        CHECK(hd_openapi_build_from(table, 1, twice_op, 2, NULL) == NULL);
+        CHECK(hd_openapi_build_from(table, 1, stray, 1, NULL) == NULL);
+        t = hd_openapi_build_from(table, 1, fine, 1, NULL);
+        CHECK(t != NULL && strstr(t, "\"data\":{\"type\":\"string\"}") != NULL);
+        free(t);
+    }
+
     /* operationIds are unique */
     CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "patch"), "operationId"), "users_activate") == 0);
     CHECK(strcmp(str(op(doc, "/api/v1/users/{id}/activate", "post"), "operationId"), "users_activate_post") == 0);

@@ -75,6 +75,20 @@ def test_every_route_has_its_schemas():
           + "\n      ".join(missing))
 
 
+def test_error_answers_are_declared():
+    """Every error status the role matrix expects of a route (who may not call it: 401, 403,
+    404 for what the caller may not see, 409...) is one of the route's documented responses."""
+    doc = document()
+    missing = set()
+    for x in test_rbac.MATRIX:
+        op = operation(doc, x["method"], x["path"])
+        for caller, status in x["expect"].items():
+            if status >= 400 and str(status) not in op["responses"]:
+                missing.add("%s %s: %d" % (x["method"], x["path"], status))
+    check(not missing, "error answers not documented (\"errors\" of the function's declaration):\n      "
+          + "\n      ".join(sorted(missing)))
+
+
 def test_declarations_name_functions_of_the_table():
     table = open(os.path.join(HERE, "..", "..", "http", "routes.c"), encoding="utf-8").read()
     functions = set(re.findall(r'^\s*\{"[A-Z]+", "[^"]+", "(\w+)"', table, re.M))
