@@ -81,3 +81,24 @@ for r in action-required dashboard tickets-by-status tickets-by-category tickets
     read -r rps p99 <<<"$(wrk_p99 "${BENCH_REPORT_CONNECTIONS:-8}" "$base/reports/$r")"
     printf '| %s, %s connections | %s | %s | %s |\n' "$r" "${BENCH_REPORT_CONNECTIONS:-8}" "$rps" "$p99" "$(bench_ratio "$rps" "$http_health")"
 done
+
+# GET /tickets/export?format=csv of every ticket, once: rows/s, and the server's resident memory
+# sampled every 100 ms meanwhile (its peak against its size before the export).
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$bench_server_pid/status"; }
+rss_before=$(rss)
+peak=$rss_before
+curl -s -H "Authorization: Bearer $token" "$base/tickets/export?format=csv" -o "$bench_work/export.csv" &
+curl_pid=$!
+t0=$(date +%s.%N)
+while kill -0 "$curl_pid" 2>/dev/null; do
+    r=$(rss); [ "$r" -gt "$peak" ] && peak=$r
+    sleep 0.1
+done
+wait "$curl_pid"
+t1=$(date +%s.%N)
+lines=$(wc -l <"$bench_work/export.csv")
+bytes=$(stat -c %s "$bench_work/export.csv")
+awk -v l="$lines" -v b="$bytes" -v t0="$t0" -v t1="$t1" -v r0="$rss_before" -v p="$peak" 'BEGIN {
+    printf "| export of every ticket (CSV) | %d rows in %.1f s: %d rows/s, %.1f MB/s | server RSS %.1f MB before, peak %.1f MB during |\n",
+           l - 1, t1 - t0, (l - 1) / (t1 - t0), b / 1e6 / (t1 - t0), r0 / 1024, p / 1024 }'
+echo "export rows equal the tickets: $( [ "$((lines - 1))" = "$(bench_psql -At -c 'SELECT count(*) FROM helpdesk.tickets')" ] && echo EQUAL || echo DIFFERENT)"

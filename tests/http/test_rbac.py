@@ -319,6 +319,8 @@ MATRIX = [
     # ---- ticket lists and stats (sql/31_tickets_api.sql) ----
     row("GET", "/api/v1/tickets", ANY),
     row("GET", "/api/v1/tickets/stats", ANY),
+    # the streamed CSV export: everyone, an Employee their own tickets (tests/http/test_export.py)
+    row("GET", "/api/v1/tickets/export", ANY, query="?format=csv&search=rbac-export-none"),
     row("GET", "/api/v1/tickets/my-tickets", ANY),
     row("GET", "/api/v1/tickets/assigned-to-me", STAFF_UP),
 
