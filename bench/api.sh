@@ -158,6 +158,7 @@ idpath="jsonb_build_object('ticketId', :id::text, 'id', :id::text)"
 poolpath="jsonb_build_object('ticketId', :pool::text)"
 
 select1=$(bench_pgbench "SELECT 1;")
+echo "  pgbench SELECT 1: $select1" >&2
 route "GET /health (baseline)" GET "/health" "" nil health "" on "$(doc "$nopath" '{}' null)"
 route "POST /auth/login" POST "/auth/login" "" "'{\"email\": \"emp1@bench.example\", \"password\": \"password123\"}'" \
     auth_login "" off "$(doc "$nopath" '{}' '{"email": "emp1@bench.example", "password": "password123"}')"
@@ -196,8 +197,10 @@ for r in dashboard:reports_dashboard tickets-by-status:reports_by_status tickets
 done
 
 # ---- the table -------------------------------------------------------------------------------
-health_http=$(for r in "${rows[@]}"; do [[ "$r" == "GET /health (baseline)|"* ]] && echo "$r" | cut -d'|' -f2 | cut -d' ' -f1; done)
-health_http=${health_http:-0}
+health_http=0
+for r in "${rows[@]}"; do
+    if [[ "$r" == "GET /health (baseline)|"* ]]; then health_http=$(echo "$r" | cut -d'|' -f2 | cut -d' ' -f1); fi
+done
 table=$(
     printf '%s tickets; %s s per measurement; wrk %s threads x %s connections; pgbench %s clients, prepared.\n' \
         "$tickets" "$BENCH_SECONDS" "$wrk_threads" "$BENCH_CONNECTIONS" "$bench_pg_clients"
