@@ -131,6 +131,8 @@ test-browser: deps
 deb: deps
 	@bash scripts/deb.sh
 
+# bench/api.sh: every route over HTTP and as its SQL round trip, with the /health and SELECT 1
+# baselines (BENCH_TICKETS, BENCH_SECONDS...; a private copy of PostgreSQL, nothing installed).
 bench: deps
-	@$(MAKE) -s --no-print-directory all install >/dev/null
-	@bash bench/run.sh
+	@$(MAKE) -s --no-print-directory all >/dev/null
+	@bash bench/api.sh

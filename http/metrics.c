@@ -24,6 +24,7 @@
 #include "accesslog.h"
 #include "conns.h"
 #include "db.h"
+#include "readpool.h"
 
 /* Latency buckets (seconds), the usual spread from a cached read to a stuck statement. */
 static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -142,6 +143,7 @@ void hd_metrics_render(hd_buf_t *out)
     int st;
     char num[64];
     hd_db_stats_t db;
+    hd_read_stats_t reads;
 
     family(out, "helpdesk_http_info", "gauge", "The server's version (helpdesk.control), always 1.");
     hd_buf_lit(out, "helpdesk_http_info{version=\"");
@@ -216,6 +218,21 @@ void hd_metrics_render(hd_buf_t *out)
     sample_u(out, "helpdesk_http_db_requests_in_flight", (uint64_t)db.in_flight);
     family(out, "helpdesk_http_db_pool_waiting", "gauge", "Requests waiting for a database connection (DB_QUEUE_MAX).");
     sample_u(out, "helpdesk_http_db_pool_waiting", (uint64_t)db.waiting);
+
+    /* read replicas (DB_READ_HOST): where read-only routes were served, and the fallbacks */
+    hd_read_stats(&reads);
+    family(out, "helpdesk_http_reads_total", "counter",
+           "Read-only requests by where they were served while replicas are configured "
+           "(primary: none fresh or up, or the user wrote recently).");
+    snprintf(num, sizeof(num), "helpdesk_http_reads_total{served_by=\"replica\"} %llu\n",
+             (unsigned long long)reads.replica);
+    hd_buf_str(out, num);
+    snprintf(num, sizeof(num), "helpdesk_http_reads_total{served_by=\"primary\"} %llu\n",
+             (unsigned long long)reads.primary);
+    hd_buf_str(out, num);
+    family(out, "helpdesk_http_read_fallbacks_total", "counter",
+           "Reads a replica failed (connection lost, recovery conflict) that the primary then answered.");
+    sample_u(out, "helpdesk_http_read_fallbacks_total", reads.retried);
 }
 
 static int metric_name_ok(const char *s)

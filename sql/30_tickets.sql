@@ -693,27 +693,39 @@ BEGIN
 END
 $$;
 
--- The ticket list: filters, visibility, order, page. Returns the reference's paginated shape.
+-- The ticket list: filters, visibility, order, page. Returns the reference's paginated shape
+-- plus totalIsEstimate.
 --
 -- Visibility: an Employee's list is always limited to the tickets they submitted; a submitterId
 -- filter can only narrow it (another user's id gives an empty list).
 --
+-- Planned once per shape. Three statements: the count, the page's ids, the page's JSON.
+-- - The count and the ids depend on the filters present, the sort column and direction and the
+--   page size: their text is made of fixed fragments (integers formatted in: the bound and the
+--   page size) and every value of the request is a parameter. Each text is prepared once per
+--   connection with a generic plan and kept (ticket_list_run, extension/list_plans.c). Dynamic
+--   SQL (EXECUTE) planned them on every call, ~1 ms each, more than running them.
+-- - The JSON of the page's rows is static SQL below, inlined (ticket_json_of), planned once.
+--
 -- Paging: the reference's contract is page/limit, so keyset paging is not possible. Every sort
 -- column is indexed or cheap to sort; the default order (createdAt DESC, id DESC) walks
--- tickets_created_id_idx, so page 10,000 at 10 per page costs an index walk of 100,000 entries
--- (tens of milliseconds on a million tickets), not a sort. `total` is an exact count(*) with the
--- same filters (an index-only scan for the common filters) as long as at most
--- 'ticket_list_exact_count' (setting, default 100,000) tickets match: counting 100,000 index
--- entries takes ~15 ms, counting a million ~130 ms of two cores. Beyond that cap `total` is the
--- planner's estimate of the matching rows (from the table's statistics; exact enough for an
--- unfiltered or single-filter list of a million tickets, where nobody pages to the very end),
--- and totalPages follows it. The count comes first, so a page past an exact end is answered
--- without walking anything. The HTTP layer's statement_timeout bounds the worst case (a search
--- term shorter than three characters, which no trigram index can serve, on a huge table).
+-- tickets_created_id_idx.
+--
+-- total: an exact count with the same filters as long as at most 'ticket_list_exact_count'
+-- (setting, default 1,000) tickets match; beyond, the planner's estimate of the matching rows
+-- (at least the bound + 1) and totalIsEstimate: true. An exact count of tens of thousands of
+-- matches (a common word: each match rechecked) cost up to 100x the page; nobody pages to the
+-- end of a list that long, and the flag says the number is an estimate. The count comes first,
+-- so a page past an exact end is answered without walking anything.
 --
 -- search: case-insensitive substring of title, description or ticket number (the reference's
--- ILIKE), with LIKE wildcards taken literally; served by the trigram index over
--- ticket_search_text, each field rechecked exactly.
+-- ILIKE), with LIKE wildcards taken literally, in the list's order (the reference's). Few matches
+-- (an exact count: a ticket number, a rare word) are found through the trigram index over
+-- ticket_search_text and sorted; many (past the bound: a common word) are found by walking the
+-- sort order's index and testing each row, which reaches a page of a word in 5% of the tickets
+-- after ~20 x 20 rows instead of fetching and sorting all its matches. The HTTP layer's
+-- statement_timeout bounds the worst case (a search term shorter than three characters, which
+-- no trigram index can serve, on a huge table).
 CREATE FUNCTION helpdesk.ticket_list(actor helpdesk.users,
                                      status helpdesk.ticket_status DEFAULT NULL,
                                      priority helpdesk.ticket_priority DEFAULT NULL,
@@ -733,12 +745,16 @@ AS $$
 DECLARE
     conds text[] := '{}';
     where_sql text;
+    walk_where_sql text;
     order_sql text;
     total bigint;
+    estimated boolean := false;
+    ids int[];
     items jsonb;
     pattern text;
-    cap constant bigint := greatest(helpdesk.setting('ticket_list_exact_count', '100000')::bigint, 0);
+    cap constant bigint := greatest(helpdesk.setting('ticket_list_exact_count', '1000')::bigint, 0);
     dir text := CASE WHEN upper(sort_order) = 'ASC' THEN 'ASC' ELSE 'DESC' END;
+    page_offset bigint := (page - 1)::bigint * page_size;
 BEGIN
     IF actor.role = 'Employee' THEN
         conds := array_append(conds, 't.submitter_id = $1');
@@ -765,14 +781,18 @@ BEGIN
     ELSIF assignee_id IS NOT NULL THEN
         conds := array_append(conds, 't.assignee_id = $6');
     END IF;
+    where_sql := CASE WHEN cardinality(conds) = 0 THEN '' ELSE ' WHERE ' || array_to_string(conds, ' AND ') END;
+    walk_where_sql := where_sql;
     IF search IS NOT NULL THEN
         pattern := helpdesk.like_pattern(search);
-        conds := array_append(conds, ('helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE $7'
-                           || ' AND (t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)'));
+        -- the walk tests the fields only: without the indexed expression no bitmap is possible
+        walk_where_sql := CASE WHEN where_sql = '' THEN ' WHERE ' ELSE where_sql || ' AND ' END
+                          || '(t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)';
+        where_sql := CASE WHEN where_sql = '' THEN ' WHERE ' ELSE where_sql || ' AND ' END
+                     || 'helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE $7'
+                     || ' AND (t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)';
     END IF;
-    where_sql := CASE WHEN cardinality(conds) = 0 THEN '' ELSE ' WHERE ' || array_to_string(conds, ' AND ') END;
-    order_sql := format(' ORDER BY t.%I %s, t.id %s LIMIT %s OFFSET %s',
-                        helpdesk.ticket_sort_column(sort_by), dir, dir, page_size, (page - 1)::bigint * page_size);
+    order_sql := format(' ORDER BY t.%I %s, t.id %s LIMIT %s', helpdesk.ticket_sort_column(sort_by), dir, dir, page_size);
 
     IF explain THEN
         -- the plans of the two statements, for a DBA (and the regression tests)
@@ -780,34 +800,53 @@ BEGIN
             'count', helpdesk.explain_lines(format('SELECT count(*) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c',
                                                    where_sql, cap + 1),
                                             actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at),
-            'page', helpdesk.explain_lines('SELECT t.id FROM helpdesk.tickets t' || where_sql || order_sql,
+            'page', helpdesk.explain_lines('SELECT t.id FROM helpdesk.tickets t' || where_sql || order_sql
+                                           || format(' OFFSET %s', page_offset),
                                            actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at));
     END IF;
 
     -- Exact up to `cap` matching rows, the planner's estimate beyond (see above).
-    EXECUTE format('SELECT count(*) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c', where_sql, cap + 1) INTO total
-        USING actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, NULL::int, at;
+    total := helpdesk.ticket_list_run(format('SELECT to_jsonb(count(*)) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c',
+                                             where_sql, cap + 1),
+                                      actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at,
+                                      page_offset)::bigint;
     IF total > cap THEN
+        estimated := true;
         total := greatest(cap + 1, helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || where_sql,
                           actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at));
     END IF;
 
     -- a page past an exact end is empty without walking anything
-    IF total > cap OR total > (page - 1)::bigint * page_size THEN
-        -- the page's ids first (the offset walks ids only), then the JSON of those rows
-        EXECUTE 'SELECT jsonb_agg(helpdesk.ticket_json_of(t, su, au, c, r, false, $9) ORDER BY p.ord)'
-                || ' FROM (SELECT s.id, row_number() OVER () AS ord FROM (SELECT t.id FROM helpdesk.tickets t'
-                || where_sql || order_sql || ') s) p JOIN helpdesk.tickets t ON t.id = p.id'
-                || ' LEFT JOIN helpdesk.users su ON su.id = t.submitter_id'
-                || ' LEFT JOIN helpdesk.users au ON au.id = t.assignee_id'
-                || ' LEFT JOIN helpdesk.categories c ON c.id = t.category_id'
-                || $q$ LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'$q$
-            INTO items
-            USING actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, NULL::int, at;
+    IF estimated OR total > page_offset THEN
+        SELECT array_agg(value::int) INTO ids
+        FROM jsonb_array_elements_text(helpdesk.ticket_list_run(
+            'SELECT to_jsonb(array_agg(s.id)) FROM (SELECT t.id FROM helpdesk.tickets t'
+            || CASE WHEN estimated THEN walk_where_sql ELSE where_sql END || order_sql || ' OFFSET $10) s',
+            actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at, page_offset));
+        -- the page's rows in the page's order
+        SELECT jsonb_agg(helpdesk.ticket_json_of(t, su, au, c, r, false, at) ORDER BY p.ord) INTO items
+        FROM unnest(ids) WITH ORDINALITY p(id, ord)
+        JOIN helpdesk.tickets t ON t.id = p.id
+        LEFT JOIN helpdesk.users su ON su.id = t.submitter_id
+        LEFT JOIN helpdesk.users au ON au.id = t.assignee_id
+        LEFT JOIN helpdesk.categories c ON c.id = t.category_id
+        LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution';
     END IF;
-    RETURN helpdesk.paginated('tickets', items, total, page, page_size);
+    RETURN helpdesk.paginated('tickets', items, total, page, page_size)
+           || jsonb_build_object('totalIsEstimate', estimated);
 END
 $$;
+
+-- Runs one ticket_list statement (built by ticket_list from fixed fragments only; the request's
+-- values are its parameters $1..$10, $8 unused) through a generic plan kept by this connection
+-- for that statement's text, so each shape is parsed and planned once (extension/list_plans.c).
+-- Returns the statement's one jsonb value.
+CREATE FUNCTION helpdesk.ticket_list_run(query text, p1 int, p2 int, p3 helpdesk.ticket_status,
+                                         p4 helpdesk.ticket_priority, p5 int, p6 int, p7 text,
+                                         p9 timestamptz, p10 bigint)
+RETURNS jsonb
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'helpdesk_ticket_list_run';
 
 -- Runs one operation on each ticket of a bulk request, each one all or nothing in its own
 -- subtransaction, and reports {success, failed, errors}. Expected refusals (the HDnnn errors,

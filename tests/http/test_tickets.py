@@ -109,7 +109,7 @@ def test_get_visibility_and_bad_ids():
 def test_list_shape_paging_and_limits():
     new_ticket()
     j = check_success(call("GET", "/tickets?limit=2&page=1"))["data"]
-    check(set(j) == {"tickets", "total", "page", "totalPages"}, j.keys())
+    check(set(j) == {"tickets", "total", "page", "totalPages", "totalIsEstimate"}, j.keys())
     check(len(j["tickets"]) <= 2 and j["page"] == 1 and j["totalPages"] == -(-j["total"] // 2), j)
     t = j["tickets"][0]
     check(set(t) == LIST_KEYS, sorted(t))
@@ -127,6 +127,28 @@ def test_list_shape_paging_and_limits():
                        ("assigneeId=nobody", "assigneeId must be an integer number"),
                        ("slaBreached=maybe", "slaBreached must be a boolean value")]:
         check_error(call("GET", "/tickets?" + q), 400, "BadRequestException", message)
+
+
+def test_list_total_is_estimate_past_the_bound():
+    """total is exact up to the setting ticket_list_exact_count (default 1,000), an estimate beyond,
+    and totalIsEstimate says which."""
+    new_ticket()
+    new_ticket()
+    exact = check_success(call("GET", "/tickets?limit=1"))["data"]
+    check(exact["totalIsEstimate"] is False and exact["total"] >= 2, exact)
+    sql("INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) "
+        "VALUES ('ticket_list_exact_count', '1', 'number') "
+        "ON CONFLICT (setting_key) DO UPDATE SET setting_value = EXCLUDED.setting_value")
+    try:
+        est = check_success(call("GET", "/tickets?limit=1"))["data"]
+        check(est["totalIsEstimate"] is True and est["total"] >= 2 and len(est["tickets"]) == 1, est)
+        check(est["totalPages"] == est["total"], est)
+        # an Employee's own list, narrowed to one ticket, stays exact under the same bound
+        mine = new_ticket(title="Estimate flag unique title 7f3a")
+        one = check_success(call("GET", "/tickets?search=unique%20title%207f3a", EMPLOYEE))["data"]
+        check(one["totalIsEstimate"] is False and one["total"] == 1 and one["tickets"][0]["id"] == mine["id"], one)
+    finally:
+        sql("DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_list_exact_count'")
 
 
 def test_list_filters_and_sorting():

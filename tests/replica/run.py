@@ -8,10 +8,12 @@ Environment: HD_PGBIN, HD_HTTP_BIN, HD_FAULT_DIR (a scratch directory), as tests
 Python 3 standard library only; tests/faults/faultlib.py starts clusters and servers."""
 import json
 import os
+import re
 import shutil
 import sys
 import time
 import traceback
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -122,7 +124,10 @@ def server(name, **settings):
 def relaxed():
     """A server that tolerates a minute of lag: reads stay on a paused replica."""
     if "relaxed" not in _state:
-        _state["relaxed"] = server("relaxed", DB_READ_MAX_LAG_MS=60000, DB_READ_AFTER_WRITE_MS=60000)
+        metrics_port = fl.free_port()
+        _state["relaxed"] = server("relaxed", DB_READ_MAX_LAG_MS=60000, DB_READ_AFTER_WRITE_MS=60000,
+                                   METRICS_LISTEN="127.0.0.1:%d" % metrics_port)
+        _state["relaxed"].metrics_url = "http://127.0.0.1:%d/metrics" % metrics_port
     return _state["relaxed"]
 
 
@@ -145,6 +150,11 @@ def test_reads_reach_the_replica():
             check(st == 200, "GET /tickets: %s" % st)
         return replica_calls("tickets_list") > before
     until(served, "the replica runs helpdesk_api.tickets_list for GET /api/v1/tickets")
+    # /metrics counts where reads were served
+    text = urllib.request.urlopen(s.metrics_url, timeout=10).read().decode()
+    counts = dict(re.findall(r'^helpdesk_http_reads_total\{served_by="(\w+)"\} (\d+)$', text, re.M))
+    check(int(counts.get("replica", 0)) >= 10, "reads served by the replica in /metrics: %r" % counts)
+    check(re.search(r"^helpdesk_http_read_fallbacks_total \d+$", text, re.M) is not None, "read fallbacks in /metrics")
 
 
 def test_health_and_writes_stay_on_the_primary():

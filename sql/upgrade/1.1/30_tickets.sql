@@ -67,3 +67,163 @@ CREATE OR REPLACE FUNCTION helpdesk.next_ticket_number(at timestamptz DEFAULT no
 RETURNS text
 LANGUAGE c VOLATILE
 AS 'MODULE_PATHNAME', 'helpdesk_next_ticket_number_seq';
+
+-- The ticket list (issue 13): its count and page statements planned once per shape and kept
+-- (ticket_list_run, extension/list_plans.c), the page's JSON static SQL, total exact up to
+-- 'ticket_list_exact_count' (now 1,000) with totalIsEstimate, a common word found by walking
+-- the sort order.
+-- The ticket list: filters, visibility, order, page. Returns the reference's paginated shape
+-- plus totalIsEstimate.
+--
+-- Visibility: an Employee's list is always limited to the tickets they submitted; a submitterId
+-- filter can only narrow it (another user's id gives an empty list).
+--
+-- Planned once per shape. Three statements: the count, the page's ids, the page's JSON.
+-- - The count and the ids depend on the filters present, the sort column and direction and the
+--   page size: their text is made of fixed fragments (integers formatted in: the bound and the
+--   page size) and every value of the request is a parameter. Each text is prepared once per
+--   connection with a generic plan and kept (ticket_list_run, extension/list_plans.c). Dynamic
+--   SQL (EXECUTE) planned them on every call, ~1 ms each, more than running them.
+-- - The JSON of the page's rows is static SQL below, inlined (ticket_json_of), planned once.
+--
+-- Paging: the reference's contract is page/limit, so keyset paging is not possible. Every sort
+-- column is indexed or cheap to sort; the default order (createdAt DESC, id DESC) walks
+-- tickets_created_id_idx.
+--
+-- total: an exact count with the same filters as long as at most 'ticket_list_exact_count'
+-- (setting, default 1,000) tickets match; beyond, the planner's estimate of the matching rows
+-- (at least the bound + 1) and totalIsEstimate: true. An exact count of tens of thousands of
+-- matches (a common word: each match rechecked) cost up to 100x the page; nobody pages to the
+-- end of a list that long, and the flag says the number is an estimate. The count comes first,
+-- so a page past an exact end is answered without walking anything.
+--
+-- search: case-insensitive substring of title, description or ticket number (the reference's
+-- ILIKE), with LIKE wildcards taken literally, in the list's order (the reference's). Few matches
+-- (an exact count: a ticket number, a rare word) are found through the trigram index over
+-- ticket_search_text and sorted; many (past the bound: a common word) are found by walking the
+-- sort order's index and testing each row, which reaches a page of a word in 5% of the tickets
+-- after ~20 x 20 rows instead of fetching and sorting all its matches. The HTTP layer's
+-- statement_timeout bounds the worst case (a search term shorter than three characters, which
+-- no trigram index can serve, on a huge table).
+CREATE OR REPLACE FUNCTION helpdesk.ticket_list(actor helpdesk.users,
+                                     status helpdesk.ticket_status DEFAULT NULL,
+                                     priority helpdesk.ticket_priority DEFAULT NULL,
+                                     category_id int DEFAULT NULL,
+                                     submitter_id int DEFAULT NULL,
+                                     assignee_id int DEFAULT NULL,
+                                     unassigned boolean DEFAULT false,
+                                     search text DEFAULT NULL,
+                                     sla_breached boolean DEFAULT false,
+                                     sla_at_risk boolean DEFAULT false,
+                                     page int DEFAULT 1, page_size int DEFAULT 10,
+                                     sort_by text DEFAULT 'createdAt', sort_order text DEFAULT 'DESC',
+                                     at timestamptz DEFAULT now(), explain boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    conds text[] := '{}';
+    where_sql text;
+    walk_where_sql text;
+    order_sql text;
+    total bigint;
+    estimated boolean := false;
+    ids int[];
+    items jsonb;
+    pattern text;
+    cap constant bigint := greatest(helpdesk.setting('ticket_list_exact_count', '1000')::bigint, 0);
+    dir text := CASE WHEN upper(sort_order) = 'ASC' THEN 'ASC' ELSE 'DESC' END;
+    page_offset bigint := (page - 1)::bigint * page_size;
+BEGIN
+    IF actor.role = 'Employee' THEN
+        conds := array_append(conds, 't.submitter_id = $1');
+    END IF;
+    IF submitter_id IS NOT NULL THEN
+        conds := array_append(conds, 't.submitter_id = $2');
+    END IF;
+    -- slaAtRisk overrides slaBreached and status; slaBreached overrides status (the reference).
+    IF sla_at_risk THEN
+        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_at_risk_ids($9))');
+    ELSIF sla_breached THEN
+        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_breached_ids($9))');
+    ELSIF status IS NOT NULL THEN
+        conds := array_append(conds, 't.status = $3');
+    END IF;
+    IF priority IS NOT NULL THEN
+        conds := array_append(conds, 't.priority = $4');
+    END IF;
+    IF category_id IS NOT NULL THEN
+        conds := array_append(conds, 't.category_id = $5');
+    END IF;
+    IF unassigned THEN
+        conds := array_append(conds, 't.assignee_id IS NULL');
+    ELSIF assignee_id IS NOT NULL THEN
+        conds := array_append(conds, 't.assignee_id = $6');
+    END IF;
+    where_sql := CASE WHEN cardinality(conds) = 0 THEN '' ELSE ' WHERE ' || array_to_string(conds, ' AND ') END;
+    walk_where_sql := where_sql;
+    IF search IS NOT NULL THEN
+        pattern := helpdesk.like_pattern(search);
+        -- the walk tests the fields only: without the indexed expression no bitmap is possible
+        walk_where_sql := CASE WHEN where_sql = '' THEN ' WHERE ' ELSE where_sql || ' AND ' END
+                          || '(t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)';
+        where_sql := CASE WHEN where_sql = '' THEN ' WHERE ' ELSE where_sql || ' AND ' END
+                     || 'helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE $7'
+                     || ' AND (t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)';
+    END IF;
+    order_sql := format(' ORDER BY t.%I %s, t.id %s LIMIT %s', helpdesk.ticket_sort_column(sort_by), dir, dir, page_size);
+
+    IF explain THEN
+        -- the plans of the two statements, for a DBA (and the regression tests)
+        RETURN jsonb_build_object(
+            'count', helpdesk.explain_lines(format('SELECT count(*) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c',
+                                                   where_sql, cap + 1),
+                                            actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at),
+            'page', helpdesk.explain_lines('SELECT t.id FROM helpdesk.tickets t' || where_sql || order_sql
+                                           || format(' OFFSET %s', page_offset),
+                                           actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at));
+    END IF;
+
+    -- Exact up to `cap` matching rows, the planner's estimate beyond (see above).
+    total := helpdesk.ticket_list_run(format('SELECT to_jsonb(count(*)) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c',
+                                             where_sql, cap + 1),
+                                      actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at,
+                                      page_offset)::bigint;
+    IF total > cap THEN
+        estimated := true;
+        total := greatest(cap + 1, helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || where_sql,
+                          actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at));
+    END IF;
+
+    -- a page past an exact end is empty without walking anything
+    IF estimated OR total > page_offset THEN
+        SELECT array_agg(value::int) INTO ids
+        FROM jsonb_array_elements_text(helpdesk.ticket_list_run(
+            'SELECT to_jsonb(array_agg(s.id)) FROM (SELECT t.id FROM helpdesk.tickets t'
+            || CASE WHEN estimated THEN walk_where_sql ELSE where_sql END || order_sql || ' OFFSET $10) s',
+            actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at, page_offset));
+        -- the page's rows in the page's order
+        SELECT jsonb_agg(helpdesk.ticket_json_of(t, su, au, c, r, false, at) ORDER BY p.ord) INTO items
+        FROM unnest(ids) WITH ORDINALITY p(id, ord)
+        JOIN helpdesk.tickets t ON t.id = p.id
+        LEFT JOIN helpdesk.users su ON su.id = t.submitter_id
+        LEFT JOIN helpdesk.users au ON au.id = t.assignee_id
+        LEFT JOIN helpdesk.categories c ON c.id = t.category_id
+        LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution';
+    END IF;
+    RETURN helpdesk.paginated('tickets', items, total, page, page_size)
+           || jsonb_build_object('totalIsEstimate', estimated);
+END
+$$;
+
+-- Runs one ticket_list statement (built by ticket_list from fixed fragments only; the request's
+-- values are its parameters $1..$10, $8 unused) through a generic plan kept by this connection
+-- for that statement's text, so each shape is parsed and planned once (extension/list_plans.c).
+-- Returns the statement's one jsonb value.
+CREATE FUNCTION helpdesk.ticket_list_run(query text, p1 int, p2 int, p3 helpdesk.ticket_status,
+                                         p4 helpdesk.ticket_priority, p5 int, p6 int, p7 text,
+                                         p9 timestamptz, p10 bigint)
+RETURNS jsonb
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'helpdesk_ticket_list_run';
+

@@ -151,7 +151,28 @@ SELECT (j ->> 'total')::int >= 3 AS estimated_total_above_cap, jsonb_array_lengt
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat) j WHERE username = 'tk_admin';
 SELECT (j ->> 'total')::int AS exact_when_under_cap
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat, priority => 'Medium') j WHERE username = 'tk_admin';
+-- The answer says which: totalIsEstimate beside total.
+SELECT j -> 'totalIsEstimate' AS estimate_above_cap
+FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat) j WHERE username = 'tk_admin';
+SELECT j -> 'totalIsEstimate' AS estimate_under_cap
+FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat, priority => 'Medium') j WHERE username = 'tk_admin';
+-- A search with more matches than the bound walks the list's order instead of sorting the
+-- trigram index's matches: the same tickets in the same order, page by page, in both orders.
+CREATE TEMP TABLE search_pages AS
+SELECT o.sort_order, pg.page, pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, search => 'e', page => pg.page, page_size => 2,
+                                               sort_by => 'title', sort_order => o.sort_order)) AS walked
+FROM helpdesk.users u, (VALUES ('ASC'), ('DESC')) o(sort_order), generate_series(1, 3) pg(page) WHERE username = 'tk_admin';
 DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_list_exact_count';
+SELECT s.sort_order, s.page, s.walked,
+       s.walked = pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, search => 'e', page => s.page, page_size => 2,
+                                                     sort_by => 'title', sort_order => s.sort_order))
+           OR split_part(s.walked, ':', 2) = split_part(pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, search => 'e',
+                                                     page => s.page, page_size => 2, sort_by => 'title', sort_order => s.sort_order)), ':', 2)
+           AS same_page_as_sorted_matches
+FROM search_pages s, helpdesk.users u WHERE u.username = 'tk_admin' ORDER BY 1, 2;
+-- The default bound is 1,000: these lists are exact.
+SELECT j -> 'total' AS total, j -> 'totalIsEstimate' AS estimate_by_default
+FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat) j WHERE username = 'tk_admin';
 -- later: slaBreached once the High ticket is past due
 SELECT pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, sla_breached => true, at => '2030-01-07 13:00:01+00'))
 FROM helpdesk.users u WHERE username = 'tk_admin';

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The API benchmark suite (issue 13): every route users hit, measured side by side in one run.
+#
+# For each route: wrk over HTTP (BENCH_WRK_THREADS threads, BENCH_CONNECTIONS connections,
+# BENCH_SECONDS each; req/s, p50, p99, non-2xx answers) and pgbench making the route's exact SQL
+# round trip (the request's settings + its helpdesk_api function, one statement, prepared),
+# beside the two baselines of the same run: wrk GET /health and pgbench SELECT 1. Prints one
+# table with the ratios and appends it to bench/RESULTS.md with the machine.
+#
+# The data set (bench/generate.sql: BENCH_TICKETS tickets over 3 years, 50 agents, 5,000
+# employees, BENCH_COMMENTS comments per ticket, the demo's categories, rules, escalation rules
+# and knowledge base) is built once into BENCH_DATA_DIR and reused by later runs (BENCH_REBUILD=1
+# builds it again; a reused cluster gets ALTER EXTENSION helpdesk UPDATE).
+#
+#   make bench                          (this, at 10,000 tickets)
+#   BENCH_TICKETS=1000000 bench/api.sh  (1M; the first run builds the data set, ~10-20 min)
+#   BENCH_SMOKE=1 bench/api.sh          (200 tickets, 1 s per measurement, no RESULTS.md entry)
+# Environment: BENCH_TICKETS (10000), BENCH_COMMENTS (10), BENCH_SECONDS (5), BENCH_CONNECTIONS
+# (32), BENCH_WRK_THREADS (2), BENCH_PG_CLIENTS (8), BENCH_DATA_DIR
+# (/var/tmp/helpdesk-bench-<tickets>), BENCH_REBUILD, BENCH_SMOKE, BENCH_ROUTES (a regex: only
+# the routes whose name matches), HD_PGBIN_GIVEN=1 with HD_PGBIN (an installed PostgreSQL
+# instead of a private copy with this build).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/lib/cluster.sh"
+[ -n "${HD_PGBIN_GIVEN:-}" ] || hd_pgroot_prepare "$repo"
+HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
+
+smoke=${BENCH_SMOKE:-0}
+if [ "$smoke" = 1 ]; then
+    tickets=${BENCH_TICKETS:-200}; export BENCH_SECONDS=${BENCH_SECONDS:-1}; comments=${BENCH_COMMENTS:-2}
+else
+    tickets=${BENCH_TICKETS:-10000}; export BENCH_SECONDS=${BENCH_SECONDS:-5}; comments=${BENCH_COMMENTS:-10}
+fi
+export BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32}
+wrk_threads=${BENCH_WRK_THREADS:-2}
+only=${BENCH_ROUTES:-.}
+data_dir=${BENCH_DATA_DIR:-/var/tmp/helpdesk-bench-$tickets}
+. "$repo/bench/lib.sh"
+trap 'bench_cleanup; [ -n "${HD_PGROOT:-}" ] && rm -rf "$HD_PGROOT"' EXIT
+
+# ---- the data set: built once, reused ------------------------------------------------------
+[ "${BENCH_REBUILD:-0}" = 1 ] && [ -d "$data_dir" ] && rm -rf "$data_dir"
+bench_pg_port=$(hd_free_port)
+ln -s "$data_dir" "$bench_work/cluster"
+if [ -f "$data_dir/built" ]; then
+    echo "port = $bench_pg_port" >>"$data_dir/data/postgresql.conf"
+    hd_cluster_ctl "$data_dir" start
+    bench_psql -q -c "ALTER EXTENSION helpdesk UPDATE" >/dev/null
+    echo "data set: $tickets tickets, reused from $data_dir"
+else
+    rm -rf "$data_dir"
+    start=$(date +%s)
+    hd_cluster_start "$data_dir" "$bench_pg_port" "helpdesk.database_name = 'bench'" "helpdesk.bcrypt_cost = 4" \
+        "max_connections = 300" "shared_buffers = 1GB" "maintenance_work_mem = 512MB" "max_wal_size = 8GB" \
+        "checkpoint_timeout = 30min"
+    hd_database_create "$data_dir" "$bench_pg_port" bench >/dev/null 2>&1
+    hd_psql_file "$data_dir" "$bench_pg_port" bench "$repo/demo/seed.sql" >/dev/null
+    bench_psql -v tickets="$tickets" -v comments="$comments" <"$repo/bench/generate.sql" | tail -3
+    touch "$data_dir/built"
+    echo "data set: $tickets tickets built in $(( $(date +%s) - start )) s into $data_dir"
+fi
+bench_machine
+
+q() { bench_psql -At -c "$1"; }
+admin=$(q "SELECT id FROM helpdesk.users WHERE email = 'agent10@bench.example'")
+employee=$(q "SELECT id FROM helpdesk.users WHERE email = 'emp1@bench.example'")
+min_id=$(q "SELECT min(id) FROM helpdesk.tickets")
+max_id=$(q "SELECT max(id) FROM helpdesk.tickets")
+number=$(q "SELECT ticket_number FROM helpdesk.tickets WHERE id = $min_id")
+# change-status: a pool of tickets, all Assigned to start with, each client/thread its own slice
+pool=$(( (max_id - min_id + 1) / 2 )); [ "$pool" -gt 4000 ] && pool=4000
+pool_lo=$(( max_id - pool + 1 ))
+reset_pool() {
+    q "UPDATE helpdesk.tickets SET status = 'Assigned', assignee_id = coalesce(assignee_id, $admin)
+       WHERE id BETWEEN $pool_lo AND $max_id AND status IS DISTINCT FROM 'Assigned'" >/dev/null
+}
+reset_pool
+q "VACUUM ANALYZE" >/dev/null
+
+bench_server_start
+admin_token=$(bench_token "$admin")
+employee_token=$(bench_token "$employee")
+base="http://127.0.0.1:$bench_http_port/api/v1"
+
+# wrk_route NAME METHOD PATH TOKEN BODY_LUA_EXPR: "req/s p50 p99 non2xx"; PATH may hold {id}
+# (a random ticket id) or {pool} (the change-status pool; BODY then alternates status).
+wrk_route() {
+    local name=$1 method=$2 path=$3 token=$4 body=$5 script="$bench_work/wrk-${1//[^A-Za-z0-9]/_}.lua" out
+    cat >"$script" <<LUA
+local min_id, max_id, pool_lo, pool = $min_id, $max_id, $pool_lo, $pool
+local threads, counter = 0, 0
+tid = 0  -- set per thread by setup()
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) math.randomseed(os.time() + tid * 7919) end
+function request()
+    local c = counter
+    counter = counter + 1
+    local path = "$path"
+    local body = $body
+    if path:find("{id}") then path = path:gsub("{id}", tostring(math.random(min_id, max_id))) end
+    if path:find("{pool}") then
+        local slice = math.floor(pool / $wrk_threads)
+        local k = c % slice
+        path = path:gsub("{pool}", tostring(pool_lo + tid * slice + k))
+        if math.floor(c / slice) % 2 == 0 then body = '{"status": "In Progress"}' else body = '{"status": "Assigned"}' end
+    end
+    local headers = {}
+    if "$token" ~= "" then headers["Authorization"] = "Bearer $token" end
+    if body ~= nil then headers["Content-Type"] = "application/json" end
+    return wrk.format("$method", "/api/v1" .. path, headers, body)
+end
+LUA
+    out=$(wrk -t "$wrk_threads" -c "$BENCH_CONNECTIONS" -d "${BENCH_SECONDS}s" --latency -s "$script" \
+          "http://127.0.0.1:$bench_http_port" 2>&1)
+    echo "== $name" >>"$bench_work/wrk.log"; echo "$out" >>"$bench_work/wrk.log"
+    printf '%s %s %s %s\n' \
+        "$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')" \
+        "$(echo "$out" | awk '$1 == "50%" { print $2 }')" \
+        "$(echo "$out" | awk '$1 == "99%" { print $2 }')" \
+        "$(echo "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' | grep . || echo 0)"
+}
+
+# sql_route FUNCTION ACTOR READ_ONLY REQUEST_SQL_EXPR [SETUP]: pgbench tps of the route's exact
+# round trip; REQUEST_SQL_EXPR is the request document (jsonb), :id a random ticket id, :pool
+# the client's own pool ticket (the script then makes two calls: In Progress, then Assigned).
+sql_route() {
+    local fn=$1 actor=$2 ro=$3 req=$4 script
+    local ctx="helpdesk_api.request_context(actor_id => '$actor', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => '$ro', application_name => 'pgbench')"
+    script="\\set id random($min_id, $max_id)"$'\n'
+    script+="\\set pool $pool_lo + (:client_id * ($pool / $bench_pg_clients)) + random(0, $pool / $bench_pg_clients - 1)"$'\n'
+    script+="SELECT helpdesk_api.$fn($req)::text FROM $ctx;"
+    if [[ "$req" == *":pool"* ]]; then
+        script+=$'\n'"SELECT helpdesk_api.$fn(${req//In Progress/Assigned})::text FROM $ctx;"
+    fi
+    bench_pgbench "$script"
+}
+
+rows=()
+# route NAME METHOD PATH TOKEN BODY FUNCTION ACTOR READ_ONLY REQUEST_SQL
+route() {
+    local name=$1
+    [[ "$name" =~ $only ]] || return 0
+    local w s
+    w=$(wrk_route "$name" "$2" "$3" "$4" "$5")
+    [[ "$9" == *":pool"* ]] && reset_pool
+    s=$(sql_route "$6" "$7" "$8" "$9")
+    [[ "$9" == *":pool"* ]] && s=$(awk -v t="$s" 'BEGIN { printf "%.1f", 2 * t }')
+    rows+=("$name|$w|$s")
+    echo "  $name: wrk $w; pgbench $s" >&2
+}
+doc() {  # doc PATH_JSON QUERY_JSON BODY_JSON: the request document as SQL
+    printf "jsonb_build_object('path', %s, 'query', '%s'::jsonb, 'body', '%s'::jsonb)" "$1" "$2" "$3"
+}
+nopath="'{}'::jsonb"
+idpath="jsonb_build_object('ticketId', :id::text, 'id', :id::text)"
+poolpath="jsonb_build_object('ticketId', :pool::text)"
+
+select1=$(bench_pgbench "SELECT 1;")
+echo "  pgbench SELECT 1: $select1" >&2
+route "GET /health (baseline)" GET "/health" "" nil health "" on "$(doc "$nopath" '{}' null)"
+route "POST /auth/login" POST "/auth/login" "" "'{\"email\": \"emp1@bench.example\", \"password\": \"password123\"}'" \
+    auth_login "" off "$(doc "$nopath" '{}' '{"email": "emp1@bench.example", "password": "password123"}')"
+route "GET /auth/me" GET "/auth/me" "$employee_token" nil auth_me "$employee" on "$(doc "$nopath" '{}' null)"
+route "GET /tickets/:id (random)" GET "/tickets/{id}" "$admin_token" nil tickets_get "$admin" on "$(doc "$idpath" '{}' null)"
+route "list default" GET "/tickets?page=1&limit=20" "$admin_token" nil tickets_list "$admin" on \
+    "$(doc "$nopath" '{"page": "1", "limit": "20"}' null)"
+route "list filtered (status+priority)" GET "/tickets?page=1&limit=20&status=In%20Progress&priority=High" "$admin_token" nil \
+    tickets_list "$admin" on "$(doc "$nopath" '{"page": "1", "limit": "20", "status": "In Progress", "priority": "High"}' null)"
+route "list sorted by due date" GET "/tickets?page=1&limit=20&sortBy=dueDate&sortOrder=ASC" "$admin_token" nil \
+    tickets_list "$admin" on "$(doc "$nopath" '{"page": "1", "limit": "20", "sortBy": "dueDate", "sortOrder": "ASC"}' null)"
+route "list search common word" GET "/tickets?page=1&limit=20&search=printer" "$admin_token" nil \
+    tickets_list "$admin" on "$(doc "$nopath" '{"page": "1", "limit": "20", "search": "printer"}' null)"
+route "list search ticket number" GET "/tickets?page=1&limit=20&search=$number" "$admin_token" nil \
+    tickets_list "$admin" on "$(doc "$nopath" "{\"page\": \"1\", \"limit\": \"20\", \"search\": \"$number\"}" null)"
+route "list page 1000" GET "/tickets?page=1000&limit=10" "$admin_token" nil \
+    tickets_list "$admin" on "$(doc "$nopath" '{"page": "1000", "limit": "10"}' null)"
+route "POST /tickets" POST "/tickets" "$employee_token" \
+    "'{\"title\": \"Printer on floor 3 is jammed\", \"description\": \"It shows error E42 after every page.\", \"categoryId\": 1, \"priority\": \"High\"}'" \
+    tickets_create "$employee" off \
+    "$(doc "$nopath" '{}' '{"title": "Printer on floor 3 is jammed", "description": "It shows error E42 after every page.", "categoryId": 1, "priority": "High"}')"
+route "POST /tickets/:id/change-status" POST "/tickets/{pool}/change-status" "$admin_token" nil \
+    tickets_change_status "$admin" off "$(doc "$poolpath" '{}' '{"status": "In Progress"}')"
+route "POST /tickets/:id/comments" POST "/tickets/{id}/comments" "$admin_token" "'{\"content\": \"Looked at it, on it now.\"}'" \
+    comments_create "$admin" off "$(doc "$idpath" '{}' '{"content": "Looked at it, on it now."}')"
+route "GET /sla/tickets/:id/status" GET "/sla/tickets/{id}/status" "$admin_token" nil \
+    sla_ticket_status "$admin" on "$(doc "$idpath" '{}' null)"
+route "GET /knowledge/search?q=password" GET "/knowledge/search?q=password" "" nil \
+    knowledge_search "" on "$(doc "$nopath" '{"q": "password"}' null)"
+route "GET /notifications/unread/count" GET "/notifications/unread/count" "$admin_token" nil \
+    notifications_unread_count "$admin" on "$(doc "$nopath" '{}' null)"
+for r in dashboard:reports_dashboard tickets-by-status:reports_by_status tickets-by-category:reports_by_category \
+         tickets-by-priority:reports_by_priority sla-compliance:reports_sla_compliance \
+         staff-performance:reports_staff_performance trends:reports_trends action-required:reports_action_required; do
+    route "GET /reports/${r%%:*}" GET "/reports/${r%%:*}" "$admin_token" nil "${r#*:}" "$admin" on "$(doc "$nopath" '{}' null)"
+done
+
+# ---- the table -------------------------------------------------------------------------------
+health_http=0
+for r in "${rows[@]}"; do
+    if [[ "$r" == "GET /health (baseline)|"* ]]; then health_http=$(echo "$r" | cut -d'|' -f2 | cut -d' ' -f1); fi
+done
+table=$(
+    printf '%s tickets; %s s per measurement; wrk %s threads x %s connections; pgbench %s clients, prepared.\n' \
+        "$tickets" "$BENCH_SECONDS" "$wrk_threads" "$BENCH_CONNECTIONS" "$bench_pg_clients"
+    printf 'Baselines of this run: pgbench SELECT 1 = %s/s; wrk GET /health = %s/s.\n\n' "$select1" "$health_http"
+    printf '| route | HTTP req/s | p50 | p99 | non-2xx | SQL round trip /s | HTTP/SQL | HTTP vs /health | SQL vs SELECT 1 |\n'
+    printf '|---|---|---|---|---|---|---|---|---|\n'
+    for r in "${rows[@]}"; do
+        IFS='|' read -r name w s <<<"$r"
+        read -r rps p50 p99 bad <<<"$w"
+        printf '| %s | %.0f | %s | %s | %s | %.0f | %s | %s | %s |\n' "$name" "${rps:-0}" "${p50:-?}" "${p99:-?}" "${bad:-?}" \
+            "${s:-0}" "$(bench_ratio "${rps:-0}" "${s:-0}")" "$(bench_ratio "${rps:-0}" "$health_http")" \
+            "$(awk -v a="${s:-0}" -v b="$select1" 'BEGIN { if (b > 0) printf "%.2f%%", 100 * a / b; else print "n/a" }')"
+    done
+)
+echo
+echo "$table"
+if [ "$smoke" != 1 ]; then
+    {
+        printf '\n### bench/api.sh, %s tickets, %s\n\n' "$tickets" "$(date -u +%Y-%m-%dT%H:%MZ)"
+        bench_machine | sed 's/^/    /'
+        echo
+        echo "$table"
+    } >>"$repo/bench/RESULTS.md"
+    echo "(appended to bench/RESULTS.md)"
+fi

@@ -1,0 +1,149 @@
+/*
+ * list_plans.c: the ticket list's statements, planned once per shape and connection.
+ *
+ * helpdesk.ticket_list_run(query, p1 .. p7, p9, p10) runs one statement that
+ * helpdesk.ticket_list built from fixed fragments (which filters are present, the sort column and
+ * direction: its "shape"); the request's values are the statement's parameters $1..$10 ($8 is
+ * unused and NULL). The statement is prepared with a generic plan (CURSOR_OPT_GENERIC_PLAN) and
+ * kept (SPI_keepplan) in a per-connection table keyed by its text, so each shape is parsed and
+ * planned once, and again only after DDL or ANALYZE that touches what it reads. Dynamic SQL in
+ * PL/pgSQL (EXECUTE) parsed and planned the list's statements on every call (~1 ms each, more
+ * than running them). Generic, because the plan cache's own choice kept custom plans: their
+ * estimated cost with the offset known is always below the generic one's; the shapes carry
+ * what the plan depends on (filters present, order, page size, the count's bound) in their
+ * text, so the generic plan is the custom one (bench/RESULTS.md, "The ticket list").
+ *
+ * The number of shapes in use is small (a few dozen); the table keeps at most MAX_PLANS of them
+ * and runs any further shape unkept, so a client cycling through every combination cannot grow
+ * a connection's memory without bound. The statement returns one jsonb value (or none: NULL).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+
+#include "helpdesk.h"
+
+PG_FUNCTION_INFO_V1(helpdesk_ticket_list_run);
+
+#define MAX_PLANS 256
+#define MAX_QUERY_LEN 4096
+#define NPARAMS 10
+
+typedef struct ListPlan
+{
+	char		query[MAX_QUERY_LEN];	/* the hash key: the statement's text */
+	SPIPlanPtr	plan;
+} ListPlan;
+
+static HTAB *list_plans = NULL;
+
+static HTAB *
+plans_table(void)
+{
+	if (list_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = MAX_QUERY_LEN;
+		ctl.entrysize = sizeof(ListPlan);
+		list_plans = hash_create("helpdesk ticket list plans", 32, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
+	return list_plans;
+}
+
+Datum
+helpdesk_ticket_list_run(PG_FUNCTION_ARGS)
+{
+	char	   *query;
+	Oid		   *argtypes;
+	int			nargs;
+	Oid			types[NPARAMS];
+	Datum		values[NPARAMS];
+	char		nulls[NPARAMS];
+	SPIPlanPtr	plan = NULL;
+	ListPlan   *entry = NULL;
+	bool		kept = false;
+	Datum		result = (Datum) 0;
+	bool		isnull = true;
+	int			ret;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("ticket_list_run needs a statement")));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	/* The declared argument types (query text, then the 10 values) give the parameters' types. */
+	get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
+	if (nargs != NPARAMS)
+		elog(ERROR, "ticket_list_run: %d arguments, expected %d", nargs, NPARAMS);
+	for (int i = 0; i < NPARAMS; i++)
+	{
+		int			arg;
+
+		if (i == 7)
+		{						/* $8: unused */
+			types[i] = INT4OID;
+			values[i] = (Datum) 0;
+			nulls[i] = 'n';
+			continue;
+		}
+		arg = i < 7 ? i + 1 : i;
+		types[i] = argtypes[arg];
+		nulls[i] = PG_ARGISNULL(arg) ? 'n' : ' ';
+		values[i] = PG_ARGISNULL(arg) ? (Datum) 0 : PG_GETARG_DATUM(arg);
+	}
+
+	if (strlen(query) < MAX_QUERY_LEN)
+	{
+		entry = (ListPlan *) hash_search(plans_table(), query, HASH_FIND, NULL);
+		if (entry != NULL)
+			plan = entry->plan;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plan == NULL)
+	{
+		plan = SPI_prepare_cursor(query, NPARAMS, types, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "ticket_list_run: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (strlen(query) < MAX_QUERY_LEN && hash_get_num_entries(plans_table()) < MAX_PLANS)
+		{
+			bool		found;
+
+			SPI_keepplan(plan);
+			entry = (ListPlan *) hash_search(plans_table(), query, HASH_ENTER, &found);
+			entry->plan = plan;
+			kept = true;
+		}
+	}
+	else
+		kept = true;
+
+	ret = SPI_execute_plan(plan, values, nulls, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "ticket_list_run: unexpected SPI result %d", ret);
+	if (SPI_processed == 1 && SPI_tuptable->tupdesc->natts == 1
+		&& SPI_gettypeid(SPI_tuptable->tupdesc, 1) == JSONBOID)
+	{
+		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull)
+			result = SPI_datumTransfer(result, false, -1);
+	}
+	else if (SPI_processed > 0)
+		elog(ERROR, "ticket_list_run: the statement must return one jsonb value");
+	if (!kept)
+		SPI_freeplan(plan);
+	SPI_finish();
+
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
