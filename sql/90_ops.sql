@@ -89,7 +89,10 @@ $$;
 
 -- Why the outbox backlog is unhealthy at `at`, or NULL: more messages waiting than
 -- ready_outbox_max_pending (default 1000), or one waiting longer than
--- ready_outbox_max_age_minutes (default 60): mail is not going out.
+-- ready_outbox_max_age_minutes (default 60): mail is not going out. Readiness passes only the
+-- messages a sender has tried (attempts > 0): with e-mail off (EMAIL_ENABLED=false, the
+-- default) nothing is tried, the outbox is a record of what would have been sent, and a desk
+-- without SMTP must not turn unready an hour after its first mail.
 CREATE FUNCTION helpdesk.outbox_problem(pending bigint, oldest_pending_at timestamptz, at timestamptz)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -118,6 +121,7 @@ AS $$
 DECLARE
     h helpdesk.sla_watcher_heartbeat := helpdesk.sla_watcher_status();
     o record;
+    tried record;  -- (pending, oldest_pending_at) of the messages a sender has tried
     problems text[] := ARRAY[]::text[];
     p text;
 BEGIN
@@ -129,7 +133,9 @@ BEGIN
     IF p IS NOT NULL THEN
         problems := problems || p;
     END IF;
-    p := helpdesk.outbox_problem(o.pending, o.oldest_pending_at, at);
+    SELECT count(*) AS pending, min(e.created_at) AS oldest_pending_at INTO tried FROM helpdesk.email_outbox e
+    WHERE e.status = 'pending' AND e.attempts > 0;
+    p := helpdesk.outbox_problem(tried.pending, tried.oldest_pending_at, at);
     IF p IS NOT NULL THEN
         problems := problems || p;
     END IF;

@@ -42,11 +42,11 @@ DELETE FROM helpdesk.settings WHERE setting_key = 'ready_watcher_grace_seconds';
 -- The outbox backlog: counted by status; the oldest waiting message's age. (The mail earlier
 -- suites queued is set aside first: this database is shared by every suite.)
 DELETE FROM helpdesk.email_outbox;
-INSERT INTO helpdesk.email_outbox (recipient, subject, body_text, template, status, created_at) VALUES
-  ('a@example.com', 's', 'b', 'test', 'pending', '2030-01-07 09:00+00'),
-  ('b@example.com', 's', 'b', 'test', 'pending', '2030-01-07 09:30+00'),
-  ('c@example.com', 's', 'b', 'test', 'failed', '2030-01-07 08:00+00'),
-  ('d@example.com', 's', 'b', 'test', 'sent', '2030-01-07 08:00+00');
+INSERT INTO helpdesk.email_outbox (recipient, subject, body_text, template, status, created_at, attempts) VALUES
+  ('a@example.com', 's', 'b', 'test', 'pending', '2030-01-07 09:00+00', 1),
+  ('b@example.com', 's', 'b', 'test', 'pending', '2030-01-07 09:30+00', 1),
+  ('c@example.com', 's', 'b', 'test', 'failed', '2030-01-07 08:00+00', 8),
+  ('d@example.com', 's', 'b', 'test', 'sent', '2030-01-07 08:00+00', 1);
 SELECT * FROM helpdesk.outbox_stats();
 SELECT helpdesk.outbox_problem(2, '2030-01-07 09:00+00', '2030-01-07 09:59:59+00') AS within_an_hour,
        helpdesk.outbox_problem(2, '2030-01-07 09:00+00', '2030-01-07 10:00:01+00') AS over_an_hour,
@@ -75,6 +75,11 @@ SELECT r -> 'ready' AS ready, jsonb_array_length(r -> 'problems') AS problems,
        r #>> '{problems,0}' LIKE 'SLA watcher''s last round ended % s ago (it rounds at least every 60 s)' AS watcher_named,
        r #>> '{problems,1}' AS outbox_problem
 FROM helpdesk.readiness('2040-01-01 00:00+00') r;
+-- ... unless no sender has tried them: e-mail off (EMAIL_ENABLED=false), the outbox is a record
+UPDATE helpdesk.email_outbox SET attempts = 0 WHERE status = 'pending';
+SELECT jsonb_array_length(r -> 'problems') AS problems_with_mail_off, r #> '{outbox,pending}' AS still_counted
+FROM helpdesk.readiness('2040-01-01 00:00+00') r;
+UPDATE helpdesk.email_outbox SET attempts = 1 WHERE status = 'pending';
 
 -- The route: 200 with the checks now (the test rows are recent enough), 503 naming each
 -- problem when the backlog is over the limit.
