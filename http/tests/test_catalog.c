@@ -23,7 +23,8 @@ static void add(hd_catalog_fn_t f)
 }
 
 /* A catalog that matches a route table: one (jsonb) -> jsonb function per name ((jsonb, bytea)
- * for a multipart route, -> helpdesk.file_download for a file route), STABLE where any route
+ * for a multipart route, -> helpdesk.file_download for a file route, -> SETOF a row type for an
+ * export route), STABLE where any route
  * naming it is read-only (a function serving RO and RW rows must be STABLE anyway). */
 static void catalog_for(const hd_route_t *routes, size_t n)
 {
@@ -34,7 +35,10 @@ static void catalog_for(const hd_route_t *routes, size_t n)
             ;
         if (j == nfns)
             add((hd_catalog_fn_t){routes[i].function, routes[i].body == HD_BODY_MULTIPART ? "jsonb, bytea" : "jsonb", "req",
-                                   routes[i].resp == HD_RESP_FILE ? "helpdesk.file_download" : "jsonb", 0, 'v', 1});
+                                   routes[i].resp == HD_RESP_FILE     ? "helpdesk.file_download"
+                                   : routes[i].resp == HD_RESP_EXPORT ? "helpdesk.ticket_export_row"
+                                                                      : "jsonb",
+                                   routes[i].resp == HD_RESP_EXPORT, 'v', 1});
         if (routes[i].read_only)
             fns[j].volatility = 's';
     }
