@@ -18,11 +18,21 @@ from faultlib import EMPLOYEE, Server, call, check, cluster, figure
 def make_tickets(c, run, n, first_due_s, step_s):
     """n High tickets whose response clock is due first_due_s, first_due_s + step_s, ... from now
     (one statement: one now(), however slow the machine)."""
-    out = c.psql(
+    sql = (
         "INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, priority, submitter_id, created_at) "
         "SELECT 'WATCH-%s-' || k, 'Watcher %s ' || k, 'Due in seconds', 1, 'High', %d, "
         "now() - interval '1 hour' + make_interval(secs => %s + k * %s) "
         "FROM generate_series(0, %d) k ORDER BY k RETURNING id" % (run, run, EMPLOYEE, first_due_s, step_s, n - 1))
+    # A statement writing many tickets can deadlock with the watcher's round on the reports'
+    # summary rows (sql/80_reports.sql; known, see bench/RESULTS.md): one side is rolled back,
+    # and the insert is simply made again, as a DBA would.
+    for attempt in range(5):
+        try:
+            out = c.psql(sql)
+            break
+        except AssertionError as e:
+            if "deadlock detected" not in str(e) or attempt == 4:
+                raise
     return [int(x) for x in out.splitlines() if x.strip().isdigit()]
 
 

@@ -256,16 +256,23 @@ def test_two_servers_share_tokens_and_revocation():
         st, j = call(srv, "GET", "/api/v1/auth/me", bearer=old)
         check(st == 200 and j["data"]["id"] == STAFF, "A's token on %s: %s %s" % (srv.log, st, j))
     time.sleep(1.1)  # tokens are valid from their whole second: the next one must be later
+    # the change is made from a second session (the session that changes a password stays in)
+    st, j = call(b, "POST", "/api/v1/auth/login", {"email": "itstaff@28h.com", "password": "password123"})
+    check(st == 200, "login on B: %s %s" % (st, j))
+    changer = j["data"]["accessToken"]
+    time.sleep(1.1)
     st, j = call(b, "POST", "/api/v1/users/change-password",
-                 {"currentPassword": "password123", "newPassword": "password456"}, bearer=old)
+                 {"currentPassword": "password123", "newPassword": "password456"}, bearer=changer)
     check(st == 201, "change the password on B: %s %s" % (st, j))
     new = j["data"]["accessToken"]
     # A verified the old token before (its per-thread cache): the database still refuses it
     for srv in (a, b):
         st, _ = call(srv, "GET", "/api/v1/auth/me", bearer=old)
-        check(st == 401, "the old token after the change, on %s: %s" % (srv.log, st))
+        check(st == 401, "the other session's token after the change, on %s: %s" % (srv.log, st))
         st, _ = call(srv, "GET", "/api/v1/auth/me", bearer=new)
         check(st == 200, "the new token on %s: %s" % (srv.log, st))
+        st, _ = call(srv, "GET", "/api/v1/auth/me", bearer=changer)
+        check(st == 200, "the changing session's token on %s: %s" % (srv.log, st))
     for srv in (a, b):
         check(srv.stop() == 0, "server exits 0")
 
