@@ -111,8 +111,13 @@ AS $$ SELECT extract(epoch FROM helpdesk.sla_between(created_at, resolved_at)) $
 -- Triggers on tickets and sla_clocks (AFTER, row level) call report_refresh(ticket): it
 -- recomputes the ticket's fact from the base rows and, when it changed, subtracts the old
 -- fact from the summary tables and adds the new one, in the writer's transaction. The day
--- tables are keyed per desk-local day and by a shard (ticket id % 4), so concurrent writes of
--- new tickets do not all update one row; reads sum over shards. reports_rebuild() recomputes
+-- tables are keyed per desk-local day and by a shard, the writing backend's process id: two
+-- transactions at once are two backends, so they never update, wait for or deadlock on the same
+-- summary row (with a shard per ticket, two multi-ticket transactions, say a bulk route and the
+-- SLA watcher's round, locked shared rows in opposite orders). Reads sum over shards; a sum does
+-- not care which shard holds an addend, so a fact added by one backend is subtracted in
+-- another's. Long-lived pooled connections keep the shards per key few; reports_rebuild()
+-- folds them back into one. reports_rebuild() recomputes
 -- everything from the base tables (after a COPY load with triggers off, after an upgrade) and
 -- writes shard 0 only (any split into shards sums the same). The day keys are in the time zone
 -- recorded in report_state; when the desk's time zone changes the calendars trigger rebuilds.
@@ -128,7 +133,6 @@ INSERT INTO helpdesk.report_state (time_zone) VALUES ('UTC');
 
 CREATE TABLE helpdesk.report_ticket_facts (
     ticket_id        int PRIMARY KEY,
-    shard            smallint NOT NULL,
     day              date NOT NULL,
     status           helpdesk.ticket_status NOT NULL,
     priority         helpdesk.ticket_priority NOT NULL,
@@ -161,7 +165,7 @@ CREATE TABLE helpdesk.report_day_stats (
     day         date NOT NULL,
     status      helpdesk.ticket_status NOT NULL,
     priority    helpdesk.ticket_priority NOT NULL,
-    shard       smallint NOT NULL,
+    shard       int NOT NULL,
     tickets     bigint NOT NULL,
     resolved    bigint NOT NULL,
     wall        numeric NOT NULL,
@@ -180,7 +184,7 @@ CREATE TABLE helpdesk.report_day_categories (
     month       boolean NOT NULL,
     day         date NOT NULL,
     category_id int NOT NULL,
-    shard       smallint NOT NULL,
+    shard       int NOT NULL,
     tickets     bigint NOT NULL,
     PRIMARY KEY (month, day, category_id, shard)
 );
@@ -190,7 +194,7 @@ CREATE TABLE helpdesk.report_day_staff (
     month       boolean NOT NULL,
     day         date NOT NULL,
     assignee_id int NOT NULL,
-    shard       smallint NOT NULL,
+    shard       int NOT NULL,
     tickets     bigint NOT NULL,
     resolved    bigint NOT NULL,
     wall        numeric NOT NULL,
@@ -204,7 +208,7 @@ CREATE TABLE helpdesk.report_day_staff (
 CREATE TABLE helpdesk.report_day_events (
     day   date NOT NULL,
     event text NOT NULL CHECK (event IN ('created', 'resolved', 'closed')),
-    shard smallint NOT NULL,
+    shard int NOT NULL,
     n     bigint NOT NULL,
     wall  numeric NOT NULL,
     PRIMARY KEY (day, event, shard)
@@ -214,7 +218,7 @@ CREATE TABLE helpdesk.report_day_events (
 CREATE TABLE helpdesk.report_open_counts (
     status      helpdesk.ticket_status NOT NULL,
     assignee_id int NOT NULL,
-    shard       smallint NOT NULL,
+    shard       int NOT NULL,
     n           bigint NOT NULL,
     PRIMARY KEY (status, assignee_id, shard)
 );
@@ -236,7 +240,7 @@ CREATE FUNCTION helpdesk.report_facts_of(tz text)
 RETURNS SETOF helpdesk.report_ticket_facts
 LANGUAGE sql STABLE
 AS $$
-    SELECT t.id, (t.id % 4)::smallint, (t.created_at AT TIME ZONE tz)::date, t.status, t.priority, t.category_id,
+    SELECT t.id, (t.created_at AT TIME ZONE tz)::date, t.status, t.priority, t.category_id,
            t.assignee_id, t.created_at, t.resolved_at, t.closed_at,
            extract(epoch FROM t.resolved_at - t.created_at), NULL::numeric,
            coalesce(rc.state = 'met', false), helpdesk.sla_clock_breached(rc, '-infinity'),
@@ -265,9 +269,10 @@ DECLARE
     wall numeric := coalesce(f.wall_seconds, 0) * sign;
     business numeric := coalesce(f.business_seconds, 0) * sign;
     month_day date := pg_catalog.date_trunc('month', f.day::timestamp)::date;
+    writer_shard int := pg_catalog.pg_backend_pid();  -- this backend's rows: never another writer's (above)
 BEGIN
     INSERT INTO helpdesk.report_day_stats AS s
-    SELECT g.month, g.day, f.status, f.priority, f.shard, sign, resolved, wall, business,
+    SELECT g.month, g.day, f.status, f.priority, writer_shard, sign, resolved, wall, business,
            outcome, CASE WHEN outcome <> 0 THEN wall ELSE 0 END, CASE WHEN outcome <> 0 THEN business ELSE 0 END,
            CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
            CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END
@@ -280,12 +285,12 @@ BEGIN
         resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed;
 
     INSERT INTO helpdesk.report_day_categories AS s
-    SELECT g.month, g.day, f.category_id, f.shard, sign FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    SELECT g.month, g.day, f.category_id, writer_shard, sign FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
     ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
 
     IF f.assignee_id IS NOT NULL THEN
         INSERT INTO helpdesk.report_day_staff AS s
-        SELECT g.month, g.day, f.assignee_id, f.shard, sign, resolved, wall, business,
+        SELECT g.month, g.day, f.assignee_id, writer_shard, sign, resolved, wall, business,
                CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END
         FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
         ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
@@ -295,7 +300,7 @@ BEGIN
     END IF;
 
     INSERT INTO helpdesk.report_day_events AS s
-    SELECT e.day, e.event, f.shard, sign, e.wall
+    SELECT e.day, e.event, writer_shard, sign, e.wall
     FROM (VALUES (f.day, 'created', 0::numeric),
                  ((f.resolved_at AT TIME ZONE tz)::date, 'resolved', wall),
                  ((f.closed_at AT TIME ZONE tz)::date, 'closed', 0)) e (day, event, wall)
@@ -303,7 +308,7 @@ BEGIN
     ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall;
 
     IF helpdesk.ticket_is_open(f.status) THEN
-        INSERT INTO helpdesk.report_open_counts AS s VALUES (f.status, coalesce(f.assignee_id, 0), f.shard, sign)
+        INSERT INTO helpdesk.report_open_counts AS s VALUES (f.status, coalesce(f.assignee_id, 0), writer_shard, sign)
         ON CONFLICT (status, assignee_id, shard) DO UPDATE SET n = s.n + EXCLUDED.n;
     END IF;
 END
@@ -462,7 +467,7 @@ BEGIN
                helpdesk.report_day_staff, helpdesk.report_day_events, helpdesk.report_open_counts IN EXCLUSIVE MODE;
     DELETE FROM helpdesk.report_ticket_facts;
     INSERT INTO helpdesk.report_ticket_facts
-    SELECT f.ticket_id, f.shard, f.day, f.status, f.priority, f.category_id, f.assignee_id, f.created_at,
+    SELECT f.ticket_id, f.day, f.status, f.priority, f.category_id, f.assignee_id, f.created_at,
            f.resolved_at, f.closed_at, f.wall_seconds,
            CASE WHEN f.resolved_at IS NOT NULL THEN helpdesk.report_business_seconds(f.created_at, f.resolved_at) END,
            f.res_met, f.res_missed, f.res_due_at, f.resp_met, f.resp_missed, f.resp_due_at

@@ -23,16 +23,7 @@ def make_tickets(c, run, n, first_due_s, step_s):
         "SELECT 'WATCH-%s-' || k, 'Watcher %s ' || k, 'Due in seconds', 1, 'High', %d, "
         "now() - interval '1 hour' + make_interval(secs => %s + k * %s) "
         "FROM generate_series(0, %d) k ORDER BY k RETURNING id" % (run, run, EMPLOYEE, first_due_s, step_s, n - 1))
-    # A statement writing many tickets can deadlock with the watcher's round on the reports'
-    # summary rows (sql/80_reports.sql; known, see bench/RESULTS.md): one side is rolled back,
-    # and the insert is simply made again, as a DBA would.
-    for attempt in range(5):
-        try:
-            out = c.psql(sql)
-            break
-        except AssertionError as e:
-            if "deadlock detected" not in str(e) or attempt == 4:
-                raise
+    out = c.psql(sql)
     return [int(x) for x in out.splitlines() if x.strip().isdigit()]
 
 

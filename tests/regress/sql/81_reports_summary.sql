@@ -115,7 +115,7 @@ CREATE FUNCTION pg_temp.summary() RETURNS TABLE (tbl text, k text, v text) LANGU
     FROM helpdesk.report_open_counts o GROUP BY o.status, o.assignee_id HAVING sum(o.n) <> 0 $$;
 CREATE TEMP TABLE incremental AS SELECT * FROM pg_temp.summary();
 SELECT tbl, count(*) AS rows FROM incremental GROUP BY tbl ORDER BY tbl;
--- (the incremental rows are spread over shards)
+-- (the incremental rows are this backend's shard: one writer, one shard per key)
 SELECT count(DISTINCT shard) AS shards FROM helpdesk.report_day_stats;
 
 SELECT helpdesk.reports_rebuild() AS rebuilt_tickets;
