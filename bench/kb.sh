@@ -154,6 +154,8 @@ if [ -n "$data_dir" ]; then
     hd_cluster_stop "$bench_work/cluster"; rm -rf "$bench_work/cluster"
     [ "${BENCH_REBUILD:-0}" = 1 ] && [ -d "$data_dir" ] && rm -rf "$data_dir"
     bench_pg_port=$(hd_free_port)
+    [ -f "$data_dir/built" ] || rm -rf "$data_dir"
+    mkdir -p "$data_dir"
     ln -s "$data_dir" "$bench_work/cluster"
     if [ -f "$data_dir/built" ]; then
         echo "port = $bench_pg_port" >>"$data_dir/data/postgresql.conf"
@@ -161,7 +163,6 @@ if [ -n "$data_dir" ]; then
         [ -n "${BENCH_KB_REFRESH:-}" ] && bench_psql -q <"$BENCH_KB_REFRESH"
         echo "large corpus reused from $data_dir"
     else
-        rm -rf "$data_dir"
         HD_CLUSTER_FAST=1 bench_cluster_start "maintenance_work_mem = 512MB" "max_wal_size = 8GB" "checkpoint_timeout = 30min"
         bench_psql -qc "DELETE FROM helpdesk.kb_articles"
         generate "$large"
