@@ -26,6 +26,7 @@ helpdesk_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	helpdesk_sla_shmem_request();
+	helpdesk_kb_cache_shmem_request();
 }
 
 static void
@@ -34,6 +35,7 @@ helpdesk_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	helpdesk_sla_shmem_startup();
+	helpdesk_kb_cache_shmem_startup();
 }
 
 void
@@ -41,12 +43,14 @@ _PG_init(void)
 {
 	helpdesk_define_gucs();
 	helpdesk_sla_worker_define_gucs();
+	helpdesk_kb_cache_define_gucs();
 	MarkGUCPrefixReserved("helpdesk");
 
 	if (process_shared_preload_libraries_in_progress)
 	{
 		helpdesk_register_worker();
-		/* the watcher's wake-up channel (shared memory exists only when preloaded) */
+		/* the watcher's wake-up channel and the search answers' cache (shared memory exists
+		 * only when preloaded) */
 		prev_shmem_request_hook = shmem_request_hook;
 		shmem_request_hook = helpdesk_shmem_request;
 		prev_shmem_startup_hook = shmem_startup_hook;

@@ -33,4 +33,10 @@ extern void helpdesk_sla_shmem_startup(void);
 /* Set the watcher's latch when `deadline` (a TimestampTz) is before its planned wake-up. */
 extern void helpdesk_sla_wake_worker(int64 deadline);
 
+/* kb_cache.c: the shared cache of search answers */
+extern int	helpdesk_kb_cache_size_kb;
+extern void helpdesk_kb_cache_define_gucs(void);
+extern void helpdesk_kb_cache_shmem_request(void);
+extern void helpdesk_kb_cache_shmem_startup(void);
+
 #endif
