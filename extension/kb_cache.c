@@ -2,7 +2,7 @@
  * kb_cache.c: a cache of knowledge-base search answers, shared by the server's connections.
  *
  * helpdesk.kb_cache_get(key text, version bigint, ttl_ms int) -> jsonb or NULL
- * helpdesk.kb_cache_put(key text, version bigint, value jsonb, capacity int) -> void
+ * helpdesk.kb_cache_put(key text, version bigint, value jsonb, capacity int, version_xmin xid) -> void
  *
  * People search for the same things (and suggest asks again at every key stroke), and a search
  * answer is a pure function of its inputs and of the knowledge base: helpdesk.kb_stats.version
@@ -18,9 +18,10 @@
  * 100,000 articles: the misses, ~40 ms each, were the cached figures' p99). An entry carries
  * its database, the kb_stats table it was counted in (a re-created extension starts its
  * version again) and the full key, so a hash collision or another database never answers.
- * Only a transaction that has written nothing stores: kb_stats.version is a counter, so a
- * rolled-back change hands its number to the next one, and the answer a writing transaction
- * saw must not be served under it. Readers share one lock, writers take it alone for a copy.
+ * A transaction that changed the version (version_xmin, the kb_stats row's, is its own) does
+ * not store: kb_stats.version is a counter, so a rolled-back change hands its number to the next
+ * one, and what that transaction saw must not be served under it. Readers share one lock,
+ * writers take it alone for a copy.
  *
  * Without shared memory (the library not preloaded, or helpdesk.kb_cache_size = 0) each
  * connection keeps its own: at most `capacity` answers, the least recently used go first.
@@ -356,7 +357,10 @@ helpdesk_kb_cache_put(PG_FUNCTION_ARGS)
 	CacheEntry *e;
 	bool		found;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		PG_RETURN_VOID();
+	/* the version is this transaction's own change: a rollback may hand its number on */
+	if (TransactionIdIsCurrentTransactionId(DatumGetTransactionId(PG_GETARG_DATUM(4))))
 		PG_RETURN_VOID();
 	capacity = PG_GETARG_INT32(3);
 	value = PG_GETARG_JSONB_P(2);
@@ -364,9 +368,7 @@ helpdesk_kb_cache_put(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	if (shared != NULL)
 	{
-		/* a transaction that wrote may hold a version number a rollback gives away again */
-		if (GetTopTransactionIdIfAny() == InvalidTransactionId)
-			shared_put(key, strlen(key), PG_GETARG_INT64(1), value);
+		shared_put(key, strlen(key), PG_GETARG_INT64(1), value);
 		PG_RETURN_VOID();
 	}
 	cache_init();

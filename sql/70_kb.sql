@@ -547,15 +547,18 @@ RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT coalesce((SELECT c.time_zone FROM helpdesk.calendars c WHERE c.is_default LIMIT 1), 'UTC') $$;
 
--- The connection's cache of search answers (extension/kb_cache.c): an answer stored under the
--- knowledge base's version, served while that version holds and for at most
--- 'kb_search_cache_ms' (default 60000; 0 turns the cache off), at most 'kb_search_cache_entries'
--- answers (default 1000) per connection.
+-- The cache of search answers (extension/kb_cache.c): an answer stored under the knowledge
+-- base's version, served while that version holds and for at most 'kb_search_cache_ms' (default
+-- 60000; 0 turns the cache off). Shared by all connections (helpdesk.kb_cache_size of shared
+-- memory, default 16 MB); without it, each connection's own, at most 'kb_search_cache_entries'
+-- answers (default 1000).
 CREATE FUNCTION helpdesk.kb_cache_get(key text, version bigint, ttl_ms int)
 RETURNS jsonb
 LANGUAGE c VOLATILE
 AS 'MODULE_PATHNAME', 'helpdesk_kb_cache_get';
-CREATE FUNCTION helpdesk.kb_cache_put(key text, version bigint, value jsonb, capacity int)
+-- version_xmin: the kb_stats row's xmin: a transaction that changed the version itself does not
+-- store (a rollback would give its number to the next change).
+CREATE FUNCTION helpdesk.kb_cache_put(key text, version bigint, value jsonb, capacity int, version_xmin xid)
 RETURNS void
 LANGUAGE c VOLATILE
 AS 'MODULE_PATHNAME', 'helpdesk_kb_cache_put';
@@ -577,7 +580,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-    PERFORM helpdesk.kb_cache_put(key, s.version, value, helpdesk.setting('kb_search_cache_entries', '1000')::int)
+    PERFORM helpdesk.kb_cache_put(key, s.version, value, helpdesk.setting('kb_search_cache_entries', '1000')::int, s.xmin)
     FROM helpdesk.kb_stats s
     WHERE helpdesk.setting('kb_search_cache_ms', '60000')::int > 0;
     RETURN value;

@@ -12,7 +12,9 @@
 --   most relevant passage of the best article (not its whole body) and the top three articles;
 --   at or above 'chatbot_low_confidence' (default 0.25) it offers the same passage more
 --   tentatively and names the other articles (a weak answer, counted as low confidence); below,
---   it says it has nothing good.
+--   it says it has nothing good. The articles found for a message are kept in the search
+--   answers' cache (helpdesk.kb_cached, versioned like search's), so a question asked again
+--   costs no search.
 -- - A ticket is offered when the user asks for one, says an answer did not help, or the bot's
 --   confidence was low twice in a row in the conversation. The proposal (title: the user's
 --   first question; description: what the user wrote, and the articles shown; category: the
@@ -348,6 +350,7 @@ DECLARE
     pending jsonb;
     t helpdesk.tickets;
     hit record;
+    found_articles jsonb;
     answer_at real := helpdesk.setting('chatbot_answer_confidence', '0.45')::real;
     low_at real := helpdesk.setting('chatbot_low_confidence', '0.25')::real;
 BEGIN
@@ -430,12 +433,20 @@ BEGIN
                                  FROM jsonb_array_elements(extra -> 'tickets') e), '');
         confidence := 1;
     ELSIF intent = 'question' THEN
+        -- the articles for this question, from the search answers' cache when asked before
+        found_articles := helpdesk.kb_cached(concat_ws(E'\x1f', 'chat', message));
+        IF found_articles IS NULL THEN
+            found_articles := helpdesk.kb_cached_store(concat_ws(E'\x1f', 'chat', message), coalesce((
+                SELECT jsonb_agg(jsonb_build_object('article_id', s.article_id, 'score', s.score,
+                                                    'confidence', s.confidence, 'snippet', s.snippet,
+                                                    'title', a.title) ORDER BY s.ord)
+                FROM helpdesk.kb_search(message, 3, false, NULL, false, 45, false)
+                     WITH ORDINALITY AS s(article_id, score, confidence, snippet, ord)
+                JOIN helpdesk.kb_articles a ON a.id = s.article_id), '[]'));
+        END IF;
         FOR hit IN
-            SELECT s.article_id, s.score, s.confidence, s.snippet, a.title
-            FROM helpdesk.kb_search(message, 3, false, NULL, false, 45, false)
-                 WITH ORDINALITY AS s(article_id, score, confidence, snippet, ord)
-            JOIN helpdesk.kb_articles a ON a.id = s.article_id
-            ORDER BY s.ord
+            SELECT * FROM jsonb_to_recordset(found_articles)
+                AS x(article_id int, score real, confidence real, snippet text, title text)
         LOOP
             IF confidence IS NULL THEN
                 -- the best article's passage, worded by how sure the bot is
