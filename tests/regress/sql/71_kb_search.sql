@@ -145,3 +145,18 @@ SELECT helpdesk.kb_rank_max('{1}', '{1,1000,1,2}', '{}');
 SELECT helpdesk.kb_rank_max('{1}', '{1,1000}', '{}');
 SELECT helpdesk.kb_rank_max('{1}', '{1,1000,1,1}', '{1}');
 SELECT helpdesk.kb_rank_max('{NaN}', '{1,1000,1,1}', '{}');
+
+-- the search answers' cache is shared by the connections: what one stored, the next one serves
+SELECT helpdesk.kb_cached_store(E'test\x1fshared', '{"answer": 1}') IS NOT NULL AS stored;
+\c
+SELECT helpdesk.kb_cached(E'test\x1fshared') AS from_another_connection;
+-- a transaction that changed the version itself stores nothing: after its rollback, the next
+-- change takes the same number and must not find what that transaction saw
+BEGIN;
+UPDATE helpdesk.kb_stats SET version = version + 1;
+SELECT helpdesk.kb_cached_store(E'test\x1frolled back', '{"answer": 2}') IS NOT NULL AS computed;
+ROLLBACK;
+BEGIN;
+UPDATE helpdesk.kb_stats SET version = version + 1;
+SELECT helpdesk.kb_cached(E'test\x1frolled back') AS not_stored;
+ROLLBACK;
