@@ -158,7 +158,7 @@ if [ -n "$data_dir" ]; then
     mkdir -p "$data_dir"
     ln -s "$data_dir" "$bench_work/cluster"
     if [ -f "$data_dir/built" ]; then
-        echo "port = $bench_pg_port" >>"$data_dir/data/postgresql.conf"
+        printf "port = %s\nunix_socket_directories = '%s'\n" "$bench_pg_port" "$data_dir" >>"$data_dir/data/postgresql.conf"
         hd_cluster_ctl "$data_dir" start
         [ -n "${BENCH_KB_REFRESH:-}" ] && bench_psql -q <"$BENCH_KB_REFRESH"
         echo "large corpus reused from $data_dir"
