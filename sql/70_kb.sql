@@ -192,8 +192,11 @@ RETURNS real
 LANGUAGE c IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_final';
 -- kb_rank(term number, impact, hits, idf[], plan[], pairs[], mode): see extension/kb_rank.c.
+-- SSPACE: a state is a few hundred bytes (per term: an impact and the hits of phrase terms).
+-- Without it the planner assumes 8 kB per internal state, and the hash aggregate of a search
+-- with 1,000+ candidates spilled to temporary files at work_mem = 4MB (bench/RESULTS.md).
 CREATE AGGREGATE helpdesk.kb_rank(int, real, smallint[], real[], int[], int[], int) (
-    SFUNC = helpdesk.kb_rank_step, STYPE = internal, FINALFUNC = helpdesk.kb_rank_final);
+    SFUNC = helpdesk.kb_rank_step, STYPE = internal, SSPACE = 512, FINALFUNC = helpdesk.kb_rank_final);
 
 CREATE FUNCTION helpdesk.kb_rank_max(idf real[], plan int[], pairs int[])
 RETURNS real
@@ -600,6 +603,10 @@ CREATE FUNCTION helpdesk.kb_search(q text, lim int DEFAULT 10, include_drafts bo
                                    snippet_words int DEFAULT 30, html boolean DEFAULT true)
 RETURNS TABLE (article_id int, score real, confidence real, snippet text)
 LANGUAGE plpgsql STABLE ROWS 10
+-- One plan for every query: the planner's choice of custom plans cost 0.6-1.2 ms of planning
+-- per search (about what the search itself costs) and planned the same thing each time (the
+-- labelled queries' answers are identical either way at 100,000 articles; bench/RESULTS.md).
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     p helpdesk.kb_query_plan := helpdesk.kb_plan(q, prefix);
