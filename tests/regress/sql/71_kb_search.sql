@@ -160,3 +160,9 @@ BEGIN;
 UPDATE helpdesk.kb_stats SET version = version + 1;
 SELECT helpdesk.kb_cached(E'test\x1frolled back') AS not_stored;
 ROLLBACK;
+
+-- the planner knows the ranking state's size (its 8 kB guess for an internal state spilled the
+-- hash aggregate of 1,000+ candidates to disk), and the search is planned once, not per call
+SELECT a.aggtransspace > 0 AND a.aggtransspace < 8192 AS rank_state_size_declared
+FROM pg_aggregate a WHERE a.aggfnoid = 'helpdesk.kb_rank(int, real, smallint[], real[], int[], int[], int)'::regprocedure;
+SELECT 'plan_cache_mode=force_generic_plan' = ANY (p.proconfig) AS planned_once FROM pg_proc p WHERE p.oid = 'helpdesk.kb_search'::regproc;

@@ -120,3 +120,10 @@ SELECT count(*) AS deflection_rows, count(*) FILTER (WHERE solved) AS solved,
        count(*) FILTER (WHERE ticket_id IS NOT NULL) AS ticket_anyway,
        count(*) FILTER (WHERE NOT solved AND ticket_id IS NULL) AS shown_no_outcome
 FROM helpdesk.chatbot_deflections d JOIN helpdesk.users u ON u.id = d.user_id WHERE u.username LIKE 'cb_%';
+
+-- a question asked again takes its articles from the search answers' cache (versioned like
+-- search's answers): the same articles, no search
+SELECT helpdesk.kb_cached(E'chat\x1fMy laptop will not connect to the office wifi') IS NULL AS not_cached_yet;
+SELECT pg_temp.chat(:emp, 'My laptop will not connect to the office wifi') -> 'articles' AS first_time;
+SELECT jsonb_array_length(helpdesk.kb_cached(E'chat\x1fMy laptop will not connect to the office wifi')) AS cached_articles;
+SELECT pg_temp.chat(:emp, 'My laptop will not connect to the office wifi') -> 'articles' AS asked_again;
