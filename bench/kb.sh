@@ -13,8 +13,9 @@
 #   make && bench/kb.sh       (a private copy of PostgreSQL, like the tests; ~15 minutes)
 #   BENCH_DATA_DIR=/var/tmp/hd-kb-100000 bench/kb.sh   (the large corpus is built there once,
 #       ~25 minutes, and reused by later runs: only the figures, ~3 minutes; BENCH_REBUILD=1
-#       builds it again. A reused cluster runs this build's library; SQL changes to the kb
-#       files since the build must be applied by BENCH_KB_REFRESH, a SQL file run first)
+#       builds it again; that cluster runs with fsync off, HD_CLUSTER_FAST. A reused cluster
+#       runs this build's library; SQL changes to the kb files since the build must be applied
+#       by BENCH_KB_REFRESH, a SQL file run first)
 # Environment: BENCH_SECONDS (10), BENCH_KB_SMALL, BENCH_KB_LARGE, HTTP_THREADS (cores),
 # BENCH_KB_PARTS ("small large": which of the two parts to run), BENCH_DATA_DIR, BENCH_REBUILD,
 # BENCH_KB_REFRESH.
