@@ -6,6 +6,8 @@
 #
 #   BENCH_DATA_DIR=/var/tmp/hd-perf-10000 bench/route_profile.sh get
 #   routes: get (GET /tickets/:id), list (default list), filtered, search, number, create
+# Also the backend CPU microseconds per call (one client, PROFILE_CPU_CALLS calls): unlike
+# calls/s, it holds on a machine loaded by others.
 # Environment: BENCH_DATA_DIR (required: a data set built by bench/api.sh), PROFILE_SECONDS (5),
 # PROFILE_CLIENTS (2), PROFILE_PERF=1 (also `perf record` every backend for the run and print
 # the top symbols; needs perf).
@@ -27,10 +29,9 @@ cleanup() {
     rm -rf "$HD_PGROOT"
 }
 trap cleanup EXIT
-hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -w -t 60 start \
-    -o "-p $port -c shared_preload_libraries=helpdesk,pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on -c helpdesk.sla_watcher_enabled=off" >/dev/null \
-    || hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -w -t 60 start \
-    -o "-p $port -c shared_preload_libraries=helpdesk,pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on" >/dev/null
+hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -w -t 60 start -o "-p $port \
+    -c shared_preload_libraries=helpdesk,pg_stat_statements -c pg_stat_statements.track=all \
+    -c pg_stat_statements.track_planning=on -c autovacuum=off" >/dev/null
 q() { hd_psql "$data_dir" "$port" bench -At -c "$1"; }
 q "ALTER EXTENSION helpdesk UPDATE" >/dev/null
 q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
@@ -62,6 +63,16 @@ if [ "${PROFILE_PERF:-0}" = 1 ]; then
     perf_pid=$!
 fi
 echo "$route: $(hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$clients" -T "$seconds" -h "$data_dir" -p "$port" -U helpdesk_http -f "$f" bench 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p') calls/s ($clients clients, load $(cut -d' ' -f1-3 /proc/loadavg))"
+# CPU per call, robust to the machine's load: one client, a fixed number of calls, its backend's
+# CPU time read from the postmaster's reaped-children times (autovacuum is off for the run).
+postmaster=$(head -1 "$data_dir/data/postmaster.pid")
+child_ticks() { awk '{ print $16 + $17 }' "/proc/$postmaster/stat"; }
+calls=${PROFILE_CPU_CALLS:-2000}
+before=$(child_ticks)
+hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c 1 -t "$calls" -h "$data_dir" -p "$port" -U helpdesk_http -f "$f" bench >/dev/null 2>&1
+sleep 0.3
+after=$(child_ticks)
+echo "$route: $(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$calls" 'BEGIN { printf "%.1f", 1e6 * t / hz / n }') us of backend CPU per call ($calls calls, one client)"
 rm -f "$f"
 route_calls=$(q "SELECT max(calls) FROM pg_stat_statements WHERE query LIKE '%helpdesk_api.%' AND toplevel")
 hd_psql "$data_dir" "$port" bench -c "
