@@ -19,13 +19,17 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 
 #include "helpdesk.h"
 
@@ -146,4 +150,68 @@ helpdesk_ticket_list_run(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(helpdesk_ticket_list_estimate);
+
+/*
+ * helpdesk.ticket_list_estimate(query): the planner's estimate of the rows of a ticket_list
+ * statement without parameters (the list with no filter), read from the generic plan this
+ * connection keeps for it: no planning per call, where EXPLAIN planned it again every time
+ * (a quarter of an unfiltered list's cost). With no parameter the generic plan is the plan;
+ * its estimate follows the statistics, since ANALYZE invalidates the kept plan.
+ */
+Datum
+helpdesk_ticket_list_estimate(PG_FUNCTION_ARGS)
+{
+	char	   *query;
+	SPIPlanPtr	plan = NULL;
+	ListPlan   *entry = NULL;
+	bool		kept = false;
+	CachedPlan *cplan;
+	PlannedStmt *stmt;
+	double		rows;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("ticket_list_estimate needs a statement")));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strlen(query) < MAX_QUERY_LEN)
+	{
+		entry = (ListPlan *) hash_search(plans_table(), query, HASH_FIND, NULL);
+		if (entry != NULL)
+			plan = entry->plan;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plan == NULL)
+	{
+		plan = SPI_prepare_cursor(query, 0, NULL, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "ticket_list_estimate: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (strlen(query) < MAX_QUERY_LEN && hash_get_num_entries(plans_table()) < MAX_PLANS)
+		{
+			bool		found;
+
+			SPI_keepplan(plan);
+			entry = (ListPlan *) hash_search(plans_table(), query, HASH_ENTER, &found);
+			entry->plan = plan;
+			kept = true;
+		}
+	}
+	else
+		kept = true;
+
+	cplan = SPI_plan_get_cached_plan(plan);
+	if (cplan == NULL || list_length(cplan->stmt_list) != 1)
+		elog(ERROR, "ticket_list_estimate: the statement must be one query");
+	stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+	rows = stmt->planTree->plan_rows;
+	/* SPI took it with the resource owner only for a kept (saved) plan */
+	ReleaseCachedPlan(cplan, kept ? CurrentResourceOwner : NULL);
+	if (!kept)
+		SPI_freeplan(plan);
+	SPI_finish();
+	PG_RETURN_INT64((int64) rint(rows));
 }
