@@ -333,13 +333,27 @@ RETURNS int
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT helpdesk.query_int(req, 'limit', 10, 1, 1000) $$;
 
--- The reference's paginated shape: {<key>: items, total, page, totalPages}.
+-- The reference's paginated shape: {<key>: items, total, page, totalPages}. STABLE as
+-- jsonb_build_object is: declared IMMUTABLE it was never inlined (PostgreSQL refuses to inline
+-- an immutable function whose body is not), so it was parsed and planned on every call.
 CREATE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 AS $$
     SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
                               'totalPages', ceil(total::numeric / page_size)::int)
+$$;
+
+-- The same shape plus totalIsEstimate (lists whose total may be an estimate), built at once:
+-- paginated(...) || jsonb_build_object('totalIsEstimate', ...) copied the whole page again.
+CREATE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int,
+                                   total_is_estimate boolean)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                              'totalPages', ceil(total::numeric / page_size)::int,
+                              'totalIsEstimate', total_is_estimate)
 $$;
 
 -- sortOrder: ASC or DESC (default DESC), case-insensitive.

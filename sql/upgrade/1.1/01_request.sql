@@ -12,3 +12,22 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'helpdesk_request_context'
 LANGUAGE C VOLATILE;
 
+-- paginated: STABLE, so that it is inlined (an IMMUTABLE function whose body is STABLE never is).
+CREATE OR REPLACE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                              'totalPages', ceil(total::numeric / page_size)::int)
+$$;
+
+-- paginated with totalIsEstimate, built at once (new in 1.1).
+CREATE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int,
+                                   total_is_estimate boolean)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                              'totalPages', ceil(total::numeric / page_size)::int,
+                              'totalIsEstimate', total_is_estimate)
+$$;

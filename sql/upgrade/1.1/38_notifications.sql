@@ -41,12 +41,16 @@ SELECT pg_catalog.pg_extension_config_dump('helpdesk.notification_marks', '');
 
 -- One notification for every active staff member but the acting user (a broadcast: one row,
 -- its readers decided when read; see the header).
+-- PL/pgSQL so that its INSERT is planned once per connection (as a SQL function it was planned
+-- on every ticket creation).
 CREATE FUNCTION helpdesk.notify_staff(type text, title text, message text, ticket_id int)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     INSERT INTO helpdesk.notifications (user_id, type, title, message, ticket_id, actor_id)
-    VALUES (NULL, type, title, message, ticket_id, helpdesk.actor_id())
+    VALUES (NULL, type, title, message, ticket_id, helpdesk.actor_id());
+END
 $$;
 
 -- E-mails are composed from the templates in the user's language (sql/03_email.sql): notify
@@ -434,4 +438,14 @@ AS $$
     -- the count and the newest id in one pass over what the user reads
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, coalesce(max(i.id), 0) AS last_id
                        FROM helpdesk.inbox(u.id) i) c ON true
+$$;
+
+-- actor_name: PL/pgSQL, planned once per connection (as a SQL function, on every call).
+CREATE OR REPLACE FUNCTION helpdesk.actor_name()
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN coalesce((SELECT u.full_name::text FROM helpdesk.users u WHERE u.id = helpdesk.actor_id()), 'System');
+END
 $$;

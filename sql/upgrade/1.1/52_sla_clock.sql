@@ -480,3 +480,19 @@ BEGIN
             JOIN helpdesk.sla_clocks c ON c.ticket_id = t.id AND c.kind = 'resolution');
 END
 $$;
+
+-- sla_target: PL/pgSQL, planned once per connection (as a SQL function, on every call).
+CREATE OR REPLACE FUNCTION helpdesk.sla_target(kind text, priority helpdesk.ticket_priority)
+RETURNS interval
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    target interval;
+BEGIN
+    SELECT pg_catalog.make_interval(hours => CASE kind WHEN 'response' THEN r.response_time_hours
+                                                       ELSE r.resolution_time_hours END) INTO target
+    FROM helpdesk.sla_rules r
+    WHERE r.priority = sla_target.priority AND r.is_active;
+    RETURN target;
+END
+$$;

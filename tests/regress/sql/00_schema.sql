@@ -32,6 +32,12 @@ JOIN pg_language l ON l.oid = p.prolang
 WHERE n.nspname = 'helpdesk_api' AND l.lanname <> 'plpgsql' AND p.proname <> 'request_context'
 ORDER BY 1;
 
+-- So is the JSON of one ticket (the answer of every ticket route): it runs a query, and as a
+-- SQL function (never inlined: it has a FROM clause) that query was planned on every call.
+SELECT p.oid::regprocedure AS one_ticket_json, l.lanname
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.oid = 'helpdesk.ticket_json(helpdesk.tickets, boolean, timestamptz)'::regprocedure;
+
 -- So is every PL/pgSQL function of schema helpdesk (pinned, not definer).
 SELECT p.oid::regprocedure AS unpinned
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

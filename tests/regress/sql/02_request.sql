@@ -64,5 +64,21 @@ SELECT t AS expr, pg_temp.try(t) AS result FROM unnest(ARRAY[
     $$helpdesk.query_sort_order('{"query": {"sortOrder": "sideways"}}')$$,
     $$helpdesk.path_int('{"path": {"id": 42}}')$$,
     $$helpdesk.paginated('users', '[1, 2]', 21, 2, 10)$$,
-    $$helpdesk.paginated('users', NULL, 0, 1, 10)$$
+    $$helpdesk.paginated('users', NULL, 0, 1, 10)$$,
+    $$helpdesk.paginated('tickets', '[1]', 1001, 1, 20, true)$$
 ]) AS t;
+
+-- Timestamps on the wire (helpdesk.iso, in C): the same text as the to_char it replaces, across
+-- eras, leap days, the millisecond truncation, far years; infinity gives NULL as to_char does.
+SELECT count(*) AS timestamps,
+       count(*) FILTER (WHERE helpdesk.iso(ts) IS DISTINCT FROM
+                        to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS differ
+FROM (SELECT ts FROM unnest(ARRAY['2026-01-15 03:04:05.123+00', '2024-02-29 23:59:59.9999+00',
+                                  '1999-12-31 23:59:59.999999+00', '2000-01-01 00:00:00+00',
+                                  '1900-03-01 12:00:00.5+05:30', '0044-03-15 12:00:00+00 BC',
+                                  '0001-01-01 00:00:00+00', '12345-06-07 08:09:10.011+00',
+                                  'infinity', '-infinity']::timestamptz[]) ts
+      UNION ALL
+      SELECT '1970-01-01 00:00:00+00'::timestamptz + g * interval '37 hours 11 minutes 13.017 seconds'
+      FROM generate_series(-200000, 200000, 97) g) t;
+SELECT helpdesk.iso('2026-01-15 03:04:05.123456+02'), helpdesk.iso('infinity') IS NULL AS infinity_null;

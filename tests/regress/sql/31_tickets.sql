@@ -156,6 +156,16 @@ SELECT j -> 'totalIsEstimate' AS estimate_above_cap
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat) j WHERE username = 'tk_admin';
 SELECT j -> 'totalIsEstimate' AS estimate_under_cap
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat, priority => 'Medium') j WHERE username = 'tk_admin';
+-- The unfiltered list's estimate comes from the plan the connection keeps for it (no planning
+-- per call): the planner's own estimate, the same as EXPLAIN's. Past four times the bound the
+-- list is not counted at all: total is that estimate.
+SELECT helpdesk.ticket_list_estimate('SELECT FROM helpdesk.tickets t')
+       = helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+       AS kept_plan_estimate_is_the_planners,
+       helpdesk.ticket_list_estimate('SELECT FROM helpdesk.tickets t') > 8 AS past_four_times_the_bound;
+SELECT (j ->> 'total')::bigint = helpdesk.ticket_list_estimate('SELECT FROM helpdesk.tickets t') AS total_is_the_estimate,
+       j -> 'totalIsEstimate' AS estimated, jsonb_array_length(j -> 'tickets') AS tickets_on_page
+FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, page_size => 3) j WHERE username = 'tk_admin';
 -- A search with more matches than the bound walks the list's order instead of sorting the
 -- trigram index's matches: the same tickets in the same order, page by page, in both orders.
 CREATE TEMP TABLE search_pages AS
