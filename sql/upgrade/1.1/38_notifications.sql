@@ -216,6 +216,27 @@ $$;
 CREATE TRIGGER notifications_signal AFTER INSERT ON helpdesk.notifications
     FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.notifications_signal();
 
+-- AFTER DELETE ON notifications (a deleted ticket takes its notifications with it): what their
+-- readers see went down, and a stream adds only new notifications to the count it has
+-- (helpdesk.notification_stream_state), so it is told: the user of a per-user row, every active
+-- staff member for a broadcast. The routes' own deletes signal too (one NOTIFY per payload).
+CREATE FUNCTION helpdesk.notifications_deleted_signal()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM helpdesk.notification_signal(r.user_id)
+    FROM (SELECT o.user_id FROM gone o WHERE o.user_id IS NOT NULL
+          UNION
+          SELECT u.id FROM helpdesk.users u
+          WHERE u.is_active AND helpdesk.is_staff(u) AND EXISTS (SELECT FROM gone o WHERE o.user_id IS NULL)) r;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER notifications_deleted_signal AFTER DELETE ON helpdesk.notifications
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.notifications_deleted_signal();
+
 -- AFTER INSERT OR UPDATE ON users: a user who becomes active staff reads only broadcasts written
 -- from now on (staff_since); a change of activity, role or password is signalled (a stream ends
 -- for a deactivated user or an old token, and the staff broadcasts a user sees follow the role).
