@@ -1,8 +1,9 @@
 /* sse.c: the notification streams of one event-loop thread (GET /api/v1/notifications/stream).
  *
  * One database connection per thread, in LISTEN helpdesk_notifications, serves every stream of
- * the thread: the extension sends NOTIFY at commit ('u <user id>': what that user sees changed;
- * 'staff': a notification to every staff member was written), the thread marks the streams
+ * the thread: the extension sends NOTIFY at commit ('n <user id>': a notification of
+ * that user was written; 'u <user id>': what that user sees changed otherwise; 'staff': a
+ * notification to every staff member was written), the thread marks the streams
  * concerned, and asks the database once for all of them (helpdesk_api.notifications_stream:
  * per user, the notifications after the last id each stream has, the unread count, whether the
  * user and token are still good). The answer is fanned out in the loop: `event: notification`
@@ -13,8 +14,9 @@
  * is asked for again once it is back (nothing missed while it was down).
  * The unread count: a stream sends back the count it has and the lastId it came with, and the
  * database adds what is newer (a broadcast costs a few index entries per user, not a recount of
- * everything the user reads); a new stream, a 'u <id>' signal (the user read, deleted, changed
- * role or password) or a failed query leave it out, and the count is taken again in full.
+ * everything the user reads, for 'n <id>' and 'staff'); a new stream, a 'u <id>' signal (the user
+ * read, deleted, changed role or password) or a failed query leave it out, and the count is taken
+ * again in full.
  *
  * A stream ends when its token expires, when the database says the user is gone, inactive or
  * the token older than a password change (users' changes are signalled too), when the client
@@ -435,12 +437,14 @@ static void on_readable(h2o_socket_t *sock, const char *err)
     while ((nf = PQnotifies(st->pg)) != NULL) {
         h2o_linklist_t *n;
         int staff = strcmp(nf->extra, "staff") == 0;
-        long long uid = strncmp(nf->extra, "u ", 2) == 0 ? atoll(nf->extra + 2) : -1;
+        int added = strncmp(nf->extra, "n ", 2) == 0; /* a new notification: added to the count */
+        long long uid = added || strncmp(nf->extra, "u ", 2) == 0 ? atoll(nf->extra + 2) : -1;
         for (n = st->subs.next; n != &st->subs; n = n->next) {
             sub_t *s = H2O_STRUCT_FROM_MEMBER(sub_t, link, n);
             if (s->user_id == uid) {
                 s->dirty = 1;
-                s->recount = 1;
+                if (!added)
+                    s->recount = 1;
             } else if (staff && s->staff) {
                 s->dirty = 1; /* a new broadcast: added to the count the stream has */
             }

@@ -34,10 +34,11 @@
 -- Rows written by release 1.0 (one per staff member) are ordinary per-user rows and read as such.
 --
 -- Real time: every change a reader could see sends NOTIFY helpdesk_notifications at commit
--- (pg_notify: a rolled back transaction sends nothing), payload 'u <user id>' (that user's
--- notifications or unread count changed, or the user was deactivated, changed role or password)
--- or 'staff' (a broadcast was written); helpdesk-http's stream (http/sse.c) then reads what is
--- new with helpdesk.notification_stream_state.
+-- (pg_notify: a rolled back transaction sends nothing), payload 'n <user id>' (a notification of
+-- that user was written), 'u <user id>' (that user's notifications or unread count changed
+-- otherwise, or the user was deactivated, changed role or password) or 'staff' (a broadcast was
+-- written); helpdesk-http's stream (http/sse.c) then reads what is new with
+-- helpdesk.notification_stream_state.
 
 CREATE TABLE helpdesk.notifications (
     id          bigserial PRIMARY KEY,
@@ -305,13 +306,17 @@ AS $$
     SELECT pg_catalog.pg_notify('helpdesk_notifications', CASE WHEN user_id IS NULL THEN 'staff' ELSE 'u ' || user_id END)
 $$;
 
--- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan).
+-- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan):
+-- 'n <user id>' (a new notification of that user: a stream adds it to the count it has) or
+-- 'staff' (a new broadcast); 'u <user id>' (notification_signal) is for changes that need the
+-- count taken again (a read, a delete, a role or password change).
 CREATE FUNCTION helpdesk.notifications_signal()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM helpdesk.notification_signal(NEW.user_id);
+    PERFORM pg_catalog.pg_notify('helpdesk_notifications',
+                                 CASE WHEN NEW.user_id IS NULL THEN 'staff' ELSE 'n ' || NEW.user_id END);
     RETURN NULL;
 END
 $$;

@@ -178,8 +178,16 @@ def test_stream_count_goes_down_when_a_ticket_is_deleted():
         check(next_event(s_emp, "unreadCount")["data"] == "1", "submitter: assigned")
         new_ticket(emp_h, "Added to the count")
         check(next_event(s_staff, "unreadCount")["data"] == "3")
+        # a notification of the user ('n <id>'): added too
+        other = new_ticket(emp_h, "Assigned while streaming")
+        check(next_event(s_staff, "unreadCount")["data"] == "4")
+        data(request("POST", API + "/tickets/%d/assign" % other, {"assigneeId": staff}, ADMIN1), 201)
+        ev = next_event(s_staff, "notification")
+        check(json.loads(ev["data"])["type"] == "ticket_assigned", "%r" % ev)
+        check(next_event(s_staff, "unreadCount")["data"] == "5")
+        check(next_event(s_emp, "unreadCount")["data"] == "2", "submitter: assigned twice")
         data(request("DELETE", API + "/tickets/%d" % tid, headers=ADMIN1))
-        for s, want in ((s_staff, "1"), (s_emp, "0")):
+        for s, want in ((s_staff, "3"), (s_emp, "1")):
             # keepalive comments every second (tests/run.sh): at most a few before the count
             for _ in range(5):
                 ev = s.next(comments=True)

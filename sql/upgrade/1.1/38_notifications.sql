@@ -202,13 +202,17 @@ AS $$
     SELECT pg_catalog.pg_notify('helpdesk_notifications', CASE WHEN user_id IS NULL THEN 'staff' ELSE 'u ' || user_id END)
 $$;
 
--- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan).
+-- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan):
+-- 'n <user id>' (a new notification of that user: a stream adds it to the count it has) or
+-- 'staff' (a new broadcast); 'u <user id>' (notification_signal) is for changes that need the
+-- count taken again (a read, a delete, a role or password change).
 CREATE FUNCTION helpdesk.notifications_signal()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM helpdesk.notification_signal(NEW.user_id);
+    PERFORM pg_catalog.pg_notify('helpdesk_notifications',
+                                 CASE WHEN NEW.user_id IS NULL THEN 'staff' ELSE 'n ' || NEW.user_id END);
     RETURN NULL;
 END
 $$;
