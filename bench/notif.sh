@@ -11,7 +11,8 @@
 #
 #   bench/notif.sh   (builds, and installs into a private PostgreSQL root: nothing system-wide)
 # Environment: BENCH_TICKETS (20,000), BENCH_SUBSCRIBERS (1,000), BENCH_ROUNDS (20),
-# BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PG_CLIENTS (8).
+# BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PG_CLIENTS (8); SSE_LOAD_PROCESSES (1): the
+# client's reader processes (bench/sse_load.py).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -103,8 +104,10 @@ read -r ready connected <&"${LOAD[0]}"
 sleep 1
 rss1=$(rss_kib)
 health_with=$(bench_wrk "$base/health")
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 echo go >&"${LOAD[1]}"
 read -r latency <&"${LOAD[0]}"
+load_end=$(cut -d' ' -f1 /proc/loadavg)
 wait "$LOAD_PID" 2>/dev/null || true
 
 printf '\n%s streams connected (%s tokens of staff users, each commit a broadcast every stream receives)\n\n' "$connected" "${#tokens[@]}"
@@ -113,3 +116,4 @@ printf '| server VmRSS, no stream / %s idle streams | %s KiB / %s KiB |\n' "$con
 printf '| memory per idle stream | %s KiB |\n' "$(awk -v a="$rss1" -v b="$rss0" -v n="$connected" 'BEGIN {printf "%.1f", (a - b) / n}')"
 printf '| wrk GET /health without streams / with them | %s / %s (%s) |\n' "$health_without" "$health_with" "$(r "$health_with" "$health_without")"
 printf '| commit -> event at every stream (%s commits) | %s |\n' "$rounds" "$latency"
+printf '| load average (1 min) when the commits start / end | %s / %s |\n' "$load_start" "$load_end"

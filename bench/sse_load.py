@@ -1,12 +1,18 @@
 #!/usr/bin/python3
 """Server-Sent Events load for bench/notif.sh: N subscribers to GET /api/v1/notifications/stream
-(tokens given round robin), then commits of staff broadcasts through one psql session, and for
-each the time from its COMMIT returning to its event at every subscriber.
+(tokens given round robin), spread over P reader processes, then commits of staff broadcasts
+through one psql session, and for each the time from its COMMIT returning to its event at every
+subscriber.
 
   sse_load.py BASE_URL N ROUNDS PSQL_CMD TOKEN... -> prints JSON: connected, p50_ms, p99_ms, max_ms,
   samples, missing. Between "ready" (printed when every stream has its first event, then it waits
-  for a line on stdin) and the rounds, the caller measures what it needs with the streams idle."""
+  for a line on stdin) and the rounds, the caller measures what it needs with the streams idle.
+  SSE_LOAD_PROCESSES (default 1) reader processes each hold N/P streams: one Python process reading
+  1,000 sockets competes for the CPU with the server it measures, several share that work. Each
+  arrival is stamped with CLOCK_MONOTONIC (one clock for every process) right after the recv()
+  that read it."""
 import json
+import os
 import resource
 import selectors
 import shlex
@@ -17,37 +23,42 @@ import time
 import urllib.parse
 
 
-def main():
-    base, n, rounds, psql_cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    tokens = sys.argv[5:]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 256)), hard))
+def reader(base, indices, tokens, control):
+    """One reader process: its streams until the parent writes a line on `control`, then the
+    arrival times of every notification id as JSON on stdout (its pipe to the parent)."""
     u = urllib.parse.urlsplit(base)
     sel = selectors.DefaultSelector()
     bufs = {}
-    for i in range(n):
+    for i in indices:
         s = socket.create_connection((u.hostname, u.port))
         s.sendall(("GET /api/v1/notifications/stream?access_token=%s HTTP/1.1\r\nHost: b\r\n\r\n" % tokens[i % len(tokens)]).encode())
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ, i)
         bufs[i] = b""
+    sel.register(control, selectors.EVENT_READ, None)
     arrivals = {}  # notification id -> [arrival times]
     started = set()
-
-    def poll(timeout):
-        for key, _ in sel.select(timeout):
+    out = os.fdopen(1, "w")
+    ready_sent = False
+    deadline = time.monotonic() + 60
+    while True:
+        for key, _ in sel.select(0.5):
+            if key.data is None:
+                control.readline()
+                out.write(json.dumps({"started": len(started), "arrivals": arrivals}) + "\n")
+                out.flush()
+                return
             s, i = key.fileobj, key.data
             try:
                 data = s.recv(65536)
             except BlockingIOError:
                 continue
+            now = time.monotonic()  # right after the read: the bytes arrived no later than this
             if not data:
                 sel.unregister(s)
                 continue
-            now = time.monotonic()
             b = bufs[i] + data
             started.add(i)
-            # every "event: notification\nid: N" seen in this read arrived now
             start = 0
             while True:
                 j = b.find(b"event: notification\nid: ", start)
@@ -59,11 +70,36 @@ def main():
                 arrivals.setdefault(int(b[j + 24:k]), []).append(now)
                 start = k
             bufs[i] = b[-64:]
+        if not ready_sent and (len(started) == len(indices) or time.monotonic() > deadline):
+            out.write("ready %d\n" % len(started))
+            out.flush()
+            ready_sent = True
 
-    deadline = time.monotonic() + 60
-    while len(started) < n and time.monotonic() < deadline:
-        poll(0.5)
-    print("ready %d" % len(started), flush=True)
+
+def main():
+    base, n, rounds, psql_cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    tokens = sys.argv[5:]
+    nproc = max(1, min(n, int(os.environ.get("SSE_LOAD_PROCESSES") or 1)))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 256)), hard))
+    children = []
+    for p in range(nproc):
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(down_w)
+            os.close(up_r)
+            os.dup2(up_w, 1)
+            try:
+                reader(base, range(p, n, nproc), tokens, os.fdopen(down_r))
+            finally:
+                os._exit(0)
+        os.close(down_r)
+        os.close(up_w)
+        children.append((pid, os.fdopen(down_w, "w"), os.fdopen(up_r)))
+    connected = sum(int(up.readline().split()[1]) for _, _, up in children)
+    print("ready %d" % connected, flush=True)
     sys.stdin.readline()
     psql = subprocess.Popen(shlex.split(psql_cmd) + ["-X", "-q", "-At"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True, bufsize=1)
@@ -74,17 +110,21 @@ def main():
         psql.stdin.flush()
         nid = int(psql.stdout.readline())
         commits[nid] = time.monotonic()  # autocommit: the INSERT's answer comes after its commit
-        end = time.monotonic() + 0.3
-        while time.monotonic() < end:
-            poll(0.05)
-    end = time.monotonic() + 2
-    while time.monotonic() < end and sum(len(arrivals.get(k, [])) for k in commits) < len(commits) * len(started):
-        poll(0.1)
+        time.sleep(0.3)
+    time.sleep(2)
     psql.stdin.close()
     psql.wait()
+    arrivals = {}
+    for pid, down, up in children:
+        down.write("stop\n")
+        down.flush()
+        for k, ts in json.loads(up.readline())["arrivals"].items():
+            arrivals.setdefault(int(k), []).extend(ts)
+        os.waitpid(pid, 0)
     lat = sorted((t - commits[k]) * 1000 for k in commits for t in arrivals.get(k, []))
     q = lambda p: round(lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else None
-    print(json.dumps({"connected": len(started), "samples": len(lat), "missing": len(commits) * len(started) - len(lat),
+    print(json.dumps({"connected": connected, "processes": nproc, "samples": len(lat),
+                      "missing": len(commits) * connected - len(lat),
                       "p50_ms": q(0.5), "p99_ms": q(0.99), "max_ms": round(lat[-1], 1) if lat else None}), flush=True)
 
 

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "config.h"
 #include "mailformat.h"
+#include "metrics.h"
 
 static pthread_t thread;
 static int running;
@@ -188,6 +189,7 @@ static int one_batch(PGconn *pg, CURL *c, const char *claim_arg)
         } else {
             out = smtp_send(c, &m, error, sizeof(error));
         }
+        hd_metrics_email_outcome(out);
         if (out != HD_MAIL_SENT)
             hd_log_error("mailer: message %lld (attempt %lld) to %s: %s (%s)",
                          (long long)json_integer_value(json_object_get(msg, "id")),

@@ -24,6 +24,7 @@
 #include "accesslog.h"
 #include "conns.h"
 #include "db.h"
+#include "mailformat.h"
 #include "readpool.h"
 
 /* Latency buckets (seconds), the usual spread from a cached read to a stuck statement. */
@@ -44,6 +45,9 @@ static route_stats_t *stats;
 static uint64_t rate_limited;
 static int64_t sse_subscribers;
 static uint64_t sse_subscriptions;
+/* the sender's attempts, by hd_mail_outcome_t */
+static uint64_t email_outcomes[3];
+static const char *const email_outcome_names[3] = {"sent", "retried", "dead_lettered"};
 static double start_time;
 static char server_version[64] = "";
 
@@ -77,6 +81,12 @@ void hd_metrics_observe(const hd_route_t *route, int status, double seconds)
 void hd_metrics_rate_limited(void)
 {
     ADD(&rate_limited, 1);
+}
+
+void hd_metrics_email_outcome(int outcome)
+{
+    if (outcome >= HD_MAIL_SENT && outcome <= HD_MAIL_DEAD)
+        ADD(&email_outcomes[outcome], 1);
 }
 
 void hd_metrics_sse_subscriber(int delta)
@@ -206,6 +216,15 @@ void hd_metrics_render(hd_buf_t *out)
     hd_buf_str(out, num);
     family(out, "helpdesk_http_sse_subscriptions_total", "counter", "Server-Sent Events streams opened.");
     sample_u(out, "helpdesk_http_sse_subscriptions_total", LOAD(&sse_subscriptions));
+    family(out, "helpdesk_http_email_sends_total", "counter",
+           "Messages the e-mail sender of this process tried over SMTP, by outcome: sent, retried (a 4xx or no "
+           "connection), dead_lettered (a 5xx, or not sendable).");
+    for (i = 0; i < 3; i++) {
+        hd_buf_lit(out, "helpdesk_http_email_sends_total{outcome=\"");
+        hd_buf_str(out, email_outcome_names[i]);
+        snprintf(num, sizeof(num), "\"} %llu\n", (unsigned long long)LOAD(&email_outcomes[i]));
+        hd_buf_str(out, num);
+    }
 
     hd_db_stats(&db);
     family(out, "helpdesk_http_db_pool_size", "gauge", "Database connections configured (threads x DB_POOL_SIZE).");

@@ -22,6 +22,9 @@ void hd_metrics_rate_limited(void);
 /* An SSE subscriber came (+1) or went (-1): the gauge helpdesk_http_sse_subscribers, and
  * helpdesk_http_sse_subscriptions_total counts the comings. */
 void hd_metrics_sse_subscriber(int delta);
+/* The e-mail sender's attempt at one message ended with `outcome` (an hd_mail_outcome_t of
+ * mailformat.h: sent, retried, dead-lettered): helpdesk_http_email_sends_total{outcome}. */
+void hd_metrics_email_outcome(int outcome);
 
 /* The server's own metrics, in the text format (the database's are added by the scrape). */
 void hd_metrics_render(hd_buf_t *out);

@@ -1,8 +1,9 @@
 /* sse.c: the notification streams of one event-loop thread (GET /api/v1/notifications/stream).
  *
  * One database connection per thread, in LISTEN helpdesk_notifications, serves every stream of
- * the thread: the extension sends NOTIFY at commit ('u <user id>': what that user sees changed;
- * 'staff': a notification to every staff member was written), the thread marks the streams
+ * the thread: the extension sends NOTIFY at commit ('n <user id>': a notification of
+ * that user was written; 'u <user id>': what that user sees changed otherwise; 'staff': a
+ * notification to every staff member was written), the thread marks the streams
  * concerned, and asks the database once for all of them (helpdesk_api.notifications_stream:
  * per user, the notifications after the last id each stream has, the unread count, whether the
  * user and token are still good). The answer is fanned out in the loop: `event: notification`
@@ -11,6 +12,11 @@
  * One query is in flight at a time; the streams marked meanwhile go in the next one, so a burst
  * of NOTIFYs costs a few queries, not one per stream. When the connection breaks, every stream
  * is asked for again once it is back (nothing missed while it was down).
+ * The unread count: a stream sends back the count it has and the lastId it came with, and the
+ * database adds what is newer (a broadcast costs a few index entries per user, not a recount of
+ * everything the user reads, for 'n <id>' and 'staff'); a new stream, a 'u <id>' signal (the user
+ * read, deleted, changed role or password) or a failed query leave it out, and the count is taken
+ * again in full.
  *
  * A stream ends when its token expires, when the database says the user is gone, inactive or
  * the token older than a password change (users' changes are signalled too), when the client
@@ -46,6 +52,8 @@ typedef struct sub {
     long long user_id, iat, exp;
     long long last_id;    /* the last notification id sent; -1: none yet (starts at the newest) */
     long long last_count; /* the unread count last sent; -1: none yet */
+    long long count_upto; /* the lastId that came with last_count */
+    int recount;          /* the user's own state changed: the count is not added to but counted again */
     int staff;            /* the user reads staff broadcasts (from the last answer) */
     int started;          /* 200 and headers sent */
     int dirty, in_query;  /* to ask about / asked about in the query in flight */
@@ -316,6 +324,7 @@ static void apply_state(sub_t *s, json_t *u)
         return;
     }
     s->staff = json_is_true(json_object_get(u, "staff"));
+    s->count_upto = json_integer_value(json_object_get(u, "lastId"));
     if (!s->started)
         sub_start(s);
     if (s->last_id < 0) {
@@ -380,6 +389,7 @@ static void on_answer(hd_sse_thread_t *st, PGresult *res)
             continue;
         s->in_query = 0;
         if (root == NULL) {
+            s->recount = 1;
             if (!s->started)
                 sub_refuse(s, 503, "Database unavailable");
             continue; /* asked again with the next change */
@@ -427,11 +437,17 @@ static void on_readable(h2o_socket_t *sock, const char *err)
     while ((nf = PQnotifies(st->pg)) != NULL) {
         h2o_linklist_t *n;
         int staff = strcmp(nf->extra, "staff") == 0;
-        long long uid = strncmp(nf->extra, "u ", 2) == 0 ? atoll(nf->extra + 2) : -1;
+        int added = strncmp(nf->extra, "n ", 2) == 0; /* a new notification: added to the count */
+        long long uid = added || strncmp(nf->extra, "u ", 2) == 0 ? atoll(nf->extra + 2) : -1;
         for (n = st->subs.next; n != &st->subs; n = n->next) {
             sub_t *s = H2O_STRUCT_FROM_MEMBER(sub_t, link, n);
-            if (s->user_id == uid || (staff && s->staff))
+            if (s->user_id == uid) {
                 s->dirty = 1;
+                if (!added)
+                    s->recount = 1;
+            } else if (staff && s->staff) {
+                s->dirty = 1; /* a new broadcast: added to the count the stream has */
+            }
         }
         PQfreemem(nf);
     }
@@ -450,13 +466,20 @@ static void pump(hd_sse_thread_t *st)
     hd_buf_lit(&doc, "{\"subscribers\":[");
     for (n = st->subs.next; n != &st->subs; n = n->next) {
         sub_t *s = H2O_STRUCT_FROM_MEMBER(sub_t, link, n);
-        char item[128];
+        char item[192];
         if (!s->dirty)
             continue;
-        snprintf(item, sizeof(item), "%s{\"userId\":%lld,\"iat\":%lld,\"after\":%lld}", any ? "," : "", s->user_id, s->iat,
+        snprintf(item, sizeof(item), "%s{\"userId\":%lld,\"iat\":%lld,\"after\":%lld", any ? "," : "", s->user_id, s->iat,
                  s->last_id);
         hd_buf_str(&doc, item);
+        /* the count it has, to be added to (SQL counts everything again without it) */
+        if (!s->recount && s->last_count >= 0) {
+            snprintf(item, sizeof(item), ",\"count\":%lld,\"countUpto\":%lld", s->last_count, s->count_upto);
+            hd_buf_str(&doc, item);
+        }
+        hd_buf_lit(&doc, "}");
         s->dirty = 0;
+        s->recount = 0;
         s->in_query = 1;
         any = 1;
     }
@@ -512,8 +535,11 @@ static void connect_poll(hd_sse_thread_t *st)
         st->state = PG_LISTEN_SENT;
         st->query_in_flight = 1;
         /* whatever happened while it was down: every stream is asked about once it listens */
-        for (n = st->subs.next; n != &st->subs; n = n->next)
-            H2O_STRUCT_FROM_MEMBER(sub_t, link, n)->dirty = 1;
+        for (n = st->subs.next; n != &st->subs; n = n->next) {
+            sub_t *s = H2O_STRUCT_FROM_MEMBER(sub_t, link, n);
+            s->dirty = 1;
+            s->recount = 1;
+        }
         h2o_socket_read_start(st->sock, on_readable);
         pg_flush(st);
         return;
@@ -666,6 +692,7 @@ void hd_sse_subscribe(hd_sse_thread_t *st, h2o_req_t *req, long long user_id, lo
         s->last_id = hd_sse_parse_last_event_id(req->headers.entries[h].value.base, req->headers.entries[h].value.len);
     s->last_write = h2o_now(st->loop);
     s->dirty = 1;
+    s->recount = 1;
     h2o_linklist_insert(&st->subs, &s->link);
     st->nsubs++;
     pump(st);

@@ -334,6 +334,35 @@ def test_5xx_is_a_dead_letter_and_4xx_after_max_attempts():
         sink.stop()
 
 
+def test_metrics_count_the_senders_outcomes():
+    """GET /metrics (METRICS_LISTEN) counts the sender's attempts by outcome: two 451 answers are
+    `retried` then `sent`, a 550 `dead_lettered`. Other pending messages of the suite may be sent
+    by this sender too: at least these."""
+    import re
+    import urllib.request
+    sink = Sink().start()
+    metrics_port = free_port()
+    sender = Sender(sink.port, METRICS_LISTEN="127.0.0.1:%d" % metrics_port)
+    try:
+        ok = "ok-%s@example.com" % uuid.uuid4().hex[:8]
+        temp2 = "temp2-%s@example.com" % uuid.uuid4().hex[:8]
+        rejected = "reject-%s@example.com" % uuid.uuid4().hex[:8]
+        for addr in (ok, temp2, rejected):
+            enqueue(addr)
+        wait_until(lambda: status_of(ok) == ["sent"] and status_of(temp2) == ["sent"] and status_of(rejected) == ["failed"],
+                   "sent, sent after two 451, a dead letter")
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port, timeout=30) as r:
+            text = r.read().decode("utf-8")
+        check("# TYPE helpdesk_http_email_sends_total counter" in text, "the family: %s" % text[-2000:])
+        got = {m.group(1): int(m.group(2))
+               for m in re.finditer(r'^helpdesk_http_email_sends_total\{outcome="(\w+)"\} (\d+)$', text, re.M)}
+        check(set(got) == {"sent", "retried", "dead_lettered"}, "outcomes: %r" % got)
+        check(got["sent"] >= 2 and got["retried"] >= 2 and got["dead_lettered"] >= 1, "counts: %r" % got)
+    finally:
+        sender.stop()
+        sink.stop()
+
+
 def restart_mid_batch(sig):
     sink = Sink(delay=0.3).start()
     tag = uuid.uuid4().hex[:8]

@@ -164,6 +164,42 @@ def test_stream_events_at_commit_and_unread_count():
         s.close()
 
 
+def test_stream_count_goes_down_when_a_ticket_is_deleted():
+    """A stream adds new notifications to the count it has (the database is not asked to count
+    everything again for a broadcast), so the notifications a deleted ticket takes with it are
+    signalled: the count goes down at once, for staff (a broadcast) and the submitter (their own)."""
+    emp, emp_h = new_user()
+    staff, staff_h = new_user("IT_Staff")
+    tid = new_ticket(emp_h, "Deleted with its notifications")
+    data(request("POST", API + "/tickets/%d/assign" % tid, {"assigneeId": staff}, ADMIN1), 201)
+    s_staff, s_emp = stream(staff), stream(emp)
+    try:
+        check(next_event(s_staff, "unreadCount")["data"] == "2", "staff: created + assigned")
+        check(next_event(s_emp, "unreadCount")["data"] == "1", "submitter: assigned")
+        new_ticket(emp_h, "Added to the count")
+        check(next_event(s_staff, "unreadCount")["data"] == "3")
+        # a notification of the user ('n <id>'): added too
+        other = new_ticket(emp_h, "Assigned while streaming")
+        check(next_event(s_staff, "unreadCount")["data"] == "4")
+        data(request("POST", API + "/tickets/%d/assign" % other, {"assigneeId": staff}, ADMIN1), 201)
+        ev = next_event(s_staff, "notification")
+        check(json.loads(ev["data"])["type"] == "ticket_assigned", "%r" % ev)
+        check(next_event(s_staff, "unreadCount")["data"] == "5")
+        check(next_event(s_emp, "unreadCount")["data"] == "2", "submitter: assigned twice")
+        data(request("DELETE", API + "/tickets/%d" % tid, headers=ADMIN1))
+        for s, want in ((s_staff, "3"), (s_emp, "1")):
+            # keepalive comments every second (tests/run.sh): at most a few before the count
+            for _ in range(5):
+                ev = s.next(comments=True)
+                check(ev is not None, "the stream ended")
+                if ev.get("event") == "unreadCount":
+                    break
+            check(ev == {"event": "unreadCount", "id": ev.get("id"), "data": want}, "after the delete: %r" % ev)
+    finally:
+        s_staff.close()
+        s_emp.close()
+
+
 def test_stream_resumes_after_last_event_id():
     emp, emp_h = new_user()
     staff, staff_h = new_user("IT_Staff")

@@ -12,6 +12,9 @@ CREATE INDEX notifications_broadcast_idx ON helpdesk.notifications (id) WHERE us
 
 CREATE INDEX notifications_actor_idx ON helpdesk.notifications (actor_id) WHERE actor_id IS NOT NULL;
 
+-- a user's own rows after an id: what is new for a stream (helpdesk.notification_stream_state)
+CREATE INDEX notifications_user_id_idx ON helpdesk.notifications (user_id, id);
+
 -- Per reader, what they did to broadcasts as a whole: read-all and delete-all as watermarks
 -- (every broadcast with id <= read_upto is read, since read_upto_at; <= deleted_upto is gone
 -- for them), and staff_since: they read only broadcasts with a greater id (set when the user
@@ -203,19 +206,44 @@ AS $$
     SELECT pg_catalog.pg_notify('helpdesk_notifications', CASE WHEN user_id IS NULL THEN 'staff' ELSE 'u ' || user_id END)
 $$;
 
--- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan).
+-- AFTER INSERT ON notifications (every writer: the triggers above, escalation, the SLA scan):
+-- 'n <user id>' (a new notification of that user: a stream adds it to the count it has) or
+-- 'staff' (a new broadcast); 'u <user id>' (notification_signal) is for changes that need the
+-- count taken again (a read, a delete, a role or password change).
 CREATE FUNCTION helpdesk.notifications_signal()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM helpdesk.notification_signal(NEW.user_id);
+    PERFORM pg_catalog.pg_notify('helpdesk_notifications',
+                                 CASE WHEN NEW.user_id IS NULL THEN 'staff' ELSE 'n ' || NEW.user_id END);
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER notifications_signal AFTER INSERT ON helpdesk.notifications
     FOR EACH ROW WHEN (NOT helpdesk.copying_rows()) EXECUTE FUNCTION helpdesk.notifications_signal();
+
+-- AFTER DELETE ON notifications (a deleted ticket takes its notifications with it): what their
+-- readers see went down, and a stream adds only new notifications to the count it has
+-- (helpdesk.notification_stream_state), so it is told: the user of a per-user row, every active
+-- staff member for a broadcast. The routes' own deletes signal too (one NOTIFY per payload).
+CREATE FUNCTION helpdesk.notifications_deleted_signal()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM helpdesk.notification_signal(r.user_id)
+    FROM (SELECT o.user_id FROM gone o WHERE o.user_id IS NOT NULL
+          UNION
+          SELECT u.id FROM helpdesk.users u
+          WHERE u.is_active AND helpdesk.is_staff(u) AND EXISTS (SELECT FROM gone o WHERE o.user_id IS NULL)) r;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER notifications_deleted_signal AFTER DELETE ON helpdesk.notifications
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION helpdesk.notifications_deleted_signal();
 
 -- AFTER INSERT OR UPDATE ON users: a user who becomes active staff reads only broadcasts written
 -- from now on (staff_since); a change of activity, role or password is signalled (a stream ends
@@ -408,16 +436,24 @@ BEGIN
 END
 $$;
 
--- The stream's view of its subscribers (http/sse.c): `subs` is [{userId, iat, after}] (iat: the
--- token's, seconds; after: the last notification id the subscriber has, -1 for none yet). For each
--- distinct user: {"active": false} when the user is gone, inactive, or the token older than the
--- last password change (the stream ends); else {"active": true, "staff" (reads staff broadcasts),
--- "unreadCount", "lastId" (the newest
--- id the user sees, 0 for none), "events": [notification JSON, id ascending, ids > the smallest
--- `after` of that user but -1, at most 100]}.
+-- The stream's view of its subscribers (http/sse.c): `subs` is [{userId, iat, after, count,
+-- countUpto}] (iat: the token's, seconds; after: the last notification id the subscriber has, -1
+-- for none yet; count and countUpto, optional: the unread count it was given with lastId =
+-- countUpto). For each distinct user: {"active": false} when the user is gone, inactive, or the
+-- token older than the last password change (the stream ends); else {"active": true, "staff"
+-- (reads staff broadcasts), "unreadCount", "lastId" (the newest id the user sees, 0 for none),
+-- "events": [notification JSON, id ascending, ids > the smallest `after` of that user but -1, at
+-- most 100]}.
+-- The count: when every subscriber of the user gave the same count and countUpto, it is that
+-- count plus the unread notifications after countUpto (what a broadcast adds: a few index
+-- entries); else it is counted over everything the user reads (thousands of rows for a reader who
+-- never reads). The caller leaves the count out when the user's own state changed (a 'u <id>'
+-- signal: a read, a delete, a role or password change), so only new notifications are added.
+-- Never JIT-compiled: the stream waits for this answer, and compiling costs more than it saves.
 CREATE FUNCTION helpdesk.notification_stream_state(subs jsonb)
 RETURNS jsonb
 LANGUAGE sql STABLE
+SET jit = off
 AS $$
     SELECT coalesce(jsonb_object_agg(s.user_id, CASE
                WHEN u.id IS NULL OR NOT u.is_active
@@ -426,18 +462,26 @@ AS $$
                ELSE jsonb_build_object(
                    'active', true,
                    'staff', helpdesk.is_staff(u),
-                   'unreadCount', c.unread,
-                   'lastId', c.last_id,
+                   'unreadCount', coalesce(recount.unread, s.known + since.unread),
+                   'lastId', coalesce(recount.last_id, greatest(s.known_upto, since.last_id)),
                    'events', CASE WHEN s.after IS NULL THEN '[]'::jsonb ELSE
                        (SELECT coalesce(jsonb_agg(helpdesk.notification_json(e, false) ORDER BY e.id), '[]')
                         FROM (SELECT * FROM helpdesk.inbox(u.id) i WHERE i.id > s.after ORDER BY i.id LIMIT 100) e) END)
                END), '{}')
-    FROM (SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat, min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after
+    FROM (SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat,
+                 min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after,
+                 CASE WHEN count(*) = count(x->'count') AND count(DISTINCT (x->>'count', x->>'countUpto')) = 1
+                      THEN min((x->>'count')::bigint) END AS known,
+                 min((x->>'countUpto')::bigint) AS known_upto
           FROM jsonb_array_elements(subs) x GROUP BY 1) s
     LEFT JOIN helpdesk.users u ON u.id = s.user_id
-    -- the count and the newest id in one pass over what the user reads
+    -- no count known: the count and the newest id in one pass over what the user reads
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, coalesce(max(i.id), 0) AS last_id
-                       FROM helpdesk.inbox(u.id) i) c ON true
+                       FROM helpdesk.inbox(u.id) i WHERE s.known IS NULL) recount ON s.known IS NULL
+    -- a count known up to an id: what came after it (notifications_user_id_idx, the broadcasts' index)
+    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, max(i.id) AS last_id
+                       FROM helpdesk.inbox(u.id) i WHERE s.known IS NOT NULL AND i.id > s.known_upto) since
+           ON s.known IS NOT NULL
 $$;
 
 -- actor_name: PL/pgSQL, planned once per connection (as a SQL function, on every call).

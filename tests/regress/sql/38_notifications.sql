@@ -126,6 +126,26 @@ SELECT jsonb_pretty(((:'state'::jsonb -> :'staff') - 'lastId') #- '{events,0,cre
        (SELECT array_agg(k::int ORDER BY k::int) = ARRAY[:staff, :emp] FROM jsonb_object_keys(:'state'::jsonb) k) AS keyed_by_user;
 SELECT (helpdesk.notification_stream_state(jsonb_build_array(jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', -1)))
         -> :'staff' ->> 'lastId')::bigint = :n4 AS last_id_is_the_newest;
+-- A count given with the lastId it came with (countUpto) is added to, not counted again: 1000
+-- stands for a count the stream has; n4 is the one notification after n4 - 1. Subscribers of one
+-- user that disagree, or one without a count, get the count taken in full (1).
+SELECT s -> :'staff' ->> 'unreadCount' AS unread_added_to, (s -> :'staff' ->> 'lastId')::bigint = :n4 AS last_id
+FROM helpdesk.notification_stream_state(jsonb_build_array(
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4 - 1))) s;
+SELECT s -> :'staff' ->> 'unreadCount' AS unread_nothing_newer, (s -> :'staff' ->> 'lastId')::bigint = :n4 AS last_id
+FROM helpdesk.notification_stream_state(jsonb_build_array(
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4),
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4))) s;
+SELECT s -> :'staff' ->> 'unreadCount' AS unread_counted_again
+FROM helpdesk.notification_stream_state(jsonb_build_array(
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4),
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 999, 'countUpto', :n4))) s;
+SELECT s -> :'staff' ->> 'unreadCount' AS unread_counted_again
+FROM helpdesk.notification_stream_state(jsonb_build_array(
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4),
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', -1))) s;
+-- the stream waits for this answer: never compiled by JIT (the compilation costs more)
+SELECT proconfig FROM pg_proc WHERE oid = 'helpdesk.notification_stream_state(jsonb)'::regprocedure;
 -- a token issued before the last password change, an inactive or unknown user: the stream ends
 UPDATE helpdesk.users SET tokens_valid_after = '2030-01-01Z' WHERE id = :emp;
 UPDATE helpdesk.users SET is_active = false WHERE id = :staff2;
