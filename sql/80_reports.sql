@@ -124,10 +124,14 @@ AS $$ SELECT extract(epoch FROM helpdesk.sla_between(created_at, resolved_at)) $
 -- The tables are derived data: pg_dump leaves their rows out and the triggers refill them on
 -- restore (COPY fires them).
 
--- The time zone the day keys are in (the desk's, when the tables were last rebuilt).
+-- The time zone the day keys are in (the desk's, when the tables were last rebuilt), and the
+-- instant up to which running clocks past their deadline are summed in the day tables
+-- (due_before: the *_over columns count the running clocks due before it; reports read the
+-- ones due between it and their `at` from the facts). reports_advance() moves it forward.
 CREATE TABLE helpdesk.report_state (
-    one       boolean PRIMARY KEY DEFAULT true CHECK (one),
-    time_zone text NOT NULL
+    one        boolean PRIMARY KEY DEFAULT true CHECK (one),
+    time_zone  text NOT NULL,
+    due_before timestamptz NOT NULL DEFAULT '-infinity'
 );
 INSERT INTO helpdesk.report_state (time_zone) VALUES ('UTC');
 
@@ -159,7 +163,8 @@ CREATE INDEX report_ticket_facts_resp_due_idx ON helpdesk.report_ticket_facts (r
 -- the row of that day's month (month true, day = the month's first day), so that a long range
 -- sums a row per month and only its first and last partial months per day.
 -- Per creation day x status x priority. o_*: the resolved tickets whose resolution clock has a
--- lasting outcome (met or missed), the SLA report's averages.
+-- lasting outcome (met or missed), the SLA report's averages. *_over: running clocks due before
+-- report_state.due_before (breached at any later instant); o_over_*: those of resolved tickets.
 CREATE TABLE helpdesk.report_day_stats (
     month       boolean NOT NULL,
     day         date NOT NULL,
@@ -177,6 +182,11 @@ CREATE TABLE helpdesk.report_day_stats (
     res_missed  bigint NOT NULL,
     resp_met    bigint NOT NULL,
     resp_missed bigint NOT NULL,
+    res_over    bigint NOT NULL,
+    resp_over   bigint NOT NULL,
+    o_over_n    bigint NOT NULL,
+    o_over_wall numeric NOT NULL,
+    o_over_business numeric NOT NULL,
     PRIMARY KEY (month, day, status, priority, shard)
 );
 
@@ -201,6 +211,7 @@ CREATE TABLE helpdesk.report_day_staff (
     business    numeric NOT NULL,
     res_met     bigint NOT NULL,
     res_missed  bigint NOT NULL,
+    res_over    bigint NOT NULL,
     PRIMARY KEY (month, day, assignee_id, shard)
 );
 
@@ -258,14 +269,18 @@ RETURNS boolean
 LANGUAGE sql STABLE
 AS $$ SELECT (SELECT s.time_zone FROM helpdesk.report_state s) = helpdesk.report_time_zone() $$;
 
--- Add (sign 1) or subtract (-1) one ticket's fact to / from the summary tables.
-CREATE FUNCTION helpdesk.report_apply(f helpdesk.report_ticket_facts, sign int, tz text)
+-- Add (sign 1) or subtract (-1) one ticket's fact to / from the summary tables, its running
+-- clocks due before `due_before` counted as over.
+CREATE FUNCTION helpdesk.report_apply(f helpdesk.report_ticket_facts, sign int, tz text, due_before timestamptz)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     resolved int := CASE WHEN f.resolved_at IS NOT NULL THEN sign ELSE 0 END;
     outcome int := CASE WHEN f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) THEN sign ELSE 0 END;
+    res_over int := CASE WHEN f.res_due_at < due_before THEN sign ELSE 0 END;
+    resp_over int := CASE WHEN f.resp_due_at < due_before THEN sign ELSE 0 END;
+    o_over int := CASE WHEN f.resolved_at IS NOT NULL THEN res_over ELSE 0 END;
     wall numeric := coalesce(f.wall_seconds, 0) * sign;
     business numeric := coalesce(f.business_seconds, 0) * sign;
     month_day date := pg_catalog.date_trunc('month', f.day::timestamp)::date;
@@ -275,14 +290,19 @@ BEGIN
     SELECT g.month, g.day, f.status, f.priority, writer_shard, sign, resolved, wall, business,
            outcome, CASE WHEN outcome <> 0 THEN wall ELSE 0 END, CASE WHEN outcome <> 0 THEN business ELSE 0 END,
            CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
-           CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END
+           CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END,
+           res_over, resp_over, o_over, CASE WHEN o_over <> 0 THEN wall ELSE 0 END,
+           CASE WHEN o_over <> 0 THEN business ELSE 0 END
     FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
     ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
         tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
         wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
         o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
         res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
-        resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed;
+        resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
+        res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+        o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+        o_over_business = s.o_over_business + EXCLUDED.o_over_business;
 
     INSERT INTO helpdesk.report_day_categories AS s
     SELECT g.month, g.day, f.category_id, writer_shard, sign FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
@@ -291,12 +311,13 @@ BEGIN
     IF f.assignee_id IS NOT NULL THEN
         INSERT INTO helpdesk.report_day_staff AS s
         SELECT g.month, g.day, f.assignee_id, writer_shard, sign, resolved, wall, business,
-               CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END
+               CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END, res_over
         FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
         ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
             tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
             wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
-            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed;
+            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+            res_over = s.res_over + EXCLUDED.res_over;
     END IF;
 
     INSERT INTO helpdesk.report_day_events AS s
@@ -320,17 +341,21 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    tz text := (SELECT s.time_zone FROM helpdesk.report_state s);
+    tz text;
+    due_before timestamptz;
     f_old helpdesk.report_ticket_facts;
     f_new helpdesk.report_ticket_facts;
     had boolean;
 BEGIN
     SELECT * INTO f_old FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid FOR UPDATE;
     had := FOUND;
+    -- (read after the lock on the facts that statement took: reports_advance() waits for this
+    -- transaction, or this one reads the watermark it moved)
+    SELECT s.time_zone, s.due_before INTO tz, due_before FROM helpdesk.report_state s;
     SELECT * INTO f_new FROM helpdesk.report_facts_of(tz) f WHERE f.ticket_id = tid;
     IF NOT FOUND THEN
         IF had THEN
-            PERFORM helpdesk.report_apply(f_old, -1, tz);
+            PERFORM helpdesk.report_apply(f_old, -1, tz, due_before);
             DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
         END IF;
         RETURN;
@@ -345,10 +370,10 @@ BEGIN
         IF f_old IS NOT DISTINCT FROM f_new THEN
             RETURN;
         END IF;
-        PERFORM helpdesk.report_apply(f_old, -1, tz);
+        PERFORM helpdesk.report_apply(f_old, -1, tz, due_before);
         DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
     END IF;
-    PERFORM helpdesk.report_apply(f_new, 1, tz);
+    PERFORM helpdesk.report_apply(f_new, 1, tz, due_before);
     INSERT INTO helpdesk.report_ticket_facts VALUES (f_new.*);
 END
 $$;
@@ -402,6 +427,8 @@ CREATE FUNCTION helpdesk.report_summaries_from_facts(tz text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+    due_before timestamptz := (SELECT s.due_before FROM helpdesk.report_state s);
 BEGIN
     DELETE FROM helpdesk.report_day_stats;
     DELETE FROM helpdesk.report_day_categories;
@@ -416,9 +443,14 @@ BEGIN
            count(*) FILTER (WHERE o), coalesce(sum(f.wall_seconds) FILTER (WHERE o), 0),
            coalesce(sum(f.business_seconds) FILTER (WHERE o), 0),
            count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed),
-           count(*) FILTER (WHERE f.resp_met), count(*) FILTER (WHERE f.resp_missed)
+           count(*) FILTER (WHERE f.resp_met), count(*) FILTER (WHERE f.resp_missed),
+           count(*) FILTER (WHERE x.res_over), count(*) FILTER (WHERE f.resp_due_at < due_before),
+           count(*) FILTER (WHERE x.o_over), coalesce(sum(f.wall_seconds) FILTER (WHERE x.o_over), 0),
+           coalesce(sum(f.business_seconds) FILTER (WHERE x.o_over), 0)
     FROM helpdesk.report_ticket_facts f
-    CROSS JOIN LATERAL (SELECT f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) AS o) x
+    CROSS JOIN LATERAL (SELECT f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) AS o,
+                               coalesce(f.res_due_at < due_before, false) AS res_over,
+                               f.resolved_at IS NOT NULL AND coalesce(f.res_due_at < due_before, false) AS o_over) x
     CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
     GROUP BY g.month, g.day, f.status, f.priority;
 
@@ -430,7 +462,8 @@ BEGIN
     INSERT INTO helpdesk.report_day_staff
     SELECT g.month, g.day, f.assignee_id, 0, count(*), count(f.resolved_at),
            coalesce(sum(f.wall_seconds), 0), coalesce(sum(f.business_seconds), 0),
-           count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed)
+           count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed),
+           count(*) FILTER (WHERE f.res_due_at < due_before)
     FROM helpdesk.report_ticket_facts f
     CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
     WHERE f.assignee_id IS NOT NULL
@@ -474,6 +507,60 @@ BEGIN
     FROM helpdesk.report_facts_of(tz) f;
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM helpdesk.report_summaries_from_facts(tz);
+    RETURN n;
+END
+$$;
+
+-- Move report_state.due_before forward to `due_before` (never back): the running clocks that
+-- came due in between are summed in the day tables' *_over columns from now on, so a report
+-- reads from the facts only the clocks due between the watermark and its `at`. Returns how many
+-- clocks moved. The SLA watcher calls it; a bulk load calls it after reports_rebuild().
+CREATE FUNCTION helpdesk.reports_advance(due_before timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    was timestamptz;
+    n bigint;
+BEGIN
+    -- (the lock first: a ticket write in flight applied its fact with the old watermark and
+    -- commits before the facts are read; the next ones read the new watermark, report_refresh.
+    -- Its rows are this backend's shard, as a writer's.)
+    LOCK TABLE helpdesk.report_ticket_facts, helpdesk.report_day_stats, helpdesk.report_day_staff IN EXCLUSIVE MODE;
+    SELECT s.due_before INTO was FROM helpdesk.report_state s FOR UPDATE;
+    IF reports_advance.due_before <= was THEN
+        RETURN 0;
+    END IF;
+    WITH moved AS MATERIALIZED (
+        SELECT f.*, coalesce(f.res_due_at >= was AND f.res_due_at < reports_advance.due_before, false) AS res_over,
+               coalesce(f.resp_due_at >= was AND f.resp_due_at < reports_advance.due_before, false) AS resp_over
+        FROM helpdesk.report_ticket_facts f
+        WHERE (f.res_due_at >= was AND f.res_due_at < reports_advance.due_before)
+           OR (f.resp_due_at >= was AND f.resp_due_at < reports_advance.due_before)),
+    stats AS (
+        INSERT INTO helpdesk.report_day_stats AS s
+        SELECT g.month, g.day, f.status, f.priority, pg_catalog.pg_backend_pid(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+               count(*) FILTER (WHERE f.res_over), count(*) FILTER (WHERE f.resp_over),
+               count(*) FILTER (WHERE x.o_over), coalesce(sum(f.wall_seconds) FILTER (WHERE x.o_over), 0),
+               coalesce(sum(f.business_seconds) FILTER (WHERE x.o_over), 0)
+        FROM moved f
+        CROSS JOIN LATERAL (SELECT f.res_over AND f.resolved_at IS NOT NULL AS o_over) x
+        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+        GROUP BY g.month, g.day, f.status, f.priority
+        ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+            res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+            o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+            o_over_business = s.o_over_business + EXCLUDED.o_over_business),
+    staff AS (
+        INSERT INTO helpdesk.report_day_staff AS s
+        SELECT g.month, g.day, f.assignee_id, pg_catalog.pg_backend_pid(), 0, 0, 0, 0, 0, 0, count(*)
+        FROM moved f
+        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+        WHERE f.assignee_id IS NOT NULL AND f.res_over
+        GROUP BY g.month, g.day, f.assignee_id
+        ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET res_over = s.res_over + EXCLUDED.res_over)
+    SELECT count(*) INTO n FROM moved;
+    UPDATE helpdesk.report_state s SET due_before = reports_advance.due_before;
     RETURN n;
 END
 $$;
@@ -532,12 +619,15 @@ $$;
 -- report_sums_recount reads the tickets (an Employee's own, or when the day tables are not in
 -- the desk's time zone); report_sums_summary the day tables for the whole days of the range,
 -- the facts of the partial first and last days, and the running clocks past due at `at`.
+CREATE TYPE helpdesk.report_sum AS (
+    status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
+    tickets bigint, resolved bigint, wall numeric, business numeric,
+    o_n bigint, o_wall numeric, o_business numeric,
+    res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint);
+
 CREATE FUNCTION helpdesk.report_sums_recount(dims text, from_at timestamptz, to_at timestamptz, own int,
                                              at timestamptz, with_business boolean)
-RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
-               tickets bigint, resolved bigint, wall numeric, business numeric,
-               o_n bigint, o_wall numeric, o_business numeric,
-               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
+RETURNS SETOF helpdesk.report_sum
 LANGUAGE sql STABLE
 AS $$
     SELECT CASE WHEN dims = 'status' THEN t.status END, CASE WHEN dims = 'status' THEN t.priority END,
@@ -559,8 +649,10 @@ $$;
 
 -- The whole local days [d1, d2) inside [from_at, to_at) (NULL: unbounded), and the partial
 -- parts [from_at, p1) and [p2, to_at) around them.
-CREATE FUNCTION helpdesk.report_day_bounds(from_at timestamptz, to_at timestamptz, tz text,
-                                           OUT d1 date, OUT d2 date, OUT p1 timestamptz, OUT p2 timestamptz)
+-- (A one-row set: a set-returning SQL function is inlined into the caller's query, a row one
+-- is planned at every call.)
+CREATE FUNCTION helpdesk.report_day_bounds(from_at timestamptz, to_at timestamptz, tz text)
+RETURNS TABLE (d1 date, d2 date, p1 timestamptz, p2 timestamptz)
 LANGUAGE sql STABLE
 AS $$
     SELECT b.d1, b.d2, q.p1, greatest(coalesce(b.d2::timestamp AT TIME ZONE tz, to_at), q.p1)
@@ -583,15 +675,19 @@ AS $$
            OR (NOT is_month AND day >= greatest(m2, d1) AND day < d2)
 $$;
 
+-- The facts arm reads the partial first and last days whole, and of the whole days only the
+-- running clocks whose deadline lies between report_state.due_before and `at`: counted breached
+-- (sign 1) when due in [due_before, at), taken back from the day tables' *_over sums (sign -1)
+-- when due in [at, due_before). (The clocks due before the watermark are in *_over: at a million
+-- tickets they are tens of thousands of rows, the ones read here the few due since.)
 CREATE FUNCTION helpdesk.report_sums_summary(dims text, from_at timestamptz, to_at timestamptz, at timestamptz)
-RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
-               tickets bigint, resolved bigint, wall numeric, business numeric,
-               o_n bigint, o_wall numeric, o_business numeric,
-               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
+RETURNS SETOF helpdesk.report_sum
 LANGUAGE sql STABLE
 AS $$
     WITH b AS MATERIALIZED (
-        SELECT r.d1, r.d2, r.p1, r.p2, m.m1, greatest(m.m2, m.m1) AS m2
+        SELECT r.d1, r.d2, r.p1, r.p2, m.m1, greatest(m.m2, m.m1) AS m2,
+               least(w.due_before, at) AS lo, greatest(w.due_before, at) AS hi,
+               CASE WHEN at > w.due_before THEN 1 ELSE -1 END AS sign
         FROM (SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2
               FROM helpdesk.report_day_bounds(from_at, to_at, helpdesk.report_time_zone()) r) r
         -- the whole months [m1, m2) inside the whole days [d1, d2)
@@ -599,21 +695,27 @@ AS $$
             SELECT CASE WHEN NOT isfinite(r.d1) THEN r.d1
                         WHEN extract(day FROM r.d1) = 1 THEN r.d1
                         ELSE (pg_catalog.date_trunc('month', r.d1::timestamp) + interval '1 month')::date END AS m1,
-                   CASE WHEN NOT isfinite(r.d2) THEN r.d2 ELSE pg_catalog.date_trunc('month', r.d2::timestamp)::date END AS m2) m),
-    -- facts: the partial days whole (part), and the running clocks past due of the whole days
+                   CASE WHEN NOT isfinite(r.d2) THEN r.d2 ELSE pg_catalog.date_trunc('month', r.d2::timestamp)::date END AS m2) m
+        CROSS JOIN (SELECT s.due_before FROM helpdesk.report_state s) w),
+    -- facts: the partial days whole (part), and the whole days' running clocks due between the
+    -- watermark and `at` (not part)
     f AS (
-        SELECT f.*, true AS part FROM helpdesk.report_ticket_facts f, b
-        WHERE f.created_at >= from_at AND f.created_at < b.p1
+        -- (b's values as scalar subqueries: index conditions of one scan each, whatever the
+        -- estimates; the deadline arms each through their partial index)
+        SELECT f.*, true AS part, 0 AS res_sign, 0 AS resp_sign FROM helpdesk.report_ticket_facts f
+        WHERE f.created_at >= from_at AND f.created_at < (SELECT b.p1 FROM b)
         UNION ALL
-        SELECT f.*, true FROM helpdesk.report_ticket_facts f, b
-        WHERE f.created_at >= b.p2 AND f.created_at < to_at
+        SELECT f.*, true, 0, 0 FROM helpdesk.report_ticket_facts f
+        WHERE f.created_at >= (SELECT b.p2 FROM b) AND f.created_at < to_at
         UNION ALL
-        -- (each arm through its partial index on the deadlines: few rows, whatever the range)
-        SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
-        WHERE f.res_due_at < at AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2
+        SELECT f.*, false, b.sign, CASE WHEN f.resp_due_at >= b.lo AND f.resp_due_at < b.hi THEN b.sign ELSE 0 END
+        FROM helpdesk.report_ticket_facts f, b
+        WHERE f.res_due_at >= (SELECT b.lo FROM b) AND f.res_due_at < (SELECT b.hi FROM b)
+          AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2
         UNION ALL
-        SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
-        WHERE f.resp_due_at < at AND NOT coalesce(f.res_due_at < at, false)
+        SELECT f.*, false, 0, b.sign FROM helpdesk.report_ticket_facts f, b
+        WHERE f.resp_due_at >= (SELECT b.lo FROM b) AND f.resp_due_at < (SELECT b.hi FROM b)
+          AND NOT coalesce(f.res_due_at >= b.lo AND f.res_due_at < b.hi, false)
           AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2)
     SELECT g.status, g.priority, g.category_id, g.assignee_id,
            sum(g.tickets)::bigint, sum(g.resolved)::bigint, sum(g.wall), sum(g.business),
@@ -621,8 +723,9 @@ AS $$
            sum(g.res_met)::bigint, sum(g.res_breached)::bigint, sum(g.resp_met)::bigint, sum(g.resp_breached)::bigint
     FROM (
         SELECT s.status, s.priority, NULL::int AS category_id, NULL::int AS assignee_id, s.tickets, s.resolved,
-               s.wall, s.business, s.o_n, s.o_wall, s.o_business, s.res_met, s.res_missed AS res_breached,
-               s.resp_met, s.resp_missed AS resp_breached
+               s.wall, s.business, s.o_n + s.o_over_n AS o_n, s.o_wall + s.o_over_wall AS o_wall,
+               s.o_business + s.o_over_business AS o_business, s.res_met, s.res_missed + s.res_over AS res_breached,
+               s.resp_met, s.resp_missed + s.resp_over AS resp_breached
         FROM helpdesk.report_day_stats s, b
         WHERE dims = 'status' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
         UNION ALL
@@ -631,7 +734,7 @@ AS $$
         WHERE dims = 'category' AND helpdesk.report_in_days(c.month, c.day, b.d1, b.d2, b.m1, b.m2)
         UNION ALL
         SELECT NULL, NULL, NULL, s.assignee_id, s.tickets, s.resolved, s.wall, s.business, 0, 0, 0,
-               s.res_met, s.res_missed, 0, 0
+               s.res_met, s.res_missed + s.res_over, 0, 0
         FROM helpdesk.report_day_staff s, b
         WHERE dims = 'assignee' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
         UNION ALL
@@ -640,38 +743,44 @@ AS $$
                count(*) FILTER (WHERE f.part), count(f.resolved_at) FILTER (WHERE f.part),
                coalesce(sum(f.wall_seconds) FILTER (WHERE f.part), 0),
                coalesce(sum(f.business_seconds) FILTER (WHERE f.part), 0),
-               count(*) FILTER (WHERE x.o), coalesce(sum(f.wall_seconds) FILTER (WHERE x.o), 0),
-               coalesce(sum(f.business_seconds) FILTER (WHERE x.o), 0),
-               count(*) FILTER (WHERE f.part AND f.res_met), count(*) FILTER (WHERE x.res_breached),
-               count(*) FILTER (WHERE f.part AND f.resp_met),
-               count(*) FILTER (WHERE (f.part AND f.resp_missed) OR f.resp_due_at < at)
+               coalesce(sum(x.o), 0), coalesce(sum(x.o * f.wall_seconds), 0), coalesce(sum(x.o * f.business_seconds), 0),
+               count(*) FILTER (WHERE f.part AND f.res_met), coalesce(sum(x.res_breached), 0),
+               count(*) FILTER (WHERE f.part AND f.resp_met), coalesce(sum(x.resp_breached), 0)
         FROM f
         CROSS JOIN LATERAL (
-            SELECT (f.part AND f.res_missed) OR f.res_due_at < at AS res_breached) y
+            SELECT CASE WHEN f.part THEN (f.res_missed OR coalesce(f.res_due_at < at, false))::int ELSE f.res_sign END AS res_breached,
+                   CASE WHEN f.part THEN (f.resp_missed OR coalesce(f.resp_due_at < at, false))::int ELSE f.resp_sign END AS resp_breached) y
         CROSS JOIN LATERAL (
-            SELECT f.resolved_at IS NOT NULL AND ((f.part AND f.res_met) OR y.res_breached) AS o,
-                   y.res_breached) x
+            -- (o: a resolved ticket whose resolution clock is met or breached at `at`)
+            SELECT CASE WHEN f.resolved_at IS NULL THEN 0
+                        WHEN f.part THEN (f.res_met OR y.res_breached = 1)::int
+                        ELSE y.res_breached END AS o,
+                   y.res_breached, y.resp_breached) x
         WHERE dims <> 'assignee' OR f.assignee_id IS NOT NULL
         GROUP BY 1, 2, 3, 4) g
     GROUP BY 1, 2, 3, 4
 $$;
 
 -- The sums a report reads: from the summary for staff, recounted for an Employee's own tickets
--- (and while the day tables are not in the desk's time zone). (SQL: inlined into the report's
--- query, the branch not taken is a one-time filter.)
+-- (and while the day tables are not in the desk's time zone). PL/pgSQL, so that the summary's
+-- query is planned once per connection (a generic plan: its shape does not depend on the
+-- range), where inlined into each report's query it was planned again at every call (~1.5 ms);
+-- the recount is planned with the call's values (EXECUTE), an Employee's tickets through the
+-- submitter's index.
 CREATE FUNCTION helpdesk.report_sums(dims text, from_at timestamptz, to_at timestamptz, own int, at timestamptz,
                                      with_business boolean DEFAULT false)
-RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
-               tickets bigint, resolved bigint, wall numeric, business numeric,
-               o_n bigint, o_wall numeric, o_business numeric,
-               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
-LANGUAGE sql STABLE
+RETURNS SETOF helpdesk.report_sum
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
-    SELECT s.* FROM helpdesk.report_sums_summary(dims, from_at, to_at, at) s
-    WHERE own IS NULL AND helpdesk.report_summary_ready()
-    UNION ALL
-    SELECT r.* FROM helpdesk.report_sums_recount(dims, from_at, to_at, own, at, with_business) r
-    WHERE NOT (own IS NULL AND helpdesk.report_summary_ready())
+BEGIN
+    IF own IS NULL AND helpdesk.report_summary_ready() THEN
+        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary(dims, from_at, to_at, at);
+    ELSE
+        RETURN QUERY EXECUTE 'SELECT * FROM helpdesk.report_sums_recount($1, $2, $3, $4, $5, $6)'
+            USING dims, from_at, to_at, own, at, with_business;
+    END IF;
+END
 $$;
 
 -- avg = sum / n, NULL (report_hours: 0) for none.
@@ -697,14 +806,18 @@ $$;
 
 -- Tickets at risk at `at` (the one definition, sla_clock_at_risk), of `own` submitter when not
 -- NULL. An at-risk clock is running and not yet due: the index on running clocks' deadlines.
+-- (PL/pgSQL: its query planned once per connection; a SQL function called in an expression is
+-- planned at every call.)
 CREATE FUNCTION helpdesk.report_at_risk(at timestamptz, own int)
 RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT count(*) FROM helpdesk.sla_clocks c
-    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at >= at AND c.warn_at <= at
-      AND helpdesk.sla_clock_at_risk(c, at)
-      AND (own IS NULL OR EXISTS (SELECT FROM helpdesk.tickets t WHERE t.id = c.ticket_id AND t.submitter_id = own))
+BEGIN
+    RETURN (SELECT count(*) FROM helpdesk.sla_clocks c
+            WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at >= at AND c.warn_at <= at
+              AND helpdesk.sla_clock_at_risk(c, at)
+              AND (own IS NULL OR EXISTS (SELECT FROM helpdesk.tickets t WHERE t.id = c.ticket_id AND t.submitter_id = own)));
+END
 $$;
 
 -- ---- action-required (everyone; each role its own count) ------------------------------------
