@@ -33,13 +33,16 @@ if [ -f "$data_dir/generated" ]; then
     echo "port = $bench_pg_port" >>"$data_dir/data/postgresql.conf"
     hd_cluster_ctl "$data_dir" start
     bench_psql -q -c "ALTER EXTENSION helpdesk UPDATE" >/dev/null
-    # (the report files' types and functions only: their tables hold the built data)
+    # (the report files' functions only, and their types when missing: their tables hold the
+    # built data; a changed table or return type needs BENCH_REBUILD=1; then the privileges and
+    # search paths of sql/99_finalize.sql again, which CREATE OR REPLACE resets)
     for f in "$repo"/sql/8[0-1]_reports*.sql; do
-        awk '/^CREATE TYPE/ { on = 1; t = $3; print "DROP TYPE IF EXISTS " t " CASCADE;" }
+        awk '/^CREATE TYPE/ { on = 2; print "DO $type$ BEGIN" }
              /^CREATE FUNCTION/ { on = 1; sub(/^CREATE FUNCTION/, "CREATE OR REPLACE FUNCTION") }
              on { print }
-             on && /(\$\$|\));[[:space:]]*$/ { on = 0 }' "$f"
-    done | bench_psql -q >/dev/null
+             on == 2 && /\);[[:space:]]*$/ { print "EXCEPTION WHEN duplicate_object THEN NULL; END $type$;" }
+             (on == 1 && /\$\$;[[:space:]]*$/) || (on == 2 && /\);[[:space:]]*$/) { on = 0 }' "$f"
+    done | cat - "$repo/sql/99_finalize.sql" | bench_psql -q >/dev/null  # (privileges, search paths)
     echo "data set: $tickets tickets, reused from $data_dir"
 else
     rm -rf "$data_dir"

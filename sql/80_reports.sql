@@ -795,15 +795,6 @@ RETURNS int
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT CASE WHEN helpdesk.is_staff(actor) THEN NULL ELSE actor.id END $$;
 
--- Open tickets per status and assignee (0: none), from the maintained counts.
-CREATE FUNCTION helpdesk.report_open(statuses helpdesk.ticket_status[], assignee int DEFAULT NULL)
-RETURNS bigint
-LANGUAGE sql STABLE
-AS $$
-    SELECT coalesce(sum(o.n), 0)::bigint FROM helpdesk.report_open_counts o
-    WHERE o.status = ANY (statuses) AND (assignee IS NULL OR o.assignee_id = assignee)
-$$;
-
 -- Tickets at risk at `at` (the one definition, sla_clock_at_risk), of `own` submitter when not
 -- NULL. An at-risk clock is running and not yet due: the index on running clocks' deadlines.
 -- (PL/pgSQL: its query planned once per connection; a SQL function called in an expression is
@@ -821,10 +812,14 @@ END
 $$;
 
 -- ---- action-required (everyone; each role its own count) ------------------------------------
+-- The open counts in one read of report_open_counts (assignee 0: none). (PL/pgSQL: planned once
+-- per connection.)
 CREATE FUNCTION helpdesk.report_action_required(actor helpdesk.users)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+    RETURN (
     SELECT jsonb_build_object(
                'actionRequired', CASE actor.role WHEN 'Admin' THEN s.new_tickets + s.unassigned
                                                  WHEN 'IT_Staff' THEN s.new_tickets + s.assigned_to_me
@@ -832,13 +827,20 @@ AS $$
                'breakdown', jsonb_build_object('newTickets', s.new_tickets, 'newUnassigned', s.new_unassigned,
                                                'assignedToMe', s.assigned_to_me, 'unassigned', s.unassigned,
                                                'myOpenTickets', s.my_open))
-    FROM (SELECT CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{New}') ELSE 0 END AS new_tickets,
-                 CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{New}', 0) ELSE 0 END AS new_unassigned,
-                 helpdesk.report_open('{Assigned,"In Progress"}', actor.id) AS assigned_to_me,
-                 CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{Assigned,"In Progress",Pending}', 0)
-                      ELSE 0 END AS unassigned,
+    FROM (SELECT CASE WHEN helpdesk.is_staff(actor) THEN o.new_tickets ELSE 0 END AS new_tickets,
+                 CASE WHEN helpdesk.is_staff(actor) THEN o.new_unassigned ELSE 0 END AS new_unassigned,
+                 o.assigned_to_me,
+                 CASE WHEN helpdesk.is_staff(actor) THEN o.unassigned ELSE 0 END AS unassigned,
                  (SELECT count(*) FROM helpdesk.tickets t
-                  WHERE t.submitter_id = actor.id AND t.status NOT IN ('Resolved', 'Closed')) AS my_open) s
+                  WHERE t.submitter_id = actor.id AND t.status NOT IN ('Resolved', 'Closed')) AS my_open
+          FROM (SELECT coalesce(sum(c.n) FILTER (WHERE c.status = 'New'), 0)::bigint AS new_tickets,
+                       coalesce(sum(c.n) FILTER (WHERE c.status = 'New' AND c.assignee_id = 0), 0)::bigint AS new_unassigned,
+                       coalesce(sum(c.n) FILTER (WHERE c.status IN ('Assigned', 'In Progress')
+                                                   AND c.assignee_id = actor.id), 0)::bigint AS assigned_to_me,
+                       coalesce(sum(c.n) FILTER (WHERE c.status IN ('Assigned', 'In Progress', 'Pending')
+                                                   AND c.assignee_id = 0), 0)::bigint AS unassigned
+                FROM helpdesk.report_open_counts c) o) s);
+END
 $$;
 
 -- ---- dashboard (everyone; an Employee's counts only their own tickets) ----------------------
@@ -1040,9 +1042,13 @@ BEGIN
                        'averageResolutionHours', helpdesk.report_hours(helpdesk.report_avg(g.wall, g.resolved)),
                        'averageResolutionBusinessHours', helpdesk.report_hours(helpdesk.report_avg(g.business, g.resolved)),
                        'slaComplianceRate', helpdesk.report_percent(g.met, g.met + g.breached),
-                       'currentWorkload', helpdesk.report_open('{Assigned,"In Progress",Pending}', u.id))
+                       'currentWorkload', coalesce(w.n, 0))
                    ORDER BY coalesce(g.resolved, 0) DESC, u.id), '[]')
             FROM helpdesk.users u
+            -- (every workload in one read of the open counts, not a query per staff member)
+            LEFT JOIN (SELECT o.assignee_id, sum(o.n)::bigint AS n FROM helpdesk.report_open_counts o
+                       WHERE o.status IN ('Assigned', 'In Progress', 'Pending') GROUP BY o.assignee_id) w
+                   ON w.assignee_id = u.id
             LEFT JOIN (SELECT s.assignee_id, sum(s.tickets)::bigint AS assigned, sum(s.resolved)::bigint AS resolved,
                               sum(s.wall) AS wall, sum(s.business) AS business,
                               sum(s.res_met)::bigint AS met, sum(s.res_breached)::bigint AS breached
