@@ -16,11 +16,17 @@ CREATE INDEX tickets_resolved_at_idx ON helpdesk.tickets (resolved_at) WHERE res
 
 CREATE INDEX tickets_closed_at_idx ON helpdesk.tickets (closed_at) WHERE closed_at IS NOT NULL;
 
--- The desk's time zone: the default calendar's.
+-- The desk's time zone: the default calendar's. (PL/pgSQL here and in report_summary_ready: a
+-- SQL function with a subquery is not inlined, and its query was planned again in every
+-- request, at each place that calls it; PL/pgSQL plans it once per connection.)
 CREATE FUNCTION helpdesk.report_time_zone()
 RETURNS text
-LANGUAGE sql STABLE
-AS $$ SELECT coalesce((SELECT c.time_zone FROM helpdesk.calendars c WHERE c.is_default), 'UTC') $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN coalesce((SELECT c.time_zone FROM helpdesk.calendars c WHERE c.is_default), 'UTC');
+END
+$$;
 
 -- The instant a local day / ISO week / month containing `at` starts, in time zone `tz`.
 CREATE FUNCTION helpdesk.report_period_start(unit text, at timestamptz, tz text)
@@ -159,9 +165,11 @@ CREATE INDEX report_ticket_facts_created_idx ON helpdesk.report_ticket_facts (cr
 CREATE INDEX report_ticket_facts_res_due_idx ON helpdesk.report_ticket_facts (res_due_at) WHERE res_due_at IS NOT NULL;
 CREATE INDEX report_ticket_facts_resp_due_idx ON helpdesk.report_ticket_facts (resp_due_at) WHERE resp_due_at IS NOT NULL;
 
--- The day tables hold each ticket twice: in the row of its creation day (month false) and in
--- the row of that day's month (month true, day = the month's first day), so that a long range
--- sums a row per month and only its first and last partial months per day.
+-- The day tables hold each ticket three times: in the row of its creation day (month false), in
+-- the row of that day's month (month true, day = the month's first day) and in the all-time row
+-- (month true, day = 'infinity'), so that a long range sums a row per month and only its first
+-- and last partial months per day, and a range without bounds (every report's default) the
+-- all-time rows alone.
 -- Per creation day x status x priority. o_*: the resolved tickets whose resolution clock has a
 -- lasting outcome (met or missed), the SLA report's averages. *_over: running clocks due before
 -- report_state.due_before (breached at any later instant); o_over_*: those of resolved tickets.
@@ -266,8 +274,12 @@ $$;
 -- Whether the day tables are keyed in the desk's current time zone (else reports recount).
 CREATE FUNCTION helpdesk.report_summary_ready()
 RETURNS boolean
-LANGUAGE sql STABLE
-AS $$ SELECT (SELECT s.time_zone FROM helpdesk.report_state s) = helpdesk.report_time_zone() $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT s.time_zone FROM helpdesk.report_state s) = helpdesk.report_time_zone();
+END
+$$;
 
 -- Add (sign 1) or subtract (-1) one ticket's fact to / from the summary tables, its running
 -- clocks due before `due_before` counted as over.
@@ -293,7 +305,7 @@ BEGIN
            CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END,
            res_over, resp_over, o_over, CASE WHEN o_over <> 0 THEN wall ELSE 0 END,
            CASE WHEN o_over <> 0 THEN business ELSE 0 END
-    FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
     ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
         tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
         wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
@@ -305,14 +317,14 @@ BEGIN
         o_over_business = s.o_over_business + EXCLUDED.o_over_business;
 
     INSERT INTO helpdesk.report_day_categories AS s
-    SELECT g.month, g.day, f.category_id, writer_shard, sign FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    SELECT g.month, g.day, f.category_id, writer_shard, sign FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
     ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
 
     IF f.assignee_id IS NOT NULL THEN
         INSERT INTO helpdesk.report_day_staff AS s
         SELECT g.month, g.day, f.assignee_id, writer_shard, sign, resolved, wall, business,
                CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END, res_over
-        FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+        FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
         ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
             tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
             wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
@@ -451,12 +463,14 @@ BEGIN
     CROSS JOIN LATERAL (SELECT f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) AS o,
                                coalesce(f.res_due_at < due_before, false) AS res_over,
                                f.resolved_at IS NOT NULL AND coalesce(f.res_due_at < due_before, false) AS o_over) x
-    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
     GROUP BY g.month, g.day, f.status, f.priority;
 
     INSERT INTO helpdesk.report_day_categories
     SELECT g.month, g.day, f.category_id, 0, count(*) FROM helpdesk.report_ticket_facts f
-    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
     GROUP BY g.month, g.day, f.category_id;
 
     INSERT INTO helpdesk.report_day_staff
@@ -465,7 +479,8 @@ BEGIN
            count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed),
            count(*) FILTER (WHERE f.res_due_at < due_before)
     FROM helpdesk.report_ticket_facts f
-    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
     WHERE f.assignee_id IS NOT NULL
     GROUP BY g.month, g.day, f.assignee_id;
 
@@ -545,7 +560,8 @@ BEGIN
                coalesce(sum(f.business_seconds) FILTER (WHERE x.o_over), 0)
         FROM moved f
         CROSS JOIN LATERAL (SELECT f.res_over AND f.resolved_at IS NOT NULL AS o_over) x
-        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
         GROUP BY g.month, g.day, f.status, f.priority
         ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
             res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
@@ -555,7 +571,8 @@ BEGIN
         INSERT INTO helpdesk.report_day_staff AS s
         SELECT g.month, g.day, f.assignee_id, pg_catalog.pg_backend_pid(), 0, 0, 0, 0, 0, 0, count(*)
         FROM moved f
-        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
         WHERE f.assignee_id IS NOT NULL AND f.res_over
         GROUP BY g.month, g.day, f.assignee_id
         ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET res_over = s.res_over + EXCLUDED.res_over)
@@ -665,14 +682,16 @@ AS $$
 $$;
 
 -- Whether a day-table row counts for the whole days [d1, d2) whose whole months are [m1, m2):
--- a month row of those months, a day row outside them. (Inlined: an index condition each.)
-CREATE FUNCTION helpdesk.report_in_days(is_month boolean, day date, d1 date, d2 date, m1 date, m2 date)
+-- a month row of those months, a day row outside them; or the all-time row when `top` is
+-- 'infinity' (then the others are empty ranges). (Inlined: an index condition each.)
+CREATE FUNCTION helpdesk.report_in_days(is_month boolean, day date, d1 date, d2 date, m1 date, m2 date, top date)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE
 AS $$
     SELECT (is_month AND day >= m1 AND day < m2)
            OR (NOT is_month AND day >= d1 AND day < least(m1, d2))
            OR (NOT is_month AND day >= greatest(m2, d1) AND day < d2)
+           OR (is_month AND day = top)
 $$;
 
 -- The facts arm reads the partial first and last days whole, and of the whole days only the
@@ -685,10 +704,15 @@ RETURNS SETOF helpdesk.report_sum
 LANGUAGE sql STABLE
 AS $$
     WITH b AS MATERIALIZED (
-        SELECT r.d1, r.d2, r.p1, r.p2, m.m1, greatest(m.m2, m.m1) AS m2,
+        -- (no bound: the all-time rows, every other range of rows empty)
+        SELECT CASE WHEN r.whole THEN 'infinity' ELSE r.d1 END AS d1, r.d2, r.p1, r.p2,
+               CASE WHEN r.whole THEN 'infinity' ELSE m.m1 END AS m1,
+               CASE WHEN r.whole THEN 'infinity' ELSE greatest(m.m2, m.m1) END AS m2,
+               CASE WHEN r.whole THEN 'infinity'::date END AS top,
                least(w.due_before, at) AS lo, greatest(w.due_before, at) AS hi,
                CASE WHEN at > w.due_before THEN 1 ELSE -1 END AS sign
-        FROM (SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2
+        FROM (SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2,
+                     r.d1 IS NULL AND r.d2 IS NULL AS whole
               FROM helpdesk.report_day_bounds(from_at, to_at, helpdesk.report_time_zone()) r) r
         -- the whole months [m1, m2) inside the whole days [d1, d2)
         CROSS JOIN LATERAL (
@@ -727,16 +751,16 @@ AS $$
                s.o_business + s.o_over_business AS o_business, s.res_met, s.res_missed + s.res_over AS res_breached,
                s.resp_met, s.resp_missed + s.resp_over AS resp_breached
         FROM helpdesk.report_day_stats s, b
-        WHERE dims = 'status' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
+        WHERE dims = 'status' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2, b.top)
         UNION ALL
         SELECT NULL, NULL, c.category_id, NULL, c.tickets, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
         FROM helpdesk.report_day_categories c, b
-        WHERE dims = 'category' AND helpdesk.report_in_days(c.month, c.day, b.d1, b.d2, b.m1, b.m2)
+        WHERE dims = 'category' AND helpdesk.report_in_days(c.month, c.day, b.d1, b.d2, b.m1, b.m2, b.top)
         UNION ALL
         SELECT NULL, NULL, NULL, s.assignee_id, s.tickets, s.resolved, s.wall, s.business, 0, 0, 0,
                s.res_met, s.res_missed + s.res_over, 0, 0
         FROM helpdesk.report_day_staff s, b
-        WHERE dims = 'assignee' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
+        WHERE dims = 'assignee' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2, b.top)
         UNION ALL
         SELECT CASE WHEN dims = 'status' THEN f.status END, CASE WHEN dims = 'status' THEN f.priority END,
                CASE WHEN dims = 'category' THEN f.category_id END, CASE WHEN dims = 'assignee' THEN f.assignee_id END,
@@ -764,7 +788,8 @@ $$;
 -- The sums a report reads: from the summary for staff, recounted for an Employee's own tickets
 -- (and while the day tables are not in the desk's time zone). PL/pgSQL, so that the summary's
 -- query is planned once per connection (a generic plan: its shape does not depend on the
--- range), where inlined into each report's query it was planned again at every call (~1.5 ms);
+-- range), where inlined into each report's query it was planned again at every call (~1.5 ms;
+-- the reports below force generic plans too: their statements were planned at every call);
 -- the recount is planned with the call's values (EXECUTE), an Employee's tickets through the
 -- submitter's index.
 CREATE FUNCTION helpdesk.report_sums(dims text, from_at timestamptz, to_at timestamptz, own int, at timestamptz,
@@ -774,8 +799,13 @@ LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
-    IF own IS NULL AND helpdesk.report_summary_ready() THEN
-        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary(dims, from_at, to_at, at);
+    -- (one statement per grouping: each plan holds only its own arms, smaller to start)
+    IF own IS NULL AND helpdesk.report_summary_ready() AND dims = 'status' THEN
+        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary('status', from_at, to_at, at);
+    ELSIF own IS NULL AND helpdesk.report_summary_ready() AND dims = 'category' THEN
+        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary('category', from_at, to_at, at);
+    ELSIF own IS NULL AND helpdesk.report_summary_ready() AND dims = 'assignee' THEN
+        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary('assignee', from_at, to_at, at);
     ELSE
         RETURN QUERY EXECUTE 'SELECT * FROM helpdesk.report_sums_recount($1, $2, $3, $4, $5, $6)'
             USING dims, from_at, to_at, own, at, with_business;
@@ -802,6 +832,7 @@ AS $$ SELECT CASE WHEN helpdesk.is_staff(actor) THEN NULL ELSE actor.id END $$;
 CREATE FUNCTION helpdesk.report_at_risk(at timestamptz, own int)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     RETURN (SELECT count(*) FROM helpdesk.sla_clocks c
@@ -817,6 +848,7 @@ $$;
 CREATE FUNCTION helpdesk.report_action_required(actor helpdesk.users)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     RETURN (
@@ -848,6 +880,7 @@ CREATE FUNCTION helpdesk.report_dashboard(actor helpdesk.users, from_at timestam
                                           at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     tz text := helpdesk.report_time_zone();
@@ -930,6 +963,7 @@ CREATE FUNCTION helpdesk.report_by_status(actor helpdesk.users, from_at timestam
                                           at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
@@ -946,6 +980,7 @@ CREATE FUNCTION helpdesk.report_by_category(actor helpdesk.users, from_at timest
                                             at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
@@ -965,6 +1000,7 @@ CREATE FUNCTION helpdesk.report_by_priority(actor helpdesk.users, from_at timest
                                             at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
@@ -986,6 +1022,7 @@ CREATE FUNCTION helpdesk.report_sla_compliance(actor helpdesk.users, from_at tim
                                                at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     r record;
@@ -1033,6 +1070,7 @@ CREATE FUNCTION helpdesk.report_staff_performance(actor helpdesk.users, from_at 
                                                   at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'Admin');
@@ -1064,6 +1102,7 @@ $$;
 CREATE FUNCTION helpdesk.report_trends(actor helpdesk.users, period text, lim int, at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     tz text := helpdesk.report_time_zone();
