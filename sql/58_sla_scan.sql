@@ -14,11 +14,6 @@ AS $$
 DECLARE
     c helpdesk.sla_clocks;
 BEGIN
-    -- The reports' watermark of past deadlines follows, an hour at a time (sql/80_reports.sql,
-    -- reports_advance: it locks the facts, so first, before this round locks any clock).
-    IF (SELECT s.due_before FROM helpdesk.report_state s) < at - interval '1 hour' THEN
-        PERFORM helpdesk.reports_advance(at);
-    END IF;
     recomputed := helpdesk.sla_recompute_pending(at);
     warnings := 0;
     breaches := 0;

@@ -529,7 +529,8 @@ $$;
 -- Move report_state.due_before forward to `due_before` (never back): the running clocks that
 -- came due in between are summed in the day tables' *_over columns from now on, so a report
 -- reads from the facts only the clocks due between the watermark and its `at`. Returns how many
--- clocks moved. The SLA watcher calls it; a bulk load calls it after reports_rebuild().
+-- clocks moved. Called after reports_rebuild() by a bulk load, and periodically (an hourly job:
+-- the clocks due since the last call are read live until then, correct but slower).
 CREATE FUNCTION helpdesk.reports_advance(due_before timestamptz DEFAULT now())
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE

@@ -1,5 +1,4 @@
--- 58_sla_scan, 1.0 to 1.1: the scan moves the reports' watermark (reports_advance), does a batch
--- of the pending recomputation first and says how
+-- 58_sla_scan, 1.0 to 1.1: the scan does a batch of the pending recomputation first and says how
 -- many tickets it did (a new OUT column: the function is dropped and created again; the watcher
 -- reads the column when it is there); the watcher's next deadline includes the escalation
 -- thresholds and a pending recomputation.
@@ -18,11 +17,6 @@ AS $$
 DECLARE
     c helpdesk.sla_clocks;
 BEGIN
-    -- The reports' watermark of past deadlines follows, an hour at a time (sql/80_reports.sql,
-    -- reports_advance: it locks the facts, so first, before this round locks any clock).
-    IF (SELECT s.due_before FROM helpdesk.report_state s) < at - interval '1 hour' THEN
-        PERFORM helpdesk.reports_advance(at);
-    END IF;
     recomputed := helpdesk.sla_recompute_pending(at);
     warnings := 0;
     breaches := 0;
