@@ -529,8 +529,8 @@ $$;
 -- Move report_state.due_before forward to `due_before` (never back): the running clocks that
 -- came due in between are summed in the day tables' *_over columns from now on, so a report
 -- reads from the facts only the clocks due between the watermark and its `at`. Returns how many
--- clocks moved. Called after reports_rebuild() by a bulk load, and periodically (an hourly job:
--- the clocks due since the last call are read live until then, correct but slower).
+-- clocks moved. Called after reports_rebuild() by a bulk load, and by the SLA watcher
+-- (reports_advance_due, below).
 CREATE FUNCTION helpdesk.reports_advance(due_before timestamptz DEFAULT now())
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -580,6 +580,20 @@ BEGIN
     SELECT count(*) INTO n FROM moved;
     UPDATE helpdesk.report_state s SET due_before = reports_advance.due_before;
     RETURN n;
+END
+$$;
+
+-- The watermark at most an hour behind `at`: the SLA watcher calls this before each round, in a
+-- transaction of its own (extension/sla_worker.c). Returns the clocks moved.
+CREATE FUNCTION helpdesk.reports_advance_due(at timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    IF (SELECT s.due_before FROM helpdesk.report_state s) < at - interval '1 hour' THEN
+        RETURN helpdesk.reports_advance(at);
+    END IF;
+    RETURN 0;
 END
 $$;
 
