@@ -20,5 +20,18 @@ SELECT t.id, 'response',
        t.created_at + (t.due_date - t.created_at) / 4, t.created_at + (t.due_date - t.created_at) / 5,
        CASE WHEN t.status <> 'New' THEN t.created_at + (t.due_date - t.created_at) / 8 END, NULL
 FROM helpdesk.tickets t;
+-- A desk running all along had its watcher fire the warnings and breaches of the past as they
+-- came: recorded here, or the watcher's first round on the loaded data fires all of them at
+-- once (at 1M tickets tens of thousands: a catch-up of many minutes beside what is measured).
+UPDATE helpdesk.sla_clocks c
+SET warned_at = CASE WHEN c.warn_at <= now() THEN c.warn_at END,
+    breached_at = CASE WHEN c.due_at <= now() THEN c.due_at END,
+    next_deadline = CASE WHEN c.due_at <= now() THEN NULL WHEN c.warn_at <= now() THEN c.due_at ELSE c.warn_at END
+WHERE c.state = 'running' AND c.next_deadline IS NOT NULL;
+-- The same holds for the escalation rules of the seed: tens of thousands of the loaded open
+-- tickets match them (unassigned, unanswered, high priority past due), and the watcher's first
+-- round would escalate them all in one transaction of many minutes, started again at each run.
+-- Escalation is not what this benchmark measures: the rules are switched off.
+UPDATE helpdesk.escalation_rules SET is_active = false;
 ANALYZE helpdesk.tickets;
 ANALYZE helpdesk.sla_clocks;

@@ -16,11 +16,17 @@ CREATE INDEX tickets_resolved_at_idx ON helpdesk.tickets (resolved_at) WHERE res
 
 CREATE INDEX tickets_closed_at_idx ON helpdesk.tickets (closed_at) WHERE closed_at IS NOT NULL;
 
--- The desk's time zone: the default calendar's.
+-- The desk's time zone: the default calendar's. (PL/pgSQL here and in report_summary_ready: a
+-- SQL function with a subquery is not inlined, and its query was planned again in every
+-- request, at each place that calls it; PL/pgSQL plans it once per connection.)
 CREATE FUNCTION helpdesk.report_time_zone()
 RETURNS text
-LANGUAGE sql STABLE
-AS $$ SELECT coalesce((SELECT c.time_zone FROM helpdesk.calendars c WHERE c.is_default), 'UTC') $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN coalesce((SELECT c.time_zone FROM helpdesk.calendars c WHERE c.is_default), 'UTC');
+END
+$$;
 
 -- The instant a local day / ISO week / month containing `at` starts, in time zone `tz`.
 CREATE FUNCTION helpdesk.report_period_start(unit text, at timestamptz, tz text)
@@ -124,10 +130,14 @@ AS $$ SELECT extract(epoch FROM helpdesk.sla_between(created_at, resolved_at)) $
 -- The tables are derived data: pg_dump leaves their rows out and the triggers refill them on
 -- restore (COPY fires them).
 
--- The time zone the day keys are in (the desk's, when the tables were last rebuilt).
+-- The time zone the day keys are in (the desk's, when the tables were last rebuilt), and the
+-- instant up to which running clocks past their deadline are summed in the day tables
+-- (due_before: the *_over columns count the running clocks due before it; reports read the
+-- ones due between it and their `at` from the facts). reports_advance() moves it forward.
 CREATE TABLE helpdesk.report_state (
-    one       boolean PRIMARY KEY DEFAULT true CHECK (one),
-    time_zone text NOT NULL
+    one        boolean PRIMARY KEY DEFAULT true CHECK (one),
+    time_zone  text NOT NULL,
+    due_before timestamptz NOT NULL DEFAULT '-infinity'
 );
 INSERT INTO helpdesk.report_state (time_zone) VALUES ('UTC');
 
@@ -155,11 +165,14 @@ CREATE INDEX report_ticket_facts_created_idx ON helpdesk.report_ticket_facts (cr
 CREATE INDEX report_ticket_facts_res_due_idx ON helpdesk.report_ticket_facts (res_due_at) WHERE res_due_at IS NOT NULL;
 CREATE INDEX report_ticket_facts_resp_due_idx ON helpdesk.report_ticket_facts (resp_due_at) WHERE resp_due_at IS NOT NULL;
 
--- The day tables hold each ticket twice: in the row of its creation day (month false) and in
--- the row of that day's month (month true, day = the month's first day), so that a long range
--- sums a row per month and only its first and last partial months per day.
+-- The day tables hold each ticket three times: in the row of its creation day (month false), in
+-- the row of that day's month (month true, day = the month's first day) and in the all-time row
+-- (month true, day = 'infinity'), so that a long range sums a row per month and only its first
+-- and last partial months per day, and a range without bounds (every report's default) the
+-- all-time rows alone.
 -- Per creation day x status x priority. o_*: the resolved tickets whose resolution clock has a
--- lasting outcome (met or missed), the SLA report's averages.
+-- lasting outcome (met or missed), the SLA report's averages. *_over: running clocks due before
+-- report_state.due_before (breached at any later instant); o_over_*: those of resolved tickets.
 CREATE TABLE helpdesk.report_day_stats (
     month       boolean NOT NULL,
     day         date NOT NULL,
@@ -177,6 +190,11 @@ CREATE TABLE helpdesk.report_day_stats (
     res_missed  bigint NOT NULL,
     resp_met    bigint NOT NULL,
     resp_missed bigint NOT NULL,
+    res_over    bigint NOT NULL,
+    resp_over   bigint NOT NULL,
+    o_over_n    bigint NOT NULL,
+    o_over_wall numeric NOT NULL,
+    o_over_business numeric NOT NULL,
     PRIMARY KEY (month, day, status, priority, shard)
 );
 
@@ -201,6 +219,7 @@ CREATE TABLE helpdesk.report_day_staff (
     business    numeric NOT NULL,
     res_met     bigint NOT NULL,
     res_missed  bigint NOT NULL,
+    res_over    bigint NOT NULL,
     PRIMARY KEY (month, day, assignee_id, shard)
 );
 
@@ -255,17 +274,25 @@ $$;
 -- Whether the day tables are keyed in the desk's current time zone (else reports recount).
 CREATE FUNCTION helpdesk.report_summary_ready()
 RETURNS boolean
-LANGUAGE sql STABLE
-AS $$ SELECT (SELECT s.time_zone FROM helpdesk.report_state s) = helpdesk.report_time_zone() $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN (SELECT s.time_zone FROM helpdesk.report_state s) = helpdesk.report_time_zone();
+END
+$$;
 
--- Add (sign 1) or subtract (-1) one ticket's fact to / from the summary tables.
-CREATE FUNCTION helpdesk.report_apply(f helpdesk.report_ticket_facts, sign int, tz text)
+-- Add (sign 1) or subtract (-1) one ticket's fact to / from the summary tables, its running
+-- clocks due before `due_before` counted as over.
+CREATE FUNCTION helpdesk.report_apply(f helpdesk.report_ticket_facts, sign int, tz text, due_before timestamptz)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     resolved int := CASE WHEN f.resolved_at IS NOT NULL THEN sign ELSE 0 END;
     outcome int := CASE WHEN f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) THEN sign ELSE 0 END;
+    res_over int := CASE WHEN f.res_due_at < due_before THEN sign ELSE 0 END;
+    resp_over int := CASE WHEN f.resp_due_at < due_before THEN sign ELSE 0 END;
+    o_over int := CASE WHEN f.resolved_at IS NOT NULL THEN res_over ELSE 0 END;
     wall numeric := coalesce(f.wall_seconds, 0) * sign;
     business numeric := coalesce(f.business_seconds, 0) * sign;
     month_day date := pg_catalog.date_trunc('month', f.day::timestamp)::date;
@@ -275,28 +302,34 @@ BEGIN
     SELECT g.month, g.day, f.status, f.priority, writer_shard, sign, resolved, wall, business,
            outcome, CASE WHEN outcome <> 0 THEN wall ELSE 0 END, CASE WHEN outcome <> 0 THEN business ELSE 0 END,
            CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
-           CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END
-    FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+           CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END,
+           res_over, resp_over, o_over, CASE WHEN o_over <> 0 THEN wall ELSE 0 END,
+           CASE WHEN o_over <> 0 THEN business ELSE 0 END
+    FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
     ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
         tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
         wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
         o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
         res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
-        resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed;
+        resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
+        res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+        o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+        o_over_business = s.o_over_business + EXCLUDED.o_over_business;
 
     INSERT INTO helpdesk.report_day_categories AS s
-    SELECT g.month, g.day, f.category_id, writer_shard, sign FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+    SELECT g.month, g.day, f.category_id, writer_shard, sign FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
     ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
 
     IF f.assignee_id IS NOT NULL THEN
         INSERT INTO helpdesk.report_day_staff AS s
         SELECT g.month, g.day, f.assignee_id, writer_shard, sign, resolved, wall, business,
-               CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END
-        FROM (VALUES (false, f.day), (true, month_day)) g (month, day)
+               CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END, res_over
+        FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
         ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
             tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
             wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
-            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed;
+            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+            res_over = s.res_over + EXCLUDED.res_over;
     END IF;
 
     INSERT INTO helpdesk.report_day_events AS s
@@ -320,17 +353,21 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    tz text := (SELECT s.time_zone FROM helpdesk.report_state s);
+    tz text;
+    due_before timestamptz;
     f_old helpdesk.report_ticket_facts;
     f_new helpdesk.report_ticket_facts;
     had boolean;
 BEGIN
     SELECT * INTO f_old FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid FOR UPDATE;
     had := FOUND;
+    -- (read after the lock on the facts that statement took: reports_advance() waits for this
+    -- transaction, or this one reads the watermark it moved)
+    SELECT s.time_zone, s.due_before INTO tz, due_before FROM helpdesk.report_state s;
     SELECT * INTO f_new FROM helpdesk.report_facts_of(tz) f WHERE f.ticket_id = tid;
     IF NOT FOUND THEN
         IF had THEN
-            PERFORM helpdesk.report_apply(f_old, -1, tz);
+            PERFORM helpdesk.report_apply(f_old, -1, tz, due_before);
             DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
         END IF;
         RETURN;
@@ -345,10 +382,10 @@ BEGIN
         IF f_old IS NOT DISTINCT FROM f_new THEN
             RETURN;
         END IF;
-        PERFORM helpdesk.report_apply(f_old, -1, tz);
+        PERFORM helpdesk.report_apply(f_old, -1, tz, due_before);
         DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
     END IF;
-    PERFORM helpdesk.report_apply(f_new, 1, tz);
+    PERFORM helpdesk.report_apply(f_new, 1, tz, due_before);
     INSERT INTO helpdesk.report_ticket_facts VALUES (f_new.*);
 END
 $$;
@@ -402,6 +439,8 @@ CREATE FUNCTION helpdesk.report_summaries_from_facts(tz text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+    due_before timestamptz := (SELECT s.due_before FROM helpdesk.report_state s);
 BEGIN
     DELETE FROM helpdesk.report_day_stats;
     DELETE FROM helpdesk.report_day_categories;
@@ -416,23 +455,32 @@ BEGIN
            count(*) FILTER (WHERE o), coalesce(sum(f.wall_seconds) FILTER (WHERE o), 0),
            coalesce(sum(f.business_seconds) FILTER (WHERE o), 0),
            count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed),
-           count(*) FILTER (WHERE f.resp_met), count(*) FILTER (WHERE f.resp_missed)
+           count(*) FILTER (WHERE f.resp_met), count(*) FILTER (WHERE f.resp_missed),
+           count(*) FILTER (WHERE x.res_over), count(*) FILTER (WHERE f.resp_due_at < due_before),
+           count(*) FILTER (WHERE x.o_over), coalesce(sum(f.wall_seconds) FILTER (WHERE x.o_over), 0),
+           coalesce(sum(f.business_seconds) FILTER (WHERE x.o_over), 0)
     FROM helpdesk.report_ticket_facts f
-    CROSS JOIN LATERAL (SELECT f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) AS o) x
-    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    CROSS JOIN LATERAL (SELECT f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) AS o,
+                               coalesce(f.res_due_at < due_before, false) AS res_over,
+                               f.resolved_at IS NOT NULL AND coalesce(f.res_due_at < due_before, false) AS o_over) x
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
     GROUP BY g.month, g.day, f.status, f.priority;
 
     INSERT INTO helpdesk.report_day_categories
     SELECT g.month, g.day, f.category_id, 0, count(*) FROM helpdesk.report_ticket_facts f
-    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
     GROUP BY g.month, g.day, f.category_id;
 
     INSERT INTO helpdesk.report_day_staff
     SELECT g.month, g.day, f.assignee_id, 0, count(*), count(f.resolved_at),
            coalesce(sum(f.wall_seconds), 0), coalesce(sum(f.business_seconds), 0),
-           count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed)
+           count(*) FILTER (WHERE f.res_met), count(*) FILTER (WHERE f.res_missed),
+           count(*) FILTER (WHERE f.res_due_at < due_before)
     FROM helpdesk.report_ticket_facts f
-    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date)) g (month, day)
+    CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
     WHERE f.assignee_id IS NOT NULL
     GROUP BY g.month, g.day, f.assignee_id;
 
@@ -475,6 +523,77 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM helpdesk.report_summaries_from_facts(tz);
     RETURN n;
+END
+$$;
+
+-- Move report_state.due_before forward to `due_before` (never back): the running clocks that
+-- came due in between are summed in the day tables' *_over columns from now on, so a report
+-- reads from the facts only the clocks due between the watermark and its `at`. Returns how many
+-- clocks moved. Called after reports_rebuild() by a bulk load, and by the SLA watcher
+-- (reports_advance_due, below).
+CREATE FUNCTION helpdesk.reports_advance(due_before timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    was timestamptz;
+    n bigint;
+BEGIN
+    -- (the lock first: a ticket write in flight applied its fact with the old watermark and
+    -- commits before the facts are read; the next ones read the new watermark, report_refresh.
+    -- Its rows are this backend's shard, as a writer's.)
+    LOCK TABLE helpdesk.report_ticket_facts, helpdesk.report_day_stats, helpdesk.report_day_staff IN EXCLUSIVE MODE;
+    SELECT s.due_before INTO was FROM helpdesk.report_state s FOR UPDATE;
+    IF reports_advance.due_before <= was THEN
+        RETURN 0;
+    END IF;
+    WITH moved AS MATERIALIZED (
+        SELECT f.*, coalesce(f.res_due_at >= was AND f.res_due_at < reports_advance.due_before, false) AS res_over,
+               coalesce(f.resp_due_at >= was AND f.resp_due_at < reports_advance.due_before, false) AS resp_over
+        FROM helpdesk.report_ticket_facts f
+        WHERE (f.res_due_at >= was AND f.res_due_at < reports_advance.due_before)
+           OR (f.resp_due_at >= was AND f.resp_due_at < reports_advance.due_before)),
+    stats AS (
+        INSERT INTO helpdesk.report_day_stats AS s
+        SELECT g.month, g.day, f.status, f.priority, pg_catalog.pg_backend_pid(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+               count(*) FILTER (WHERE f.res_over), count(*) FILTER (WHERE f.resp_over),
+               count(*) FILTER (WHERE x.o_over), coalesce(sum(f.wall_seconds) FILTER (WHERE x.o_over), 0),
+               coalesce(sum(f.business_seconds) FILTER (WHERE x.o_over), 0)
+        FROM moved f
+        CROSS JOIN LATERAL (SELECT f.res_over AND f.resolved_at IS NOT NULL AS o_over) x
+        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
+        GROUP BY g.month, g.day, f.status, f.priority
+        ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+            res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+            o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+            o_over_business = s.o_over_business + EXCLUDED.o_over_business),
+    staff AS (
+        INSERT INTO helpdesk.report_day_staff AS s
+        SELECT g.month, g.day, f.assignee_id, pg_catalog.pg_backend_pid(), 0, 0, 0, 0, 0, 0, count(*)
+        FROM moved f
+        CROSS JOIN LATERAL (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                                   (true, 'infinity')) g (month, day)
+        WHERE f.assignee_id IS NOT NULL AND f.res_over
+        GROUP BY g.month, g.day, f.assignee_id
+        ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET res_over = s.res_over + EXCLUDED.res_over)
+    SELECT count(*) INTO n FROM moved;
+    UPDATE helpdesk.report_state s SET due_before = reports_advance.due_before;
+    RETURN n;
+END
+$$;
+
+-- The watermark at most an hour behind `at`: the SLA watcher calls this before each round, in a
+-- transaction of its own (extension/sla_worker.c). Returns the clocks moved.
+CREATE FUNCTION helpdesk.reports_advance_due(at timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    IF (SELECT s.due_before FROM helpdesk.report_state s) < at - interval '1 hour' THEN
+        RETURN helpdesk.reports_advance(at);
+    END IF;
+    RETURN 0;
 END
 $$;
 
@@ -532,12 +651,15 @@ $$;
 -- report_sums_recount reads the tickets (an Employee's own, or when the day tables are not in
 -- the desk's time zone); report_sums_summary the day tables for the whole days of the range,
 -- the facts of the partial first and last days, and the running clocks past due at `at`.
+CREATE TYPE helpdesk.report_sum AS (
+    status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
+    tickets bigint, resolved bigint, wall numeric, business numeric,
+    o_n bigint, o_wall numeric, o_business numeric,
+    res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint);
+
 CREATE FUNCTION helpdesk.report_sums_recount(dims text, from_at timestamptz, to_at timestamptz, own int,
                                              at timestamptz, with_business boolean)
-RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
-               tickets bigint, resolved bigint, wall numeric, business numeric,
-               o_n bigint, o_wall numeric, o_business numeric,
-               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
+RETURNS SETOF helpdesk.report_sum
 LANGUAGE sql STABLE
 AS $$
     SELECT CASE WHEN dims = 'status' THEN t.status END, CASE WHEN dims = 'status' THEN t.priority END,
@@ -559,8 +681,10 @@ $$;
 
 -- The whole local days [d1, d2) inside [from_at, to_at) (NULL: unbounded), and the partial
 -- parts [from_at, p1) and [p2, to_at) around them.
-CREATE FUNCTION helpdesk.report_day_bounds(from_at timestamptz, to_at timestamptz, tz text,
-                                           OUT d1 date, OUT d2 date, OUT p1 timestamptz, OUT p2 timestamptz)
+-- (A one-row set: a set-returning SQL function is inlined into the caller's query, a row one
+-- is planned at every call.)
+CREATE FUNCTION helpdesk.report_day_bounds(from_at timestamptz, to_at timestamptz, tz text)
+RETURNS TABLE (d1 date, d2 date, p1 timestamptz, p2 timestamptz)
 LANGUAGE sql STABLE
 AS $$
     SELECT b.d1, b.d2, q.p1, greatest(coalesce(b.d2::timestamp AT TIME ZONE tz, to_at), q.p1)
@@ -573,47 +697,64 @@ AS $$
 $$;
 
 -- Whether a day-table row counts for the whole days [d1, d2) whose whole months are [m1, m2):
--- a month row of those months, a day row outside them. (Inlined: an index condition each.)
-CREATE FUNCTION helpdesk.report_in_days(is_month boolean, day date, d1 date, d2 date, m1 date, m2 date)
+-- a month row of those months, a day row outside them; or the all-time row when `top` is
+-- 'infinity' (then the others are empty ranges). (Inlined: an index condition each.)
+CREATE FUNCTION helpdesk.report_in_days(is_month boolean, day date, d1 date, d2 date, m1 date, m2 date, top date)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE
 AS $$
     SELECT (is_month AND day >= m1 AND day < m2)
            OR (NOT is_month AND day >= d1 AND day < least(m1, d2))
            OR (NOT is_month AND day >= greatest(m2, d1) AND day < d2)
+           OR (is_month AND day = top)
 $$;
 
+-- The facts arm reads the partial first and last days whole, and of the whole days only the
+-- running clocks whose deadline lies between report_state.due_before and `at`: counted breached
+-- (sign 1) when due in [due_before, at), taken back from the day tables' *_over sums (sign -1)
+-- when due in [at, due_before). (The clocks due before the watermark are in *_over: at a million
+-- tickets they are tens of thousands of rows, the ones read here the few due since.)
 CREATE FUNCTION helpdesk.report_sums_summary(dims text, from_at timestamptz, to_at timestamptz, at timestamptz)
-RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
-               tickets bigint, resolved bigint, wall numeric, business numeric,
-               o_n bigint, o_wall numeric, o_business numeric,
-               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
+RETURNS SETOF helpdesk.report_sum
 LANGUAGE sql STABLE
 AS $$
     WITH b AS MATERIALIZED (
-        SELECT r.d1, r.d2, r.p1, r.p2, m.m1, greatest(m.m2, m.m1) AS m2
-        FROM (SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2
+        -- (no bound: the all-time rows, every other range of rows empty)
+        SELECT CASE WHEN r.whole THEN 'infinity' ELSE r.d1 END AS d1, r.d2, r.p1, r.p2,
+               CASE WHEN r.whole THEN 'infinity' ELSE m.m1 END AS m1,
+               CASE WHEN r.whole THEN 'infinity' ELSE greatest(m.m2, m.m1) END AS m2,
+               CASE WHEN r.whole THEN 'infinity'::date END AS top,
+               least(w.due_before, at) AS lo, greatest(w.due_before, at) AS hi,
+               CASE WHEN at > w.due_before THEN 1 ELSE -1 END AS sign
+        FROM (SELECT coalesce(r.d1, '-infinity') AS d1, coalesce(r.d2, 'infinity') AS d2, r.p1, r.p2,
+                     r.d1 IS NULL AND r.d2 IS NULL AS whole
               FROM helpdesk.report_day_bounds(from_at, to_at, helpdesk.report_time_zone()) r) r
         -- the whole months [m1, m2) inside the whole days [d1, d2)
         CROSS JOIN LATERAL (
             SELECT CASE WHEN NOT isfinite(r.d1) THEN r.d1
                         WHEN extract(day FROM r.d1) = 1 THEN r.d1
                         ELSE (pg_catalog.date_trunc('month', r.d1::timestamp) + interval '1 month')::date END AS m1,
-                   CASE WHEN NOT isfinite(r.d2) THEN r.d2 ELSE pg_catalog.date_trunc('month', r.d2::timestamp)::date END AS m2) m),
-    -- facts: the partial days whole (part), and the running clocks past due of the whole days
+                   CASE WHEN NOT isfinite(r.d2) THEN r.d2 ELSE pg_catalog.date_trunc('month', r.d2::timestamp)::date END AS m2) m
+        CROSS JOIN (SELECT s.due_before FROM helpdesk.report_state s) w),
+    -- facts: the partial days whole (part), and the whole days' running clocks due between the
+    -- watermark and `at` (not part)
     f AS (
-        SELECT f.*, true AS part FROM helpdesk.report_ticket_facts f, b
-        WHERE f.created_at >= from_at AND f.created_at < b.p1
+        -- (b's values as scalar subqueries: index conditions of one scan each, whatever the
+        -- estimates; the deadline arms each through their partial index)
+        SELECT f.*, true AS part, 0 AS res_sign, 0 AS resp_sign FROM helpdesk.report_ticket_facts f
+        WHERE f.created_at >= from_at AND f.created_at < (SELECT b.p1 FROM b)
         UNION ALL
-        SELECT f.*, true FROM helpdesk.report_ticket_facts f, b
-        WHERE f.created_at >= b.p2 AND f.created_at < to_at
+        SELECT f.*, true, 0, 0 FROM helpdesk.report_ticket_facts f
+        WHERE f.created_at >= (SELECT b.p2 FROM b) AND f.created_at < to_at
         UNION ALL
-        -- (each arm through its partial index on the deadlines: few rows, whatever the range)
-        SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
-        WHERE f.res_due_at < at AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2
+        SELECT f.*, false, b.sign, CASE WHEN f.resp_due_at >= b.lo AND f.resp_due_at < b.hi THEN b.sign ELSE 0 END
+        FROM helpdesk.report_ticket_facts f, b
+        WHERE f.res_due_at >= (SELECT b.lo FROM b) AND f.res_due_at < (SELECT b.hi FROM b)
+          AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2
         UNION ALL
-        SELECT f.*, false FROM helpdesk.report_ticket_facts f, b
-        WHERE f.resp_due_at < at AND NOT coalesce(f.res_due_at < at, false)
+        SELECT f.*, false, 0, b.sign FROM helpdesk.report_ticket_facts f, b
+        WHERE f.resp_due_at >= (SELECT b.lo FROM b) AND f.resp_due_at < (SELECT b.hi FROM b)
+          AND NOT coalesce(f.res_due_at >= b.lo AND f.res_due_at < b.hi, false)
           AND f.created_at + interval '0' >= b.p1 AND f.created_at + interval '0' < b.p2)
     SELECT g.status, g.priority, g.category_id, g.assignee_id,
            sum(g.tickets)::bigint, sum(g.resolved)::bigint, sum(g.wall), sum(g.business),
@@ -621,57 +762,70 @@ AS $$
            sum(g.res_met)::bigint, sum(g.res_breached)::bigint, sum(g.resp_met)::bigint, sum(g.resp_breached)::bigint
     FROM (
         SELECT s.status, s.priority, NULL::int AS category_id, NULL::int AS assignee_id, s.tickets, s.resolved,
-               s.wall, s.business, s.o_n, s.o_wall, s.o_business, s.res_met, s.res_missed AS res_breached,
-               s.resp_met, s.resp_missed AS resp_breached
+               s.wall, s.business, s.o_n + s.o_over_n AS o_n, s.o_wall + s.o_over_wall AS o_wall,
+               s.o_business + s.o_over_business AS o_business, s.res_met, s.res_missed + s.res_over AS res_breached,
+               s.resp_met, s.resp_missed + s.resp_over AS resp_breached
         FROM helpdesk.report_day_stats s, b
-        WHERE dims = 'status' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
+        WHERE dims = 'status' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2, b.top)
         UNION ALL
         SELECT NULL, NULL, c.category_id, NULL, c.tickets, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
         FROM helpdesk.report_day_categories c, b
-        WHERE dims = 'category' AND helpdesk.report_in_days(c.month, c.day, b.d1, b.d2, b.m1, b.m2)
+        WHERE dims = 'category' AND helpdesk.report_in_days(c.month, c.day, b.d1, b.d2, b.m1, b.m2, b.top)
         UNION ALL
         SELECT NULL, NULL, NULL, s.assignee_id, s.tickets, s.resolved, s.wall, s.business, 0, 0, 0,
-               s.res_met, s.res_missed, 0, 0
+               s.res_met, s.res_missed + s.res_over, 0, 0
         FROM helpdesk.report_day_staff s, b
-        WHERE dims = 'assignee' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2)
+        WHERE dims = 'assignee' AND helpdesk.report_in_days(s.month, s.day, b.d1, b.d2, b.m1, b.m2, b.top)
         UNION ALL
         SELECT CASE WHEN dims = 'status' THEN f.status END, CASE WHEN dims = 'status' THEN f.priority END,
                CASE WHEN dims = 'category' THEN f.category_id END, CASE WHEN dims = 'assignee' THEN f.assignee_id END,
                count(*) FILTER (WHERE f.part), count(f.resolved_at) FILTER (WHERE f.part),
                coalesce(sum(f.wall_seconds) FILTER (WHERE f.part), 0),
                coalesce(sum(f.business_seconds) FILTER (WHERE f.part), 0),
-               count(*) FILTER (WHERE x.o), coalesce(sum(f.wall_seconds) FILTER (WHERE x.o), 0),
-               coalesce(sum(f.business_seconds) FILTER (WHERE x.o), 0),
-               count(*) FILTER (WHERE f.part AND f.res_met), count(*) FILTER (WHERE x.res_breached),
-               count(*) FILTER (WHERE f.part AND f.resp_met),
-               count(*) FILTER (WHERE (f.part AND f.resp_missed) OR f.resp_due_at < at)
+               coalesce(sum(x.o), 0), coalesce(sum(x.o * f.wall_seconds), 0), coalesce(sum(x.o * f.business_seconds), 0),
+               count(*) FILTER (WHERE f.part AND f.res_met), coalesce(sum(x.res_breached), 0),
+               count(*) FILTER (WHERE f.part AND f.resp_met), coalesce(sum(x.resp_breached), 0)
         FROM f
         CROSS JOIN LATERAL (
-            SELECT (f.part AND f.res_missed) OR f.res_due_at < at AS res_breached) y
+            SELECT CASE WHEN f.part THEN (f.res_missed OR coalesce(f.res_due_at < at, false))::int ELSE f.res_sign END AS res_breached,
+                   CASE WHEN f.part THEN (f.resp_missed OR coalesce(f.resp_due_at < at, false))::int ELSE f.resp_sign END AS resp_breached) y
         CROSS JOIN LATERAL (
-            SELECT f.resolved_at IS NOT NULL AND ((f.part AND f.res_met) OR y.res_breached) AS o,
-                   y.res_breached) x
+            -- (o: a resolved ticket whose resolution clock is met or breached at `at`)
+            SELECT CASE WHEN f.resolved_at IS NULL THEN 0
+                        WHEN f.part THEN (f.res_met OR y.res_breached = 1)::int
+                        ELSE y.res_breached END AS o,
+                   y.res_breached, y.resp_breached) x
         WHERE dims <> 'assignee' OR f.assignee_id IS NOT NULL
         GROUP BY 1, 2, 3, 4) g
     GROUP BY 1, 2, 3, 4
 $$;
 
 -- The sums a report reads: from the summary for staff, recounted for an Employee's own tickets
--- (and while the day tables are not in the desk's time zone). (SQL: inlined into the report's
--- query, the branch not taken is a one-time filter.)
+-- (and while the day tables are not in the desk's time zone). PL/pgSQL, so that the summary's
+-- query is planned once per connection (a generic plan: its shape does not depend on the
+-- range), where inlined into each report's query it was planned again at every call (~1.5 ms;
+-- the reports below force generic plans too: their statements were planned at every call);
+-- the recount is planned with the call's values (EXECUTE), an Employee's tickets through the
+-- submitter's index.
 CREATE FUNCTION helpdesk.report_sums(dims text, from_at timestamptz, to_at timestamptz, own int, at timestamptz,
                                      with_business boolean DEFAULT false)
-RETURNS TABLE (status helpdesk.ticket_status, priority helpdesk.ticket_priority, category_id int, assignee_id int,
-               tickets bigint, resolved bigint, wall numeric, business numeric,
-               o_n bigint, o_wall numeric, o_business numeric,
-               res_met bigint, res_breached bigint, resp_met bigint, resp_breached bigint)
-LANGUAGE sql STABLE
+RETURNS SETOF helpdesk.report_sum
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
-    SELECT s.* FROM helpdesk.report_sums_summary(dims, from_at, to_at, at) s
-    WHERE own IS NULL AND helpdesk.report_summary_ready()
-    UNION ALL
-    SELECT r.* FROM helpdesk.report_sums_recount(dims, from_at, to_at, own, at, with_business) r
-    WHERE NOT (own IS NULL AND helpdesk.report_summary_ready())
+BEGIN
+    -- (one statement per grouping: each plan holds only its own arms, smaller to start)
+    IF own IS NULL AND helpdesk.report_summary_ready() AND dims = 'status' THEN
+        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary('status', from_at, to_at, at);
+    ELSIF own IS NULL AND helpdesk.report_summary_ready() AND dims = 'category' THEN
+        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary('category', from_at, to_at, at);
+    ELSIF own IS NULL AND helpdesk.report_summary_ready() AND dims = 'assignee' THEN
+        RETURN QUERY SELECT * FROM helpdesk.report_sums_summary('assignee', from_at, to_at, at);
+    ELSE
+        RETURN QUERY EXECUTE 'SELECT * FROM helpdesk.report_sums_recount($1, $2, $3, $4, $5, $6)'
+            USING dims, from_at, to_at, own, at, with_business;
+    END IF;
+END
 $$;
 
 -- avg = sum / n, NULL (report_hours: 0) for none.
@@ -686,32 +840,33 @@ RETURNS int
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT CASE WHEN helpdesk.is_staff(actor) THEN NULL ELSE actor.id END $$;
 
--- Open tickets per status and assignee (0: none), from the maintained counts.
-CREATE FUNCTION helpdesk.report_open(statuses helpdesk.ticket_status[], assignee int DEFAULT NULL)
-RETURNS bigint
-LANGUAGE sql STABLE
-AS $$
-    SELECT coalesce(sum(o.n), 0)::bigint FROM helpdesk.report_open_counts o
-    WHERE o.status = ANY (statuses) AND (assignee IS NULL OR o.assignee_id = assignee)
-$$;
-
 -- Tickets at risk at `at` (the one definition, sla_clock_at_risk), of `own` submitter when not
 -- NULL. An at-risk clock is running and not yet due: the index on running clocks' deadlines.
+-- (PL/pgSQL: its query planned once per connection; a SQL function called in an expression is
+-- planned at every call.)
 CREATE FUNCTION helpdesk.report_at_risk(at timestamptz, own int)
 RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
-    SELECT count(*) FROM helpdesk.sla_clocks c
-    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at >= at AND c.warn_at <= at
-      AND helpdesk.sla_clock_at_risk(c, at)
-      AND (own IS NULL OR EXISTS (SELECT FROM helpdesk.tickets t WHERE t.id = c.ticket_id AND t.submitter_id = own))
+BEGIN
+    RETURN (SELECT count(*) FROM helpdesk.sla_clocks c
+            WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at >= at AND c.warn_at <= at
+              AND helpdesk.sla_clock_at_risk(c, at)
+              AND (own IS NULL OR EXISTS (SELECT FROM helpdesk.tickets t WHERE t.id = c.ticket_id AND t.submitter_id = own)));
+END
 $$;
 
 -- ---- action-required (everyone; each role its own count) ------------------------------------
+-- The open counts in one read of report_open_counts (assignee 0: none). (PL/pgSQL: planned once
+-- per connection.)
 CREATE FUNCTION helpdesk.report_action_required(actor helpdesk.users)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
+BEGIN
+    RETURN (
     SELECT jsonb_build_object(
                'actionRequired', CASE actor.role WHEN 'Admin' THEN s.new_tickets + s.unassigned
                                                  WHEN 'IT_Staff' THEN s.new_tickets + s.assigned_to_me
@@ -719,13 +874,20 @@ AS $$
                'breakdown', jsonb_build_object('newTickets', s.new_tickets, 'newUnassigned', s.new_unassigned,
                                                'assignedToMe', s.assigned_to_me, 'unassigned', s.unassigned,
                                                'myOpenTickets', s.my_open))
-    FROM (SELECT CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{New}') ELSE 0 END AS new_tickets,
-                 CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{New}', 0) ELSE 0 END AS new_unassigned,
-                 helpdesk.report_open('{Assigned,"In Progress"}', actor.id) AS assigned_to_me,
-                 CASE WHEN helpdesk.is_staff(actor) THEN helpdesk.report_open('{Assigned,"In Progress",Pending}', 0)
-                      ELSE 0 END AS unassigned,
+    FROM (SELECT CASE WHEN helpdesk.is_staff(actor) THEN o.new_tickets ELSE 0 END AS new_tickets,
+                 CASE WHEN helpdesk.is_staff(actor) THEN o.new_unassigned ELSE 0 END AS new_unassigned,
+                 o.assigned_to_me,
+                 CASE WHEN helpdesk.is_staff(actor) THEN o.unassigned ELSE 0 END AS unassigned,
                  (SELECT count(*) FROM helpdesk.tickets t
-                  WHERE t.submitter_id = actor.id AND t.status NOT IN ('Resolved', 'Closed')) AS my_open) s
+                  WHERE t.submitter_id = actor.id AND t.status NOT IN ('Resolved', 'Closed')) AS my_open
+          FROM (SELECT coalesce(sum(c.n) FILTER (WHERE c.status = 'New'), 0)::bigint AS new_tickets,
+                       coalesce(sum(c.n) FILTER (WHERE c.status = 'New' AND c.assignee_id = 0), 0)::bigint AS new_unassigned,
+                       coalesce(sum(c.n) FILTER (WHERE c.status IN ('Assigned', 'In Progress')
+                                                   AND c.assignee_id = actor.id), 0)::bigint AS assigned_to_me,
+                       coalesce(sum(c.n) FILTER (WHERE c.status IN ('Assigned', 'In Progress', 'Pending')
+                                                   AND c.assignee_id = 0), 0)::bigint AS unassigned
+                FROM helpdesk.report_open_counts c) o) s);
+END
 $$;
 
 -- ---- dashboard (everyone; an Employee's counts only their own tickets) ----------------------
@@ -733,6 +895,7 @@ CREATE FUNCTION helpdesk.report_dashboard(actor helpdesk.users, from_at timestam
                                           at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     tz text := helpdesk.report_time_zone();
@@ -815,6 +978,7 @@ CREATE FUNCTION helpdesk.report_by_status(actor helpdesk.users, from_at timestam
                                           at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
@@ -831,6 +995,7 @@ CREATE FUNCTION helpdesk.report_by_category(actor helpdesk.users, from_at timest
                                             at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
@@ -850,6 +1015,7 @@ CREATE FUNCTION helpdesk.report_by_priority(actor helpdesk.users, from_at timest
                                             at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'IT_Staff', 'Admin');
@@ -871,6 +1037,7 @@ CREATE FUNCTION helpdesk.report_sla_compliance(actor helpdesk.users, from_at tim
                                                at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     r record;
@@ -918,6 +1085,7 @@ CREATE FUNCTION helpdesk.report_staff_performance(actor helpdesk.users, from_at 
                                                   at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     PERFORM helpdesk.require_role(actor, 'Admin');
@@ -927,9 +1095,13 @@ BEGIN
                        'averageResolutionHours', helpdesk.report_hours(helpdesk.report_avg(g.wall, g.resolved)),
                        'averageResolutionBusinessHours', helpdesk.report_hours(helpdesk.report_avg(g.business, g.resolved)),
                        'slaComplianceRate', helpdesk.report_percent(g.met, g.met + g.breached),
-                       'currentWorkload', helpdesk.report_open('{Assigned,"In Progress",Pending}', u.id))
+                       'currentWorkload', coalesce(w.n, 0))
                    ORDER BY coalesce(g.resolved, 0) DESC, u.id), '[]')
             FROM helpdesk.users u
+            -- (every workload in one read of the open counts, not a query per staff member)
+            LEFT JOIN (SELECT o.assignee_id, sum(o.n)::bigint AS n FROM helpdesk.report_open_counts o
+                       WHERE o.status IN ('Assigned', 'In Progress', 'Pending') GROUP BY o.assignee_id) w
+                   ON w.assignee_id = u.id
             LEFT JOIN (SELECT s.assignee_id, sum(s.tickets)::bigint AS assigned, sum(s.resolved)::bigint AS resolved,
                               sum(s.wall) AS wall, sum(s.business) AS business,
                               sum(s.res_met)::bigint AS met, sum(s.res_breached)::bigint AS breached
@@ -945,6 +1117,7 @@ $$;
 CREATE FUNCTION helpdesk.report_trends(actor helpdesk.users, period text, lim int, at timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     tz text := helpdesk.report_time_zone();

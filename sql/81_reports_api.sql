@@ -8,15 +8,19 @@ RETURNS text
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT coalesce(helpdesk.query_enum(req, 'format', ARRAY['json', 'csv']), 'json') $$;
 
--- The answer of a report: its JSON, or its CSV table.
+-- The answer of a report: its JSON, or its CSV table. (PL/pgSQL: its expressions are prepared
+-- once per connection, where a SQL function's query not inlined is planned at every call.)
 CREATE FUNCTION helpdesk.report_answer(req jsonb, name text, data jsonb, columns text[] DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT CASE WHEN helpdesk.report_format(req) = 'csv'
-                THEN helpdesk.report_csv(name, helpdesk.query_text(req, 'startDate'), helpdesk.query_text(req, 'endDate'),
-                                         data, columns)
-                ELSE data END
+BEGIN
+    IF helpdesk.report_format(req) = 'csv' THEN
+        RETURN helpdesk.report_csv(name, helpdesk.query_text(req, 'startDate'), helpdesk.query_text(req, 'endDate'),
+                                   data, columns);
+    END IF;
+    RETURN data;
+END
 $$;
 
 -- GET /reports/action-required

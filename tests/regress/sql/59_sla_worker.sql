@@ -22,6 +22,21 @@ $$;
 SELECT count(*) AS watchers FROM pg_stat_activity
 WHERE backend_type = 'helpdesk sla watcher' AND datname = current_database();
 
+-- Each round first moves the reports' watermark of past deadlines when it is an hour behind
+-- (sql/80_reports.sql, reports_advance_due): from -infinity at install to the round's instant.
+DO $$
+DECLARE
+    deadline timestamptz := clock_timestamp() + interval '30 seconds';
+BEGIN
+    WHILE clock_timestamp() < deadline LOOP
+        EXIT WHEN (SELECT s.due_before > '-infinity' FROM helpdesk.report_state s);
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END
+$$;
+SELECT due_before > '-infinity' AS watermark_moved, due_before > now() - interval '1 hour' AS recent
+FROM helpdesk.report_state;
+
 -- 24/7 for this test (no default calendar), and a High rule of 1 h / 4 h; both restored below.
 CREATE TEMP TABLE saved_calendar AS SELECT id FROM helpdesk.calendars WHERE is_default;
 UPDATE helpdesk.calendars SET is_default = false WHERE is_default;

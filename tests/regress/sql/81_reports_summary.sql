@@ -77,12 +77,20 @@ BEGIN
 END $$;
 
 -- 600 steps, 37 minutes apart from Thursday 2026-03-26 (across the 03-29 DST change), in
--- transactions of 20 steps.
+-- transactions of 20 steps. Halfway (step 300: 2026-04-02 ~08:00), the watermark of past
+-- deadlines moves to 03-31: the running clocks due before it are summed from then on, and the
+-- later steps add and take back facts with it.
 SELECT setseed(0.4242);
 CREATE TEMP TABLE steps (i int, op text);
 SELECT format('INSERT INTO steps SELECT i, pg_temp.step(i, %L::timestamptz + i * interval ''37 minutes'') FROM generate_series(%s, %s) i',
               '2026-03-26 07:00+00', b, b + 19)
-FROM generate_series(1, 600, 20) b \gexec
+FROM generate_series(1, 300, 20) b \gexec
+SELECT helpdesk.reports_advance('2026-03-31 00:00+00') > 0 AS clocks_moved;
+SELECT helpdesk.reports_advance('2026-03-30 00:00+00') AS never_back;
+SELECT due_before FROM helpdesk.report_state;
+SELECT format('INSERT INTO steps SELECT i, pg_temp.step(i, %L::timestamptz + i * interval ''37 minutes'') FROM generate_series(%s, %s) i',
+              '2026-03-26 07:00+00', b, b + 19)
+FROM generate_series(301, 600, 20) b \gexec
 SELECT op, count(*) FROM steps GROUP BY op ORDER BY op;
 SELECT count(*) AS tickets, count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved FROM helpdesk.tickets;
 
@@ -95,18 +103,22 @@ CREATE FUNCTION pg_temp.summary() RETURNS TABLE (tbl text, k text, v text) LANGU
     UNION ALL
     SELECT 'stats', row(s.month, s.day, s.status, s.priority)::text,
            row(sum(s.tickets), sum(s.resolved), trim_scale(sum(s.wall)), trim_scale(sum(s.business)), sum(s.o_n), trim_scale(sum(s.o_wall)), trim_scale(sum(s.o_business)),
-               sum(s.res_met), sum(s.res_missed), sum(s.resp_met), sum(s.resp_missed))::text
+               sum(s.res_met), sum(s.res_missed), sum(s.resp_met), sum(s.resp_missed), sum(s.res_over), sum(s.resp_over),
+               sum(s.o_over_n), trim_scale(sum(s.o_over_wall)), trim_scale(sum(s.o_over_business)))::text
     FROM helpdesk.report_day_stats s GROUP BY s.month, s.day, s.status, s.priority
     HAVING sum(s.tickets) <> 0 OR sum(s.resolved) <> 0 OR sum(s.wall) <> 0 OR sum(s.o_n) <> 0 OR sum(s.res_met) <> 0
-        OR sum(s.res_missed) <> 0 OR sum(s.resp_met) <> 0 OR sum(s.resp_missed) <> 0
+        OR sum(s.res_missed) <> 0 OR sum(s.resp_met) <> 0 OR sum(s.resp_missed) <> 0 OR sum(s.res_over) <> 0
+        OR sum(s.resp_over) <> 0 OR sum(s.o_over_n) <> 0
     UNION ALL
     SELECT 'categories', row(c.month, c.day, c.category_id)::text, sum(c.tickets)::text
     FROM helpdesk.report_day_categories c GROUP BY c.month, c.day, c.category_id HAVING sum(c.tickets) <> 0
     UNION ALL
     SELECT 'staff', row(s.month, s.day, s.assignee_id)::text,
-           row(sum(s.tickets), sum(s.resolved), trim_scale(sum(s.wall)), trim_scale(sum(s.business)), sum(s.res_met), sum(s.res_missed))::text
+           row(sum(s.tickets), sum(s.resolved), trim_scale(sum(s.wall)), trim_scale(sum(s.business)), sum(s.res_met), sum(s.res_missed),
+               sum(s.res_over))::text
     FROM helpdesk.report_day_staff s GROUP BY s.month, s.day, s.assignee_id
     HAVING sum(s.tickets) <> 0 OR sum(s.resolved) <> 0 OR sum(s.wall) <> 0 OR sum(s.res_met) <> 0 OR sum(s.res_missed) <> 0
+        OR sum(s.res_over) <> 0
     UNION ALL
     SELECT 'events', row(e.day, e.event)::text, row(sum(e.n), trim_scale(sum(e.wall)))::text
     FROM helpdesk.report_day_events e GROUP BY e.day, e.event HAVING sum(e.n) <> 0 OR sum(e.wall) <> 0
@@ -126,7 +138,8 @@ UNION ALL
 SELECT 'only rebuilt', * FROM (SELECT * FROM rebuilt EXCEPT SELECT * FROM incremental) d;
 
 -- The sums read from the summary = the sums recounted from the tickets, for whole (months and
--- days), partial and one-day ranges and instants before, inside and after the sequence.
+-- days), partial and one-day ranges and instants before, inside and after the sequence (before
+-- and after the watermark: clocks taken back from the summed ones, and added to them).
 CREATE TEMP TABLE cases AS
 SELECT d.dims, r.from_at, r.to_at, a.at
 FROM unnest(ARRAY['status', 'category', 'assignee']) d (dims),
