@@ -243,6 +243,16 @@ BEGIN
             'SELECT to_jsonb(array_agg(s.id)) FROM (SELECT t.id FROM helpdesk.tickets t'
             || CASE WHEN estimated THEN walk_where_sql ELSE where_sql END || order_sql || ' OFFSET $10) s',
             actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at, page_offset));
+        -- a walk that ended before filling its page reached the end: the total is known
+        -- exactly (the planner's estimate for a rare string can be thousands for two rows)
+        IF estimated AND coalesce(cardinality(ids), 0) < page_size THEN
+            IF cardinality(ids) > 0 OR page_offset = 0 THEN
+                estimated := false;
+                total := page_offset + coalesce(cardinality(ids), 0);
+            ELSE
+                total := least(total, page_offset);
+            END IF;
+        END IF;
     END IF;
     IF cardinality(ids) > 0 THEN
         -- the page's rows in the page's order
