@@ -52,13 +52,24 @@ done = function(summary, latency, requests)
         summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 LUA
-# wrk_line LABEL THREADS CONNECTIONS TOKEN URL: one table row (latencies in ms)
+# Time the server's tasks (helpdesk-http's threads and every backend of the cluster) spent
+# runnable but waiting for a core, in ms (/proc/*/schedstat, field 2): waits of the machine.
+runq_wait_ms() {
+    local postmaster pids
+    postmaster=$(head -1 "$data_dir/data/postmaster.pid")
+    pids="$(pgrep -P "$postmaster" | tr '\n' ' ') $bench_server_pid"
+    for p in $pids; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $2 } END { printf "%.0f", s / 1e6 }'
+}
+# wrk_line LABEL THREADS CONNECTIONS TOKEN URL: one table row (latencies in ms; runq: the
+# server's tasks' waits for a core in ms per second of the run, i.e. tasks waiting on average x1000)
 wrk_line() {
-    local out
+    local out w0 w1
+    w0=$(runq_wait_ms)
     out=$(wrk -t "$2" -c "$3" -d "${bench_seconds}s" -s "$lua" -H "Authorization: Bearer $4" "$5" 2>&1 | awk '$1 == "RESULT"')
+    w1=$(runq_wait_ms)
     read -r rps p50 p90 p99 p999 max mean errors <<<"${out#RESULT }"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$3" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" "$errors" \
-        "$(cut -d' ' -f1 /proc/loadavg)"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$3" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" "$errors" \
+        "$(cut -d' ' -f1 /proc/loadavg)" "$(( (w1 - w0) / bench_seconds ))"
 }
 # pgbench_line LABEL CLIENTS SCRIPT: the same row from pgbench's per-transaction log
 pgbench_line() {
@@ -70,14 +81,14 @@ pgbench_line() {
     cat "$logdir"/tx* | awk '{ print $3 / 1000 }' | sort -n | awk -v label="$1" -v c="$2" -v s="$bench_seconds" \
         -v load="$(cut -d' ' -f1 /proc/loadavg)" '
         { v[NR] = $1; sum += $1 }
-        END { n = NR; printf "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | 0 | %s |\n", label, c, n / s,
+        END { n = NR; printf "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | 0 | %s | |\n", label, c, n / s,
               v[int(n * .5)], v[int(n * .9)], v[int(n * .99)], v[int(n * .999)], v[n], load }'
     rm -rf "$f" "$logdir"
 }
 ctx() { echo "helpdesk_api.request_context(actor_id => '$1', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => 'on', application_name => 'pgbench')"; }
 actreq_sql() { echo "SELECT helpdesk_api.reports_action_required('{\"path\": {}, \"query\": {}, \"body\": null}'::jsonb)::text FROM $(ctx "$1");"; }
 
-printf '\n| what | conns | req/s | p50 ms | p90 | p99 | p99.9 | max | errors | load |\n|---|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| what | conns | req/s | p50 ms | p90 | p99 | p99.9 | max | errors | load | runq ms/s |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
 # one connection first: the per-call cost without queueing
 wrk_line "wrk GET /health, 1 thread" 1 1 "$admin_token" "$base/health"
 wrk_line "wrk action-required (Admin), 1 thread" 1 1 "$admin_token" "$base/reports/action-required"
