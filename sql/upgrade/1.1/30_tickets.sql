@@ -351,3 +351,45 @@ BEGIN
     RETURN j;
 END
 $$;
+
+-- The ticket JSON through a row type (perf2): to_jsonb of a row instead of jsonb_build_object.
+-- The ticket object of the API, as a row type whose field names are the JSON keys: to_jsonb of
+-- a row categorises each field's type once per row, where jsonb_build_object did that for each
+-- of its 44 keys and values (a page of 20 tickets cost ~27% less).
+CREATE TYPE helpdesk.ticket_api AS (
+    "id" int, "ticketNumber" text, "title" text, "description" text, "categoryId" int,
+    "priority" helpdesk.ticket_priority, "status" helpdesk.ticket_status,
+    "submitterId" int, "assigneeId" int,
+    "dueDate" text, "resolvedAt" text, "closedAt" text, "satisfactionRating" int,
+    "satisfactionComment" text, "satisfactionFeedback" text, "resolutionNotes" text,
+    "createdAt" text, "updatedAt" text, "slaBreached" boolean,
+    "submitter" jsonb, "assignee" jsonb, "category" jsonb);
+
+-- The ticket JSON of the API: the reference's columns, satisfactionFeedback (= satisfactionComment),
+-- slaBreached, and the includes of the list shape (detail = false) or the detail shape.
+-- Built from the ticket and its joined rows with no subquery, so the planner inlines it into a
+-- list's query (a function with subqueries is called row by row instead, ~4x slower).
+CREATE OR REPLACE FUNCTION helpdesk.ticket_json_of(t helpdesk.tickets, submitter helpdesk.users, assignee helpdesk.users,
+                                        c helpdesk.categories, resolution helpdesk.sla_clocks,
+                                        detail boolean, at timestamptz)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT to_jsonb(ROW(
+        t.id, t.ticket_number, t.title, t.description,
+        t.category_id, t.priority, t.status,
+        t.submitter_id, t.assignee_id,
+        helpdesk.iso(t.due_date), helpdesk.iso(t.resolved_at),
+        helpdesk.iso(t.closed_at), t.satisfaction_rating,
+        t.satisfaction_comment, t.satisfaction_comment,
+        t.resolution_notes,
+        helpdesk.iso(t.created_at), helpdesk.iso(t.updated_at),
+        helpdesk.sla_clock_breached(resolution, at),
+        CASE WHEN submitter.id IS NOT NULL THEN helpdesk.ticket_user_json(submitter, detail) END,
+        CASE WHEN assignee.id IS NOT NULL THEN helpdesk.ticket_user_json(assignee, detail) END,
+        CASE WHEN c.id IS NULL THEN NULL
+             WHEN detail THEN jsonb_build_object('id', c.id, 'name', c.name, 'description', c.description,
+                                                 'icon', c.icon, 'color', c.color)
+             ELSE jsonb_build_object('id', c.id, 'name', c.name, 'icon', c.icon, 'color', c.color)
+        END)::helpdesk.ticket_api)
+$$;
