@@ -747,6 +747,75 @@ BEGIN
 END
 $$;
 
+-- The list's filters, the one definition of what each of them means (the ticket list and the
+-- CSV export use it): the conditions on `helpdesk.tickets t` of the filters given, as SQL
+-- fragments whose values are parameters ($1 actor id, $2 submitterId, $3 status, $4 priority,
+-- $5 categoryId, $6 assigneeId, $7 the search's LIKE pattern, $9 the clock instant). Fixed text
+-- only, so each combination of filters is one statement shape, planned once.
+-- Visibility: an Employee sees only the tickets they submitted; a submitterId filter can only
+-- narrow it. slaAtRisk overrides slaBreached and status; slaBreached overrides status (the
+-- reference); assigneeId=null (unassigned) means no assignee.
+CREATE FUNCTION helpdesk.ticket_filter_conds(actor helpdesk.users, status helpdesk.ticket_status,
+                                             priority helpdesk.ticket_priority, category_id int,
+                                             submitter_id int, assignee_id int, unassigned boolean,
+                                             sla_breached boolean, sla_at_risk boolean)
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    conds text[] := '{}';
+BEGIN
+    IF actor.role = 'Employee' THEN
+        conds := array_append(conds, 't.submitter_id = $1');
+    END IF;
+    IF submitter_id IS NOT NULL THEN
+        conds := array_append(conds, 't.submitter_id = $2');
+    END IF;
+    IF sla_at_risk THEN
+        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_at_risk_ids($9))');
+    ELSIF sla_breached THEN
+        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_breached_ids($9))');
+    ELSIF status IS NOT NULL THEN
+        conds := array_append(conds, 't.status = $3');
+    END IF;
+    IF priority IS NOT NULL THEN
+        conds := array_append(conds, 't.priority = $4');
+    END IF;
+    IF category_id IS NOT NULL THEN
+        conds := array_append(conds, 't.category_id = $5');
+    END IF;
+    IF unassigned THEN
+        conds := array_append(conds, 't.assignee_id IS NULL');
+    ELSIF assignee_id IS NOT NULL THEN
+        conds := array_append(conds, 't.assignee_id = $6');
+    END IF;
+    RETURN conds;
+END
+$$;
+
+-- search= is a case-insensitive substring of the title, the description or the ticket number
+-- (the reference's ILIKE; $7 is helpdesk.like_pattern(search), wildcards taken literally). Two
+-- forms of the one test: 'fields' tests the three columns; 'indexed' tests the trigram-indexed
+-- expression that contains them (implied by 'fields', and what an index or an estimate can use).
+-- A match is both.
+CREATE FUNCTION helpdesk.ticket_search_cond(form text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE form
+        WHEN 'fields' THEN '(t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)'
+        WHEN 'indexed' THEN 'helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE $7'
+    END
+$$;
+
+-- ' WHERE a AND b' of the conditions, or '' when there are none.
+CREATE FUNCTION helpdesk.ticket_where_sql(conds text[])
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN cardinality(conds) = 0 THEN '' ELSE ' WHERE ' || array_to_string(conds, ' AND ') END
+$$;
+
 -- The ticket list: filters, visibility, order, page. Returns the reference's paginated shape
 -- plus totalIsEstimate.
 --
@@ -813,45 +882,20 @@ DECLARE
     dir text := CASE WHEN upper(sort_order) = 'ASC' THEN 'ASC' ELSE 'DESC' END;
     page_offset bigint := (page - 1)::bigint * page_size;
 BEGIN
-    IF actor.role = 'Employee' THEN
-        conds := array_append(conds, 't.submitter_id = $1');
-    END IF;
-    IF submitter_id IS NOT NULL THEN
-        conds := array_append(conds, 't.submitter_id = $2');
-    END IF;
-    -- slaAtRisk overrides slaBreached and status; slaBreached overrides status (the reference).
-    IF sla_at_risk THEN
-        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_at_risk_ids($9))');
-    ELSIF sla_breached THEN
-        conds := array_append(conds, 't.id IN (SELECT helpdesk.sla_breached_ids($9))');
-    ELSIF status IS NOT NULL THEN
-        conds := array_append(conds, 't.status = $3');
-    END IF;
-    IF priority IS NOT NULL THEN
-        conds := array_append(conds, 't.priority = $4');
-    END IF;
-    IF category_id IS NOT NULL THEN
-        conds := array_append(conds, 't.category_id = $5');
-    END IF;
-    IF unassigned THEN
-        conds := array_append(conds, 't.assignee_id IS NULL');
-    ELSIF assignee_id IS NOT NULL THEN
-        conds := array_append(conds, 't.assignee_id = $6');
-    END IF;
-    where_sql := CASE WHEN cardinality(conds) = 0 THEN '' ELSE ' WHERE ' || array_to_string(conds, ' AND ') END;
+    conds := helpdesk.ticket_filter_conds(actor, status, priority, category_id, submitter_id, assignee_id,
+                                          unassigned, sla_breached, sla_at_risk);
+    where_sql := helpdesk.ticket_where_sql(conds);
     walk_where_sql := where_sql;
     IF search IS NOT NULL THEN
         pattern := helpdesk.like_pattern(search);
         -- the walk tests the fields only: without the indexed expression no bitmap is possible
-        walk_where_sql := CASE WHEN where_sql = '' THEN ' WHERE ' ELSE where_sql || ' AND ' END
-                          || '(t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)';
+        walk_where_sql := helpdesk.ticket_where_sql(conds || helpdesk.ticket_search_cond('fields'));
         -- the estimate tests the indexed expression only: the fields' test is implied by it,
         -- and the planner, multiplying the two as if independent, put a common word ~10x
         -- too low (and estimated four patterns instead of one)
-        est_where_sql := CASE WHEN where_sql = '' THEN ' WHERE ' ELSE where_sql || ' AND ' END
-                         || 'helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE $7';
-        where_sql := est_where_sql
-                     || ' AND (t.title ILIKE $7 OR t.description ILIKE $7 OR t.ticket_number ILIKE $7)';
+        est_where_sql := helpdesk.ticket_where_sql(conds || helpdesk.ticket_search_cond('indexed'));
+        where_sql := helpdesk.ticket_where_sql(conds || helpdesk.ticket_search_cond('indexed')
+                                               || helpdesk.ticket_search_cond('fields'));
     END IF;
     order_sql := format(' ORDER BY t.%I %s, t.id %s LIMIT %s', helpdesk.ticket_sort_column(sort_by), dir, dir, page_size);
 

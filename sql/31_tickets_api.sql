@@ -28,6 +28,37 @@ BEGIN
 END
 $$;
 
+-- The list's filters from a request's query string (GET /tickets and its CSV export):
+-- status, priority, categoryId, submitterId, assigneeId (the word null: unassigned), search,
+-- slaBreached, slaAtRisk. What each one means is helpdesk.ticket_filter_conds (30_tickets.sql).
+CREATE TYPE helpdesk.ticket_filter AS (
+    status       helpdesk.ticket_status,
+    priority     helpdesk.ticket_priority,
+    category_id  int,
+    submitter_id int,
+    assignee_id  int,
+    unassigned   boolean,
+    search       text,
+    sla_breached boolean,
+    sla_at_risk  boolean
+);
+
+CREATE FUNCTION helpdesk.ticket_filter_query(req jsonb)
+RETURNS helpdesk.ticket_filter
+LANGUAGE sql STABLE
+AS $$
+    SELECT ROW(helpdesk.query_enum(req, 'status', NULL::helpdesk.ticket_status),
+               helpdesk.query_enum(req, 'priority', NULL::helpdesk.ticket_priority),
+               helpdesk.query_int(req, 'categoryId', NULL, 1),
+               helpdesk.query_int(req, 'submitterId', NULL, 1),
+               CASE WHEN lower(btrim(req -> 'query' ->> 'assigneeId')) = 'null' THEN NULL
+                    ELSE helpdesk.query_int(req, 'assigneeId', NULL, 1) END,
+               coalesce(lower(btrim(req -> 'query' ->> 'assigneeId')) = 'null', false),
+               nullif(btrim(req -> 'query' ->> 'search'), ''),
+               coalesce(helpdesk.query_bool(req, 'slaBreached'), false),
+               coalesce(helpdesk.query_bool(req, 'slaAtRisk'), false))::helpdesk.ticket_filter
+$$;
+
 -- GET /tickets
 CREATE FUNCTION helpdesk_api.tickets_list(req jsonb)
 RETURNS jsonb
@@ -35,19 +66,19 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
-    assignee text := nullif(btrim(req -> 'query' ->> 'assigneeId'), '');
+    f helpdesk.ticket_filter := helpdesk.ticket_filter_query(req);
 BEGIN
     RETURN helpdesk.ticket_list(
         actor,
-        status => helpdesk.query_enum(req, 'status', NULL::helpdesk.ticket_status),
-        priority => helpdesk.query_enum(req, 'priority', NULL::helpdesk.ticket_priority),
-        category_id => helpdesk.query_int(req, 'categoryId', NULL, 1),
-        submitter_id => helpdesk.query_int(req, 'submitterId', NULL, 1),
-        assignee_id => CASE WHEN lower(assignee) = 'null' THEN NULL ELSE helpdesk.query_int(req, 'assigneeId', NULL, 1) END,
-        unassigned => coalesce(lower(assignee) = 'null', false),
-        search => nullif(btrim(req -> 'query' ->> 'search'), ''),
-        sla_breached => coalesce(helpdesk.query_bool(req, 'slaBreached'), false),
-        sla_at_risk => coalesce(helpdesk.query_bool(req, 'slaAtRisk'), false),
+        status => f.status,
+        priority => f.priority,
+        category_id => f.category_id,
+        submitter_id => f.submitter_id,
+        assignee_id => f.assignee_id,
+        unassigned => f.unassigned,
+        search => f.search,
+        sla_breached => f.sla_breached,
+        sla_at_risk => f.sla_at_risk,
         page => helpdesk.query_page(req),
         page_size => helpdesk.query_limit(req),
         sort_by => coalesce(helpdesk.query_text(req, 'sortBy'), 'createdAt'),

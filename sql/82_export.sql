@@ -24,38 +24,36 @@ CREATE TYPE helpdesk.ticket_export_row AS (
     "satisfactionRating" int
 );
 
--- The matching tickets, with the filters of helpdesk.ticket_list (sql/30_tickets.sql): an
--- Employee sees only their own; slaAtRisk overrides slaBreached, which overrides status;
--- assigneeId=null is unassigned; search is the list's case-insensitive substring of title,
--- description or number. (Static SQL: every filter is a parameter, NULL when not given.)
+-- The matching tickets: the list's filters as helpdesk.ticket_filter_conds and
+-- helpdesk.ticket_search_cond define them (sql/30_tickets.sql; an Employee sees only their
+-- own), newest first. The statement is made of those fixed fragments; every value is a parameter.
 CREATE FUNCTION helpdesk.ticket_export(actor helpdesk.users, status helpdesk.ticket_status, priority helpdesk.ticket_priority,
                                        category_id int, submitter_id int, assignee_id int, unassigned boolean,
                                        search text, sla_breached boolean, sla_at_risk boolean, at timestamptz)
 RETURNS SETOF helpdesk.ticket_export_row
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT t.id, t.ticket_number, t.title, t.description, t.status::text, t.priority::text, c.name,
-           su.full_name, su.email, au.full_name, au.email,
-           helpdesk.iso(t.created_at), helpdesk.iso(t.updated_at), helpdesk.iso(t.due_date),
-           helpdesk.iso(t.resolved_at), helpdesk.iso(t.closed_at), t.satisfaction_rating
-    FROM helpdesk.tickets t
-    LEFT JOIN helpdesk.users su ON su.id = t.submitter_id
-    LEFT JOIN helpdesk.users au ON au.id = t.assignee_id
-    LEFT JOIN helpdesk.categories c ON c.id = t.category_id
-    -- (the parameters, named apart from the columns)
-    CROSS JOIN (SELECT actor, status, priority, category_id, submitter_id, assignee_id, unassigned, search,
-                       sla_breached, sla_at_risk, at) e
-    WHERE ((e.actor).role <> 'Employee' OR t.submitter_id = (e.actor).id)
-      AND (e.submitter_id IS NULL OR t.submitter_id = e.submitter_id)
-      AND CASE WHEN e.sla_at_risk THEN t.id IN (SELECT helpdesk.sla_at_risk_ids(e.at))
-               WHEN e.sla_breached THEN t.id IN (SELECT helpdesk.sla_breached_ids(e.at))
-               ELSE e.status IS NULL OR t.status = e.status END
-      AND (e.priority IS NULL OR t.priority = e.priority)
-      AND (e.category_id IS NULL OR t.category_id = e.category_id)
-      AND CASE WHEN e.unassigned THEN t.assignee_id IS NULL ELSE e.assignee_id IS NULL OR t.assignee_id = e.assignee_id END
-      AND (e.search IS NULL
-           OR (helpdesk.ticket_search_text(t.title, t.description, t.ticket_number) ILIKE helpdesk.like_pattern(e.search)
-               AND (t.title ILIKE helpdesk.like_pattern(e.search) OR t.description ILIKE helpdesk.like_pattern(e.search)
-                    OR t.ticket_number ILIKE helpdesk.like_pattern(e.search))))
-    ORDER BY t.created_at DESC, t.id DESC
+DECLARE
+    conds text[] := helpdesk.ticket_filter_conds(actor, status, priority, category_id, submitter_id, assignee_id,
+                                                 unassigned, sla_breached, sla_at_risk);
+BEGIN
+    IF search IS NOT NULL THEN
+        conds := conds || helpdesk.ticket_search_cond('indexed') || helpdesk.ticket_search_cond('fields');
+    END IF;
+    RETURN QUERY EXECUTE
+        -- (RETURN QUERY wants the row type's types exactly: the varchar columns cast to text)
+        'SELECT t.id, t.ticket_number::text, t.title::text, t.description::text, t.status::text, '
+        '       t.priority::text, c.name::text, su.full_name::text, su.email::text, au.full_name::text, '
+        '       au.email::text, '
+        '       helpdesk.iso(t.created_at), helpdesk.iso(t.updated_at), helpdesk.iso(t.due_date), '
+        '       helpdesk.iso(t.resolved_at), helpdesk.iso(t.closed_at), t.satisfaction_rating '
+        'FROM helpdesk.tickets t '
+        'LEFT JOIN helpdesk.users su ON su.id = t.submitter_id '
+        'LEFT JOIN helpdesk.users au ON au.id = t.assignee_id '
+        'LEFT JOIN helpdesk.categories c ON c.id = t.category_id'
+        || helpdesk.ticket_where_sql(conds)
+        || ' ORDER BY t.created_at DESC, t.id DESC'
+        USING actor.id, submitter_id, status, priority, category_id, assignee_id,
+              helpdesk.like_pattern(search), NULL::int, at;
+END
 $$;

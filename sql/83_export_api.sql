@@ -8,20 +8,12 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     actor helpdesk.users := helpdesk.current_actor();
-    assignee text := nullif(btrim(req -> 'query' ->> 'assigneeId'), '');
+    f helpdesk.ticket_filter;
 BEGIN
     PERFORM helpdesk.query_enum(req, 'format', ARRAY['csv']);
-    RETURN QUERY SELECT * FROM helpdesk.ticket_export(
-        actor,
-        helpdesk.query_enum(req, 'status', NULL::helpdesk.ticket_status),
-        helpdesk.query_enum(req, 'priority', NULL::helpdesk.ticket_priority),
-        helpdesk.query_int(req, 'categoryId', NULL, 1),
-        helpdesk.query_int(req, 'submitterId', NULL, 1),
-        CASE WHEN lower(assignee) = 'null' THEN NULL ELSE helpdesk.query_int(req, 'assigneeId', NULL, 1) END,
-        coalesce(lower(assignee) = 'null', false),
-        nullif(btrim(req -> 'query' ->> 'search'), ''),
-        coalesce(helpdesk.query_bool(req, 'slaBreached'), false),
-        coalesce(helpdesk.query_bool(req, 'slaAtRisk'), false),
-        now());
+    f := helpdesk.ticket_filter_query(req);
+    RETURN QUERY SELECT * FROM helpdesk.ticket_export(actor, f.status, f.priority, f.category_id, f.submitter_id,
+                                                      f.assignee_id, f.unassigned, f.search, f.sla_breached,
+                                                      f.sla_at_risk, now());
 END
 $$;
