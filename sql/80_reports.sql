@@ -115,8 +115,9 @@ AS $$ SELECT extract(epoch FROM helpdesk.sla_between(created_at, resolved_at)) $
 -- OR (running AND due_at < at), by its definition (sql/30_tickets.sql).
 --
 -- Triggers on tickets and sla_clocks (AFTER, row level) call report_refresh(ticket): it
--- recomputes the ticket's fact from the base rows and, when it changed, subtracts the old
--- fact from the summary tables and adds the new one, in the writer's transaction. The day
+-- recomputes the ticket's fact from the base rows and, when it changed, adds the difference
+-- between the new fact and the old to the summary tables whose part of it changed, in the
+-- writer's transaction. The day
 -- tables are keyed per desk-local day and by a shard, the writing backend's process id: two
 -- transactions at once are two backends, so they never update, wait for or deadlock on the same
 -- summary row (with a shard per ticket, two multi-ticket transactions, say a bulk route and the
