@@ -5,7 +5,9 @@
 # calls, mean execution and mean planning milliseconds per call of the route.
 #
 #   BENCH_DATA_DIR=/var/tmp/hd-perf-10000 bench/route_profile.sh get
-#   routes: get (GET /tickets/:id), list (default list), filtered, search, number, create
+#   routes: get (GET /tickets/:id), list (default list), filtered, search, number, create,
+#   status (change-status In Progress then Assigned, two calls per script, on tickets Assigned
+#   to start with: the client's own slice of the 2,000 newest), comment (an agent's comment)
 # Also the backend CPU microseconds per call (one client, PROFILE_CPU_CALLS calls): unlike
 # calls/s, it holds on a machine loaded by others.
 # Environment: BENCH_DATA_DIR (required: a data set built by bench/api.sh), PROFILE_SECONDS (5),
@@ -15,7 +17,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/cluster.sh"
-route=${1:?route: get list filtered search number create}
+route=${1:?route: get list filtered search number create status comment}
 data_dir=${BENCH_DATA_DIR:?BENCH_DATA_DIR: a data set built by bench/api.sh}
 [ -f "$data_dir/built" ] || { echo "no data set in $data_dir (run bench/api.sh first)" >&2; exit 1; }
 seconds=${PROFILE_SECONDS:-5}
@@ -54,6 +56,24 @@ SELECT helpdesk_api.tickets_get(jsonb_build_object('path', jsonb_build_object('t
     search) script=$(list '{"page": "1", "limit": "20", "search": "printer"}') ;;
     number) script=$(list "{\"page\": \"1\", \"limit\": \"20\", \"search\": \"$number\"}") ;;
     create) script="SELECT helpdesk_api.tickets_create(jsonb_build_object('path', '{}'::jsonb, 'query', '{}'::jsonb, 'body', '{\"title\": \"Printer on floor 3 is jammed\", \"description\": \"It shows error E42 after every page.\", \"categoryId\": 1, \"priority\": \"High\"}'::jsonb))::text FROM $(ctx "$employee" off);" ;;
+    status|comment)
+        pool_lo=$(( max_id - 1999 ))
+        # (100 tickets per transaction: one transaction writing thousands of tickets updates
+        # the same summary rows thousands of times, which costs quadratic time, RESULTS.md)
+        for lo in $(seq "$pool_lo" 100 "$max_id"); do
+            echo "UPDATE helpdesk.tickets SET status = 'Assigned', assignee_id = coalesce(assignee_id, $admin)
+                  WHERE id BETWEEN $lo AND $(( lo + 99 )) AND status IS DISTINCT FROM 'Assigned';"
+        done | hd_psql "$data_dir" "$port" bench -q >/dev/null
+        change() { echo "SELECT helpdesk_api.tickets_change_status(jsonb_build_object('path', jsonb_build_object('ticketId', :id::text), 'query', '{}'::jsonb, 'body', '{\"status\": \"$1\"}'::jsonb))::text FROM $(ctx "$admin" off);"; }
+        if [ "$route" = status ]; then
+            # each client its own tickets (:client_id), so two clients never move the same one
+            script="\\set id $pool_lo + (:client_id * 1000 + random(0, 999)) % 2000
+$(change 'In Progress')
+$(change Assigned)"
+        else
+            script="\\set id random($min_id, $max_id)
+SELECT helpdesk_api.comments_create(jsonb_build_object('path', jsonb_build_object('ticketId', :id::text, 'id', :id::text), 'query', '{}'::jsonb, 'body', '{\"content\": \"Looked at it, on it now.\"}'::jsonb))::text FROM $(ctx "$admin" off);"
+        fi ;;
     *) echo "unknown route $route" >&2; exit 2 ;;
 esac
 f=$(mktemp /tmp/route-profile.XXXXXX.sql); chmod 644 "$f"; printf '%s\n' "$script" >"$f"

@@ -115,8 +115,9 @@ AS $$ SELECT extract(epoch FROM helpdesk.sla_between(created_at, resolved_at)) $
 -- OR (running AND due_at < at), by its definition (sql/30_tickets.sql).
 --
 -- Triggers on tickets and sla_clocks (AFTER, row level) call report_refresh(ticket): it
--- recomputes the ticket's fact from the base rows and, when it changed, subtracts the old
--- fact from the summary tables and adds the new one, in the writer's transaction. The day
+-- recomputes the ticket's fact from the base rows and, when it changed, adds the difference
+-- between the new fact and the old to the summary tables whose part of it changed, in the
+-- writer's transaction. The day
 -- tables are keyed per desk-local day and by a shard, the writing backend's process id: two
 -- transactions at once are two backends, so they never update, wait for or deadlock on the same
 -- summary row (with a shard per ticket, two multi-ticket transactions, say a bulk route and the
@@ -281,50 +282,186 @@ BEGIN
 END
 $$;
 
--- Add (sign 1) or subtract (-1) one ticket's fact to / from the summary tables, its running
--- clocks due before `due_before` counted as over.
-CREATE FUNCTION helpdesk.report_apply(f helpdesk.report_ticket_facts, sign int, tz text, due_before timestamptz)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
+-- One ticket's fact as rows of each summary table, its counts times `sign` (1: the fact added,
+-- -1: taken back; no rows for an absent fact, all fields NULL), shard 0, its running clocks due
+-- before `due_before` counted as over. The one definition of what a ticket adds to the
+-- summaries: the triggers (report_refresh) and reports_rebuild() both sum these rows. The day
+-- tables get three rows per ticket: its creation day, that day's month and the all-time row.
+-- (SQL, inlined into the statements that call them.)
+CREATE FUNCTION helpdesk.report_stats_rows(f helpdesk.report_ticket_facts, sign int, due_before timestamptz)
+RETURNS SETOF helpdesk.report_day_stats
+LANGUAGE sql IMMUTABLE
 AS $$
-DECLARE
-    resolved int := CASE WHEN f.resolved_at IS NOT NULL THEN sign ELSE 0 END;
-    outcome int := CASE WHEN f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) THEN sign ELSE 0 END;
-    res_over int := CASE WHEN f.res_due_at < due_before THEN sign ELSE 0 END;
-    resp_over int := CASE WHEN f.resp_due_at < due_before THEN sign ELSE 0 END;
-    o_over int := CASE WHEN f.resolved_at IS NOT NULL THEN res_over ELSE 0 END;
-    wall numeric := coalesce(f.wall_seconds, 0) * sign;
-    business numeric := coalesce(f.business_seconds, 0) * sign;
-    month_day date := pg_catalog.date_trunc('month', f.day::timestamp)::date;
-    writer_shard int := pg_catalog.pg_backend_pid();  -- this backend's rows: never another writer's (above)
-BEGIN
-    INSERT INTO helpdesk.report_day_stats AS s
-    SELECT g.month, g.day, f.status, f.priority, writer_shard, sign, resolved, wall, business,
-           outcome, CASE WHEN outcome <> 0 THEN wall ELSE 0 END, CASE WHEN outcome <> 0 THEN business ELSE 0 END,
+    SELECT g.month, g.day, f.status, f.priority, 0, sign, x.resolved, x.wall, x.business,
+           x.outcome, CASE WHEN x.outcome <> 0 THEN x.wall ELSE 0 END, CASE WHEN x.outcome <> 0 THEN x.business ELSE 0 END,
            CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
            CASE WHEN f.resp_met THEN sign ELSE 0 END, CASE WHEN f.resp_missed THEN sign ELSE 0 END,
-           res_over, resp_over, o_over, CASE WHEN o_over <> 0 THEN wall ELSE 0 END,
-           CASE WHEN o_over <> 0 THEN business ELSE 0 END
-    FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
-    ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
-        tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
-        wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
-        o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
-        res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
-        resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
-        res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
-        o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
-        o_over_business = s.o_over_business + EXCLUDED.o_over_business;
+           x.res_over, CASE WHEN f.resp_due_at < due_before THEN sign ELSE 0 END,
+           x.o_over, CASE WHEN x.o_over <> 0 THEN x.wall ELSE 0 END, CASE WHEN x.o_over <> 0 THEN x.business ELSE 0 END
+    FROM (SELECT CASE WHEN f.resolved_at IS NOT NULL THEN sign ELSE 0 END AS resolved,
+                 CASE WHEN f.resolved_at IS NOT NULL AND (f.res_met OR f.res_missed) THEN sign ELSE 0 END AS outcome,
+                 CASE WHEN f.res_due_at < due_before THEN sign ELSE 0 END AS res_over,
+                 CASE WHEN f.resolved_at IS NOT NULL AND f.res_due_at < due_before THEN sign ELSE 0 END AS o_over,
+                 coalesce(f.wall_seconds, 0) * sign AS wall,
+                 coalesce(f.business_seconds, 0) * sign AS business) x,
+         (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                 (true, 'infinity'::date)) g (month, day)
+    WHERE f.ticket_id IS NOT NULL
+$$;
 
-    INSERT INTO helpdesk.report_day_categories AS s
-    SELECT g.month, g.day, f.category_id, writer_shard, sign FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
-    ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
+CREATE FUNCTION helpdesk.report_categories_rows(f helpdesk.report_ticket_facts, sign int)
+RETURNS SETOF helpdesk.report_day_categories
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT g.month, g.day, f.category_id, 0, sign
+    FROM (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                 (true, 'infinity'::date)) g (month, day)
+    WHERE f.ticket_id IS NOT NULL
+$$;
 
-    IF f.assignee_id IS NOT NULL THEN
+CREATE FUNCTION helpdesk.report_staff_rows(f helpdesk.report_ticket_facts, sign int, due_before timestamptz)
+RETURNS SETOF helpdesk.report_day_staff
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT g.month, g.day, f.assignee_id, 0, sign, CASE WHEN f.resolved_at IS NOT NULL THEN sign ELSE 0 END,
+           coalesce(f.wall_seconds, 0) * sign, coalesce(f.business_seconds, 0) * sign,
+           CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END,
+           CASE WHEN f.res_due_at < due_before THEN sign ELSE 0 END
+    FROM (VALUES (false, f.day), (true, pg_catalog.date_trunc('month', f.day::timestamp)::date),
+                 (true, 'infinity'::date)) g (month, day)
+    WHERE f.ticket_id IS NOT NULL AND f.assignee_id IS NOT NULL
+$$;
+
+-- (created, resolved, closed: each on the local day of that event, `tz`)
+CREATE FUNCTION helpdesk.report_events_rows(f helpdesk.report_ticket_facts, sign int, tz text)
+RETURNS SETOF helpdesk.report_day_events
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT e.day, e.event, 0, sign, e.wall
+    FROM (VALUES (f.day, 'created', 0::numeric),
+                 ((f.resolved_at AT TIME ZONE tz)::date, 'resolved', coalesce(f.wall_seconds, 0) * sign),
+                 ((f.closed_at AT TIME ZONE tz)::date, 'closed', 0)) e (day, event, wall)
+    WHERE f.ticket_id IS NOT NULL AND e.day IS NOT NULL
+$$;
+
+-- (open tickets only; assignee 0: none)
+CREATE FUNCTION helpdesk.report_open_rows(f helpdesk.report_ticket_facts, sign int)
+RETURNS SETOF helpdesk.report_open_counts
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT f.status, coalesce(f.assignee_id, 0), 0, sign
+    WHERE f.ticket_id IS NOT NULL AND helpdesk.ticket_is_open(f.status)
+$$;
+
+-- Bring one ticket's fact and the summary tables up to date with its rows (gone: removed):
+-- the summaries get the difference between the old fact and the new, one upsert per table
+-- whose part of the fact changed (a status move: -1 in the old status's rows and +1 in the
+-- new's in one statement), none for a table it does not touch (a clock's new deadline changes
+-- no summary). known_only: only a ticket that already has a fact (the clocks' triggers: a
+-- ticket being inserted gets its fact from its own trigger, which fires after the SLA
+-- trigger has inserted its clocks; a ticket loaded with triggers off waits for
+-- reports_rebuild()).
+CREATE FUNCTION helpdesk.report_refresh(tid int, known_only boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+-- (generic plans: a custom plan of each upsert, which the plan cache kept choosing, was planned
+-- again at every call, 0.1 ms each)
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    tz text;
+    due_before timestamptz;
+    o helpdesk.report_ticket_facts;  -- as summed (all NULL: none)
+    n helpdesk.report_ticket_facts;  -- from the base rows now (all NULL: the ticket is gone)
+    had boolean;
+    writer_shard int;
+BEGIN
+    SELECT * INTO o FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid FOR UPDATE;
+    had := FOUND;
+    IF NOT had AND known_only THEN
+        RETURN;
+    END IF;
+    -- (read after the lock on the facts that statement took: reports_advance() waits for this
+    -- transaction, or this one reads the watermark it moved)
+    SELECT s.time_zone, s.due_before INTO tz, due_before FROM helpdesk.report_state s;
+    SELECT * INTO n FROM helpdesk.report_facts_of(tz) f WHERE f.ticket_id = tid;
+    IF NOT FOUND THEN
+        IF NOT had THEN
+            RETURN;
+        END IF;
+        DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
+    ELSE
+        -- business time: computed once per resolution, kept while created/resolved stay
+        IF n.resolved_at IS NOT NULL THEN
+            n.business_seconds := CASE WHEN had AND o.resolved_at = n.resolved_at AND o.created_at = n.created_at
+                                       THEN o.business_seconds
+                                       ELSE helpdesk.report_business_seconds(n.created_at, n.resolved_at) END;
+        END IF;
+        IF NOT had THEN
+            INSERT INTO helpdesk.report_ticket_facts VALUES (n.*);
+        ELSIF o IS NOT DISTINCT FROM n THEN
+            RETURN;
+        ELSE
+            UPDATE helpdesk.report_ticket_facts f
+            SET day = n.day, status = n.status, priority = n.priority, category_id = n.category_id,
+                assignee_id = n.assignee_id, created_at = n.created_at, resolved_at = n.resolved_at,
+                closed_at = n.closed_at, wall_seconds = n.wall_seconds, business_seconds = n.business_seconds,
+                res_met = n.res_met, res_missed = n.res_missed, res_due_at = n.res_due_at,
+                resp_met = n.resp_met, resp_missed = n.resp_missed, resp_due_at = n.resp_due_at
+            WHERE f.ticket_id = tid;
+        END IF;
+    END IF;
+
+    -- This backend's rows: never another writer's (the shards, above).
+    writer_shard := pg_catalog.pg_backend_pid();
+    -- Each table's statement runs when a field its rows read differs (the *_rows functions above).
+    IF (o.day, o.status, o.priority, o.resolved_at IS NULL, o.wall_seconds, o.business_seconds, o.res_met,
+        o.res_missed, o.resp_met, o.resp_missed, coalesce(o.res_due_at < due_before, false),
+        coalesce(o.resp_due_at < due_before, false))
+       IS DISTINCT FROM
+       (n.day, n.status, n.priority, n.resolved_at IS NULL, n.wall_seconds, n.business_seconds, n.res_met,
+        n.res_missed, n.resp_met, n.resp_missed, coalesce(n.res_due_at < due_before, false),
+        coalesce(n.resp_due_at < due_before, false)) THEN
+        INSERT INTO helpdesk.report_day_stats AS s
+        SELECT r.month, r.day, r.status, r.priority, writer_shard, sum(r.tickets), sum(r.resolved), sum(r.wall),
+               sum(r.business), sum(r.o_n), sum(r.o_wall), sum(r.o_business), sum(r.res_met), sum(r.res_missed),
+               sum(r.resp_met), sum(r.resp_missed), sum(r.res_over), sum(r.resp_over), sum(r.o_over_n),
+               sum(r.o_over_wall), sum(r.o_over_business)
+        FROM (SELECT * FROM helpdesk.report_stats_rows(o, -1, due_before)
+              UNION ALL SELECT * FROM helpdesk.report_stats_rows(n, 1, due_before)) r
+        GROUP BY r.month, r.day, r.status, r.priority
+        ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+            tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+            wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+            o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
+            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+            resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
+            res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+            o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+            o_over_business = s.o_over_business + EXCLUDED.o_over_business;
+    END IF;
+
+    IF (o.day, o.category_id) IS DISTINCT FROM (n.day, n.category_id) THEN
+        INSERT INTO helpdesk.report_day_categories AS s
+        SELECT r.month, r.day, r.category_id, writer_shard, sum(r.tickets)
+        FROM (SELECT * FROM helpdesk.report_categories_rows(o, -1)
+              UNION ALL SELECT * FROM helpdesk.report_categories_rows(n, 1)) r
+        GROUP BY r.month, r.day, r.category_id
+        ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
+    END IF;
+
+    IF (o.day, o.assignee_id, o.resolved_at IS NULL, o.wall_seconds, o.business_seconds, o.res_met, o.res_missed,
+        coalesce(o.res_due_at < due_before, false))
+       IS DISTINCT FROM
+       (n.day, n.assignee_id, n.resolved_at IS NULL, n.wall_seconds, n.business_seconds, n.res_met, n.res_missed,
+        coalesce(n.res_due_at < due_before, false))
+       AND (o.assignee_id IS NOT NULL OR n.assignee_id IS NOT NULL) THEN
         INSERT INTO helpdesk.report_day_staff AS s
-        SELECT g.month, g.day, f.assignee_id, writer_shard, sign, resolved, wall, business,
-               CASE WHEN f.res_met THEN sign ELSE 0 END, CASE WHEN f.res_missed THEN sign ELSE 0 END, res_over
-        FROM (VALUES (false, f.day), (true, month_day), (true, 'infinity')) g (month, day)
+        SELECT r.month, r.day, r.assignee_id, writer_shard, sum(r.tickets), sum(r.resolved), sum(r.wall),
+               sum(r.business), sum(r.res_met), sum(r.res_missed), sum(r.res_over)
+        FROM (SELECT * FROM helpdesk.report_staff_rows(o, -1, due_before)
+              UNION ALL SELECT * FROM helpdesk.report_staff_rows(n, 1, due_before)) r
+        GROUP BY r.month, r.day, r.assignee_id
         ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
             tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
             wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
@@ -332,61 +469,23 @@ BEGIN
             res_over = s.res_over + EXCLUDED.res_over;
     END IF;
 
-    INSERT INTO helpdesk.report_day_events AS s
-    SELECT e.day, e.event, writer_shard, sign, e.wall
-    FROM (VALUES (f.day, 'created', 0::numeric),
-                 ((f.resolved_at AT TIME ZONE tz)::date, 'resolved', wall),
-                 ((f.closed_at AT TIME ZONE tz)::date, 'closed', 0)) e (day, event, wall)
-    WHERE e.day IS NOT NULL
-    ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall;
+    IF (o.day, o.resolved_at, o.closed_at, o.wall_seconds) IS DISTINCT FROM (n.day, n.resolved_at, n.closed_at, n.wall_seconds) THEN
+        INSERT INTO helpdesk.report_day_events AS s
+        SELECT r.day, r.event, writer_shard, sum(r.n), sum(r.wall)
+        FROM (SELECT * FROM helpdesk.report_events_rows(o, -1, tz)
+              UNION ALL SELECT * FROM helpdesk.report_events_rows(n, 1, tz)) r
+        GROUP BY r.day, r.event
+        ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall;
+    END IF;
 
-    IF helpdesk.ticket_is_open(f.status) THEN
-        INSERT INTO helpdesk.report_open_counts AS s VALUES (f.status, coalesce(f.assignee_id, 0), writer_shard, sign)
+    IF (o.status, o.assignee_id) IS DISTINCT FROM (n.status, n.assignee_id) THEN
+        INSERT INTO helpdesk.report_open_counts AS s
+        SELECT r.status, r.assignee_id, writer_shard, sum(r.n)
+        FROM (SELECT * FROM helpdesk.report_open_rows(o, -1)
+              UNION ALL SELECT * FROM helpdesk.report_open_rows(n, 1)) r
+        GROUP BY r.status, r.assignee_id
         ON CONFLICT (status, assignee_id, shard) DO UPDATE SET n = s.n + EXCLUDED.n;
     END IF;
-END
-$$;
-
--- Bring one ticket's fact and the summary tables up to date with its rows (gone: removed).
-CREATE FUNCTION helpdesk.report_refresh(tid int)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-    tz text;
-    due_before timestamptz;
-    f_old helpdesk.report_ticket_facts;
-    f_new helpdesk.report_ticket_facts;
-    had boolean;
-BEGIN
-    SELECT * INTO f_old FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid FOR UPDATE;
-    had := FOUND;
-    -- (read after the lock on the facts that statement took: reports_advance() waits for this
-    -- transaction, or this one reads the watermark it moved)
-    SELECT s.time_zone, s.due_before INTO tz, due_before FROM helpdesk.report_state s;
-    SELECT * INTO f_new FROM helpdesk.report_facts_of(tz) f WHERE f.ticket_id = tid;
-    IF NOT FOUND THEN
-        IF had THEN
-            PERFORM helpdesk.report_apply(f_old, -1, tz, due_before);
-            DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
-        END IF;
-        RETURN;
-    END IF;
-    -- business time: computed once per resolution, kept while created/resolved stay
-    IF f_new.resolved_at IS NOT NULL THEN
-        f_new.business_seconds := CASE WHEN had AND f_old.resolved_at = f_new.resolved_at AND f_old.created_at = f_new.created_at
-                                       THEN f_old.business_seconds
-                                       ELSE helpdesk.report_business_seconds(f_new.created_at, f_new.resolved_at) END;
-    END IF;
-    IF had THEN
-        IF f_old IS NOT DISTINCT FROM f_new THEN
-            RETURN;
-        END IF;
-        PERFORM helpdesk.report_apply(f_old, -1, tz, due_before);
-        DELETE FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid;
-    END IF;
-    PERFORM helpdesk.report_apply(f_new, 1, tz, due_before);
-    INSERT INTO helpdesk.report_ticket_facts VALUES (f_new.*);
 END
 $$;
 
@@ -405,7 +504,7 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.ticket_id ELSE NEW.ticket_id END);
+    PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.ticket_id ELSE NEW.ticket_id END, true);
     RETURN NULL;
 END
 $$;

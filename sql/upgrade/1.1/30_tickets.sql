@@ -447,3 +447,16 @@ AS $$
              ELSE jsonb_build_object('id', c.id, 'name', c.name, 'icon', c.icon, 'color', c.color)
         END)::helpdesk.ticket_api)
 $$;
+
+-- ticket_transition_allowed in PL/pgSQL (planned once per connection, not at every status change).
+CREATE OR REPLACE FUNCTION helpdesk.ticket_transition_allowed(from_status helpdesk.ticket_status,
+                                                   to_status helpdesk.ticket_status)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM helpdesk.ticket_transitions m
+                   WHERE m.from_status = ticket_transition_allowed.from_status
+                     AND m.to_status = ticket_transition_allowed.to_status);
+END
+$$;

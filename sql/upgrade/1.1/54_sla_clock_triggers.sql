@@ -88,3 +88,14 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- sla_is_staff in PL/pgSQL (planned once per connection, not at every ticket change).
+CREATE OR REPLACE FUNCTION helpdesk.sla_is_staff(user_id int)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN user_id IS NULL
+        OR EXISTS (SELECT FROM helpdesk.users u WHERE u.id = user_id AND u.role IN ('IT_Staff', 'Admin'));
+END
+$$;

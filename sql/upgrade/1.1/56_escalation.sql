@@ -96,6 +96,8 @@ $$;
 CREATE OR REPLACE FUNCTION helpdesk.escalation_ticket_waits(r helpdesk.escalation_rules, t helpdesk.tickets)
 RETURNS boolean
 LANGUAGE plpgsql STABLE
+-- (the plan cache kept choosing a custom plan of the expression below, planned at every call)
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     RETURN CASE r.trigger_type
