@@ -198,6 +198,15 @@ AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_final';
 CREATE AGGREGATE helpdesk.kb_rank(int, real, smallint[], real[], int[], int[], int) (
     SFUNC = helpdesk.kb_rank_step, STYPE = internal, SSPACE = 512, FINALFUNC = helpdesk.kb_rank_final);
 
+-- The n best articles for a plan and those tied with the n-th (all with a score above 0 when n is
+-- NULL), best first, ties by id: kb_rank's scores over the best per_term postings of each term, computed in one C call that
+-- reads the term index itself (extension/kb_rank.c; bench/kb_c_vs_sql.sh against the aggregate).
+CREATE FUNCTION helpdesk.kb_rank_top(terms text[], idf real[], plan int[], pairs int[], mode int,
+                                     per_term int, include_drafts boolean, n int)
+RETURNS TABLE (article_id int, text_score real)
+LANGUAGE c STABLE PARALLEL SAFE ROWS 30
+AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_top';
+
 CREATE FUNCTION helpdesk.kb_rank_max(idf real[], plan int[], pairs int[])
 RETURNS real
 LANGUAGE c IMMUTABLE PARALLEL SAFE
@@ -618,33 +627,17 @@ BEGIN
         RETURN;
     END IF;
     RETURN QUERY
-    WITH ranked AS (
-        SELECT c.article_id, helpdesk.kb_rank(c.n, c.impact, c.hits, p.idf, p.plan, p.pairs, mode) AS text_score
-        FROM (SELECT t.n::int AS n, x.article_id, x.impact, x.hits
-              FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
-              CROSS JOIN LATERAL (
-                  SELECT k.article_id, k.impact, k.hits
-                  FROM helpdesk.kb_postings k
-                  WHERE k.term = t.term AND (k.published OR include_drafts)
-                  ORDER BY k.impact DESC
-                  LIMIT per_term) x) c
-        GROUP BY c.article_id
-    ), pool AS (
+    WITH best AS (
         -- the tie-breakers move scores by at most 10%: they only have to look at the best few
         -- candidates (all of them when a category filters them)
-        (SELECT r.article_id, r.text_score FROM ranked r WHERE kb_search.category_id IS NULL
-         ORDER BY r.text_score DESC LIMIT greatest(3 * lim, 30))
-        UNION ALL
-        SELECT r.article_id, r.text_score FROM ranked r WHERE kb_search.category_id IS NOT NULL
-    ), best AS (
         SELECT a.id, r.text_score,
                (r.text_score * (1.0 + 0.05 * (0.5 * (a.helpful_votes + 1.0) / (a.helpful_votes + a.not_helpful_votes + 2.0)
                                               + 0.5 * least(1.0, ln(1.0 + a.view_count::float8) / ln(1000.0::float8))))
                              * CASE WHEN a.language = lang THEN 1.05 ELSE 1.0 END)::real AS final
-        FROM pool r
+        FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, per_term, include_drafts,
+                                  CASE WHEN kb_search.category_id IS NULL THEN greatest(3 * lim, 30) END) r
         JOIN helpdesk.kb_articles a ON a.id = r.article_id
-        WHERE r.text_score > 0
-          AND (kb_search.category_id IS NULL OR a.category_id = kb_search.category_id)
+        WHERE kb_search.category_id IS NULL OR a.category_id = kb_search.category_id
         ORDER BY final DESC, a.id
         LIMIT lim
     )
