@@ -220,19 +220,23 @@ AS $$ SELECT pg_catalog.string_agg(w.term, ' ' ORDER BY w.pos) FROM helpdesk.kb_
 
 -- The language of a text: 'vi' when a fifth of its first words have diacritics, 'en' when its
 -- words have none and English function words are among them, else NULL (a query typed without
--- diacritics may be Vietnamese: no language is assumed).
+-- diacritics may be Vietnamese: no language is assumed). PL/pgSQL, as every search calls it: its
+-- query is planned once per connection (a SQL function with a FROM clause is planned per call).
 CREATE FUNCTION helpdesk.kb_language(t text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT CASE WHEN count(*) = 0 THEN NULL
-                WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
-                WHEN count(*) FILTER (WHERE w.accented) = 0
-                     AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
-                                                     'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
-                                                     'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
-           END
-    FROM helpdesk.kb_query_words(left(t, 2000)) w
+BEGIN
+    RETURN (
+        SELECT CASE WHEN count(*) = 0 THEN NULL
+                    WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
+                    WHEN count(*) FILTER (WHERE w.accented) = 0
+                         AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
+                                                         'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
+                                                         'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
+               END
+        FROM helpdesk.kb_query_words(left(t, 2000)) w);
+END
 $$;
 
 -- ==== the index, kept by triggers whoever writes the articles ====
@@ -531,18 +535,22 @@ CREATE TYPE helpdesk.kb_query_plan AS (
 -- Corrections of a word the corpus does not have: vocabulary terms at most two edits away
 -- (transpositions count one), the closest first, then the most common. pg_trgm's index finds
 -- candidates; its threshold is lowered here because a typo in a short word breaks most of its
--- trigrams ("emial" shares 2 of 6 with "email").
+-- trigrams ("emial" shares 2 of 6 with "email"). PL/pgSQL: a SQL function with a SET clause is
+-- never inlined and was planned again at every typo of every search.
 CREATE FUNCTION helpdesk.kb_corrections(word text, max_results int DEFAULT 2)
 RETURNS TABLE (term text, distance int)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET pg_trgm.similarity_threshold = 0.2
 AS $$
+BEGIN
+    RETURN QUERY
     SELECT v.term, d.distance
     FROM helpdesk.kb_vocab v,
          LATERAL (SELECT helpdesk.kb_edit_distance(v.term, word, 2) AS distance) d
     WHERE v.term OPERATOR(public.%) word AND d.distance <= 2 AND length(v.term) >= 3
     ORDER BY d.distance, v.df DESC, v.term
-    LIMIT max_results
+    LIMIT max_results;
+END
 $$;
 
 -- The plan of q (extension/kb_plan.c has the rules): slots of alternatives (the words, their
