@@ -31,7 +31,9 @@
  * the index on (term, impact DESC) (an index-only scan, as the SQL form's plan does), adds them
  * up per article in a hash table and returns the n best articles (and those tied with the n-th:
  * the caller's tie-breakers choose among them; all with a score above 0 when n is NULL), best
- * first, ties by id. Same scores as the aggregate (the same score()), without a
+ * first, ties by id, each with the body positions of the terms read for it (kb_snippet_at's
+ * matches) and the terms it may have although they were not read for it (unread: their lists
+ * were cut at per_term), which are the only ones the snippet still has to look up. Same scores as the aggregate (the same score()), without a
  * tuple per posting through a nested loop, a hash aggregate, a CTE and a sort
  * (bench/kb_c_vs_sql.sh measures the two).
  *
@@ -525,6 +527,7 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 	HASH_SEQ_STATUS seq;
 	Candidate  *c,
 			  **ranked;
+	bool	   *truncated;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
 		PG_ARGISNULL(5) || PG_ARGISNULL(6))
@@ -541,6 +544,7 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 					  &terms, &term_nulls, &nterms);
 	if (nterms != p->nterms)
 		bad_plan("as many terms as idf values expected");
+	truncated = palloc0(sizeof(bool) * (nterms + 1));
 	per_term = Max(PG_GETARG_INT32(5), 1);
 	include_drafts = PG_GETARG_BOOL(6);
 	limit = PG_ARGISNULL(7) ? -1 : Max(PG_GETARG_INT32(7), 0);
@@ -572,6 +576,7 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 		ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
 							   index->rd_indcollation[0], F_TEXTEQ, terms[t]);
 		index_rescan(scan, &key, 1, NULL, 0);
+		truncated[t] = false;
 		while (taken < per_term && (tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
 		{
 			Datum		values[POSTINGS_IDX_NATTS];
@@ -595,7 +600,8 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 				elog(ERROR, "helpdesk.kb_postings_term_idx returned NULL columns");
 			if (!DatumGetBool(values[POSTINGS_IDX_PUBLISHED]) && !include_drafts)
 				continue;
-			taken++;
+			if (++taken == per_term)
+				truncated[t] = true;	/* there may be more: articles left unread */
 
 			{
 				int32		article_id = DatumGetInt32(values[POSTINGS_IDX_ARTICLE]);
@@ -611,7 +617,8 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 				ncand++;
 			}
 			c->state.impact[t] = DatumGetFloat4(values[POSTINGS_IDX_IMPACT]);
-			if (p->needs_hits[t] && !nulls[POSTINGS_IDX_HITS])
+			/* every term's positions: the ranking's phrases and pairs, and the snippet's marks */
+			if (!nulls[POSTINGS_IDX_HITS])
 			{
 				ArrayType  *hits;
 				int			n;
@@ -660,14 +667,37 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 		i = 0;
 
 	MemoryContextSwitchTo(old);
-	for (t = 0; t < i; t++)
+	for (c = NULL, t = 0; t < i; t++)
 	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		const RankState *st = &ranked[t]->state;
+		int			n = 0,
+					u,
+					k;
+		Datum	   *matches,
+				   *unread;
 
+		for (u = 0; u < nterms; u++)
+			n += st->nhits[u];
+		matches = palloc(sizeof(Datum) * (n + 1));
+		n = 0;
+		for (u = 0; u < nterms; u++)
+			for (k = 0; k < st->nhits[u]; k++)
+				if (((uint16) st->hits[u][k] >> 14) == KB_FIELD_BODY)
+					matches[n++] = Int32GetDatum((u << 16) | ((uint16) st->hits[u][k] & 0x3FFF));
 		values[0] = Int32GetDatum(ranked[t]->article_id);
 		values[1] = Float4GetDatum(ranked[t]->score);
+		values[2] = PointerGetDatum(construct_array(matches, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		unread = palloc(sizeof(Datum) * (nterms + 1));
+		n = 0;
+		for (u = 0; u < nterms; u++)
+			if (truncated[u] && st->impact[u] == 0.0f)
+				unread[n++] = Int32GetDatum(u + 1);
+		values[3] = PointerGetDatum(construct_array(unread, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		pfree(matches);
+		pfree(unread);
 	}
 	MemoryContextDelete(work);
 	return (Datum) 0;

@@ -199,11 +199,14 @@ CREATE AGGREGATE helpdesk.kb_rank(int, real, smallint[], real[], int[], int[], i
     SFUNC = helpdesk.kb_rank_step, STYPE = internal, SSPACE = 512, FINALFUNC = helpdesk.kb_rank_final);
 
 -- The n best articles for a plan and those tied with the n-th (all with a score above 0 when n is
--- NULL), best first, ties by id: kb_rank's scores over the best per_term postings of each term, computed in one C call that
--- reads the term index itself (extension/kb_rank.c; bench/kb_c_vs_sql.sh against the aggregate).
+-- NULL), best first, ties by id: kb_rank's scores over the best per_term postings of each term,
+-- computed in one C call that reads the term index itself (extension/kb_rank.c;
+-- bench/kb_c_vs_sql.sh against the aggregate). matches: the body positions of the terms read
+-- for the article, for kb_snippet_at (term number - 1 << 16 | position); unread: the numbers of
+-- the terms whose best per_term postings did not include the article, which it may still have.
 CREATE FUNCTION helpdesk.kb_rank_top(terms text[], idf real[], plan int[], pairs int[], mode int,
                                      per_term int, include_drafts boolean, n int)
-RETURNS TABLE (article_id int, text_score real)
+RETURNS TABLE (article_id int, text_score real, matches int[], unread int[])
 LANGUAGE c STABLE PARALLEL SAFE ROWS 30
 AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_top';
 
@@ -638,7 +641,7 @@ BEGIN
     WITH best AS (
         -- the tie-breakers move scores by at most 10%: they only have to look at the best few
         -- candidates (all of them when a category filters them)
-        SELECT a.id, r.text_score,
+        SELECT a.id, r.text_score, r.matches, r.unread,
                (r.text_score * (1.0 + 0.05 * (0.5 * (a.helpful_votes + 1.0) / (a.helpful_votes + a.not_helpful_votes + 2.0)
                                               + 0.5 * least(1.0, ln(1.0 + a.view_count::float8) / ln(1000.0::float8))))
                              * CASE WHEN a.language = lang THEN 1.05 ELSE 1.0 END)::real AS final
@@ -653,11 +656,13 @@ BEGIN
     -- bodies only for the articles shown (a sort of every candidate's body would copy them all)
     SELECT b.id, b.final, least(1.0, b.text_score / nullif(p.max_score, 0))::real,
            helpdesk.kb_snippet_at(a.title, a.tags, a.content,
-               ARRAY(SELECT ((t.n::int - 1) << 16) | (h::int & 16383)
-                     FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
-                     JOIN helpdesk.kb_postings k ON k.article_id = b.id AND k.term = t.term
-                     CROSS JOIN LATERAL unnest(k.hits) AS h
-                     WHERE (h::int >> 14) & 3 = 1),
+               -- the positions the ranking read, and those of the terms it did not read for this
+               -- article (their lists were cut): every query term the article has is marked
+               b.matches || ARRAY(SELECT ((t.n - 1) << 16) | (h::int & 16383)
+                                  FROM unnest(b.unread) AS t(n)
+                                  JOIN helpdesk.kb_postings k ON k.article_id = b.id AND k.term = p.terms[t.n]
+                                  CROSS JOIN LATERAL unnest(k.hits) AS h
+                                  WHERE (h::int >> 14) & 3 = 1),
                snippet_words, html)
     FROM (SELECT best.*, max(best.text_score) OVER () AS top FROM best) b
     JOIN helpdesk.kb_articles a ON a.id = b.id
