@@ -479,6 +479,10 @@ candidate_cmp(const void *a, const void *b)
 	return x->article_id < y->article_id ? -1 : x->article_id > y->article_id;
 }
 
+/* Heap blocks per page of the visibility map (visibilitymap.c: two bits per block). */
+#define VM_HEAP_BLOCKS_PER_PAGE ((BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4)
+#define VM_PAGES_KEPT 64		/* 2 million heap blocks; beyond, the last one is swapped */
+
 /* The columns of kb_postings_term_idx: (term, impact DESC) INCLUDE (article_id, published, hits). */
 #define POSTINGS_IDX_NATTS 5
 #define POSTINGS_IDX_IMPACT 1
@@ -520,7 +524,7 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 				index;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
-	Buffer		vmbuf = InvalidBuffer;
+	Buffer		vmbufs[VM_PAGES_KEPT] = {InvalidBuffer};
 	Snapshot	snapshot = GetActiveSnapshot();
 	HASHCTL		hctl;
 	HTAB	   *candidates;
@@ -584,8 +588,14 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 			bool		found;
 
 			CHECK_FOR_INTERRUPTS();
-			/* as nodeIndexonlyscan.c: the heap only when the page is not all-visible */
-			if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuf))
+			/*
+			 * as nodeIndexonlyscan.c: the heap only when the page is not all-visible. The
+			 * postings of a term are spread over the table: one pinned buffer per page of the
+			 * visibility map, not one swapped at every posting.
+			 */
+			if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid),
+								&vmbufs[Min(ItemPointerGetBlockNumber(tid) / VM_HEAP_BLOCKS_PER_PAGE,
+											VM_PAGES_KEPT - 1)]))
 			{
 				if (!index_fetch_heap(scan, slot))
 					continue;
@@ -610,10 +620,13 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 			}
 			if (!found)
 			{
+				/* one allocation for the three arrays */
+				char	   *mem = palloc0((sizeof(int16 *) + sizeof(float4) + sizeof(int)) * nterms);
+
 				c->state.plan = p;
-				c->state.impact = palloc0(sizeof(float4) * nterms);
-				c->state.hits = palloc0(sizeof(int16 *) * nterms);
-				c->state.nhits = palloc0(sizeof(int) * nterms);
+				c->state.hits = (int16 **) mem;
+				c->state.impact = (float4 *) (mem + sizeof(int16 *) * nterms);
+				c->state.nhits = (int *) (mem + (sizeof(int16 *) + sizeof(float4)) * nterms);
 				ncand++;
 			}
 			c->state.impact[t] = DatumGetFloat4(values[POSTINGS_IDX_IMPACT]);
@@ -637,8 +650,9 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 		}
 	}
 	index_endscan(scan);
-	if (BufferIsValid(vmbuf))
-		ReleaseBuffer(vmbuf);
+	for (i = 0; i < VM_PAGES_KEPT; i++)
+		if (BufferIsValid(vmbufs[i]))
+			ReleaseBuffer(vmbufs[i]);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, AccessShareLock);
 	table_close(heap, AccessShareLock);

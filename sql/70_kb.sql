@@ -23,13 +23,14 @@
 -- - Query: helpdesk.kb_plan turns the text into slots (what was asked) with alternatives (the
 --   words, a typo's corrections from the vocabulary, synonyms), drops stop phrases in either
 --   language (tsearch_data/helpdesk_kb.stop), and weighs each term by its idf.
--- - Ranking: the aggregate helpdesk.kb_rank (extension/kb_rank.c) adds up idf x impact per slot
---   and rewards consecutive query words found consecutive in the article (phrases: Vietnamese
---   words of several syllables, English compounds). Helpfulness and views multiply the text
+-- - Ranking: helpdesk.kb_rank_top (extension/kb_rank.c) reads each term's best postings from the
+--   index and adds up idf x impact per slot, rewarding consecutive query words found consecutive
+--   in the article (phrases: Vietnamese words of several syllables, English compounds); the
+--   aggregate helpdesk.kb_rank is the same score over postings in SQL. Helpfulness and views multiply the text
 --   score by at most 1.05, an article in the query's language by 1.05: they only break near-ties.
 -- - Snippets: helpdesk.kb_snippet_at (extension/kb_snippet.c) picks the passage with the most
---   query terms, from the positions the postings already hold, escapes the source's HTML and
---   marks the hits with <mark>.
+--   query terms, from the positions the ranking read (and those of terms it did not read for
+--   the article), escapes the source's HTML and marks the hits with <mark>.
 -- - No query text ever becomes SQL or a tsquery: words are matched as values.
 
 -- The English Snowball stemmer without stop words: stop phrases are the query's business
