@@ -204,10 +204,11 @@ SELECT cut, count(*) AS articles,
                                    JOIN helpdesk.kb_postings k ON k.article_id = r.article_id AND k.term = p.terms[u.n]
                                    CROSS JOIN LATERAL unnest(k.hits) AS h WHERE (h::int >> 14) & 3 = 1)) m)
                               IS NOT DISTINCT FROM
-                              (SELECT array_agg(((t.n::int - 1) << 16) | (h::int & 16383) ORDER BY 1)
-                               FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
-                               JOIN helpdesk.kb_postings k ON k.article_id = r.article_id AND k.term = t.term
-                               CROSS JOIN LATERAL unnest(k.hits) AS h WHERE (h::int >> 14) & 3 = 1)) AS same_positions
+                              (SELECT array_agg(a.m ORDER BY a.m)
+                               FROM (SELECT ((t.n::int - 1) << 16) | (h::int & 16383) AS m
+                                     FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
+                                     JOIN helpdesk.kb_postings k ON k.article_id = r.article_id AND k.term = t.term
+                                     CROSS JOIN LATERAL unnest(k.hits) AS h WHERE (h::int >> 14) & 3 = 1) a)) AS same_positions
 FROM rank_plans p, (VALUES (100), (10)) AS cuts(cut),
      LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, cut, false, 10) r
 GROUP BY cut ORDER BY cut DESC;
