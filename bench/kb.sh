@@ -14,8 +14,9 @@
 #   BENCH_DATA_DIR=/var/tmp/hd-kb-100000 bench/kb.sh   (the large corpus is built there once,
 #       ~25 minutes, and reused by later runs: only the figures, ~3 minutes; BENCH_REBUILD=1
 #       builds it again; that cluster runs with fsync off, HD_CLUSTER_FAST. A reused cluster
-#       runs this build's library; SQL changes to the kb files since the build must be applied
-#       by BENCH_KB_REFRESH, a SQL file run first)
+#       runs this build's library and this tree's functions (bench/sql_functions.py); other
+#       SQL changes since the build (tables, indexes) must be applied by BENCH_KB_REFRESH, a SQL
+#       file run after them)
 # Environment: BENCH_SECONDS (10), BENCH_KB_SMALL, BENCH_KB_LARGE, HTTP_THREADS (cores),
 # BENCH_KB_PARTS ("small large": which of the two parts to run), BENCH_DATA_DIR, BENCH_REBUILD,
 # BENCH_KB_REFRESH.
@@ -161,7 +162,12 @@ if [ -n "$data_dir" ]; then
     if [ -f "$data_dir/built" ]; then
         printf "port = %s\nunix_socket_directories = '%s'\n" "$bench_pg_port" "$data_dir" >>"$data_dir/data/postgresql.conf"
         hd_cluster_ctl "$data_dir" start
-        [ -n "${BENCH_KB_REFRESH:-}" ] && bench_psql -q <"$BENCH_KB_REFRESH"
+        # this tree's functions replace the builder's (tables stay as built; a function whose
+        # types the cluster lacks keeps the old body: reported, not fatal)
+        # (then 99_finalize again: CREATE OR REPLACE drops the search_path it sets)
+        { python3 "$repo/bench/sql_functions.py" "$repo"/sql/[0-9]*.sql; cat "$repo/sql/99_finalize.sql"; } >"$bench_work/functions.sql"
+        bench_psql -v ON_ERROR_STOP=0 -q <"$bench_work/functions.sql" 2>&1 | grep ERROR | sed 's/^/functions not replaced: /' || true
+        if [ -n "${BENCH_KB_REFRESH:-}" ]; then bench_psql -q <"$BENCH_KB_REFRESH"; fi
         echo "large corpus reused from $data_dir"
     else
         HD_CLUSTER_FAST=1 bench_cluster_start "maintenance_work_mem = 512MB" "max_wal_size = 8GB" "checkpoint_timeout = 30min"

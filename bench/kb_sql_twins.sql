@@ -86,3 +86,31 @@ BEGIN
     END LOOP;
     RETURN CASE WHEN prev[lb] > max THEN max + 1 ELSE prev[lb] END;
 END $$;
+
+-- The ranking as kb_search ran it before kb_rank_top: the best per_term postings of each term
+-- through a nested loop, the kb_rank aggregate per article, the n best (the same scores; the C
+-- adds the articles tied with the n-th and the snippet's positions).
+CREATE FUNCTION public.kb_rank_top_sql(terms text[], idf real[], plan int[], pairs int[], mode int,
+                                       per_term int, include_drafts boolean, n int)
+RETURNS TABLE (article_id int, text_score real)
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT r.article_id, r.text_score
+    FROM (SELECT c.article_id, helpdesk.kb_rank(c.n, c.impact, c.hits, idf, plan, pairs, mode) AS text_score
+          FROM (SELECT t.n::int AS n, x.article_id, x.impact, x.hits
+                FROM unnest(terms) WITH ORDINALITY AS t(term, n)
+                CROSS JOIN LATERAL (
+                    SELECT k.article_id, k.impact, k.hits
+                    FROM helpdesk.kb_postings k
+                    WHERE k.term = t.term AND (k.published OR include_drafts)
+                    ORDER BY k.impact DESC
+                    LIMIT per_term) x) c
+          GROUP BY c.article_id) r
+    WHERE r.text_score > 0
+    ORDER BY r.text_score DESC, r.article_id
+    LIMIT n;
+END
+$$;

@@ -23,13 +23,14 @@
 -- - Query: helpdesk.kb_plan turns the text into slots (what was asked) with alternatives (the
 --   words, a typo's corrections from the vocabulary, synonyms), drops stop phrases in either
 --   language (tsearch_data/helpdesk_kb.stop), and weighs each term by its idf.
--- - Ranking: the aggregate helpdesk.kb_rank (extension/kb_rank.c) adds up idf x impact per slot
---   and rewards consecutive query words found consecutive in the article (phrases: Vietnamese
---   words of several syllables, English compounds). Helpfulness and views multiply the text
+-- - Ranking: helpdesk.kb_rank_top (extension/kb_rank.c) reads each term's best postings from the
+--   index and adds up idf x impact per slot, rewarding consecutive query words found consecutive
+--   in the article (phrases: Vietnamese words of several syllables, English compounds); the
+--   aggregate helpdesk.kb_rank is the same score over postings in SQL. Helpfulness and views multiply the text
 --   score by at most 1.05, an article in the query's language by 1.05: they only break near-ties.
 -- - Snippets: helpdesk.kb_snippet_at (extension/kb_snippet.c) picks the passage with the most
---   query terms, from the positions the postings already hold, escapes the source's HTML and
---   marks the hits with <mark>.
+--   query terms, from the positions the ranking read (and those of terms it did not read for
+--   the article), escapes the source's HTML and marks the hits with <mark>.
 -- - No query text ever becomes SQL or a tsquery: words are matched as values.
 
 -- The English Snowball stemmer without stop words: stop phrases are the query's business
@@ -198,6 +199,18 @@ AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_final';
 CREATE AGGREGATE helpdesk.kb_rank(int, real, smallint[], real[], int[], int[], int) (
     SFUNC = helpdesk.kb_rank_step, STYPE = internal, SSPACE = 512, FINALFUNC = helpdesk.kb_rank_final);
 
+-- The n best articles for a plan and those tied with the n-th (all with a score above 0 when n is
+-- NULL), best first, ties by id: kb_rank's scores over the best per_term postings of each term,
+-- computed in one C call that reads the term index itself (extension/kb_rank.c;
+-- bench/kb_c_vs_sql.sh against the aggregate). matches: the body positions of the terms read
+-- for the article, for kb_snippet_at (term number - 1 << 16 | position); unread: the numbers of
+-- the terms whose best per_term postings did not include the article, which it may still have.
+CREATE FUNCTION helpdesk.kb_rank_top(terms text[], idf real[], plan int[], pairs int[], mode int,
+                                     per_term int, include_drafts boolean, n int)
+RETURNS TABLE (article_id int, text_score real, matches int[], unread int[])
+LANGUAGE c STABLE PARALLEL SAFE ROWS 30
+AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_top';
+
 CREATE FUNCTION helpdesk.kb_rank_max(idf real[], plan int[], pairs int[])
 RETURNS real
 LANGUAGE c IMMUTABLE PARALLEL SAFE
@@ -211,19 +224,23 @@ AS $$ SELECT pg_catalog.string_agg(w.term, ' ' ORDER BY w.pos) FROM helpdesk.kb_
 
 -- The language of a text: 'vi' when a fifth of its first words have diacritics, 'en' when its
 -- words have none and English function words are among them, else NULL (a query typed without
--- diacritics may be Vietnamese: no language is assumed).
+-- diacritics may be Vietnamese: no language is assumed). PL/pgSQL, as every search calls it: its
+-- query is planned once per connection (a SQL function with a FROM clause is planned per call).
 CREATE FUNCTION helpdesk.kb_language(t text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT CASE WHEN count(*) = 0 THEN NULL
-                WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
-                WHEN count(*) FILTER (WHERE w.accented) = 0
-                     AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
-                                                     'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
-                                                     'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
-           END
-    FROM helpdesk.kb_query_words(left(t, 2000)) w
+BEGIN
+    RETURN (
+        SELECT CASE WHEN count(*) = 0 THEN NULL
+                    WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
+                    WHEN count(*) FILTER (WHERE w.accented) = 0
+                         AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
+                                                         'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
+                                                         'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
+               END
+        FROM helpdesk.kb_query_words(left(t, 2000)) w);
+END
 $$;
 
 -- ==== the index, kept by triggers whoever writes the articles ====
@@ -522,18 +539,22 @@ CREATE TYPE helpdesk.kb_query_plan AS (
 -- Corrections of a word the corpus does not have: vocabulary terms at most two edits away
 -- (transpositions count one), the closest first, then the most common. pg_trgm's index finds
 -- candidates; its threshold is lowered here because a typo in a short word breaks most of its
--- trigrams ("emial" shares 2 of 6 with "email").
+-- trigrams ("emial" shares 2 of 6 with "email"). PL/pgSQL: a SQL function with a SET clause is
+-- never inlined and was planned again at every typo of every search.
 CREATE FUNCTION helpdesk.kb_corrections(word text, max_results int DEFAULT 2)
 RETURNS TABLE (term text, distance int)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET pg_trgm.similarity_threshold = 0.2
 AS $$
+BEGIN
+    RETURN QUERY
     SELECT v.term, d.distance
     FROM helpdesk.kb_vocab v,
          LATERAL (SELECT helpdesk.kb_edit_distance(v.term, word, 2) AS distance) d
     WHERE v.term OPERATOR(public.%) word AND d.distance <= 2 AND length(v.term) >= 3
     ORDER BY d.distance, v.df DESC, v.term
-    LIMIT max_results
+    LIMIT max_results;
+END
 $$;
 
 -- The plan of q (extension/kb_plan.c has the rules): slots of alternatives (the words, their
@@ -618,33 +639,17 @@ BEGIN
         RETURN;
     END IF;
     RETURN QUERY
-    WITH ranked AS (
-        SELECT c.article_id, helpdesk.kb_rank(c.n, c.impact, c.hits, p.idf, p.plan, p.pairs, mode) AS text_score
-        FROM (SELECT t.n::int AS n, x.article_id, x.impact, x.hits
-              FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
-              CROSS JOIN LATERAL (
-                  SELECT k.article_id, k.impact, k.hits
-                  FROM helpdesk.kb_postings k
-                  WHERE k.term = t.term AND (k.published OR include_drafts)
-                  ORDER BY k.impact DESC
-                  LIMIT per_term) x) c
-        GROUP BY c.article_id
-    ), pool AS (
+    WITH best AS (
         -- the tie-breakers move scores by at most 10%: they only have to look at the best few
         -- candidates (all of them when a category filters them)
-        (SELECT r.article_id, r.text_score FROM ranked r WHERE kb_search.category_id IS NULL
-         ORDER BY r.text_score DESC LIMIT greatest(3 * lim, 30))
-        UNION ALL
-        SELECT r.article_id, r.text_score FROM ranked r WHERE kb_search.category_id IS NOT NULL
-    ), best AS (
-        SELECT a.id, r.text_score,
+        SELECT a.id, r.text_score, r.matches, r.unread,
                (r.text_score * (1.0 + 0.05 * (0.5 * (a.helpful_votes + 1.0) / (a.helpful_votes + a.not_helpful_votes + 2.0)
                                               + 0.5 * least(1.0, ln(1.0 + a.view_count::float8) / ln(1000.0::float8))))
                              * CASE WHEN a.language = lang THEN 1.05 ELSE 1.0 END)::real AS final
-        FROM pool r
+        FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, per_term, include_drafts,
+                                  CASE WHEN kb_search.category_id IS NULL THEN greatest(3 * lim, 30) END) r
         JOIN helpdesk.kb_articles a ON a.id = r.article_id
-        WHERE r.text_score > 0
-          AND (kb_search.category_id IS NULL OR a.category_id = kb_search.category_id)
+        WHERE kb_search.category_id IS NULL OR a.category_id = kb_search.category_id
         ORDER BY final DESC, a.id
         LIMIT lim
     )
@@ -652,11 +657,13 @@ BEGIN
     -- bodies only for the articles shown (a sort of every candidate's body would copy them all)
     SELECT b.id, b.final, least(1.0, b.text_score / nullif(p.max_score, 0))::real,
            helpdesk.kb_snippet_at(a.title, a.tags, a.content,
-               ARRAY(SELECT ((t.n::int - 1) << 16) | (h::int & 16383)
-                     FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
-                     JOIN helpdesk.kb_postings k ON k.article_id = b.id AND k.term = t.term
-                     CROSS JOIN LATERAL unnest(k.hits) AS h
-                     WHERE (h::int >> 14) & 3 = 1),
+               -- the positions the ranking read, and those of the terms it did not read for this
+               -- article (their lists were cut): every query term the article has is marked
+               b.matches || ARRAY(SELECT ((t.n - 1) << 16) | (h::int & 16383)
+                                  FROM unnest(b.unread) AS t(n)
+                                  JOIN helpdesk.kb_postings k ON k.article_id = b.id AND k.term = p.terms[t.n]
+                                  CROSS JOIN LATERAL unnest(k.hits) AS h
+                                  WHERE (h::int >> 14) & 3 = 1),
                snippet_words, html)
     FROM (SELECT best.*, max(best.text_score) OVER () AS top FROM best) b
     JOIN helpdesk.kb_articles a ON a.id = b.id

@@ -166,3 +166,53 @@ ROLLBACK;
 SELECT a.aggtransspace > 0 AND a.aggtransspace < 8192 AS rank_state_size_declared
 FROM pg_aggregate a WHERE a.aggfnoid = 'helpdesk.kb_rank(int, real, smallint[], real[], int[], int[], int)'::regprocedure;
 SELECT 'plan_cache_mode=force_generic_plan' = ANY (p.proconfig) AS planned_once FROM pg_proc p WHERE p.oid = 'helpdesk.kb_search'::regproc;
+
+-- kb_rank_top (the C that reads the term index) scores every query as the postings' nested loop
+-- and the kb_rank aggregate do: same articles, same scores, same order (ties by id), also with
+-- lists cut at 10 postings per term
+CREATE TEMP TABLE rank_plans AS
+SELECT q.id, p.* FROM kb_eval.queries q, helpdesk.kb_plan(q.q) p WHERE p.terms IS NOT NULL;
+SELECT cut, count(*) AS queries,
+       count(*) FILTER (WHERE c.top IS NOT DISTINCT FROM s.top) AS same_ranking
+FROM rank_plans p, (VALUES (100), (10)) AS cuts(cut),
+     LATERAL (SELECT array_agg(array[r.article_id::real, r.text_score] ORDER BY r.text_score DESC, r.article_id) AS top
+              FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, cut, false, NULL) r) c,
+     LATERAL (SELECT array_agg(array[g.article_id::real, g.text_score] ORDER BY g.text_score DESC, g.article_id) AS top
+              FROM (SELECT x.article_id, helpdesk.kb_rank(x.n::int, x.impact, x.hits, p.idf, p.plan, p.pairs, 0) AS text_score
+                    FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
+                    CROSS JOIN LATERAL (SELECT t.n, k.article_id, k.impact, k.hits FROM helpdesk.kb_postings k
+                                        WHERE k.term = t.term AND k.published
+                                        ORDER BY k.impact DESC LIMIT cut) x
+                    GROUP BY x.article_id) g
+              WHERE g.text_score > 0) s
+GROUP BY cut ORDER BY cut DESC;
+-- n best, and the articles tied with the n-th come too (the tie-breakers choose among them)
+SELECT count(*) FILTER (WHERE (SELECT count(*) FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 1, 100, false, 1)) > 1)
+           AS queries_with_ties_at_first,
+       count(*) FILTER (WHERE (SELECT count(*) FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 1, 100, false, 1)
+                               WHERE text_score <> (SELECT max(text_score) FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 1, 100, false, 1))) > 0)
+           AS untied_rows_after_the_first
+FROM rank_plans p;
+-- the snippet's positions: those the ranking read (matches), plus the terms whose lists were cut
+-- before the article (unread); together every body position of every query term the article
+-- has, as a lookup of all of them gives, also when each list is cut at 10 postings
+SELECT cut, count(*) AS articles,
+       count(*) FILTER (WHERE cardinality(r.unread) > 0) AS with_unread_terms,
+       count(*) FILTER (WHERE (SELECT array_agg(m ORDER BY m) FROM unnest(r.matches || ARRAY(
+                                   SELECT ((u.n - 1) << 16) | (h::int & 16383)
+                                   FROM unnest(r.unread) AS u(n)
+                                   JOIN helpdesk.kb_postings k ON k.article_id = r.article_id AND k.term = p.terms[u.n]
+                                   CROSS JOIN LATERAL unnest(k.hits) AS h WHERE (h::int >> 14) & 3 = 1)) m)
+                              IS NOT DISTINCT FROM
+                              (SELECT array_agg(a.m ORDER BY a.m)
+                               FROM (SELECT ((t.n::int - 1) << 16) | (h::int & 16383) AS m
+                                     FROM unnest(p.terms) WITH ORDINALITY AS t(term, n)
+                                     JOIN helpdesk.kb_postings k ON k.article_id = r.article_id AND k.term = t.term
+                                     CROSS JOIN LATERAL unnest(k.hits) AS h WHERE (h::int >> 14) & 3 = 1) a)) AS same_positions
+FROM rank_plans p, (VALUES (100), (10)) AS cuts(cut),
+     LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, cut, false, 10) r
+GROUP BY cut ORDER BY cut DESC;
+-- malformed input is an error, never a crash
+SELECT * FROM helpdesk.kb_rank_top('{a,b}', '{1}', '{1,1000,1,1}', '{}', 0, 100, false, 10);
+SELECT * FROM helpdesk.kb_rank_top('{a}', '{1}', '{1,1000,1,2}', '{}', 0, 100, false, 10);
+SELECT * FROM helpdesk.kb_rank_top('{a}', '{1}', '{1,1000,1,1}', '{}', NULL, 100, false, 10);
