@@ -172,11 +172,12 @@ SELECT (j ->> 'total')::bigint = helpdesk.ticket_list_estimate('SELECT FROM help
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, page_size => 3) j WHERE username = 'tk_admin';
 -- A search with more matches than the bound walks the list's order instead of sorting the
 -- trigram index's matches: the same tickets in the same order, page by page, in both orders.
+INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) VALUES ('ticket_list_search_exact_count', '1', 'number');
 CREATE TEMP TABLE search_pages AS
 SELECT o.sort_order, pg.page, pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, search => 'e', page => pg.page, page_size => 2,
                                                sort_by => 'title', sort_order => o.sort_order)) AS walked
 FROM helpdesk.users u, (VALUES ('ASC'), ('DESC')) o(sort_order), generate_series(1, 3) pg(page) WHERE username = 'tk_admin';
-DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_list_exact_count';
+DELETE FROM helpdesk.settings WHERE setting_key IN ('ticket_list_exact_count', 'ticket_list_search_exact_count');
 SELECT s.sort_order, s.page, s.walked,
        s.walked = pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, search => 'e', page => s.page, page_size => 2,
                                                      sort_by => 'title', sort_order => s.sort_order))
@@ -278,21 +279,21 @@ SELECT pg_temp.names(helpdesk.ticket_list(u, search => 'KERBEROS', page_size => 
 -- A search's total (setting ticket_list_search_exact_count, default 150): exact up to the bound,
 -- beyond it estimated from the walk that found the page (matches - 1) / (rows walked - 1) x the
 -- rows in scope, and said so. The page is always the exact one: the same ids as the plain query.
-CREATE FUNCTION pg_temp.search_total(word text, sort text DEFAULT 'createdAt', pg int DEFAULT 1, size int DEFAULT 20)
+CREATE FUNCTION pg_temp.search_total(w text, s text DEFAULT 'createdAt', pg int DEFAULT 1, size int DEFAULT 20)
 RETURNS TABLE (word text, sort text, page int, matches bigint, total bigint, estimated boolean, error_pct numeric, same_page boolean)
 LANGUAGE plpgsql AS $$
-DECLARE u helpdesk.users; j jsonb; n bigint; expected int[]; col text := helpdesk.ticket_sort_column(sort);
+DECLARE u helpdesk.users; j jsonb; n bigint; expected int[]; col text := helpdesk.ticket_sort_column(s);
 BEGIN
     SELECT * INTO u FROM helpdesk.users WHERE username = 'tk_admin';
-    j := helpdesk.ticket_list(u, category_id => (SELECT id FROM helpdesk.categories WHERE name = 'TK Desk'), search => word,
-                              page => pg, page_size => size, sort_by => sort, at => '2030-01-07 12:00+00');
+    j := helpdesk.ticket_list(u, category_id => (SELECT id FROM helpdesk.categories WHERE name = 'TK Desk'), search => w,
+                              page => pg, page_size => size, sort_by => s, at => '2030-01-07 12:00+00');
     SELECT count(*) INTO n FROM helpdesk.tickets t JOIN helpdesk.categories c ON c.id = t.category_id AND c.name = 'TK Desk'
-    WHERE t.title ILIKE '%' || word || '%' OR t.description ILIKE '%' || word || '%' OR t.ticket_number ILIKE '%' || word || '%';
+    WHERE t.title ILIKE '%' || w || '%' OR t.description ILIKE '%' || w || '%' OR t.ticket_number ILIKE '%' || w || '%';
     EXECUTE format('SELECT array_agg(id) FROM (SELECT t.id FROM helpdesk.tickets t JOIN helpdesk.categories c ON c.id = t.category_id '
                    'AND c.name = %L WHERE t.title ILIKE $1 OR t.description ILIKE $1 OR t.ticket_number ILIKE $1 '
                    'ORDER BY t.%I DESC, t.id DESC LIMIT %s OFFSET %s) s', 'TK Desk', col, size, (pg - 1) * size)
-        INTO expected USING '%' || word || '%';
-    RETURN QUERY SELECT word, sort, pg, n, (j ->> 'total')::bigint, (j ->> 'totalIsEstimate')::boolean,
+        INTO expected USING '%' || w || '%';
+    RETURN QUERY SELECT w, s, pg, n, (j ->> 'total')::bigint, (j ->> 'totalIsEstimate')::boolean,
         round(100.0 * ((j ->> 'total')::bigint - n) / n), ARRAY(SELECT (x ->> 'id')::int FROM jsonb_array_elements(j -> 'tickets') x) = expected;
 END $$;
 SELECT r.* FROM (VALUES ('drum', 'createdAt', 1, 20), ('fuser', 'createdAt', 1, 20), ('fuser', 'createdAt', 3, 20),
