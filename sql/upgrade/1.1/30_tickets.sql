@@ -155,6 +155,7 @@ DECLARE
     scope_where_sql text;
     scope bigint;
     want bigint;
+    sample_size bigint;
     counted bigint;
     cap constant bigint := greatest(helpdesk.setting('ticket_list_exact_count', '1000')::bigint, 0);
     search_cap bigint;
@@ -223,16 +224,16 @@ BEGIN
         -- list's order; the rest go through the trigram index, exact up to the bound.
         est := helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || est_where_sql,
                                       actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at);
-        -- the walk goes on past the page until `sample` matches, the estimate's sample: its
+        -- A walk goes on past the page until `sample` matches, the estimate's sample: its
         -- relative error is ~1/sqrt(sample) (50: 14%; the page's 20 alone: 22%, and +56% was
-        -- seen at 1M tickets)
-        want := greatest(page_offset + page_size,
-                         greatest(helpdesk.setting('ticket_list_search_sample', '50')::bigint, 2));
-        -- the rows in scope of the other filters: the unfiltered list's from its kept plan
-        scope := CASE WHEN scope_where_sql = '' THEN helpdesk.ticket_list_estimate('SELECT FROM helpdesk.tickets t')
-                      ELSE helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || scope_where_sql, actor.id,
-                                                  submitter_id, status, priority, category_id, assignee_id, pattern, at) END;
+        -- seen at 1M tickets).
+        sample_size := greatest(helpdesk.setting('ticket_list_search_sample', '50')::bigint, 2);
+        want := greatest(page_offset + page_size, sample_size);
         IF est > 2 * search_cap THEN
+            -- the rows in scope of the other filters: the unfiltered list's from its kept plan
+            scope := CASE WHEN scope_where_sql = '' THEN helpdesk.ticket_list_estimate('SELECT FROM helpdesk.tickets t')
+                          ELSE helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || scope_where_sql, actor.id,
+                                                      submitter_id, status, priority, category_id, assignee_id, pattern, at) END;
             -- give up on the walk (the planner was wrong: a rare string) after the rows that
             -- four times the expected matches would need
             walk := helpdesk.ticket_list_walk(walk_sql, actor.id, submitter_id, status, priority, category_id,
@@ -277,9 +278,14 @@ BEGIN
                                                                't.ticket_number, $7) FROM helpdesk.tickets t%s ORDER BY t.created_at DESC, t.id DESC',
                                                                scope_where_sql),
                                                         actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at,
-                                                        0, 0, greatest(helpdesk.setting('ticket_list_search_sample', '50')::bigint, 2), 0);
+                                                        0, 0, sample_size, 0);
                 ELSE
                     sample := walk;
+                END IF;
+                IF scope IS NULL THEN
+                    scope := CASE WHEN scope_where_sql = '' THEN helpdesk.ticket_list_estimate('SELECT FROM helpdesk.tickets t')
+                                  ELSE helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || scope_where_sql, actor.id,
+                                                              submitter_id, status, priority, category_id, assignee_id, pattern, at) END;
                 END IF;
                 total := greatest(round(((sample ->> 'matches')::numeric - 1) / greatest((sample ->> 'walked')::bigint - 1, 1)
                                         * greatest(scope, (sample ->> 'walked')::bigint))::bigint,
