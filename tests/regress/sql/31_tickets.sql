@@ -305,6 +305,16 @@ SELECT r.* FROM (VALUES ('drum', 'createdAt', 1, 20), ('fuser', 'createdAt', 1, 
 INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) VALUES ('ticket_list_search_exact_count', '50', 'number');
 SELECT r.* FROM (VALUES ('drum'), ('fuser')) v(w), LATERAL pg_temp.search_total(v.w) r;
 DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_list_search_exact_count';
+-- The rows are tested by ticket_search_matches (C): ILIKE's answer, ASCII folded in place, other
+-- text through lower() (Vietnamese, the Kelvin sign that lowers to k, German sharp s), the
+-- search's own wildcards and backslashes literal, NULL fields not matching.
+SELECT f, s, helpdesk.ticket_search_matches(f, NULL, NULL, helpdesk.like_pattern(s)) AS matches,
+       helpdesk.ticket_search_matches(f, NULL, NULL, helpdesk.like_pattern(s)) = coalesce(f ILIKE helpdesk.like_pattern(s), false) AS as_ilike
+FROM (VALUES ('Printer jammed', 'PRINTER'), ('Printer jammed', 'inter j'), ('Printer jammed', 'jammed!'),
+             ('Máy in bị kẹt giấy', 'KẸT'), ('Máy in bị kẹt giấy', 'may in'), ('MÁY IN', 'máy'),
+             ('Temperature 300 K', E'300 \u212A'), (E'300 \u212A', '300 k'), ('Straße', 'STRASSE'), ('Straße', 'ß'),
+             ('100% done_now', '0% d'), ('100% done_now', 'e_n'), ('100 done now', '0% d'), ('a\b', 'a\b'), ('ab', 'a\b'),
+             ('', 'x'), ('anything', ''), (NULL, 'x')) v(f, s);
 SET session_replication_role = replica;
 DELETE FROM helpdesk.tickets WHERE ticket_number LIKE 'TKT-1999-%';
 RESET session_replication_role;
