@@ -363,27 +363,22 @@ RETURNS int
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT helpdesk.query_int(req, 'limit', 10, 1, 1000) $$;
 
--- The reference's paginated shape: {<key>: items, total, page, totalPages}. STABLE as
--- jsonb_build_object is: declared IMMUTABLE it was never inlined (PostgreSQL refuses to inline
--- an immutable function whose body is not), so it was parsed and planned on every call.
-CREATE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
-                              'totalPages', ceil(total::numeric / page_size)::int)
-$$;
-
--- The same shape plus totalIsEstimate (lists whose total may be an estimate), built at once:
--- paginated(...) || jsonb_build_object('totalIsEstimate', ...) copied the whole page again.
+-- The reference's paginated shape: {<key>: items, total, page, totalPages}, plus totalIsEstimate
+-- for a list whose total may be an estimate (the key is left out when NULL). One function for
+-- both: the two shapes are built at once (paginated(...) || jsonb_build_object(...) copied the
+-- page again). STABLE as jsonb_build_object is, so it is inlined: declared IMMUTABLE it never
+-- was (PostgreSQL refuses to inline an immutable function whose body is not).
 CREATE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int,
-                                   total_is_estimate boolean)
+                                   total_is_estimate boolean DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
-    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
-                              'totalPages', ceil(total::numeric / page_size)::int,
-                              'totalIsEstimate', total_is_estimate)
+    SELECT CASE WHEN total_is_estimate IS NULL
+                THEN jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                                        'totalPages', ceil(total::numeric / page_size)::int)
+                ELSE jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                                        'totalPages', ceil(total::numeric / page_size)::int,
+                                        'totalIsEstimate', total_is_estimate) END
 $$;
 
 -- sortOrder: ASC or DESC (default DESC), case-insensitive.

@@ -12,24 +12,21 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'helpdesk_request_context'
 LANGUAGE C VOLATILE;
 
--- paginated: STABLE, so that it is inlined (an IMMUTABLE function whose body is STABLE never is).
-CREATE OR REPLACE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
-                              'totalPages', ceil(total::numeric / page_size)::int)
-$$;
-
--- paginated with totalIsEstimate, built at once (new in 1.1).
+-- paginated: one function with an optional totalIsEstimate (left out when NULL), STABLE so that
+-- it is inlined (an IMMUTABLE function whose body is STABLE never is). 1.0's five-argument
+-- function is dropped: beside the new one, a five-argument call would be ambiguous.
+DROP FUNCTION helpdesk.paginated(text, jsonb, bigint, int, int);
 CREATE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int,
-                                   total_is_estimate boolean)
+                                   total_is_estimate boolean DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
-    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
-                              'totalPages', ceil(total::numeric / page_size)::int,
-                              'totalIsEstimate', total_is_estimate)
+    SELECT CASE WHEN total_is_estimate IS NULL
+                THEN jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                                        'totalPages', ceil(total::numeric / page_size)::int)
+                ELSE jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                                        'totalPages', ceil(total::numeric / page_size)::int,
+                                        'totalIsEstimate', total_is_estimate) END
 $$;
 
 -- Query parameters (perf2): query_int, query_bool and query_enum(anyenum) become inlinable SQL

@@ -65,7 +65,8 @@ SELECT t AS expr, pg_temp.try(t) AS result FROM unnest(ARRAY[
     $$helpdesk.path_int('{"path": {"id": 42}}')$$,
     $$helpdesk.paginated('users', '[1, 2]', 21, 2, 10)$$,
     $$helpdesk.paginated('users', NULL, 0, 1, 10)$$,
-    $$helpdesk.paginated('tickets', '[1]', 1001, 1, 20, true)$$
+    $$helpdesk.paginated('tickets', '[1]', 1001, 1, 20, true)$$,
+    $$helpdesk.paginated('tickets', '[1]', 12, 1, 20, false)$$
 ]) AS t;
 
 -- Timestamps on the wire (helpdesk.iso, in C): the same text as the to_char it replaces, across

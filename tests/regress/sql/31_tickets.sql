@@ -172,11 +172,12 @@ SELECT (j ->> 'total')::bigint = helpdesk.ticket_list_estimate('SELECT FROM help
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, page_size => 3) j WHERE username = 'tk_admin';
 -- A search with more matches than the bound walks the list's order instead of sorting the
 -- trigram index's matches: the same tickets in the same order, page by page, in both orders.
+INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) VALUES ('ticket_list_search_exact_count', '1', 'number');
 CREATE TEMP TABLE search_pages AS
 SELECT o.sort_order, pg.page, pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, search => 'e', page => pg.page, page_size => 2,
                                                sort_by => 'title', sort_order => o.sort_order)) AS walked
 FROM helpdesk.users u, (VALUES ('ASC'), ('DESC')) o(sort_order), generate_series(1, 3) pg(page) WHERE username = 'tk_admin';
-DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_list_exact_count';
+DELETE FROM helpdesk.settings WHERE setting_key IN ('ticket_list_exact_count', 'ticket_list_search_exact_count');
 SELECT s.sort_order, s.page, s.walked,
        s.walked = pg_temp.names(helpdesk.ticket_list(u, category_id => :cat, search => 'e', page => s.page, page_size => 2,
                                                      sort_by => 'title', sort_order => s.sort_order))
@@ -234,7 +235,10 @@ INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, pr
                               due_date, created_at, updated_at)
 SELECT 'TKT-1999-' || lpad(i::text, 5, '0'),
        (ARRAY['Printer', 'Laptop', 'VPN', 'Email', 'Monitor', 'Phone'])[1 + i % 6] || ' issue ' || md5(i::text),
-       'Reported problem ' || md5((i * 7)::text) || CASE WHEN i % 4000 = 0 THEN ' kerberos ticket expired' ELSE '' END,
+       'Reported problem ' || md5((i * 7)::text) || CASE WHEN i % 4000 = 0 THEN ' kerberos ticket expired' ELSE '' END
+           -- words of known frequencies for the search's estimate: 5%, 1%, 0.4%
+           || CASE WHEN i % 20 = 0 THEN ' toner low' ELSE '' END || CASE WHEN i % 100 = 7 THEN ' fuser hot' ELSE '' END
+           || CASE WHEN i % 250 = 3 THEN ' drum worn' ELSE '' END,
        :cat, (ARRAY['Low', 'Medium', 'High'])[1 + i % 3]::helpdesk.ticket_priority,
        (ARRAY['New', 'Assigned', 'In Progress', 'Pending', 'Resolved', 'Closed'])[1 + i % 6]::helpdesk.ticket_status,
        CASE WHEN i % 50 = 0 THEN :emp ELSE :emp2 END,
@@ -272,6 +276,45 @@ SET enable_seqscan = off;
 SELECT pg_temp.plan('tk_admin', 'count', 'search => ''issue''');
 RESET enable_seqscan;
 SELECT pg_temp.names(helpdesk.ticket_list(u, search => 'KERBEROS', page_size => 2)) FROM helpdesk.users u WHERE username = 'tk_admin';
+-- A search's total (setting ticket_list_search_exact_count, default 150): exact up to the bound,
+-- beyond it estimated from the walk that found the page (matches - 1) / (rows walked - 1) x the
+-- rows in scope, and said so. The page is always the exact one: the same ids as the plain query.
+CREATE FUNCTION pg_temp.search_total(w text, s text DEFAULT 'createdAt', pg int DEFAULT 1, size int DEFAULT 20)
+RETURNS TABLE (word text, sort text, page int, matches bigint, total bigint, estimated boolean, error_pct numeric, same_page boolean)
+LANGUAGE plpgsql AS $$
+DECLARE u helpdesk.users; j jsonb; n bigint; expected int[]; col text := helpdesk.ticket_sort_column(s);
+BEGIN
+    SELECT * INTO u FROM helpdesk.users WHERE username = 'tk_admin';
+    j := helpdesk.ticket_list(u, category_id => (SELECT id FROM helpdesk.categories WHERE name = 'TK Desk'), search => w,
+                              page => pg, page_size => size, sort_by => s, at => '2030-01-07 12:00+00');
+    SELECT count(*) INTO n FROM helpdesk.tickets t JOIN helpdesk.categories c ON c.id = t.category_id AND c.name = 'TK Desk'
+    WHERE t.title ILIKE '%' || w || '%' OR t.description ILIKE '%' || w || '%' OR t.ticket_number ILIKE '%' || w || '%';
+    EXECUTE format('SELECT array_agg(id) FROM (SELECT t.id FROM helpdesk.tickets t JOIN helpdesk.categories c ON c.id = t.category_id '
+                   'AND c.name = %L WHERE t.title ILIKE $1 OR t.description ILIKE $1 OR t.ticket_number ILIKE $1 '
+                   'ORDER BY t.%I DESC, t.id DESC LIMIT %s OFFSET %s) s', 'TK Desk', col, size, (pg - 1) * size)
+        INTO expected USING '%' || w || '%';
+    RETURN QUERY SELECT w, s, pg, n, (j ->> 'total')::bigint, (j ->> 'totalIsEstimate')::boolean,
+        round(100.0 * ((j ->> 'total')::bigint - n) / n), ARRAY(SELECT (x ->> 'id')::int FROM jsonb_array_elements(j -> 'tickets') x) = expected;
+END $$;
+SELECT r.* FROM (VALUES ('drum', 'createdAt', 1, 20), ('fuser', 'createdAt', 1, 20), ('fuser', 'createdAt', 3, 20),
+                        ('toner', 'createdAt', 1, 20), ('toner', 'createdAt', 1, 10), ('toner', 'createdAt', 40, 5),
+                        ('toner', 'title', 1, 20), ('toner', 'dueDate', 2, 20), ('Printer', 'createdAt', 1, 20),
+                        ('kerberos', 'createdAt', 1, 20), ('TKT-1999-00042', 'createdAt', 1, 20)) v(w, s, p, n),
+     LATERAL pg_temp.search_total(v.w, v.s, v.p, v.n) r;
+-- a lower bound (the setting): a word past it is estimated, one under it counted
+INSERT INTO helpdesk.settings (setting_key, setting_value, setting_type) VALUES ('ticket_list_search_exact_count', '50', 'number');
+SELECT r.* FROM (VALUES ('drum'), ('fuser')) v(w), LATERAL pg_temp.search_total(v.w) r;
+DELETE FROM helpdesk.settings WHERE setting_key = 'ticket_list_search_exact_count';
+-- The rows are tested by ticket_search_matches (C): ILIKE's answer, ASCII folded in place, other
+-- text through lower() (Vietnamese, the Kelvin sign that lowers to k, German sharp s), the
+-- search's own wildcards and backslashes literal, NULL fields not matching.
+SELECT f, s, helpdesk.ticket_search_matches(f, NULL, NULL, helpdesk.like_pattern(s)) AS matches,
+       helpdesk.ticket_search_matches(f, NULL, NULL, helpdesk.like_pattern(s)) = coalesce(f ILIKE helpdesk.like_pattern(s), false) AS as_ilike
+FROM (VALUES ('Printer jammed', 'PRINTER'), ('Printer jammed', 'inter j'), ('Printer jammed', 'jammed!'),
+             ('Máy in bị kẹt giấy', 'KẸT'), ('Máy in bị kẹt giấy', 'may in'), ('MÁY IN', 'máy'),
+             ('Temperature 300 K', E'300 \u212A'), (E'300 \u212A', '300 k'), ('Straße', 'STRASSE'), ('Straße', 'ß'),
+             ('100% done_now', '0% d'), ('100% done_now', 'e_n'), ('100 done now', '0% d'), ('a\b', 'a\b'), ('ab', 'a\b'),
+             ('', 'x'), ('anything', ''), (NULL, 'x')) v(f, s);
 SET session_replication_role = replica;
 DELETE FROM helpdesk.tickets WHERE ticket_number LIKE 'TKT-1999-%';
 RESET session_replication_role;
