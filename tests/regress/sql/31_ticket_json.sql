@@ -81,7 +81,7 @@ SELECT helpdesk.ticket_json_of(NULL, NULL, NULL, NULL, NULL, NULL) AS no_ticket;
 SELECT j -> 'submitter' AS submitter, j -> 'assignee' AS assignee, j -> 'category' AS category,
        j -> 'slaBreached' AS sla_breached, j -> 'assigneeId' AS assignee_id
 FROM helpdesk.tickets t,
-     LATERAL helpdesk.ticket_json_of(t, NULL, ROW(NULL)::helpdesk.users, NULL, NULL, NULL) j
+     LATERAL helpdesk.ticket_json_of(t, NULL, jsonb_populate_record(NULL::helpdesk.users, '{}'), NULL, NULL, NULL) j
 WHERE t.id = :tj1;
 
 -- time zones and infinities: UTC with milliseconds (truncated), infinite dates are null
@@ -104,3 +104,30 @@ DELETE FROM helpdesk.tickets WHERE id IN (:tj1, :tj2);
 DELETE FROM helpdesk.users WHERE username IN ('tj_staff', 'tj_emp');
 DELETE FROM helpdesk.categories WHERE name = 'TJ Bare';
 RESET timezone;
+
+-- paginated (extension/paginated.c) writes jsonb's binary form around the items' array as it
+-- is: the same value and text as the SQL it replaced, over pages of every size (past the 32
+-- entries where jsonb stores offsets), keys shorter and longer than the fixed ones, NULLs.
+CREATE FUNCTION pg_temp.ref_paginated(key text, items jsonb, total bigint, page int, page_size int, est boolean)
+RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
+                              'totalPages', ceil(total::numeric / page_size)::int, 'totalIsEstimate', est)
+$$;
+SELECT count(*) AS cases,
+       count(*) FILTER (WHERE helpdesk.paginated(k, i, t, p, s, e) IS DISTINCT FROM pg_temp.ref_paginated(k, i, t, p, s, e)
+                           OR helpdesk.paginated(k, i, t, p, s, e)::text IS DISTINCT FROM pg_temp.ref_paginated(k, i, t, p, s, e)::text
+                           OR (helpdesk.paginated(k, i, t, p, s, e)::text)::jsonb IS DISTINCT FROM helpdesk.paginated(k, i, t, p, s, e)
+                           OR helpdesk.paginated(k, i, t, p, s, e) -> k IS DISTINCT FROM coalesce(i, '[]')) AS differ,
+       count(*) FILTER (WHERE s > 0 AND helpdesk.paginated(k, i, t, p, s) IS DISTINCT FROM
+                              pg_temp.ref_paginated(k, i, t, p, s, NULL) - 'totalIsEstimate') AS five_args_differ
+FROM unnest(ARRAY['tickets', 'users', 'a', 'articles', 'aVeryLongKeyOfTheItemsHere', 'päge']) k,
+     unnest(ARRAY[NULL, '[]', '[1]', '[{"b": 1, "a": "x\"y"}, null, true, 1.5, "z"]',
+                  (SELECT jsonb_agg(jsonb_build_object('n', g, 'obj', jsonb_build_object('k', repeat('x', g))))
+                   FROM generate_series(1, 40) g)]::jsonb[]) i,
+     unnest(ARRAY[NULL, 0, 1, 21, 1001, -5]::bigint[]) t,
+     unnest(ARRAY[1, 3]) p,
+     unnest(ARRAY[1, 7, 10, 20]) s,
+     unnest(ARRAY[NULL, true, false]) e;
+SELECT helpdesk.paginated('tickets', '{"not": "an array"}', 1, 1, 1) AS not_an_array;
+SELECT helpdesk.paginated('page', '[]', 1, 1, 1) AS key_taken;
+SELECT helpdesk.paginated('tickets', '[]', 1, 1, 0) AS no_page_size;
