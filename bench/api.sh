@@ -18,8 +18,9 @@
 # Environment: BENCH_TICKETS (10000), BENCH_COMMENTS (10), BENCH_SECONDS (5), BENCH_CONNECTIONS
 # (32), BENCH_WRK_THREADS (2), BENCH_PG_CLIENTS (8), BENCH_DATA_DIR
 # (/var/tmp/helpdesk-bench-<tickets>), BENCH_REBUILD, BENCH_SMOKE, BENCH_ROUTES (a regex: only
-# the routes whose name matches), HD_PGBIN_GIVEN=1 with HD_PGBIN (an installed PostgreSQL
-# instead of a private copy with this build).
+# the routes whose name matches), BENCH_SQL (a file of SQL run on the data set first),
+# HD_PGBIN_GIVEN=1 with HD_PGBIN (an installed PostgreSQL instead of a private copy with this
+# build).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +65,9 @@ else
     touch "$data_dir/built"
     echo "data set: $tickets tickets built in $(( $(date +%s) - start )) s into $data_dir"
 fi
+# BENCH_SQL: a file of SQL run on the data set before measuring (an A/B of function definitions
+# on one data set, as bench/route_profile.sh's PROFILE_SQL)
+[ -n "${BENCH_SQL:-}" ] && bench_psql -q <"$BENCH_SQL" >/dev/null
 bench_machine
 
 q() { bench_psql -At -c "$1"; }

@@ -39,4 +39,8 @@ extern void helpdesk_kb_cache_define_gucs(void);
 extern void helpdesk_kb_cache_shmem_request(void);
 extern void helpdesk_kb_cache_shmem_startup(void);
 
+/* iso.c: a timestamp as the API writes it (2026-01-15T03:04:05.123Z); -1: infinite (null) */
+#define HELPDESK_ISO_LEN 32
+extern int	helpdesk_iso_format(int64 ts, char *buf);
+
 #endif

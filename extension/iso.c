@@ -16,26 +16,40 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
+#include "helpdesk.h"
+
 PG_FUNCTION_INFO_V1(helpdesk_iso);
 
-Datum
-helpdesk_iso(PG_FUNCTION_ARGS)
+/*
+ * `ts` as the API writes it into buf (HELPDESK_ISO_LEN bytes): its length, or -1 for an
+ * infinite timestamp (NULL on the wire). Shared with the ticket JSON (ticket_json.c).
+ */
+int
+helpdesk_iso_format(TimestampTz ts, char *buf)
 {
-	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
 	struct pg_tm tm;
 	fsec_t		fsec;
-	char		buf[64];
 	int			year;
 
 	if (TIMESTAMP_NOT_FINITE(ts))
-		PG_RETURN_NULL();
+		return -1;
 	/* no time zone given: the fields of the UTC instant */
 	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
 	year = tm.tm_year > 0 ? tm.tm_year : -(tm.tm_year - 1);
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-			 year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
-	PG_RETURN_TEXT_P(cstring_to_text(buf));
+	return snprintf(buf, HELPDESK_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+					year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
+}
+
+Datum
+helpdesk_iso(PG_FUNCTION_ARGS)
+{
+	char		buf[HELPDESK_ISO_LEN];
+	int			len = helpdesk_iso_format(PG_GETARG_TIMESTAMPTZ(0), buf);
+
+	if (len < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf, len));
 }

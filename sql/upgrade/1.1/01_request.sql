@@ -12,22 +12,15 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'helpdesk_request_context'
 LANGUAGE C VOLATILE;
 
--- paginated: one function with an optional totalIsEstimate (left out when NULL), STABLE so that
--- it is inlined (an IMMUTABLE function whose body is STABLE never is). 1.0's five-argument
--- function is dropped: beside the new one, a five-argument call would be ambiguous.
+-- paginated: one function in C (extension/paginated.c: the items' array copied in, not encoded
+-- again) with an optional totalIsEstimate (left out when NULL). 1.0's five-argument function is
+-- dropped: beside the new one, a five-argument call would be ambiguous.
 DROP FUNCTION helpdesk.paginated(text, jsonb, bigint, int, int);
 CREATE FUNCTION helpdesk.paginated(key text, items jsonb, total bigint, page int, page_size int,
                                    total_is_estimate boolean DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-    SELECT CASE WHEN total_is_estimate IS NULL
-                THEN jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
-                                        'totalPages', ceil(total::numeric / page_size)::int)
-                ELSE jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
-                                        'totalPages', ceil(total::numeric / page_size)::int,
-                                        'totalIsEstimate', total_is_estimate) END
-$$;
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'helpdesk_paginated';
 
 -- Query parameters (perf2): query_int, query_bool and query_enum(anyenum) become inlinable SQL
 -- that calls their PL/pgSQL checks (new: *_given) only for a parameter that is present.

@@ -162,7 +162,7 @@ $$;
 --   page size) and every value of the request is a parameter. Each text is prepared once per
 --   connection with a generic plan and kept (ticket_list_run, extension/list_plans.c). Dynamic
 --   SQL (EXECUTE) planned them on every call, ~1 ms each, more than running them.
--- - The JSON of the page's rows is static SQL below, inlined (ticket_json_of), planned once.
+-- - The JSON of the page's rows is static SQL below (ticket_json_agg), planned once.
 --
 -- Paging: the reference's contract is page/limit, so keyset paging is not possible. Every sort
 -- column is indexed or cheap to sort; the default order (createdAt DESC, id DESC) walks
@@ -395,7 +395,7 @@ BEGIN
     END IF;
     IF cardinality(ids) > 0 THEN
         -- the page's rows in the page's order
-        SELECT jsonb_agg(helpdesk.ticket_json_of(t, su, au, c, r, false, at) ORDER BY p.ord) INTO items
+        SELECT helpdesk.ticket_json_agg(t, su, au, c, helpdesk.sla_clock_breached(r, at), false ORDER BY p.ord) INTO items
         FROM unnest(ids) WITH ORDINALITY p(id, ord)
         JOIN helpdesk.tickets t ON t.id = p.id
         LEFT JOIN helpdesk.users su ON su.id = t.submitter_id
@@ -439,7 +439,7 @@ AS $$
 DECLARE
     j jsonb;
 BEGIN
-    SELECT helpdesk.ticket_json_of(t, s, a, c, r, detail, at) INTO j
+    SELECT helpdesk.ticket_json_of(t, s, a, c, helpdesk.sla_clock_breached(r, at), detail) INTO j
     FROM (SELECT) one
     LEFT JOIN helpdesk.users s ON s.id = t.submitter_id
     LEFT JOIN helpdesk.users a ON a.id = t.assignee_id
@@ -496,7 +496,7 @@ AS $$
 DECLARE
     j jsonb;
 BEGIN
-    SELECT helpdesk.ticket_json_of(t, s, a, c, r, true, at) INTO j
+    SELECT helpdesk.ticket_json_of(t, s, a, c, helpdesk.sla_clock_breached(r, at), true) INTO j
     FROM helpdesk.tickets t
     -- one row each, looked up by key: as plain joins the generic plan merge-joined the whole
     -- (small) users table and sorted, ~25% more per call than these nested loops
@@ -512,47 +512,40 @@ BEGIN
 END
 $$;
 
--- The ticket JSON through a row type (perf2): to_jsonb of a row instead of jsonb_build_object.
--- The ticket object of the API, as a row type whose field names are the JSON keys: to_jsonb of
--- a row categorises each field's type once per row, where jsonb_build_object did that for each
--- of its 44 keys and values (a page of 20 tickets cost ~27% less).
-CREATE TYPE helpdesk.ticket_api AS (
-    "id" int, "ticketNumber" text, "title" text, "description" text, "categoryId" int,
-    "priority" helpdesk.ticket_priority, "status" helpdesk.ticket_status,
-    "submitterId" int, "assigneeId" int,
-    "dueDate" text, "resolvedAt" text, "closedAt" text, "satisfactionRating" int,
-    "satisfactionComment" text, "satisfactionFeedback" text, "resolutionNotes" text,
-    "createdAt" text, "updatedAt" text, "slaBreached" boolean,
-    "submitter" jsonb, "assignee" jsonb, "category" jsonb);
+-- The ticket JSON in C (extension/ticket_json.c), the one definition of the ticket object:
+-- "breached" is passed in by the caller (sla_clock_breached stays the rule); the SQL include
+-- helper goes with the SQL definition.
+DROP FUNCTION helpdesk.ticket_json_of(helpdesk.tickets, helpdesk.users, helpdesk.users, helpdesk.categories,
+                                      helpdesk.sla_clocks, boolean, timestamptz);
+DROP FUNCTION helpdesk.ticket_user_json(helpdesk.users, boolean);
 
 -- The ticket JSON of the API: the reference's columns, satisfactionFeedback (= satisfactionComment),
--- slaBreached, and the includes of the list shape (detail = false) or the detail shape.
--- Built from the ticket and its joined rows with no subquery, so the planner inlines it into a
--- list's query (a function with subqueries is called row by row instead, ~4x slower).
-CREATE OR REPLACE FUNCTION helpdesk.ticket_json_of(t helpdesk.tickets, submitter helpdesk.users, assignee helpdesk.users,
-                                        c helpdesk.categories, resolution helpdesk.sla_clocks,
-                                        detail boolean, at timestamptz)
+-- slaBreached (the caller's sla_clock_breached of the resolution clock: the rule stays there),
+-- and the includes of the list shape (detail = false: submitter and assignee {id, username,
+-- fullName, email}, category {id, name, icon, color}) or the detail shape (+ department,
+-- + description). Written in C in one pass (extension/ticket_json.c): the one definition of
+-- the ticket object. As SQL (to_jsonb of a row type) each field's type was categorised and its
+-- output looked up per row, two thirds of a list page's cost.
+CREATE FUNCTION helpdesk.ticket_json_of(t helpdesk.tickets, submitter helpdesk.users, assignee helpdesk.users,
+                                        c helpdesk.categories, sla_breached boolean, detail boolean)
 RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-    SELECT to_jsonb(ROW(
-        t.id, t.ticket_number, t.title, t.description,
-        t.category_id, t.priority, t.status,
-        t.submitter_id, t.assignee_id,
-        helpdesk.iso(t.due_date), helpdesk.iso(t.resolved_at),
-        helpdesk.iso(t.closed_at), t.satisfaction_rating,
-        t.satisfaction_comment, t.satisfaction_comment,
-        t.resolution_notes,
-        helpdesk.iso(t.created_at), helpdesk.iso(t.updated_at),
-        helpdesk.sla_clock_breached(resolution, at),
-        CASE WHEN submitter.id IS NOT NULL THEN helpdesk.ticket_user_json(submitter, detail) END,
-        CASE WHEN assignee.id IS NOT NULL THEN helpdesk.ticket_user_json(assignee, detail) END,
-        CASE WHEN c.id IS NULL THEN NULL
-             WHEN detail THEN jsonb_build_object('id', c.id, 'name', c.name, 'description', c.description,
-                                                 'icon', c.icon, 'color', c.color)
-             ELSE jsonb_build_object('id', c.id, 'name', c.name, 'icon', c.icon, 'color', c.color)
-        END)::helpdesk.ticket_api)
-$$;
+LANGUAGE c STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'helpdesk_ticket_json_of';
+
+-- The same objects as one array, in the aggregate's order (a list's page): jsonb_agg of
+-- ticket_json_of took each object apart and sorted its keys again.
+CREATE FUNCTION helpdesk.ticket_json_agg_step(internal, helpdesk.tickets, helpdesk.users, helpdesk.users,
+                                              helpdesk.categories, boolean, boolean)
+RETURNS internal
+LANGUAGE c STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'helpdesk_ticket_json_agg_step';
+CREATE FUNCTION helpdesk.ticket_json_agg_final(internal)
+RETURNS jsonb
+LANGUAGE c STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'helpdesk_ticket_json_agg_final';
+CREATE AGGREGATE helpdesk.ticket_json_agg(helpdesk.tickets, helpdesk.users, helpdesk.users,
+                                          helpdesk.categories, boolean, boolean) (
+    SFUNC = helpdesk.ticket_json_agg_step, STYPE = internal, FINALFUNC = helpdesk.ticket_json_agg_final);
 
 -- ticket_transition_allowed in PL/pgSQL (planned once per connection, not at every status change).
 CREATE OR REPLACE FUNCTION helpdesk.ticket_transition_allowed(from_status helpdesk.ticket_status,
