@@ -42,25 +42,20 @@ trap 'bench_cleanup; [ -n "${HD_PGROOT:-}" ] && rm -rf "$HD_PGROOT"' EXIT
 
 # ---- the data set: built once, reused ------------------------------------------------------
 [ "${BENCH_REBUILD:-0}" = 1 ] && [ -d "$data_dir" ] && rm -rf "$data_dir"
-bench_pg_port=$(hd_free_port)
-ln -s "$data_dir" "$bench_work/cluster"
-if [ -f "$data_dir/built" ]; then
-    echo "port = $bench_pg_port" >>"$data_dir/data/postgresql.conf"
-    hd_cluster_ctl "$data_dir" start
-    bench_psql -q -c "ALTER EXTENSION helpdesk UPDATE" >/dev/null
+bench_data_start "$data_dir"
+if [ "$bench_data_reused" = 1 ]; then
     echo "data set: $tickets tickets, reused from $data_dir"
 else
-    rm -rf "$data_dir"
     start=$(date +%s)
-    hd_cluster_start "$data_dir" "$bench_pg_port" "helpdesk.database_name = 'bench'" "helpdesk.bcrypt_cost = 4" \
-        "max_connections = 300" "shared_buffers = 1GB" "maintenance_work_mem = 512MB" "max_wal_size = 8GB" \
-        "checkpoint_timeout = 30min"
-    hd_database_create "$data_dir" "$bench_pg_port" bench >/dev/null 2>&1
-    hd_psql_file "$data_dir" "$bench_pg_port" bench "$repo/demo/seed.sql" >/dev/null
-    bench_psql -v tickets="$tickets" -v comments="$comments" <"$repo/bench/generate.sql" | tail -3
-    touch "$data_dir/built"
-    echo "data set: $tickets tickets built in $(( $(date +%s) - start )) s into $data_dir"
+    bench_data_generate "$tickets" "$comments"
+    echo "data set: $tickets tickets generated in $(( $(date +%s) - start )) s into $data_dir"
 fi
+if [ ! -f "$data_dir/built" ]; then
+    start=$(date +%s)
+    bench_data_summaries
+    echo "reports' summaries, VACUUM ANALYZE in $(( $(date +%s) - start )) s"
+fi
+[ "${BENCH_BUILD_ONLY:-0}" = 1 ] && exit 0
 bench_machine
 
 q() { bench_psql -At -c "$1"; }

@@ -34,6 +34,75 @@ bench_cluster_start() {
 
 bench_psql() { hd_psql "$bench_work/cluster" "$bench_pg_port" bench "$@"; }
 
+# The one way to start a bench cluster on a data set kept between runs (bench/api.sh, reports.sh,
+# action_required.sh, route_profile.sh): bench_data_start DATA_DIR [SERVER_OPTION...]
+# A data set already there (DATA_DIR/generated: bench_data_reused=1) is started on a free port
+# with the options given (pg_ctl -o, e.g. "-c pg_stat_statements.track=all": for this run only,
+# its postgresql.conf stays as built; the socket is DATA_DIR's own, so a `cp -a` copy works)
+# and gets ALTER EXTENSION helpdesk UPDATE. Otherwise (bench_data_reused=0) a new cluster is made
+# there with the bench settings and the options given, database "bench" and the demo seed; the
+# caller generates its rows and then runs bench_data_generated. $bench_work/cluster points at
+# DATA_DIR (bench_psql, bench_cleanup's stop).
+bench_data_start() {
+    local dir=$1 opts=; shift
+    [ $# -gt 0 ] && opts=$(printf ' %s' "$@")
+    bench_pg_port=$(hd_free_port)
+    ln -sfn "$dir" "$bench_work/cluster"
+    if [ -f "$dir/generated" ] || [ -f "$dir/built" ]; then  # (built: a set of api.sh before the two marks)
+        bench_data_reused=1
+        hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 start \
+            -o "-p $bench_pg_port -k $dir$opts" >/dev/null
+        bench_psql -q -c "ALTER EXTENSION helpdesk UPDATE" >/dev/null
+        if [ "$(cat "$dir/extension.md5" 2>/dev/null)" != "$(md5sum <"$repo/helpdesk--1.1.sql")" ]; then
+            echo "note: $dir was built with another helpdesk--1.1.sql than this checkout's" \
+                 "(SQL changed since: BENCH_REBUILD=1 measures this checkout's)" >&2
+        fi
+    else
+        bench_data_reused=0
+        rm -rf "$dir"
+        hd_cluster_start "$dir" "$bench_pg_port" "helpdesk.database_name = 'bench'" "helpdesk.bcrypt_cost = 4" \
+            "max_connections = 300" "shared_buffers = 1GB" "maintenance_work_mem = 512MB" "max_wal_size = 8GB" \
+            "checkpoint_timeout = 30min"
+        [ -z "$opts" ] || hd_cluster_ctl "$dir" stop
+        [ -z "$opts" ] || hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "$opts" >/dev/null
+        hd_database_create "$dir" "$bench_pg_port" bench >/dev/null 2>&1
+        hd_psql_file "$dir" "$bench_pg_port" bench "$repo/demo/seed.sql" >/dev/null
+        # The seed's SLA rules queued a recomputation of the open tickets for the watcher: on the
+        # generated rows it would run during the measures (and deadlock with a clocks load).
+        bench_psql -c "DELETE FROM helpdesk.sla_recompute_requests" >/dev/null
+    fi
+}
+
+# bench_data_generate TICKETS COMMENTS_PER_TICKET: a new data set's rows (bench/generate.sql with
+# triggers off, then the SLA clocks those triggers would have started: bench/reports_clocks.sql),
+# marked generated. Then bench_data_summaries.
+bench_data_generate() {
+    bench_psql -v tickets="$1" -v comments="$2" <"$repo/bench/generate.sql" | tail -3
+    bench_psql <"$repo/bench/reports_clocks.sql" >/dev/null
+    bench_data_generated
+}
+
+# bench_data_summaries: the reports' summary tables filled from the generated rows (written with
+# triggers off), the past deadlines summed (reports_advance, as the periodic job keeps them),
+# VACUUM ANALYZE; once per data set (DATA_DIR/built).
+bench_data_summaries() {
+    local dir
+    dir=$(readlink "$bench_work/cluster")
+    [ -f "$dir/built" ] && return 0
+    bench_psql -At -c "SELECT helpdesk.reports_rebuild()" >/dev/null
+    bench_psql -At -c "SELECT helpdesk.reports_advance()" >/dev/null
+    bench_psql -At -c "VACUUM ANALYZE" >/dev/null
+    touch "$dir/built"
+}
+
+# bench_data_generated: marks the data set in $bench_work/cluster complete (reused from then on).
+bench_data_generated() {
+    local dir
+    dir=$(readlink "$bench_work/cluster")
+    md5sum <"$repo/helpdesk--1.1.sql" >"$dir/extension.md5"
+    touch "$dir/generated"
+}
+
 bench_server_start() {
     bench_http_port=$(hd_free_port)
     bench_secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
