@@ -27,6 +27,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 [ -n "${HD_PGBIN_GIVEN:-}" ] || hd_pgroot_prepare "$repo"
 HD_CLUSTER_FAST=1  # throwaway clusters: speed over durability (tests/lib/cluster.sh)
 
+suite_start=$(date +%s)
 smoke=${BENCH_SMOKE:-0}
 if [ "$smoke" = 1 ]; then
     tickets=${BENCH_TICKETS:-200}; export BENCH_SECONDS=${BENCH_SECONDS:-1}; comments=${BENCH_COMMENTS:-2}
@@ -45,15 +46,18 @@ trap 'bench_cleanup; [ -n "${HD_PGROOT:-}" ] && rm -rf "$HD_PGROOT"' EXIT
 bench_data_start "$data_dir"
 if [ "$bench_data_reused" = 1 ]; then
     echo "data set: $tickets tickets, reused from $data_dir"
+    data_note="reused"
 else
     start=$(date +%s)
     bench_data_generate "$tickets" "$comments"
     echo "data set: $tickets tickets generated in $(( $(date +%s) - start )) s into $data_dir"
+    data_note="generated in $(( $(date +%s) - start )) s"
 fi
 if [ ! -f "$data_dir/built" ]; then
     start=$(date +%s)
     bench_data_summaries
     echo "reports' summaries, VACUUM ANALYZE in $(( $(date +%s) - start )) s"
+    data_note="$data_note, summaries $(( $(date +%s) - start )) s"
 fi
 [ "${BENCH_BUILD_ONLY:-0}" = 1 ] && exit 0
 bench_machine
@@ -67,12 +71,24 @@ number=$(q "SELECT ticket_number FROM helpdesk.tickets WHERE id = $min_id")
 # change-status: a pool of tickets, all Assigned to start with, each client/thread its own slice
 pool=$(( (max_id - min_id + 1) / 2 )); [ "$pool" -gt 4000 ] && pool=4000
 pool_lo=$(( max_id - pool + 1 ))
+# wait_idle: until no statement of helpdesk_http runs (the server finishes the requests wrk left
+# in flight; a change of status committed after reset_pool would leave a pool ticket In Progress
+# and the pgbench script's first call would fail on it).
+wait_idle() {
+    for _ in $(seq 1 100); do
+        [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE usename = 'helpdesk_http' AND state <> 'idle'")" = 0 ] && return 0
+        sleep 0.1
+    done
+}
 reset_pool() {
+    wait_idle
     q "UPDATE helpdesk.tickets SET status = 'Assigned', assignee_id = coalesce(assignee_id, $admin)
        WHERE id BETWEEN $pool_lo AND $max_id AND status IS DISTINCT FROM 'Assigned'" >/dev/null
 }
+start=$(date +%s)
 reset_pool
 q "VACUUM ANALYZE" >/dev/null
+echo "pool reset, VACUUM ANALYZE in $(( $(date +%s) - start )) s"
 
 bench_server_start
 admin_token=$(bench_token "$admin")
@@ -107,14 +123,19 @@ function request()
     return wrk.format("$method", "/api/v1" .. path, headers, body)
 end
 LUA
+    local mem="$bench_work/mem-${1//[^A-Za-z0-9]/_}" sampler
+    bench_mem_sampler "$mem" & sampler=$!
     out=$(wrk -t "$wrk_threads" -c "$BENCH_CONNECTIONS" -d "${BENCH_SECONDS}s" --latency -s "$script" \
           "http://127.0.0.1:$bench_http_port" 2>&1)
+    kill "$sampler"; wait "$sampler" 2>/dev/null || true
     echo "== $name" >>"$bench_work/wrk.log"; echo "$out" >>"$bench_work/wrk.log"
-    printf '%s %s %s %s\n' \
-        "$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')" \
-        "$(echo "$out" | awk '$1 == "50%" { print $2 }')" \
-        "$(echo "$out" | awk '$1 == "99%" { print $2 }')" \
-        "$(echo "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' | grep . || echo 0)"
+    local rps p50 p99 bad
+    rps=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+    p50=$(echo "$out" | awk '$1 == "50%" { print $2 }')
+    p99=$(echo "$out" | awk '$1 == "99%" { print $2 }')
+    bad=$(echo "$out" | sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
+    # (a field left empty by a failed wrk would shift the others: "?" instead)
+    printf '%s %s %s %s %s\n' "${rps:-0}" "${p50:-?}" "${p99:-?}" "${bad:-0}" "$(bench_mem_peak "$mem")"
 }
 
 # sql_route FUNCTION ACTOR READ_ONLY REQUEST_SQL_EXPR [SETUP]: pgbench tps of the route's exact
@@ -136,13 +157,14 @@ rows=()
 # route NAME METHOD PATH TOKEN BODY FUNCTION ACTOR READ_ONLY REQUEST_SQL
 route() {
     local name=$1
-    [[ "$name" =~ $only ]] || return 0
-    local w s
+    [[ "$name" =~ $only || "$name" == *"(baseline)" ]] || return 0  # (the baseline always: the ratios)
+    local w s load
     w=$(wrk_route "$name" "$2" "$3" "$4" "$5")
+    load=$(cut -d' ' -f1 /proc/loadavg)
     [[ "$9" == *":pool"* ]] && reset_pool
     s=$(sql_route "$6" "$7" "$8" "$9")
     [[ "$9" == *":pool"* ]] && s=$(awk -v t="$s" 'BEGIN { printf "%.1f", 2 * t }')
-    rows+=("$name|$w|$s")
+    rows+=("$name|$w|$s|$load")
     echo "  $name: wrk $w; pgbench $s" >&2
 }
 doc() {  # doc PATH_JSON QUERY_JSON BODY_JSON: the request document as SQL
@@ -152,6 +174,11 @@ nopath="'{}'::jsonb"
 idpath="jsonb_build_object('ticketId', :id::text, 'id', :id::text)"
 poolpath="jsonb_build_object('ticketId', :pool::text)"
 
+# memory at rest: the server started, no request yet (PostgreSQL: the data set's cluster just
+# started, its backends gone)
+wait_idle
+idle_server_kib=$(bench_server_rss); idle_pg_kib=$(bench_pg_pss)
+measures_start=$(date +%s); load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 select1=$(bench_pgbench "SELECT 1;")
 echo "  pgbench SELECT 1: $select1" >&2
 route "GET /health (baseline)" GET "/health" "" nil health "" on "$(doc "$nopath" '{}' null)"
@@ -191,6 +218,11 @@ for r in dashboard:reports_dashboard tickets-by-status:reports_by_status tickets
     route "GET /reports/${r%%:*}" GET "/reports/${r%%:*}" "$admin_token" nil "${r#*:}" "$admin" on "$(doc "$nopath" '{}' null)"
 done
 
+measures_end=$(date +%s); load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+# memory at rest again after the load (pgbench's backends gone, the server's 32 connections closed)
+wait_idle; sleep 1
+after_server_kib=$(bench_server_rss); after_pg_kib=$(bench_pg_pss)
+
 # ---- the table -------------------------------------------------------------------------------
 health_http=0
 for r in "${rows[@]}"; do
@@ -199,15 +231,22 @@ done
 table=$(
     printf '%s tickets; %s s per measurement; wrk %s threads x %s connections; pgbench %s clients, prepared.\n' \
         "$tickets" "$BENCH_SECONDS" "$wrk_threads" "$BENCH_CONNECTIONS" "$bench_pg_clients"
-    printf 'Baselines of this run: pgbench SELECT 1 = %s/s; wrk GET /health = %s/s.\n\n' "$select1" "$health_http"
-    printf '| route | HTTP req/s | p50 | p99 | non-2xx | SQL round trip /s | HTTP/SQL | HTTP vs /health | SQL vs SELECT 1 |\n'
-    printf '|---|---|---|---|---|---|---|---|---|\n'
+    printf 'Baselines of this run: pgbench SELECT 1 = %s/s; wrk GET /health = %s/s.\n' "$select1" "$health_http"
+    printf 'Wall time: %s s in all (data set %s), %s s of measures; load average %s at the start of the measures, %s at the end.\n' \
+        "$(( $(date +%s) - suite_start ))" "$data_note" "$(( measures_end - measures_start ))" "$load_start" "$load_end"
+    printf 'Memory at rest: helpdesk-http RSS %.1f MiB before the load, %.1f MiB after it; PostgreSQL PSS %.0f MiB before, %.0f MiB after.\n' \
+        "$(awk -v k="$idle_server_kib" 'BEGIN { print k / 1024 }')" "$(awk -v k="$after_server_kib" 'BEGIN { print k / 1024 }')" \
+        "$(awk -v k="$idle_pg_kib" 'BEGIN { print k / 1024 }')" "$(awk -v k="$after_pg_kib" 'BEGIN { print k / 1024 }')"
+    printf 'Under load (the route'"'"'s wrk run, sampled every 0.5 s): peaks of helpdesk-http RSS and PostgreSQL PSS (postmaster + backends, shared pages counted once); load: 1-min load average at the end of the wrk run.\n\n'
+    printf '| route | HTTP req/s | p50 | p99 | non-2xx | SQL round trip /s | HTTP/SQL | HTTP vs /health | SQL vs SELECT 1 | server MiB | PG MiB | load |\n'
+    printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
     for r in "${rows[@]}"; do
-        IFS='|' read -r name w s <<<"$r"
-        read -r rps p50 p99 bad <<<"$w"
-        printf '| %s | %.0f | %s | %s | %s | %.0f | %s | %s | %s |\n' "$name" "${rps:-0}" "${p50:-?}" "${p99:-?}" "${bad:-?}" \
+        IFS='|' read -r name w s load <<<"$r"
+        read -r rps p50 p99 bad srv pg <<<"$w"
+        printf '| %s | %.0f | %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$name" "${rps:-0}" "${p50:-?}" "${p99:-?}" "${bad:-?}" \
             "${s:-0}" "$(bench_ratio "${rps:-0}" "${s:-0}")" "$(bench_ratio "${rps:-0}" "$health_http")" \
-            "$(awk -v a="${s:-0}" -v b="$select1" 'BEGIN { if (b > 0) printf "%.2f%%", 100 * a / b; else print "n/a" }')"
+            "$(awk -v a="${s:-0}" -v b="$select1" 'BEGIN { if (b > 0) printf "%.2f%%", 100 * a / b; else print "n/a" }')" \
+            "${srv:-?}" "${pg:-?}" "${load:-?}"
     done
 )
 echo

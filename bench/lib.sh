@@ -132,9 +132,14 @@ bench_pgbench() {
     f=$(mktemp "$bench_work/pgbench.XXXXXX.sql")
     printf '%s\n' "$1" >"$f"
     chmod 644 "$f"
-    hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$bench_pg_clients" -j "$bench_cores" \
+    # A client that fails a statement stops and pgbench exits 2 with the others' figure: the
+    # figure is kept and the first errors shown (a failing route must not end the suite).
+    local err=$bench_work/pgbench.err.last
+    { hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$bench_pg_clients" -j "$bench_cores" \
         -T "$bench_seconds" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench \
-        2>>"$bench_work/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+        2>"$err" || echo "pgbench failed (exit $?): $(grep -m3 -i 'error\|abort' "$err" | tr '\n' ' ')" >&2; } \
+        | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+    cat "$err" >>"$bench_work/pgbench.err"
 }
 
 # The exact round trip of helpdesk-http for one route: one statement whose FROM clause sets the
@@ -155,6 +160,23 @@ bench_wrk() {
     fi
     echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
 }
+
+# Memory, KiB. bench_server_rss: helpdesk-http's resident set. bench_pg_pss: PostgreSQL's, the
+# proportional set size summed over the postmaster and its children (a shared page counted once
+# in all, not once per backend as summed RSS would: shared_buffers touched by 40 backends).
+bench_server_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$bench_server_pid/status" 2>/dev/null || echo 0; }
+bench_pg_pss() {
+    local pm p
+    pm=$(head -1 "$bench_work/cluster/data/postmaster.pid")
+    for p in $pm $(pgrep -P "$pm"); do awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null; done \
+        | awk '{ s += $1 } END { print s + 0 }'
+}
+# bench_mem_sampler FILE: "server_kib pg_kib" appended to FILE every 0.5 s until killed.
+bench_mem_sampler() {
+    while :; do echo "$(bench_server_rss) $(bench_pg_pss)" >>"$1"; sleep 0.5; done
+}
+# bench_mem_peak FILE: "server_MiB pg_MiB", the peaks sampled in FILE
+bench_mem_peak() { awk '$1 > s { s = $1 } $2 > p { p = $2 } END { printf "%.1f %.0f", s / 1024, p / 1024 }' "$1"; }
 
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 
