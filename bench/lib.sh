@@ -95,6 +95,22 @@ bench_data_summaries() {
     touch "$dir/built"
 }
 
+# bench_reports_reload: this checkout's report functions (sql/80-81) into a kept data set, whose
+# extension script may be older (CREATE OR REPLACE: what is measured is the checkout's SQL; the
+# report tables hold the built data, so a changed table or return type needs BENCH_REBUILD=1),
+# their types when missing, then the privileges and search paths of sql/99_finalize.sql again,
+# which CREATE OR REPLACE resets.
+bench_reports_reload() {
+    local f
+    for f in "$repo"/sql/8[0-1]_reports*.sql; do
+        awk '/^CREATE TYPE/ { on = 2; print "DO $type$ BEGIN" }
+             /^CREATE FUNCTION/ { on = 1; sub(/^CREATE FUNCTION/, "CREATE OR REPLACE FUNCTION") }
+             on { print }
+             on == 2 && /\);[[:space:]]*$/ { print "EXCEPTION WHEN duplicate_object THEN NULL; END $type$;" }
+             (on == 1 && /\$\$;[[:space:]]*$/) || (on == 2 && /\);[[:space:]]*$/) { on = 0 }' "$f"
+    done | cat - "$repo/sql/99_finalize.sql" | bench_psql -q >/dev/null
+}
+
 # bench_data_generated: marks the data set in $bench_work/cluster complete (reused from then on).
 bench_data_generated() {
     local dir
