@@ -188,15 +188,16 @@ bench_server_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$bench_server_pid/status
 bench_pg_pss() {
     local pm p
     pm=$(head -1 "$bench_work/cluster/data/postmaster.pid")
-    for p in $pm $(pgrep -P "$pm"); do awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null; done \
-        | awk '{ s += $1 } END { print s + 0 }'
+    # (one awk over every file: a process per backend took seconds at a load of 20)
+    for p in $pm $(pgrep -P "$pm"); do echo "/proc/$p/smaps_rollup"; done \
+        | xargs awk '/^Pss:/ { s += $2 } END { print s + 0 }' 2>/dev/null || true
 }
 # bench_mem_sampler FILE: "server_kib pg_kib" appended to FILE every 0.5 s until killed.
 bench_mem_sampler() {
     while :; do echo "$(bench_server_rss) $(bench_pg_pss)" >>"$1"; sleep 0.5; done
 }
 # bench_mem_peak FILE: "server_MiB pg_MiB", the peaks sampled in FILE
-bench_mem_peak() { awk '$1 > s { s = $1 } $2 > p { p = $2 } END { printf "%.1f %.0f", s / 1024, p / 1024 }' "$1"; }
+bench_mem_peak() { [ -s "$1" ] || { echo "? ?"; return; }; awk '$1 > s { s = $1 } $2 > p { p = $2 } END { printf "%.1f %.0f", s / 1024, p / 1024 }' "$1"; }
 
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 
