@@ -5,19 +5,23 @@
 # BENCH_SECONDS each; req/s, p50, p99, non-2xx answers) and pgbench making the route's exact SQL
 # round trip (the request's settings + its helpdesk_api function, one statement, prepared),
 # beside the two baselines of the same run: wrk GET /health and pgbench SELECT 1. Prints one
-# table with the ratios and appends it to bench/RESULTS.md with the machine.
+# table with the ratios and appends it to bench/RESULTS.md with the machine, the wall time, the
+# load average per route and memory (helpdesk-http RSS, PostgreSQL PSS: at rest, and each route's
+# peak under load).
 #
 # The data set (bench/generate.sql: BENCH_TICKETS tickets over 3 years, 50 agents, 5,000
 # employees, BENCH_COMMENTS comments per ticket, the demo's categories, rules, escalation rules
-# and knowledge base) is built once into BENCH_DATA_DIR and reused by later runs (BENCH_REBUILD=1
+# and knowledge base; SLA clocks and the reports' summaries as bench/reports.sh makes them) is
+# built once into BENCH_DATA_DIR and reused by later runs (BENCH_REBUILD=1
 # builds it again; a reused cluster gets ALTER EXTENSION helpdesk UPDATE).
 #
 #   make bench                          (this, at 10,000 tickets)
-#   BENCH_TICKETS=1000000 bench/api.sh  (1M; the first run builds the data set, ~10-20 min)
+#   BENCH_TICKETS=1000000 bench/api.sh  (1M: the first run builds the data set, 35 min on 2 loaded
+#                                        cores, 12 GB; later runs ~5 min)
 #   BENCH_SMOKE=1 bench/api.sh          (200 tickets, 1 s per measurement, no RESULTS.md entry)
 # Environment: BENCH_TICKETS (10000), BENCH_COMMENTS (10), BENCH_SECONDS (5), BENCH_CONNECTIONS
 # (32), BENCH_WRK_THREADS (2), BENCH_PG_CLIENTS (8), BENCH_DATA_DIR
-# (/var/tmp/helpdesk-bench-<tickets>), BENCH_REBUILD, BENCH_SMOKE, BENCH_ROUTES (a regex: only
+# (/var/tmp/helpdesk-bench-<tickets>), BENCH_REBUILD, BENCH_BUILD_ONLY, BENCH_SMOKE, BENCH_ROUTES (a regex: only
 # the routes whose name matches), HD_PGBIN_GIVEN=1 with HD_PGBIN (an installed PostgreSQL
 # instead of a private copy with this build).
 set -euo pipefail
