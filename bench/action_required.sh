@@ -18,20 +18,9 @@ hd_pgroot_prepare "$repo"
 rounds=${ACTREQ_ROUNDS:-3}
 conns=${ACTREQ_CONNECTIONS:-8}
 trap 'bench_cleanup; rm -rf "$HD_PGROOT"' EXIT
-bench_pg_port=$(hd_free_port)
-ln -s "$data_dir" "$bench_work/cluster"
-# pg_stat_statements for this run only (command-line settings: the data set's files unchanged)
-hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -w -t 60 start -o "-p $bench_pg_port \
-    -c shared_preload_libraries=helpdesk,pg_stat_statements -c pg_stat_statements.track=all" >/dev/null
-bench_psql -q -c "ALTER EXTENSION helpdesk UPDATE" >/dev/null
-# this checkout's report functions (as bench/reports.sh does), then privileges and search paths
-for f in "$repo"/sql/8[0-1]_reports*.sql; do
-    awk '/^CREATE TYPE/ { on = 2; print "DO $type$ BEGIN" }
-         /^CREATE FUNCTION/ { on = 1; sub(/^CREATE FUNCTION/, "CREATE OR REPLACE FUNCTION") }
-         on { print }
-         on == 2 && /\);[[:space:]]*$/ { print "EXCEPTION WHEN duplicate_object THEN NULL; END $type$;" }
-         (on == 1 && /\$\$;[[:space:]]*$/) || (on == 2 && /\);[[:space:]]*$/) { on = 0 }' "$f"
-done | cat - "$repo/sql/99_finalize.sql" | bench_psql -q >/dev/null
+# pg_stat_statements for this run only (the data set's files unchanged), this checkout's report functions
+bench_data_start "$data_dir" -c shared_preload_libraries=helpdesk,pg_stat_statements -c pg_stat_statements.track=all
+bench_reports_reload
 bench_psql -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 bench_machine
 admin=$(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE email = 'agent10@bench.example'")

@@ -34,6 +34,95 @@ bench_cluster_start() {
 
 bench_psql() { hd_psql "$bench_work/cluster" "$bench_pg_port" bench "$@"; }
 
+# The one way to start a bench cluster on a data set kept between runs (bench/api.sh, reports.sh,
+# action_required.sh, route_profile.sh): bench_data_start DATA_DIR [SERVER_OPTION...]
+# A data set already there (DATA_DIR/generated: bench_data_reused=1) is started on a free port
+# with the options given (pg_ctl -o, e.g. "-c pg_stat_statements.track=all": for this run only,
+# its postgresql.conf stays as built; the socket is DATA_DIR's own, so a `cp -a` copy works)
+# and gets ALTER EXTENSION helpdesk UPDATE. Otherwise (bench_data_reused=0) a new cluster is made
+# there with the bench settings and the options given, database "bench" and the demo seed; the
+# caller generates its rows and then runs bench_data_generated. $bench_work/cluster points at
+# DATA_DIR (bench_psql, bench_cleanup's stop).
+bench_data_start() {
+    local dir=$1 opts=; shift
+    [ $# -gt 0 ] && opts=$(printf ' %s' "$@")
+    bench_pg_port=$(hd_free_port)
+    ln -sfn "$dir" "$bench_work/cluster"
+    if [ -f "$dir/generated" ] || [ -f "$dir/built" ]; then  # (built: a set of api.sh before the two marks)
+        bench_data_reused=1
+        hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 start \
+            -o "-p $bench_pg_port -k $dir$opts" >/dev/null
+        bench_psql -q -c "ALTER EXTENSION helpdesk UPDATE" >/dev/null
+        if [ "$(cat "$dir/extension.md5" 2>/dev/null)" != "$(md5sum <"$repo/helpdesk--1.1.sql")" ]; then
+            echo "note: $dir was built with another helpdesk--1.1.sql than this checkout's" \
+                 "(SQL changed since: BENCH_REBUILD=1 measures this checkout's)" >&2
+        fi
+    else
+        bench_data_reused=0
+        rm -rf "$dir"
+        hd_cluster_start "$dir" "$bench_pg_port" "helpdesk.database_name = 'bench'" "helpdesk.bcrypt_cost = 4" \
+            "max_connections = 300" "shared_buffers = 1GB" "maintenance_work_mem = 512MB" "max_wal_size = 8GB" \
+            "checkpoint_timeout = 30min"
+        [ -z "$opts" ] || hd_cluster_ctl "$dir" stop
+        [ -z "$opts" ] || hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "$opts" >/dev/null
+        hd_database_create "$dir" "$bench_pg_port" bench >/dev/null 2>&1
+        hd_psql_file "$dir" "$bench_pg_port" bench "$repo/demo/seed.sql" >/dev/null
+        # The seed's SLA rules queued a recomputation of the open tickets for the watcher: on the
+        # generated rows it would run during the measures (and deadlock with a clocks load).
+        bench_psql -c "DELETE FROM helpdesk.sla_recompute_requests" >/dev/null
+        # ... and its escalation rules match tens of thousands of the generated open tickets: the
+        # watcher's next round would escalate them all at once, from the generation's commit on
+        # (bench/reports_clocks.sql switches them off too, but later). Not what is measured.
+        bench_psql -c "UPDATE helpdesk.escalation_rules SET is_active = false" >/dev/null
+    fi
+}
+
+# bench_data_generate TICKETS COMMENTS_PER_TICKET: a new data set's rows (bench/generate.sql with
+# triggers off, then the SLA clocks those triggers would have started: bench/reports_clocks.sql),
+# marked generated. Then bench_data_summaries.
+bench_data_generate() {
+    bench_psql -v tickets="$1" -v comments="$2" <"$repo/bench/generate.sql" | tail -3
+    bench_psql <"$repo/bench/reports_clocks.sql" >/dev/null
+    bench_data_generated
+}
+
+# bench_data_summaries: the reports' summary tables filled from the generated rows (written with
+# triggers off), the past deadlines summed (reports_advance, as the periodic job keeps them),
+# VACUUM ANALYZE; once per data set (DATA_DIR/built).
+bench_data_summaries() {
+    local dir
+    dir=$(readlink "$bench_work/cluster")
+    [ -f "$dir/built" ] && return 0
+    bench_psql -At -c "SELECT helpdesk.reports_rebuild()" >/dev/null
+    bench_psql -At -c "SELECT helpdesk.reports_advance()" >/dev/null
+    bench_psql -At -c "VACUUM ANALYZE" >/dev/null
+    touch "$dir/built"
+}
+
+# bench_reports_reload: this checkout's report functions (sql/80-81) into a kept data set, whose
+# extension script may be older (CREATE OR REPLACE: what is measured is the checkout's SQL; the
+# report tables hold the built data, so a changed table or return type needs BENCH_REBUILD=1),
+# their types when missing, then the privileges and search paths of sql/99_finalize.sql again,
+# which CREATE OR REPLACE resets.
+bench_reports_reload() {
+    local f
+    for f in "$repo"/sql/8[0-1]_reports*.sql; do
+        awk '/^CREATE TYPE/ { on = 2; print "DO $type$ BEGIN" }
+             /^CREATE FUNCTION/ { on = 1; sub(/^CREATE FUNCTION/, "CREATE OR REPLACE FUNCTION") }
+             on { print }
+             on == 2 && /\);[[:space:]]*$/ { print "EXCEPTION WHEN duplicate_object THEN NULL; END $type$;" }
+             (on == 1 && /\$\$;[[:space:]]*$/) || (on == 2 && /\);[[:space:]]*$/) { on = 0 }' "$f"
+    done | cat - "$repo/sql/99_finalize.sql" | bench_psql -q >/dev/null
+}
+
+# bench_data_generated: marks the data set in $bench_work/cluster complete (reused from then on).
+bench_data_generated() {
+    local dir
+    dir=$(readlink "$bench_work/cluster")
+    md5sum <"$repo/helpdesk--1.1.sql" >"$dir/extension.md5"
+    touch "$dir/generated"
+}
+
 bench_server_start() {
     bench_http_port=$(hd_free_port)
     bench_secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
@@ -63,9 +152,14 @@ bench_pgbench() {
     f=$(mktemp "$bench_work/pgbench.XXXXXX.sql")
     printf '%s\n' "$1" >"$f"
     chmod 644 "$f"
-    hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$bench_pg_clients" -j "$bench_cores" \
+    # A client that fails a statement stops and pgbench exits 2 with the others' figure: the
+    # figure is kept and the first errors shown (a failing route must not end the suite).
+    local err=$bench_work/pgbench.err.last
+    { hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$bench_pg_clients" -j "$bench_cores" \
         -T "$bench_seconds" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench \
-        2>>"$bench_work/pgbench.err" | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+        2>"$err" || echo "pgbench failed (exit $?): $(grep -m3 -i 'error\|abort' "$err" | tr '\n' ' ')" >&2; } \
+        | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+    cat "$err" >>"$bench_work/pgbench.err"
 }
 
 # The exact round trip of helpdesk-http for one route: one statement whose FROM clause sets the
@@ -86,6 +180,24 @@ bench_wrk() {
     fi
     echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
 }
+
+# Memory, KiB. bench_server_rss: helpdesk-http's resident set. bench_pg_pss: PostgreSQL's, the
+# proportional set size summed over the postmaster and its children (a shared page counted once
+# in all, not once per backend as summed RSS would: shared_buffers touched by 40 backends).
+bench_server_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$bench_server_pid/status" 2>/dev/null || echo 0; }
+bench_pg_pss() {
+    local pm p
+    pm=$(head -1 "$bench_work/cluster/data/postmaster.pid")
+    # (one awk over every file: a process per backend took seconds at a load of 20)
+    for p in $pm $(pgrep -P "$pm"); do echo "/proc/$p/smaps_rollup"; done \
+        | xargs awk '/^Pss:/ { s += $2 } END { print s + 0 }' 2>/dev/null || true
+}
+# bench_mem_sampler FILE: "server_kib pg_kib" appended to FILE every 0.5 s until killed.
+bench_mem_sampler() {
+    while :; do echo "$(bench_server_rss) $(bench_pg_pss)" >>"$1"; sleep 0.5; done
+}
+# bench_mem_peak FILE: "server_MiB pg_MiB", the peaks sampled in FILE
+bench_mem_peak() { [ -s "$1" ] || { echo "? ?"; return; }; awk '$1 > s { s = $1 } $2 > p { p = $2 } END { printf "%.1f %.0f", s / 1024, p / 1024 }' "$1"; }
 
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 

@@ -27,50 +27,20 @@ trap 'bench_cleanup; [ -n "${HD_PGROOT:-}" ] && rm -rf "$HD_PGROOT"' EXIT
 # REPLACE: what is measured is the checkout's SQL). BENCH_REBUILD=1 builds it again;
 # BENCH_BUILD_ONLY=1 stops once the data set is built, BENCH_GENERATE_ONLY=1 before its rebuild.
 [ "${BENCH_REBUILD:-0}" = 1 ] && [ -d "$data_dir" ] && rm -rf "$data_dir"
-bench_pg_port=$(hd_free_port)
-ln -s "$data_dir" "$bench_work/cluster"
-if [ -f "$data_dir/generated" ]; then
-    echo "port = $bench_pg_port" >>"$data_dir/data/postgresql.conf"
-    hd_cluster_ctl "$data_dir" start
-    bench_psql -q -c "ALTER EXTENSION helpdesk UPDATE" >/dev/null
-    # (the report files' functions only, and their types when missing: their tables hold the
-    # built data; a changed table or return type needs BENCH_REBUILD=1; then the privileges and
-    # search paths of sql/99_finalize.sql again, which CREATE OR REPLACE resets)
-    for f in "$repo"/sql/8[0-1]_reports*.sql; do
-        awk '/^CREATE TYPE/ { on = 2; print "DO $type$ BEGIN" }
-             /^CREATE FUNCTION/ { on = 1; sub(/^CREATE FUNCTION/, "CREATE OR REPLACE FUNCTION") }
-             on { print }
-             on == 2 && /\);[[:space:]]*$/ { print "EXCEPTION WHEN duplicate_object THEN NULL; END $type$;" }
-             (on == 1 && /\$\$;[[:space:]]*$/) || (on == 2 && /\);[[:space:]]*$/) { on = 0 }' "$f"
-    done | cat - "$repo/sql/99_finalize.sql" | bench_psql -q >/dev/null  # (privileges, search paths)
+bench_data_start "$data_dir"
+if [ "$bench_data_reused" = 1 ]; then
+    bench_reports_reload
     echo "data set: $tickets tickets, reused from $data_dir"
 else
-    rm -rf "$data_dir"
-    hd_cluster_start "$data_dir" "$bench_pg_port" "helpdesk.database_name = 'bench'" "helpdesk.bcrypt_cost = 4" \
-        "max_connections = 300" "shared_buffers = 1GB" "maintenance_work_mem = 512MB" "max_wal_size = 8GB" \
-        "checkpoint_timeout = 30min"
-    hd_database_create "$data_dir" "$bench_pg_port" bench >/dev/null 2>&1
-    hd_psql_file "$data_dir" "$bench_pg_port" bench "$repo/demo/seed.sql" >/dev/null
-    # The seed's SLA rules queued a recomputation of the open tickets for the watcher; the clocks of
-    # the generated tickets are written below (bench/reports_clocks.sql), and a watcher inserting
-    # them at the same time deadlocks with that load.
-    bench_psql -c "DELETE FROM helpdesk.sla_recompute_requests" >/dev/null
     start=$(date +%s)
-    bench_psql -v tickets="$tickets" -v comments=0 <"$repo/bench/generate.sql" | tail -3
-    bench_psql <"$repo/bench/reports_clocks.sql" >/dev/null
-    touch "$data_dir/generated"
+    bench_data_generate "$tickets" 0
     echo "data generated in $(( $(date +%s) - start )) s into $data_dir"
 fi
 bench_machine
 [ "${BENCH_GENERATE_ONLY:-0}" = 1 ] && exit 0
 if [ ! -f "$data_dir/built" ]; then
-    # The rows were written with triggers off: the summary tables are filled by a rebuild.
     start=$(date +%s)
-    bench_psql -At -c "SELECT helpdesk.reports_rebuild()" >/dev/null
-    # the past deadlines summed (report_state.due_before), as the periodic job keeps them
-    bench_psql -At -c "SELECT helpdesk.reports_advance()" >/dev/null
-    bench_psql -At -c "VACUUM ANALYZE" >/dev/null
-    touch "$data_dir/built"
+    bench_data_summaries
     echo "reports_rebuild(), reports_advance() and VACUUM ANALYZE in $(( $(date +%s) - start )) s"
 fi
 [ "${BENCH_BUILD_ONLY:-0}" = 1 ] && exit 0

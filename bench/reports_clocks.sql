@@ -3,6 +3,11 @@
 -- say (wall-clock targets of the demo rules: due_date is created_at + the resolution target).
 -- A benchmark's data, not what the SLA engine would compute to the second.
 SET session_replication_role = replica;
+-- One transaction: the SLA watcher must never see the clocks inserted before the update below
+-- records their past warnings and breaches (nor the escalation rules still on). At 1M tickets
+-- it once did, between the two statements: its catch-up round over the past-due clocks then
+-- held the report facts' lock for 12+ minutes and reports_rebuild() waited on it.
+BEGIN;
 INSERT INTO helpdesk.sla_clocks (ticket_id, kind, state, target, cycle_start, paused_since, due_at, warn_at, stopped_at,
                                  next_deadline)
 SELECT t.id, 'resolution',
@@ -33,5 +38,6 @@ WHERE c.state = 'running' AND c.next_deadline IS NOT NULL;
 -- round would escalate them all in one transaction of many minutes, started again at each run.
 -- Escalation is not what this benchmark measures: the rules are switched off.
 UPDATE helpdesk.escalation_rules SET is_active = false;
+COMMIT;
 ANALYZE helpdesk.tickets;
 ANALYZE helpdesk.sla_clocks;

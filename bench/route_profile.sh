@@ -23,19 +23,18 @@ data_dir=${BENCH_DATA_DIR:?BENCH_DATA_DIR: a data set built by bench/api.sh}
 seconds=${PROFILE_SECONDS:-5}
 clients=${PROFILE_CLIENTS:-2}
 hd_pgroot_prepare "$repo"
-port=$(hd_free_port)
+. "$repo/bench/lib.sh"
 perf_pid=
 cleanup() {
     [ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
-    hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$data_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    bench_cleanup
     rm -rf "$HD_PGROOT"
 }
 trap cleanup EXIT
-hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" -w -t 60 start -o "-p $port \
-    -c shared_preload_libraries=helpdesk,pg_stat_statements -c pg_stat_statements.track=all \
-    -c pg_stat_statements.track_planning=on -c autovacuum=off" >/dev/null
+bench_data_start "$data_dir" -c shared_preload_libraries=helpdesk,pg_stat_statements -c pg_stat_statements.track=all \
+    -c pg_stat_statements.track_planning=on -c autovacuum=off
+port=$bench_pg_port
 q() { hd_psql "$data_dir" "$port" bench -At -c "$1"; }
-q "ALTER EXTENSION helpdesk UPDATE" >/dev/null
 q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 # PROFILE_SQL: a file of SQL run first (an A/B of function definitions on one data set)
 if [ -n "${PROFILE_SQL:-}" ]; then
