@@ -57,6 +57,30 @@ PGDLLEXPORT void helpdesk_sla_worker_main(Datum main_arg);
 /* Pause when a deadline stays due after a scan (an item failed and is retried). */
 #define RETRY_STUCK_MS 1000L
 
+/* True while a round's transaction runs (see watcher_sigterm). */
+static volatile sig_atomic_t in_round = false;
+
+/*
+ * SIGTERM (a fast shutdown, pg_terminate_backend): stop after the round, and cancel a round under
+ * way like a query. A catch-up round over a large desk can take minutes, and a shutdown must not
+ * wait for it; its transaction rolls back, and the next start does the same work again (a round
+ * is idempotent: what it fires is recorded in the same transaction).
+ */
+static void
+watcher_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	ShutdownRequestPending = true;
+	if (in_round)
+	{
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
 typedef struct HelpdeskSlaShared
 {
 	slock_t		mutex;
@@ -402,10 +426,15 @@ helpdesk_sla_worker_main(Datum main_arg)
 	MemoryContext round_cxt;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	pqsignal(SIGTERM, watcher_sigterm);
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(helpdesk_database_name, NULL, 0);
+	/*
+	 * No JIT: a round runs many small per-ticket statements whose plans can pass jit_above_cost
+	 * on a large desk, and compiling each one costs more than running it.
+	 */
+	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_SESSION);
 	pgstat_report_appname("helpdesk sla watcher");
 	before_shmem_exit(unpublish, (Datum) 0);
 	record_start();
@@ -434,6 +463,11 @@ helpdesk_sla_worker_main(Datum main_arg)
 			publish(MyProc->pgprocno, DT_NOEND);
 			PG_TRY();
 			{
+				in_round = true;	/* first: a SIGTERM from here on cancels */
+				if (ShutdownRequestPending)
+					ereport(ERROR,
+							(errcode(ERRCODE_ADMIN_SHUTDOWN),
+							 errmsg("shutting down")));
 				scan_round(&r);
 				MemoryContextSwitchTo(round_cxt);
 				if (!r.present)
@@ -468,13 +502,22 @@ helpdesk_sla_worker_main(Datum main_arg)
 				edata = CopyErrorData();
 				FlushErrorState();
 				AbortCurrentTransaction();
-				ereport(LOG,
-						(errmsg("helpdesk sla watcher: scan failed, retrying: %s", edata->message)));
-				record_round(0, 0, 0, edata->message);
+				if (ShutdownRequestPending)
+					ereport(LOG,
+							(errmsg("helpdesk sla watcher: round cancelled by shutdown, rolled back")));
+				else
+				{
+					ereport(LOG,
+							(errmsg("helpdesk sla watcher: scan failed, retrying: %s", edata->message)));
+					record_round(0, 0, 0, edata->message);
+				}
 				FreeErrorData(edata);
 				timeout_ms = Min(timeout_ms, RETRY_AFTER_ERROR_MS);
 			}
 			PG_END_TRY();
+			/* a SIGTERM that came as the round ended cancels nothing more (the flag stays) */
+			in_round = false;
+			QueryCancelPending = false;
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(round_cxt);
 		}
@@ -482,9 +525,11 @@ helpdesk_sla_worker_main(Datum main_arg)
 		publish(MyProc->pgprocno, planned);
 		pgstat_report_activity(STATE_IDLE, NULL);
 
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 timeout_ms, PG_WAIT_EXTENSION);
+		/* (a lock wait in the round may have reset the latch that SIGTERM set) */
+		if (!ShutdownRequestPending)
+			(void) WaitLatch(MyLatch,
+							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 timeout_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}

@@ -163,6 +163,29 @@ suite_worker() {
         "grep -q 'parameter \"helpdesk.worker_enabled\" changed to \"off\"' '$dir/server.log'"
     hd_cluster_ctl "$dir" stop
     check "worker exits cleanly on SIGTERM" "grep -q 'helpdesk sla watcher stopping' '$dir/server.log'"
+    # A round that runs long (a catch-up over a large desk; here, blocked on a lock that another
+    # session holds) is cancelled by SIGTERM and rolled back: the worker stops at once, not after
+    # the round.
+    hd_cluster_ctl "$dir" start
+    hd_psql "$dir" "$port" desk -c "ALTER SYSTEM SET helpdesk.worker_enabled = on" -c "SELECT pg_reload_conf()" >/dev/null
+    check "worker connects again after a restart" "wait_for 1"
+    hd_psql "$dir" "$port" desk -c "BEGIN" -c "LOCK TABLE helpdesk.sla_clocks" -c "SELECT pg_sleep(300)" >/dev/null 2>&1 &
+    local holder=$!
+    worker_blocked() {
+        [ "$(hd_psql "$dir" "$port" desk -At -c \
+            "SELECT wait_event_type FROM pg_stat_activity WHERE backend_type = 'helpdesk sla watcher'")" = Lock ]
+    }
+    poll() { for _ in $(seq 1 100); do eval "$1" && return 0; sleep 0.2; done; return 1; }
+    check "worker's round waits for the lock" "poll worker_blocked"
+    hd_psql "$dir" "$port" desk -At -c \
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'helpdesk sla watcher'" >/dev/null
+    stopped_twice() { [ "$(grep -c 'helpdesk sla watcher stopping' "$dir/server.log")" = 2 ]; }
+    check "SIGTERM cancels the waiting round and the worker stops" \
+        "poll stopped_twice && grep -q 'round cancelled by shutdown' '$dir/server.log'"
+    hd_psql "$dir" "$port" desk -c \
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()" >/dev/null
+    wait "$holder" 2>/dev/null || true
+    hd_cluster_ctl "$dir" stop
     # Before the database exists the worker exits 1 and is restarted (as pg_cron's does); once
     # started it must never crash or exit with an error.
     check "no worker crash once started" "! sed -n '/helpdesk sla watcher started/,\$p' '$dir/server.log' | grep -qE '\"helpdesk sla watcher\".*(exited with exit code [^0]|terminated by signal)'"
