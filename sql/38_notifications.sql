@@ -565,6 +565,7 @@ $$;
 -- new since a snapshot are those visible now whose transaction (txid) it did not see; "late"
 -- uses the snapshot the user's subscribers with an `after` agree on (http/sse.c asks for a
 -- user's streams together, so they do), none when they disagree.
+-- Only txids this cluster has issued: rows restored from another cluster's dump keep its txids.
 -- The count: when every subscriber of the user gave the same count, countUpto and snapshot, it is
 -- that count plus the unread notifications after countUpto and the late ones up to it (a
 -- broadcast adds a few index entries); else it is counted over everything the user reads
@@ -614,14 +615,14 @@ AS $$
                        FROM helpdesk.inbox(u.id) i
                        WHERE s.known IS NOT NULL AND i.id <= s.known_upto
                          AND i.id IN (SELECT n.id FROM helpdesk.notifications n
-                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot)
+                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot) AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
                                         AND NOT pg_visible_in_snapshot(n.txid, s.since_snapshot))) late_unread
            ON s.known IS NOT NULL
     LEFT JOIN LATERAL (SELECT jsonb_agg(helpdesk.notification_json(i, false) ORDER BY i.id) AS events
                        FROM helpdesk.inbox(u.id) i
                        WHERE s.since_snapshot IS NOT NULL AND i.id <= s.after_max
                          AND i.id IN (SELECT n.id FROM helpdesk.notifications n
-                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot)
+                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot) AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
                                         AND NOT pg_visible_in_snapshot(n.txid, s.since_snapshot))) late
            ON s.after IS NOT NULL
 $$;

@@ -9,8 +9,13 @@ ALTER TABLE helpdesk.notifications ALTER COLUMN user_id DROP NOT NULL;
 ALTER TABLE helpdesk.notifications ADD COLUMN actor_id int REFERENCES helpdesk.users (id) ON DELETE SET NULL;
 
 -- the inserting transaction: a stream finds rows committed after it moved past their id (rows
--- of 1.0 get the upgrade's, long committed)
-ALTER TABLE helpdesk.notifications ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id();
+-- of 1.0 get the upgrade's, long committed). Written by an UPDATE, not as the column's default:
+-- a default on ADD COLUMN would be kept as the column's missing value, which a fresh install has not.
+ALTER TABLE helpdesk.notifications ADD COLUMN txid xid8;
+
+UPDATE helpdesk.notifications SET txid = pg_current_xact_id();
+
+ALTER TABLE helpdesk.notifications ALTER COLUMN txid SET DEFAULT pg_current_xact_id(), ALTER COLUMN txid SET NOT NULL;
 
 -- the rows of transactions a stream's snapshot did not see (helpdesk.notification_stream_state)
 CREATE INDEX notifications_txid_idx ON helpdesk.notifications (txid);
@@ -459,6 +464,7 @@ $$;
 -- new since a snapshot are those visible now whose transaction (txid) it did not see; "late"
 -- uses the snapshot the user's subscribers with an `after` agree on (http/sse.c asks for a
 -- user's streams together, so they do), none when they disagree.
+-- Only txids this cluster has issued: rows restored from another cluster's dump keep its txids.
 -- The count: when every subscriber of the user gave the same count, countUpto and snapshot, it is
 -- that count plus the unread notifications after countUpto and the late ones up to it (a
 -- broadcast adds a few index entries); else it is counted over everything the user reads
@@ -508,14 +514,14 @@ AS $$
                        FROM helpdesk.inbox(u.id) i
                        WHERE s.known IS NOT NULL AND i.id <= s.known_upto
                          AND i.id IN (SELECT n.id FROM helpdesk.notifications n
-                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot)
+                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot) AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
                                         AND NOT pg_visible_in_snapshot(n.txid, s.since_snapshot))) late_unread
            ON s.known IS NOT NULL
     LEFT JOIN LATERAL (SELECT jsonb_agg(helpdesk.notification_json(i, false) ORDER BY i.id) AS events
                        FROM helpdesk.inbox(u.id) i
                        WHERE s.since_snapshot IS NOT NULL AND i.id <= s.after_max
                          AND i.id IN (SELECT n.id FROM helpdesk.notifications n
-                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot)
+                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot) AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
                                         AND NOT pg_visible_in_snapshot(n.txid, s.since_snapshot))) late
            ON s.after IS NOT NULL
 $$;
