@@ -17,6 +17,11 @@
  * everything the user reads, for 'n <id>' and 'staff'); a new stream, a 'u <id>' signal (the user
  * read, deleted, changed role or password) or a failed query leave it out, and the count is taken
  * again in full.
+ * Late commits: ids are taken at INSERT and rows seen at COMMIT, so a notification may commit
+ * after a greater id was streamed. Each answer carries the snapshot it was read with; a stream
+ * keeps it and sends it back, and the database adds the rows committed since with an id at or
+ * below the stream's ("late", sent first; the SSE id stays the notification's). A user's streams
+ * are asked about together, so they send one snapshot.
  *
  * A stream ends when its token expires, when the database says the user is gone, inactive or
  * the token older than a password change (users' changes are signalled too), when the client
