@@ -20,8 +20,8 @@
  * Late commits: ids are taken at INSERT and rows seen at COMMIT, so a notification may commit
  * after a greater id was streamed. Each answer carries the snapshot it was read with; a stream
  * keeps it and sends it back, and the database adds the rows committed since with an id at or
- * below the stream's ("late", sent first; the SSE id stays the notification's). A user's streams
- * are asked about together, so they send one snapshot.
+ * below the stream's ("late", sent first, with the stream's position as their SSE id). A user's
+ * streams are asked about together, so they send one snapshot.
  *
  * A stream ends when its token expires, when the database says the user is gone, inactive or
  * the token older than a password change (users' changes are signalled too), when the client
@@ -344,7 +344,9 @@ static void apply_state(sub_t *s, json_t *u, const char *snapshot)
             const char *text = json_string_value(json_array_get(ev, 1));
             if (id > last_before || text == NULL)
                 continue;
-            hd_sse_format_event(&s->out, "notification", id, text, json_string_length(json_array_get(ev, 1)));
+            /* its SSE id is the stream's position, not its own smaller id: a reconnect with it
+             * as Last-Event-ID must not send again what came after (the data carries the id) */
+            hd_sse_format_event(&s->out, "notification", last_before, text, json_string_length(json_array_get(ev, 1)));
             n++;
         }
     }
