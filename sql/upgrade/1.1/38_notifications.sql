@@ -513,16 +513,14 @@ AS $$
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread
                        FROM helpdesk.inbox(u.id) i
                        WHERE s.known IS NOT NULL AND i.id <= s.known_upto
-                         AND i.id IN (SELECT n.id FROM helpdesk.notifications n
-                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot) AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
-                                        AND NOT pg_visible_in_snapshot(n.txid, s.since_snapshot))) late_unread
+                         AND i.txid >= pg_snapshot_xmin(s.since_snapshot) AND i.txid < pg_snapshot_xmax(pg_current_snapshot())
+                         AND NOT pg_visible_in_snapshot(i.txid, s.since_snapshot)) late_unread
            ON s.known IS NOT NULL
     LEFT JOIN LATERAL (SELECT jsonb_agg(helpdesk.notification_json(i, false) ORDER BY i.id) AS events
                        FROM helpdesk.inbox(u.id) i
                        WHERE s.since_snapshot IS NOT NULL AND i.id <= s.after_max
-                         AND i.id IN (SELECT n.id FROM helpdesk.notifications n
-                                      WHERE n.txid >= pg_snapshot_xmin(s.since_snapshot) AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
-                                        AND NOT pg_visible_in_snapshot(n.txid, s.since_snapshot))) late
+                         AND i.txid >= pg_snapshot_xmin(s.since_snapshot) AND i.txid < pg_snapshot_xmax(pg_current_snapshot())
+                         AND NOT pg_visible_in_snapshot(i.txid, s.since_snapshot)) late
            ON s.after IS NOT NULL
 $$;
 
