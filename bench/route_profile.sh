@@ -9,7 +9,7 @@
 # Also the backend CPU microseconds per call (one client, PROFILE_CPU_CALLS calls): unlike
 # calls/s, it holds on a machine loaded by others.
 # Environment: BENCH_DATA_DIR (required: a data set built by bench/api.sh), PROFILE_SECONDS (5),
-# PROFILE_CLIENTS (2), PROFILE_PERF=1 (also `perf record` every backend for the run and print
+# PROFILE_CLIENTS (2), PROFILE_SQL (a file of SQL run before the profile), PROFILE_PERF=1 (also `perf record` every backend for the run and print
 # the top symbols; needs perf).
 set -euo pipefail
 
@@ -35,6 +35,10 @@ hd_as_postgres "$HD_PGBIN/pg_ctl" -D "$data_dir/data" -l "$data_dir/server.log" 
 q() { hd_psql "$data_dir" "$port" bench -At -c "$1"; }
 q "ALTER EXTENSION helpdesk UPDATE" >/dev/null
 q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+# PROFILE_SQL: a file of SQL run first (an A/B of function definitions on one data set)
+if [ -n "${PROFILE_SQL:-}" ]; then
+    hd_psql_file "$data_dir" "$port" bench "$PROFILE_SQL" >/dev/null
+fi
 admin=$(q "SELECT id FROM helpdesk.users WHERE email = 'agent10@bench.example'")
 employee=$(q "SELECT id FROM helpdesk.users WHERE email = 'emp1@bench.example'")
 min_id=$(q "SELECT min(id) FROM helpdesk.tickets")

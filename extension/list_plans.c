@@ -62,6 +62,41 @@ plans_table(void)
 	return list_plans;
 }
 
+/*
+ * The generic plan of `query` that this connection keeps, prepared and kept on first use while
+ * there is room (*kept: it outlives the call; else the caller frees it). Inside SPI_connect.
+ */
+static SPIPlanPtr
+list_plan(const char *query, int nargs, Oid *types, const char *caller, bool *kept)
+{
+	bool		keepable = strlen(query) < MAX_QUERY_LEN;
+	ListPlan   *entry;
+	SPIPlanPtr	plan;
+	bool		found;
+
+	*kept = false;
+	if (keepable)
+	{
+		entry = (ListPlan *) hash_search(plans_table(), query, HASH_FIND, NULL);
+		if (entry != NULL)
+		{
+			*kept = true;
+			return entry->plan;
+		}
+	}
+	plan = SPI_prepare_cursor(query, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "%s: SPI_prepare failed: %s", caller, SPI_result_code_string(SPI_result));
+	if (keepable && hash_get_num_entries(plans_table()) < MAX_PLANS)
+	{
+		SPI_keepplan(plan);
+		entry = (ListPlan *) hash_search(plans_table(), query, HASH_ENTER, &found);
+		entry->plan = plan;
+		*kept = true;
+	}
+	return plan;
+}
+
 Datum
 helpdesk_ticket_list_run(PG_FUNCTION_ARGS)
 {
@@ -71,9 +106,8 @@ helpdesk_ticket_list_run(PG_FUNCTION_ARGS)
 	Oid			types[NPARAMS];
 	Datum		values[NPARAMS];
 	char		nulls[NPARAMS];
-	SPIPlanPtr	plan = NULL;
-	ListPlan   *entry = NULL;
-	bool		kept = false;
+	SPIPlanPtr	plan;
+	bool		kept;
 	Datum		result = (Datum) 0;
 	bool		isnull = true;
 	int			ret;
@@ -106,12 +140,6 @@ helpdesk_ticket_list_run(PG_FUNCTION_ARGS)
 		values[i] = PG_ARGISNULL(arg) ? (Datum) 0 : PG_GETARG_DATUM(arg);
 	}
 
-	if (strlen(query) < MAX_QUERY_LEN)
-	{
-		entry = (ListPlan *) hash_search(plans_table(), query, HASH_FIND, NULL);
-		if (entry != NULL)
-			plan = entry->plan;
-	}
 
 	/*
 	 * A search through the trigram index (the statement tests the indexed expression) is
@@ -131,23 +159,7 @@ helpdesk_ticket_list_run(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (plan == NULL)
-	{
-		plan = SPI_prepare_cursor(query, NPARAMS, types, CURSOR_OPT_GENERIC_PLAN);
-		if (plan == NULL)
-			elog(ERROR, "ticket_list_run: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (strlen(query) < MAX_QUERY_LEN && hash_get_num_entries(plans_table()) < MAX_PLANS)
-		{
-			bool		found;
-
-			SPI_keepplan(plan);
-			entry = (ListPlan *) hash_search(plans_table(), query, HASH_ENTER, &found);
-			entry->plan = plan;
-			kept = true;
-		}
-	}
-	else
-		kept = true;
+	plan = list_plan(query, NPARAMS, types, "ticket_list_run", &kept);
 
 	ret = SPI_execute_plan(plan, values, nulls, true, 1);
 	if (ret != SPI_OK_SELECT)
@@ -185,9 +197,8 @@ Datum
 helpdesk_ticket_list_estimate(PG_FUNCTION_ARGS)
 {
 	char	   *query;
-	SPIPlanPtr	plan = NULL;
-	ListPlan   *entry = NULL;
-	bool		kept = false;
+	SPIPlanPtr	plan;
+	bool		kept;
 	CachedPlan *cplan;
 	PlannedStmt *stmt;
 	double		rows;
@@ -197,31 +208,9 @@ helpdesk_ticket_list_estimate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("ticket_list_estimate needs a statement")));
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (strlen(query) < MAX_QUERY_LEN)
-	{
-		entry = (ListPlan *) hash_search(plans_table(), query, HASH_FIND, NULL);
-		if (entry != NULL)
-			plan = entry->plan;
-	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (plan == NULL)
-	{
-		plan = SPI_prepare_cursor(query, 0, NULL, CURSOR_OPT_GENERIC_PLAN);
-		if (plan == NULL)
-			elog(ERROR, "ticket_list_estimate: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (strlen(query) < MAX_QUERY_LEN && hash_get_num_entries(plans_table()) < MAX_PLANS)
-		{
-			bool		found;
-
-			SPI_keepplan(plan);
-			entry = (ListPlan *) hash_search(plans_table(), query, HASH_ENTER, &found);
-			entry->plan = plan;
-			kept = true;
-		}
-	}
-	else
-		kept = true;
+	plan = list_plan(query, 0, NULL, "ticket_list_estimate", &kept);
 
 	cplan = SPI_plan_get_cached_plan(plan);
 	if (cplan == NULL || list_length(cplan->stmt_list) != 1)

@@ -223,9 +223,9 @@ RETURNS text
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT nullif(req -> 'query' ->> key, '') $$;
 
--- An integer query parameter: `fallback` when absent, 400 when not a number or out of range.
-CREATE FUNCTION helpdesk.query_int(req jsonb, key text, fallback int DEFAULT NULL,
-                                   min_value int DEFAULT NULL, max_value int DEFAULT NULL)
+-- query_int of a parameter that is present (query_int below).
+CREATE FUNCTION helpdesk.query_int_given(req jsonb, key text, fallback int DEFAULT NULL,
+                                         min_value int DEFAULT NULL, max_value int DEFAULT NULL)
 RETURNS int
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -253,8 +253,20 @@ BEGIN
 END
 $$;
 
--- A boolean query parameter: 'true' / 'false' (NULL when absent); anything else is 400.
-CREATE FUNCTION helpdesk.query_bool(req jsonb, key text)
+-- An integer query parameter: `fallback` when absent, 400 when not a number or out of range.
+-- SQL, inlined into the route: an absent parameter (most of a list's filters) costs no
+-- PL/pgSQL call, which set up its pinned search_path and its expressions on every request.
+CREATE FUNCTION helpdesk.query_int(req jsonb, key text, fallback int DEFAULT NULL,
+                                   min_value int DEFAULT NULL, max_value int DEFAULT NULL)
+RETURNS int
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN nullif(btrim(req -> 'query' ->> key), '') IS NULL THEN fallback
+                ELSE helpdesk.query_int_given(req, key, fallback, min_value, max_value) END
+$$;
+
+-- query_bool of a parameter that is present (query_bool below).
+CREATE FUNCTION helpdesk.query_bool_given(req jsonb, key text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -273,6 +285,15 @@ BEGIN
 END
 $$;
 
+-- A boolean query parameter: 'true' / 'false' (NULL when absent); anything else is 400.
+-- SQL, inlined: an absent parameter costs no PL/pgSQL call (query_int).
+CREATE FUNCTION helpdesk.query_bool(req jsonb, key text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN nullif(btrim(req -> 'query' ->> key), '') IS NOT NULL THEN helpdesk.query_bool_given(req, key) END
+$$;
+
 -- A query parameter that must be one of `allowed` (NULL when absent).
 CREATE FUNCTION helpdesk.query_enum(req jsonb, key text, allowed text[])
 RETURNS text
@@ -289,14 +310,23 @@ BEGIN
 END
 $$;
 
--- A query parameter that must be a label of an enum type (NULL when absent), as that type.
-CREATE FUNCTION helpdesk.query_enum(req jsonb, key text, of_type anyenum)
+-- query_enum of a parameter that is present (query_enum below).
+CREATE FUNCTION helpdesk.query_enum_given(req jsonb, key text, of_type anyenum)
 RETURNS anyenum
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
     RETURN helpdesk.query_enum(req, key, pg_catalog.enum_range(of_type)::text[]);
 END
+$$;
+
+-- A query parameter that must be a label of an enum type (NULL when absent), as that type.
+-- SQL, inlined: an absent parameter costs no PL/pgSQL call (query_int).
+CREATE FUNCTION helpdesk.query_enum(req jsonb, key text, of_type anyenum)
+RETURNS anyenum
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN nullif(req -> 'query' ->> key, '') IS NOT NULL THEN helpdesk.query_enum_given(req, key, of_type) END
 $$;
 
 -- An ISO date or timestamp query parameter (NULL when absent, 400 when invalid).

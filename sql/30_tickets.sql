@@ -190,7 +190,14 @@ AS $$
 $$;
 
 -- The one visibility rule of tickets: IT_Staff and Admin see every ticket, an Employee only the
--- tickets they submitted. Returns the ticket, or raises 404 (missing) / 403 (not visible).
+-- tickets they submitted. SQL, so that a query using it inlines it (ticket_detail_json).
+CREATE FUNCTION helpdesk.ticket_visible_to(actor helpdesk.users, submitter_id int)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT NOT coalesce(actor.role = 'Employee'::helpdesk.user_role AND submitter_id <> actor.id, false) $$;
+
+-- The ticket `ticket_id` if `actor` may see it (ticket_visible_to), else raises 404 (missing) /
+-- 403 (not visible).
 -- Everything that belongs to a ticket (comments, attachments, history, SLA status, escalations)
 -- goes through this function.
 CREATE FUNCTION helpdesk.visible_ticket(actor helpdesk.users, ticket_id int,
@@ -209,7 +216,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM helpdesk.http_error(404, format('Ticket with ID %s not found', ticket_id));
     END IF;
-    IF actor.role = 'Employee' AND t.submitter_id <> actor.id THEN
+    IF NOT helpdesk.ticket_visible_to(actor, t.submitter_id) THEN
         PERFORM helpdesk.http_error(403, 'You do not have permission to view this ticket');
     END IF;
     RETURN t;
@@ -593,6 +600,18 @@ AS $$
            END
 $$;
 
+-- The ticket object of the API, as a row type whose field names are the JSON keys: to_jsonb of
+-- a row categorises each field's type once per row, where jsonb_build_object did that for each
+-- of its 44 keys and values (a page of 20 tickets cost ~27% less).
+CREATE TYPE helpdesk.ticket_api AS (
+    "id" int, "ticketNumber" text, "title" text, "description" text, "categoryId" int,
+    "priority" helpdesk.ticket_priority, "status" helpdesk.ticket_status,
+    "submitterId" int, "assigneeId" int,
+    "dueDate" text, "resolvedAt" text, "closedAt" text, "satisfactionRating" int,
+    "satisfactionComment" text, "satisfactionFeedback" text, "resolutionNotes" text,
+    "createdAt" text, "updatedAt" text, "slaBreached" boolean,
+    "submitter" jsonb, "assignee" jsonb, "category" jsonb);
+
 -- The ticket JSON of the API: the reference's columns, satisfactionFeedback (= satisfactionComment),
 -- slaBreached, and the includes of the list shape (detail = false) or the detail shape.
 -- Built from the ticket and its joined rows with no subquery, so the planner inlines it into a
@@ -603,23 +622,23 @@ CREATE FUNCTION helpdesk.ticket_json_of(t helpdesk.tickets, submitter helpdesk.u
 RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
-    SELECT jsonb_build_object(
-        'id', t.id, 'ticketNumber', t.ticket_number, 'title', t.title, 'description', t.description,
-        'categoryId', t.category_id, 'priority', t.priority, 'status', t.status,
-        'submitterId', t.submitter_id, 'assigneeId', t.assignee_id,
-        'dueDate', helpdesk.iso(t.due_date), 'resolvedAt', helpdesk.iso(t.resolved_at),
-        'closedAt', helpdesk.iso(t.closed_at), 'satisfactionRating', t.satisfaction_rating,
-        'satisfactionComment', t.satisfaction_comment, 'satisfactionFeedback', t.satisfaction_comment,
-        'resolutionNotes', t.resolution_notes,
-        'createdAt', helpdesk.iso(t.created_at), 'updatedAt', helpdesk.iso(t.updated_at),
-        'slaBreached', helpdesk.sla_clock_breached(resolution, at),
-        'submitter', CASE WHEN submitter.id IS NOT NULL THEN helpdesk.ticket_user_json(submitter, detail) END,
-        'assignee', CASE WHEN assignee.id IS NOT NULL THEN helpdesk.ticket_user_json(assignee, detail) END,
-        'category', CASE WHEN c.id IS NULL THEN NULL
-                         WHEN detail THEN jsonb_build_object('id', c.id, 'name', c.name, 'description', c.description,
-                                                             'icon', c.icon, 'color', c.color)
-                         ELSE jsonb_build_object('id', c.id, 'name', c.name, 'icon', c.icon, 'color', c.color)
-                    END)
+    SELECT to_jsonb(ROW(
+        t.id, t.ticket_number, t.title, t.description,
+        t.category_id, t.priority, t.status,
+        t.submitter_id, t.assignee_id,
+        helpdesk.iso(t.due_date), helpdesk.iso(t.resolved_at),
+        helpdesk.iso(t.closed_at), t.satisfaction_rating,
+        t.satisfaction_comment, t.satisfaction_comment,
+        t.resolution_notes,
+        helpdesk.iso(t.created_at), helpdesk.iso(t.updated_at),
+        helpdesk.sla_clock_breached(resolution, at),
+        CASE WHEN submitter.id IS NOT NULL THEN helpdesk.ticket_user_json(submitter, detail) END,
+        CASE WHEN assignee.id IS NOT NULL THEN helpdesk.ticket_user_json(assignee, detail) END,
+        CASE WHEN c.id IS NULL THEN NULL
+             WHEN detail THEN jsonb_build_object('id', c.id, 'name', c.name, 'description', c.description,
+                                                 'icon', c.icon, 'color', c.color)
+             ELSE jsonb_build_object('id', c.id, 'name', c.name, 'icon', c.icon, 'color', c.color)
+        END)::helpdesk.ticket_api)
 $$;
 
 -- The ticket JSON of one ticket (detail responses). VOLATILE on purpose: a route answers
@@ -640,6 +659,34 @@ BEGIN
     LEFT JOIN helpdesk.users a ON a.id = t.assignee_id
     LEFT JOIN helpdesk.categories c ON c.id = t.category_id
     LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution';
+    RETURN j;
+END
+$$;
+
+-- The detail JSON of ticket `ticket_id` as `actor` may see it (GET /tickets/:id): the ticket,
+-- its includes and the visibility rule in one query planned once per connection. Through
+-- visible_ticket and ticket_json it was two more PL/pgSQL calls (each saving and restoring its
+-- pinned search_path) and two more statements. Missing or not visible: visible_ticket raises
+-- the error, so the 404/403 stay there.
+CREATE FUNCTION helpdesk.ticket_detail_json(actor helpdesk.users, ticket_id int, at timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    j jsonb;
+BEGIN
+    SELECT helpdesk.ticket_json_of(t, s, a, c, r, true, at) INTO j
+    FROM helpdesk.tickets t
+    -- one row each, looked up by key: as plain joins the generic plan merge-joined the whole
+    -- (small) users table and sorted, ~25% more per call than these nested loops
+    LEFT JOIN LATERAL (SELECT * FROM helpdesk.users u WHERE u.id = t.submitter_id OFFSET 0) s ON true
+    LEFT JOIN LATERAL (SELECT * FROM helpdesk.users u WHERE u.id = t.assignee_id OFFSET 0) a ON true
+    LEFT JOIN LATERAL (SELECT * FROM helpdesk.categories k WHERE k.id = t.category_id OFFSET 0) c ON true
+    LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'
+    WHERE t.id = ticket_detail_json.ticket_id AND helpdesk.ticket_visible_to(actor, t.submitter_id);
+    IF j IS NULL THEN
+        PERFORM helpdesk.visible_ticket(actor, ticket_id);
+    END IF;
     RETURN j;
 END
 $$;
@@ -871,6 +918,16 @@ BEGIN
             'SELECT to_jsonb(array_agg(s.id)) FROM (SELECT t.id FROM helpdesk.tickets t'
             || CASE WHEN estimated THEN walk_where_sql ELSE where_sql END || order_sql || ' OFFSET $10) s',
             actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at, page_offset));
+        -- a walk that ended before filling its page reached the end: the total is known
+        -- exactly (the planner's estimate for a rare string can be thousands for two rows)
+        IF estimated AND coalesce(cardinality(ids), 0) < page_size THEN
+            IF cardinality(ids) > 0 OR page_offset = 0 THEN
+                estimated := false;
+                total := page_offset + coalesce(cardinality(ids), 0);
+            ELSE
+                total := least(total, page_offset);
+            END IF;
+        END IF;
     END IF;
     IF cardinality(ids) > 0 THEN
         -- the page's rows in the page's order

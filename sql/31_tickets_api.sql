@@ -96,7 +96,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-    RETURN helpdesk.ticket_json(helpdesk.visible_ticket(helpdesk.current_actor(), helpdesk.ticket_path_id(req)), true);
+    RETURN helpdesk.ticket_detail_json(helpdesk.current_actor(), helpdesk.ticket_path_id(req));
 END
 $$;
 

@@ -243,6 +243,16 @@ BEGIN
             'SELECT to_jsonb(array_agg(s.id)) FROM (SELECT t.id FROM helpdesk.tickets t'
             || CASE WHEN estimated THEN walk_where_sql ELSE where_sql END || order_sql || ' OFFSET $10) s',
             actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at, page_offset));
+        -- a walk that ended before filling its page reached the end: the total is known
+        -- exactly (the planner's estimate for a rare string can be thousands for two rows)
+        IF estimated AND coalesce(cardinality(ids), 0) < page_size THEN
+            IF cardinality(ids) > 0 OR page_offset = 0 THEN
+                estimated := false;
+                total := page_offset + coalesce(cardinality(ids), 0);
+            ELSE
+                total := least(total, page_offset);
+            END IF;
+        END IF;
     END IF;
     IF cardinality(ids) > 0 THEN
         -- the page's rows in the page's order
@@ -294,3 +304,102 @@ CREATE OR REPLACE FUNCTION helpdesk.ticket_list_estimate(query text)
 RETURNS bigint
 LANGUAGE c STABLE
 AS 'MODULE_PATHNAME', 'helpdesk_ticket_list_estimate';
+
+-- GET /tickets/:id in one query (perf2): the visibility rule as an inlinable SQL predicate,
+-- used by visible_ticket and by ticket_detail_json (new in 1.1).
+CREATE FUNCTION helpdesk.ticket_visible_to(actor helpdesk.users, submitter_id int)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT NOT coalesce(actor.role = 'Employee'::helpdesk.user_role AND submitter_id <> actor.id, false) $$;
+
+-- The ticket `ticket_id` if `actor` may see it (ticket_visible_to), else raises 404 (missing) /
+-- 403 (not visible).
+-- Everything that belongs to a ticket (comments, attachments, history, SLA status, escalations)
+-- goes through this function.
+CREATE OR REPLACE FUNCTION helpdesk.visible_ticket(actor helpdesk.users, ticket_id int,
+                                        for_update boolean DEFAULT false)
+RETURNS helpdesk.tickets
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    t helpdesk.tickets;
+BEGIN
+    IF for_update THEN
+        SELECT * INTO t FROM helpdesk.tickets WHERE id = ticket_id FOR UPDATE;
+    ELSE
+        SELECT * INTO t FROM helpdesk.tickets WHERE id = ticket_id;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM helpdesk.http_error(404, format('Ticket with ID %s not found', ticket_id));
+    END IF;
+    IF NOT helpdesk.ticket_visible_to(actor, t.submitter_id) THEN
+        PERFORM helpdesk.http_error(403, 'You do not have permission to view this ticket');
+    END IF;
+    RETURN t;
+END
+$$;
+
+CREATE FUNCTION helpdesk.ticket_detail_json(actor helpdesk.users, ticket_id int, at timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    j jsonb;
+BEGIN
+    SELECT helpdesk.ticket_json_of(t, s, a, c, r, true, at) INTO j
+    FROM helpdesk.tickets t
+    -- one row each, looked up by key: as plain joins the generic plan merge-joined the whole
+    -- (small) users table and sorted, ~25% more per call than these nested loops
+    LEFT JOIN LATERAL (SELECT * FROM helpdesk.users u WHERE u.id = t.submitter_id OFFSET 0) s ON true
+    LEFT JOIN LATERAL (SELECT * FROM helpdesk.users u WHERE u.id = t.assignee_id OFFSET 0) a ON true
+    LEFT JOIN LATERAL (SELECT * FROM helpdesk.categories k WHERE k.id = t.category_id OFFSET 0) c ON true
+    LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'
+    WHERE t.id = ticket_detail_json.ticket_id AND helpdesk.ticket_visible_to(actor, t.submitter_id);
+    IF j IS NULL THEN
+        PERFORM helpdesk.visible_ticket(actor, ticket_id);
+    END IF;
+    RETURN j;
+END
+$$;
+
+-- The ticket JSON through a row type (perf2): to_jsonb of a row instead of jsonb_build_object.
+-- The ticket object of the API, as a row type whose field names are the JSON keys: to_jsonb of
+-- a row categorises each field's type once per row, where jsonb_build_object did that for each
+-- of its 44 keys and values (a page of 20 tickets cost ~27% less).
+CREATE TYPE helpdesk.ticket_api AS (
+    "id" int, "ticketNumber" text, "title" text, "description" text, "categoryId" int,
+    "priority" helpdesk.ticket_priority, "status" helpdesk.ticket_status,
+    "submitterId" int, "assigneeId" int,
+    "dueDate" text, "resolvedAt" text, "closedAt" text, "satisfactionRating" int,
+    "satisfactionComment" text, "satisfactionFeedback" text, "resolutionNotes" text,
+    "createdAt" text, "updatedAt" text, "slaBreached" boolean,
+    "submitter" jsonb, "assignee" jsonb, "category" jsonb);
+
+-- The ticket JSON of the API: the reference's columns, satisfactionFeedback (= satisfactionComment),
+-- slaBreached, and the includes of the list shape (detail = false) or the detail shape.
+-- Built from the ticket and its joined rows with no subquery, so the planner inlines it into a
+-- list's query (a function with subqueries is called row by row instead, ~4x slower).
+CREATE OR REPLACE FUNCTION helpdesk.ticket_json_of(t helpdesk.tickets, submitter helpdesk.users, assignee helpdesk.users,
+                                        c helpdesk.categories, resolution helpdesk.sla_clocks,
+                                        detail boolean, at timestamptz)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT to_jsonb(ROW(
+        t.id, t.ticket_number, t.title, t.description,
+        t.category_id, t.priority, t.status,
+        t.submitter_id, t.assignee_id,
+        helpdesk.iso(t.due_date), helpdesk.iso(t.resolved_at),
+        helpdesk.iso(t.closed_at), t.satisfaction_rating,
+        t.satisfaction_comment, t.satisfaction_comment,
+        t.resolution_notes,
+        helpdesk.iso(t.created_at), helpdesk.iso(t.updated_at),
+        helpdesk.sla_clock_breached(resolution, at),
+        CASE WHEN submitter.id IS NOT NULL THEN helpdesk.ticket_user_json(submitter, detail) END,
+        CASE WHEN assignee.id IS NOT NULL THEN helpdesk.ticket_user_json(assignee, detail) END,
+        CASE WHEN c.id IS NULL THEN NULL
+             WHEN detail THEN jsonb_build_object('id', c.id, 'name', c.name, 'description', c.description,
+                                                 'icon', c.icon, 'color', c.color)
+             ELSE jsonb_build_object('id', c.id, 'name', c.name, 'icon', c.icon, 'color', c.color)
+        END)::helpdesk.ticket_api)
+$$;

@@ -82,3 +82,20 @@ FROM (SELECT ts FROM unnest(ARRAY['2026-01-15 03:04:05.123+00', '2024-02-29 23:5
       SELECT '1970-01-01 00:00:00+00'::timestamptz + g * interval '37 hours 11 minutes 13.017 seconds'
       FROM generate_series(-200000, 200000, 97) g) t;
 SELECT helpdesk.iso('2026-01-15 03:04:05.123456+02'), helpdesk.iso('infinity') IS NULL AS infinity_null;
+
+-- query_int, query_bool and query_enum(anyenum) are inlined into the caller's expression: an
+-- absent parameter makes no PL/pgSQL call; a present one goes to the check (*_given).
+CREATE FUNCTION pg_temp.plan_text(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE l text; r text := '';
+BEGIN
+    FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP r := r || l; END LOOP;
+    RETURN r;
+END $$;
+PREPARE query_helpers(jsonb) AS
+    SELECT helpdesk.query_int($1, 'x', 1), helpdesk.query_bool($1, 'y'),
+           helpdesk.query_enum($1, 'status', NULL::helpdesk.ticket_status), helpdesk.query_page($1);
+SET plan_cache_mode = force_generic_plan;
+SELECT pg_temp.plan_text('EXECUTE query_helpers(''{}'')') ~ 'helpdesk\.query_(int|bool|enum|page)\(' AS helpers_called,
+       pg_temp.plan_text('EXECUTE query_helpers(''{}'')') ~ 'helpdesk\.query_int_given\(' AS check_when_present;
+RESET plan_cache_mode;
+DEALLOCATE query_helpers;

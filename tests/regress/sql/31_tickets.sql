@@ -153,6 +153,10 @@ SELECT (j ->> 'total')::int AS exact_when_under_cap
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat, priority => 'Medium') j WHERE username = 'tk_admin';
 -- The answer says which: totalIsEstimate beside total.
 SELECT j -> 'totalIsEstimate' AS estimate_above_cap
+FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat, page_size => 2) j WHERE username = 'tk_admin';
+-- ... unless the page was not filled: the end was reached, the total is exact.
+SELECT j -> 'totalIsEstimate' AS estimate_when_the_page_ends_the_list,
+       (j ->> 'total')::int = jsonb_array_length(j -> 'tickets') AS total_is_the_rows_found
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat) j WHERE username = 'tk_admin';
 SELECT j -> 'totalIsEstimate' AS estimate_under_cap
 FROM helpdesk.users u, LATERAL helpdesk.ticket_list(u, category_id => :cat, priority => 'Medium') j WHERE username = 'tk_admin';

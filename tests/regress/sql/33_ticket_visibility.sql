@@ -95,4 +95,15 @@ FROM (VALUES ('no filter', '{}'::jsonb),
              ('sortBy submitterId', '{"sortBy": "submitterId"}')) v(label, q);
 SELECT set_config('helpdesk.actor_id', pg_temp.uid('vi_other')::text, false) IS NOT NULL AS as_other;
 SELECT helpdesk_api.tickets_stats('{}') AS other_stats, (helpdesk_api.tickets_my('{}') ->> 'total') AS other_my_total;
+-- GET /tickets/:id reads the ticket, its includes and the visibility rule in one query
+-- (ticket_detail_json): the same answer as ticket_json of the ticket, for every role that
+-- sees it (a ticket with an assignee and a category).
+CREATE FUNCTION pg_temp.get_same(who text, id int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('helpdesk.actor_id', pg_temp.uid(who)::text, false);
+    RETURN helpdesk_api.tickets_get(jsonb_build_object('path', jsonb_build_object('id', id)))
+           = helpdesk.ticket_json((SELECT t FROM helpdesk.tickets t WHERE t.id = get_same.id), true);
+END $$;
+SELECT who, pg_temp.get_same(who, id) AS same_as_ticket_json
+FROM (SELECT pg_temp.fresh('Assigned') AS id) t, unnest(ARRAY['vi_admin', 'vi_staff', 'vi_owner']) who;
 RESET timezone;
