@@ -165,7 +165,10 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     sub_t *s = (sub_t *)gen;
     (void)req;
     s->sending = 0;
-    s->flight.len = 0;
+    /* h2o is done with these bytes. Freed, not kept for the next send: a thousand idle streams
+     * would each keep two buffers as large as the largest burst they were sent (sub_flush hands
+     * this empty one to `out`, which allocates again when there is something to send) */
+    hd_buf_free(&s->flight);
     sub_flush(s);
 }
 
