@@ -23,6 +23,8 @@ import sys
 import time
 import urllib.parse
 
+DATA_ID = b'\ndata: {"id":'  # a notification event's data: its JSON, "id" first
+
 
 def reader(base, indices, tokens, control):
     """One reader process: its streams until the parent writes a line on `control`, then the
@@ -68,7 +70,7 @@ def reader(base, indices, tokens, control):
                     break
                 # the notification's own id is its data's "id" (first key): a late one's SSE id
                 # is the stream's position (http/sse.c), the id of an event it already had
-                d = b.find(b"\ndata: {\"id\":", j + 24)
+                d = b.find(DATA_ID, j + 24)
                 e = b.find(b"\n\n", j + 24)
                 if e < 0:
                     rest = b[j:]  # the event's end is still to come
@@ -76,10 +78,10 @@ def reader(base, indices, tokens, control):
                 if d < 0 or d > e:
                     start = e  # not a notification's data: skipped
                     continue
-                k = d + 14
+                k = d + len(DATA_ID)
                 while k < e and b[k:k + 1] in b" 0123456789":
                     k += 1
-                arrivals.setdefault(int(b[d + 14:k]), []).append(now)
+                arrivals.setdefault(int(b[d + len(DATA_ID):k]), []).append(now)
                 start = e
             bufs[i] = rest
         if not ready_sent and (len(started) == len(indices) or time.monotonic() > deadline):
