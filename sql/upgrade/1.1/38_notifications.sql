@@ -477,6 +477,29 @@ RETURNS jsonb
 LANGUAGE sql STABLE
 SET jit = off
 AS $$
+    WITH s AS MATERIALIZED (
+        SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat,
+               min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after,
+               max((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after_max,
+               CASE WHEN count(*) = count(x->'count') AND count(DISTINCT (x->>'count', x->>'countUpto')) = 1
+                         AND count(*) = count(x->'snapshot') AND count(DISTINCT x->>'snapshot') = 1
+                    THEN min((x->>'count')::bigint) END AS known,
+               min((x->>'countUpto')::bigint) AS known_upto,
+               CASE WHEN count(DISTINCT x->>'snapshot') FILTER (WHERE (x->>'after')::bigint >= 0) = 1
+                    THEN min(x->>'snapshot') FILTER (WHERE (x->>'after')::bigint >= 0) END AS since_snapshot
+        FROM jsonb_array_elements(subs) x GROUP BY 1),
+    -- the rows committed since a snapshot, once per snapshot sent (one, as a rule), whoever reads
+    -- them: the rows of transactions it did not see (notifications_txid_idx). Per user, only
+    -- these ids are then tested against what the user reads (a scan per user and arm read every
+    -- row since the snapshot's xmin, thousands while a long transaction held it back).
+    -- (a subquery per snapshot: the scan is that index's, with the snapshot's xmin)
+    late_ids AS MATERIALIZED (
+        SELECT d.since_snapshot,
+               (SELECT array_agg(n.id) FROM helpdesk.notifications n
+                WHERE n.txid >= pg_snapshot_xmin(d.since_snapshot::pg_snapshot)
+                  AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
+                  AND NOT pg_visible_in_snapshot(n.txid, d.since_snapshot::pg_snapshot)) AS ids
+        FROM (SELECT DISTINCT since_snapshot FROM s WHERE since_snapshot IS NOT NULL) d)
     SELECT coalesce(jsonb_object_agg(s.user_id, CASE
                WHEN u.id IS NULL OR NOT u.is_active
                     OR NOT helpdesk.token_current(u, s.iat)
@@ -491,17 +514,9 @@ AS $$
                         FROM (SELECT * FROM helpdesk.inbox(u.id) i WHERE i.id > s.after ORDER BY i.id LIMIT 100) e) END)
                    || CASE WHEN late.events IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('late', late.events) END
                END), '{}')
-    FROM (SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat,
-                 min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after,
-                 max((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after_max,
-                 CASE WHEN count(*) = count(x->'count') AND count(DISTINCT (x->>'count', x->>'countUpto')) = 1
-                           AND count(*) = count(x->'snapshot') AND count(DISTINCT x->>'snapshot') = 1
-                      THEN min((x->>'count')::bigint) END AS known,
-                 min((x->>'countUpto')::bigint) AS known_upto,
-                 CASE WHEN count(DISTINCT x->>'snapshot') FILTER (WHERE (x->>'after')::bigint >= 0) = 1
-                      THEN min(x->>'snapshot') FILTER (WHERE (x->>'after')::bigint >= 0)::pg_snapshot END AS since_snapshot
-          FROM jsonb_array_elements(subs) x GROUP BY 1) s
+    FROM s
     LEFT JOIN helpdesk.users u ON u.id = s.user_id
+    LEFT JOIN late_ids l ON l.since_snapshot = s.since_snapshot
     -- no count known: the count and the newest id in one pass over what the user reads
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, coalesce(max(i.id), 0) AS last_id
                        FROM helpdesk.inbox(u.id) i WHERE s.known IS NULL) recount ON s.known IS NULL
@@ -509,18 +524,14 @@ AS $$
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, max(i.id) AS last_id
                        FROM helpdesk.inbox(u.id) i WHERE s.known IS NOT NULL AND i.id > s.known_upto) since
            ON s.known IS NOT NULL
-    -- and the late ones up to it (notifications_txid_idx: the rows of transactions the snapshot did not see)
+    -- and the late ones up to it (late_ids; none: not a row read, "l.ids IS NOT NULL" gates the scan)
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread
                        FROM helpdesk.inbox(u.id) i
-                       WHERE s.known IS NOT NULL AND i.id <= s.known_upto
-                         AND i.txid >= pg_snapshot_xmin(s.since_snapshot) AND i.txid < pg_snapshot_xmax(pg_current_snapshot())
-                         AND NOT pg_visible_in_snapshot(i.txid, s.since_snapshot)) late_unread
+                       WHERE s.known IS NOT NULL AND l.ids IS NOT NULL AND i.id <= s.known_upto AND i.id = ANY (l.ids)) late_unread
            ON s.known IS NOT NULL
     LEFT JOIN LATERAL (SELECT jsonb_agg(helpdesk.notification_json(i, false) ORDER BY i.id) AS events
                        FROM helpdesk.inbox(u.id) i
-                       WHERE s.since_snapshot IS NOT NULL AND i.id <= s.after_max
-                         AND i.txid >= pg_snapshot_xmin(s.since_snapshot) AND i.txid < pg_snapshot_xmax(pg_current_snapshot())
-                         AND NOT pg_visible_in_snapshot(i.txid, s.since_snapshot)) late
+                       WHERE l.ids IS NOT NULL AND i.id <= s.after_max AND i.id = ANY (l.ids)) late
            ON s.after IS NOT NULL
 $$;
 
