@@ -12,7 +12,11 @@
 #   bench/notif.sh   (builds, and installs into a private PostgreSQL root: nothing system-wide)
 # Environment: BENCH_TICKETS (20,000), BENCH_SUBSCRIBERS (1,000), BENCH_ROUNDS (20),
 # BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PG_CLIENTS (8); SSE_LOAD_PROCESSES (1): the
-# client's reader processes (bench/sse_load.py).
+# client's reader processes (bench/sse_load.py); BENCH_RSS_READINGS (7) readings of the server's
+# memory BENCH_RSS_EVERY (5) seconds apart once the streams are connected (the settled figure is
+# the median of the last three: one reading right after the connections was 10.8 or 25.7 KiB a
+# stream from run to run); BENCH_MALLOC_STATS=1: glibc's malloc_stats() of the server with no stream,
+# at the first reading and at the last (through gdb: it stops the server a moment; a diagnosis, not a figure).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,17 +96,44 @@ printf '| after / before | | x%s | | x%s | |\n' "$(awk -v a="$sql_after" -v b="$
 
 # ---- streams ----
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$bench_server_pid/status"; }
+# the server's anonymous memory (heap, thread arenas, stacks) apart from its mapped files
+anon_kib() { awk '/^Anonymous:/ {print $2}' "/proc/$bench_server_pid/smaps_rollup"; }
+malloc_stats() {
+    [ "${BENCH_MALLOC_STATS:-0}" = 1 ] || return 0
+    local before
+    # it prints on the server's stderr (http.log, written at the server's own offset)
+    before=$(stat -c %s "$bench_work/http.log")
+    timeout 30 gdb -p "$bench_server_pid" -batch -ex 'call (void) malloc_stats()' >/dev/null 2>&1 || true
+    { echo "== malloc_stats: $1"; tail -c +"$(( before + 1 ))" "$bench_work/http.log"; } >>"$bench_work/malloc_stats.txt"
+}
+rss_readings=${BENCH_RSS_READINGS:-7}
+rss_every=${BENCH_RSS_EVERY:-5}
 tokens=()
 for id in $(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE is_active AND role IN ('IT_Staff', 'Admin') ORDER BY id"); do
     tokens+=("$(bench_token "$id")")
 done
 health_without=$(bench_wrk "$base/health")
 rss0=$(rss_kib)
+anon0=$(anon_kib)
+malloc_stats "no stream"
 psql_cmd="runuser -u postgres -- $HD_PGBIN/psql -h $bench_work/cluster -p $bench_pg_port -U postgres -d bench"
 coproc LOAD { /usr/bin/python3 "$repo/bench/sse_load.py" "http://127.0.0.1:$bench_http_port" "$subscribers" "$rounds" "$psql_cmd" "${tokens[@]}"; }
 read -r ready connected <&"${LOAD[0]}"
 sleep 1
-rss1=$(rss_kib)
+# several readings while the streams are idle: the heap grown by their first answers may or may
+# not be handed back, and one reading cannot tell a stream's memory from that
+malloc_stats "first reading (1 s after the streams connected)"
+rss_series=
+rss_settled=()
+for i in $(seq 1 "$rss_readings"); do
+    [ "$i" -gt 1 ] && sleep "$rss_every"
+    reading=$(rss_kib)
+    rss_series+="${rss_series:+, }$reading"
+    rss_settled+=("$reading")
+    anon1=$(anon_kib)
+done
+malloc_stats "last reading ($(( 1 + (rss_readings - 1) * rss_every )) s after)"
+rss1=$(printf '%s\n' "${rss_settled[@]: -3}" | sort -n | sed -n "$(( (${#rss_settled[@]} < 3 ? ${#rss_settled[@]} : 3) / 2 + 1 ))p")
 health_with=$(bench_wrk "$base/health")
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 echo go >&"${LOAD[1]}"
@@ -112,8 +143,14 @@ wait "$LOAD_PID" 2>/dev/null || true
 
 printf '\n%s streams connected (%s tokens of staff users, each commit a broadcast every stream receives)\n\n' "$connected" "${#tokens[@]}"
 printf '| what | figure |\n|---|---|\n'
-printf '| server VmRSS, no stream / %s idle streams | %s KiB / %s KiB |\n' "$connected" "$rss0" "$rss1"
-printf '| memory per idle stream | %s KiB |\n' "$(awk -v a="$rss1" -v b="$rss0" -v n="$connected" 'BEGIN {printf "%.1f", (a - b) / n}')"
+printf '| server VmRSS, no stream / %s idle streams (settled: median of the last 3 readings) | %s KiB / %s KiB |\n' "$connected" "$rss0" "$rss1"
+printf '| VmRSS readings %s s apart from 1 s after the streams connected | %s KiB |\n' "$rss_every" "$rss_series"
+printf '| anonymous memory (smaps_rollup), no stream / at the last reading | %s KiB / %s KiB |\n' "$anon0" "$anon1"
+printf '| memory per idle stream (settled) | %s KiB |\n' "$(awk -v a="$rss1" -v b="$rss0" -v n="$connected" 'BEGIN {printf "%.1f", (a - b) / n}')"
 printf '| wrk GET /health without streams / with them | %s / %s (%s) |\n' "$health_without" "$health_with" "$(r "$health_with" "$health_without")"
 printf '| commit -> event at every stream (%s commits) | %s |\n' "$rounds" "$latency"
 printf '| load average (1 min) when the commits start / end | %s / %s |\n' "$load_start" "$load_end"
+if [ "${BENCH_MALLOC_STATS:-0}" = 1 ]; then
+    printf '\nmalloc_stats() of the server (glibc, per arena: system bytes = taken from the kernel, in use = live allocations)\n\n'
+    grep -E '^(==|Arena|system bytes|in use bytes|Total|max mmap)' "$bench_work/malloc_stats.txt"
+fi

@@ -10,7 +10,8 @@ subscriber.
   SSE_LOAD_PROCESSES (default 1) reader processes each hold N/P streams: one Python process reading
   1,000 sockets competes for the CPU with the server it measures, several share that work. Each
   arrival is stamped with CLOCK_MONOTONIC (one clock for every process) right after the recv()
-  that read it."""
+  that read it, under the notification's own id (its data's; a late commit's SSE id is the stream's
+  position)."""
 import json
 import os
 import resource
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import time
 import urllib.parse
+
+DATA_ID = b'\ndata: {"id":'  # a notification event's data: its JSON, "id" first
 
 
 def reader(base, indices, tokens, control):
@@ -63,13 +66,24 @@ def reader(base, indices, tokens, control):
             while True:
                 j = b.find(b"event: notification\nid: ", start)
                 if j < 0:
+                    rest = b[max(start, len(b) - 64):]  # the start of a header, perhaps
                     break
-                k = b.find(b"\n", j + 24)
-                if k < 0:
+                # the notification's own id is its data's "id" (first key): a late one's SSE id
+                # is the stream's position (http/sse.c), the id of an event it already had
+                d = b.find(DATA_ID, j + 24)
+                e = b.find(b"\n\n", j + 24)
+                if e < 0:
+                    rest = b[j:]  # the event's end is still to come
                     break
-                arrivals.setdefault(int(b[j + 24:k]), []).append(now)
-                start = k
-            bufs[i] = b[-64:]
+                if d < 0 or d > e:
+                    start = e  # not a notification's data: skipped
+                    continue
+                k = d + len(DATA_ID)
+                while k < e and b[k:k + 1] in b" 0123456789":
+                    k += 1
+                arrivals.setdefault(int(b[d + len(DATA_ID):k]), []).append(now)
+                start = e
+            bufs[i] = rest
         if not ready_sent and (len(started) == len(indices) or time.monotonic() > deadline):
             out.write("ready %d\n" % len(started))
             out.flush()

@@ -17,6 +17,11 @@
  * everything the user reads, for 'n <id>' and 'staff'); a new stream, a 'u <id>' signal (the user
  * read, deleted, changed role or password) or a failed query leave it out, and the count is taken
  * again in full.
+ * Late commits: ids are taken at INSERT and rows seen at COMMIT, so a notification may commit
+ * after a greater id was streamed. Each answer carries the snapshot it was read with; a stream
+ * keeps it and sends it back, and the database adds the rows committed since with an id at or
+ * below the stream's ("late", sent first, with the stream's position as their SSE id). A user's
+ * streams are asked about together, so they send one snapshot.
  *
  * A stream ends when its token expires, when the database says the user is gone, inactive or
  * the token older than a password change (users' changes are signalled too), when the client
@@ -54,6 +59,7 @@ typedef struct sub {
     long long last_count; /* the unread count last sent; -1: none yet */
     long long count_upto; /* the lastId that came with last_count */
     int recount;          /* the user's own state changed: the count is not added to but counted again */
+    char *snapshot;       /* pg_current_snapshot() of the last answer applied (malloc); NULL: none yet */
     int staff;            /* the user reads staff broadcasts (from the last answer) */
     int started;          /* 200 and headers sent */
     int dirty, in_query;  /* to ask about / asked about in the query in flight */
@@ -159,7 +165,10 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     sub_t *s = (sub_t *)gen;
     (void)req;
     s->sending = 0;
-    s->flight.len = 0;
+    /* h2o is done with these bytes. Freed, not kept for the next send: a thousand idle streams
+     * would each keep two buffers as large as the largest burst they were sent (sub_flush hands
+     * this empty one to `out`, which allocates again when there is something to send) */
+    hd_buf_free(&s->flight);
     sub_flush(s);
 }
 
@@ -182,6 +191,8 @@ static void on_dispose(void *p)
         hd_metrics_sse_subscriber(-1);
     hd_buf_free(&s->out);
     hd_buf_free(&s->flight);
+    free(s->snapshot);
+    s->snapshot = NULL;
 }
 
 static void sub_start(sub_t *s)
@@ -313,12 +324,12 @@ static void on_writable(h2o_socket_t *sock, const char *err)
     pg_flush(st);
 }
 
-/* One user's part of the answer, applied to one of its streams. */
-static void apply_state(sub_t *s, json_t *u)
+/* One user's part of the answer, applied to one of its streams; `snapshot`: the answer's. */
+static void apply_state(sub_t *s, json_t *u, const char *snapshot)
 {
     json_t *events, *ev;
     size_t i, n = 0;
-    long long count;
+    long long count, last_before = s->last_id;
     if (!json_is_object(u) || !json_is_true(json_object_get(u, "active"))) {
         sub_refuse(s, 401, "Invalid token or user not found");
         return;
@@ -327,6 +338,21 @@ static void apply_state(sub_t *s, json_t *u)
     s->count_upto = json_integer_value(json_object_get(u, "lastId"));
     if (!s->started)
         sub_start(s);
+    if (s->last_id >= 0 && s->snapshot != NULL && json_is_array(events = json_object_get(u, "late"))) {
+        /* committed after this stream moved past their ids: new to it (the snapshot it sent did
+         * not see them), those up to its own last id; the ones after it are in "events" */
+        json_array_foreach(events, i, ev)
+        {
+            long long id = json_integer_value(json_array_get(ev, 0));
+            const char *text = json_string_value(json_array_get(ev, 1));
+            if (id > last_before || text == NULL)
+                continue;
+            /* its SSE id is the stream's position, not its own smaller id: a reconnect with it
+             * as Last-Event-ID must not send again what came after (the data carries the id) */
+            hd_sse_format_event(&s->out, "notification", last_before, text, json_string_length(json_array_get(ev, 1)));
+            n++;
+        }
+    }
     if (s->last_id < 0) {
         s->last_id = json_integer_value(json_object_get(u, "lastId"));
     } else if (json_is_array(events = json_object_get(u, "events"))) {
@@ -351,6 +377,16 @@ static void apply_state(sub_t *s, json_t *u)
         hd_sse_format_event(&s->out, "unreadCount", s->last_id, num, (size_t)len);
         s->last_count = count;
     }
+    if (snapshot != NULL) {
+        /* out of memory: the old one stays (its late rows come again), the count is taken in full */
+        char *copy = strdup(snapshot);
+        if (copy != NULL) {
+            free(s->snapshot);
+            s->snapshot = copy;
+        } else {
+            s->recount = 1;
+        }
+    }
     sub_flush(s);
 }
 
@@ -358,6 +394,8 @@ static void on_answer(hd_sse_thread_t *st, PGresult *res)
 {
     json_t *root = NULL;
     json_error_t jerr;
+    json_t *users = NULL;
+    const char *snapshot = NULL;
     h2o_linklist_t *n, *next;
     int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
     if (ok)
@@ -365,19 +403,33 @@ static void on_answer(hd_sse_thread_t *st, PGresult *res)
     else
         hd_log_error("sse: notifications_stream failed: %s", PQresultErrorMessage(res));
     if (root != NULL) {
+        users = json_object_get(root, "users");
+        snapshot = json_string_value(json_object_get(root, "snapshot"));
+        if (!json_is_object(users)) {
+            hd_log_error("sse: notifications_stream answered without users");
+            json_decref(root);
+            root = NULL;
+        }
+    }
+    if (root != NULL) {
         /* each event's text once per user, not once per stream: [id, text] in place of the object */
         const char *key;
         json_t *u;
-        json_object_foreach(root, key, u)
+        json_object_foreach(users, key, u)
         {
-            json_t *events = json_object_get(u, "events"), *ev;
-            size_t i;
-            json_array_foreach(events, i, ev)
-            {
-                char *text = json_dumps(ev, JSON_COMPACT);
-                json_t *pair = json_pack("[Is]", (json_int_t)json_integer_value(json_object_get(ev, "id")), text != NULL ? text : "");
-                free(text);
-                json_array_set_new(events, i, pair);
+            const char *lists[] = {"events", "late"};
+            size_t l;
+            for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+                json_t *events = json_object_get(u, lists[l]), *ev;
+                size_t i;
+                json_array_foreach(events, i, ev)
+                {
+                    char *text = json_dumps(ev, JSON_COMPACT);
+                    json_t *pair =
+                        json_pack("[Is]", (json_int_t)json_integer_value(json_object_get(ev, "id")), text != NULL ? text : "");
+                    free(text);
+                    json_array_set_new(events, i, pair);
+                }
             }
         }
     }
@@ -395,7 +447,7 @@ static void on_answer(hd_sse_thread_t *st, PGresult *res)
             continue; /* asked again with the next change */
         }
         snprintf(key, sizeof(key), "%lld", s->user_id);
-        apply_state(s, json_object_get(root, key));
+        apply_state(s, json_object_get(users, key), snapshot);
     }
     json_decref(root);
 }
@@ -454,6 +506,43 @@ static void on_readable(h2o_socket_t *sock, const char *err)
     pump(st);
 }
 
+static int compare_user_ids(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Marks every stream of a user one of whose streams is marked: the marked users' ids sorted,
+ * then one search per stream (n log n: a thread holds thousands of streams). */
+static void mark_users_streams(hd_sse_thread_t *st)
+{
+    h2o_linklist_t *n;
+    size_t count = 0, i = 0;
+    long long *users;
+    for (n = st->subs.next; n != &st->subs; n = n->next)
+        count += H2O_STRUCT_FROM_MEMBER(sub_t, link, n)->dirty != 0;
+    if (count == 0)
+        return;
+    users = malloc(count * sizeof(*users));
+    if (users == NULL) { /* out of memory: ask about every stream (correct, only dearer) */
+        for (n = st->subs.next; n != &st->subs; n = n->next)
+            H2O_STRUCT_FROM_MEMBER(sub_t, link, n)->dirty = 1;
+        return;
+    }
+    for (n = st->subs.next; n != &st->subs; n = n->next) {
+        sub_t *s = H2O_STRUCT_FROM_MEMBER(sub_t, link, n);
+        if (s->dirty)
+            users[i++] = s->user_id;
+    }
+    qsort(users, count, sizeof(*users), compare_user_ids);
+    for (n = st->subs.next; n != &st->subs; n = n->next) {
+        sub_t *s = H2O_STRUCT_FROM_MEMBER(sub_t, link, n);
+        if (!s->dirty && bsearch(&s->user_id, users, count, sizeof(*users), compare_user_ids) != NULL)
+            s->dirty = 1;
+    }
+    free(users);
+}
+
 /* Ask about every marked stream, in one query, when none is in flight. */
 static void pump(hd_sse_thread_t *st)
 {
@@ -463,6 +552,9 @@ static void pump(hd_sse_thread_t *st)
     int any = 0;
     if (st->state != PG_UP || st->query_in_flight)
         return;
+    /* a user's streams are asked about together, so they keep one snapshot (the late rows of
+     * helpdesk.notification_stream_state are those of the snapshot they agree on) */
+    mark_users_streams(st);
     hd_buf_lit(&doc, "{\"subscribers\":[");
     for (n = st->subs.next; n != &st->subs; n = n->next) {
         sub_t *s = H2O_STRUCT_FROM_MEMBER(sub_t, link, n);
@@ -476,6 +568,11 @@ static void pump(hd_sse_thread_t *st)
         if (!s->recount && s->last_count >= 0) {
             snprintf(item, sizeof(item), ",\"count\":%lld,\"countUpto\":%lld", s->last_count, s->count_upto);
             hd_buf_str(&doc, item);
+        }
+        if (s->snapshot != NULL) { /* digits, colons and commas: nothing to escape */
+            hd_buf_lit(&doc, ",\"snapshot\":\"");
+            hd_buf_str(&doc, s->snapshot);
+            hd_buf_lit(&doc, "\"");
         }
         hd_buf_lit(&doc, "}");
         s->dirty = 0;

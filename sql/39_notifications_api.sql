@@ -74,13 +74,15 @@ END
 $$;
 
 -- GET /notifications/stream: not called per request. The server's stream connection calls it
--- with {"subscribers": [{userId, iat, after}, ...]} (the users and tokens it has verified) and
--- gets what each user sees now (helpdesk.notification_stream_state).
+-- with {"subscribers": [{userId, iat, after, ...}, ...]} (the users and tokens it has verified)
+-- and gets {"users": what each user sees now (helpdesk.notification_stream_state), "snapshot":
+-- the snapshot it was read with, which the next call of these streams passes back}.
 CREATE FUNCTION helpdesk_api.notifications_stream(req jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-    RETURN helpdesk.notification_stream_state(coalesce(req->'subscribers', '[]'));
+    RETURN jsonb_build_object('users', helpdesk.notification_stream_state(coalesce(req->'subscribers', '[]')),
+                              'snapshot', pg_current_snapshot()::text);
 END
 $$;

@@ -164,6 +164,45 @@ def test_stream_events_at_commit_and_unread_count():
         s.close()
 
 
+def test_stream_sends_a_late_commit():
+    """Ids are taken at INSERT and rows seen at COMMIT: a notification that commits after a
+    greater id was streamed is still sent (its own id) and counted (issue 11)."""
+    import shlex
+    import subprocess
+    psql("SELECT 1")  # skips without HD_PSQL
+    emp, _ = new_user()
+    insert = "INSERT INTO helpdesk.notifications (user_id, type, title, message) VALUES (%d, 'ticket_updated', '%s', '%s') RETURNING id;\n"
+    s = stream(emp)
+    late = subprocess.Popen(shlex.split(os.environ["HD_PSQL"]) + ["-Atq", "-v", "ON_ERROR_STOP=1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        check(next_event(s)["data"] == "0")
+        late.stdin.write("BEGIN;\n" + insert % (emp, "Late", "Late"))
+        late.stdin.flush()
+        late_id = int(late.stdout.readline())
+        early_id = psql_int(insert % (emp, "Early", "Early"))
+        check(early_id > late_id, "%d %d" % (early_id, late_id))
+        ev = next_event(s, "notification")
+        check(ev["id"] == str(early_id), "%r" % ev)
+        check(next_event(s, "unreadCount")["data"] == "1")
+        late.stdin.write("COMMIT;\n")
+        late.stdin.flush()
+        # keepalive comments count as arrivals: without a deadline a lost event would hang here
+        deadline = time.time() + 10
+        ev = s.next(comments=True)
+        while ev is not None and "comment" in ev and time.time() < deadline:
+            ev = s.next(comments=True)
+        check(ev is not None and ev.get("event") == "notification", "the late notification never came: %r" % ev)
+        # its SSE id is the stream's position (a reconnect resends nothing), its data its own id
+        check(ev["id"] == str(early_id) and json.loads(ev["data"])["id"] == late_id
+              and json.loads(ev["data"])["title"] == "Late", "%r" % ev)
+        check(next_event(s, "unreadCount")["data"] == "2")
+    finally:
+        late.stdin.close()
+        late.wait(timeout=30)
+        s.close()
+
+
 def test_stream_count_goes_down_when_a_ticket_is_deleted():
     """A stream adds new notifications to the count it has (the database is not asked to count
     everything again for a broadcast), so the notifications a deleted ticket takes with it are

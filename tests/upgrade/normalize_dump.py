@@ -17,8 +17,9 @@ by object id. The text of every entry (column order, defaults, constraints, func
 privileges, comments, extension membership) is kept as it is.
 
 data: the rows of each COPY block are sorted (a rewrite or a restore may store them in another
-order); the \\restrict key is dropped. Everything else, including the setval of every sequence,
-is kept.
+order); the \\restrict key is dropped; a `txid` column (the inserting transaction, as
+helpdesk.notifications.txid: an upgrade and a load run as different transactions) reads `?`.
+Everything else, including the setval of every sequence, is kept.
 """
 import re
 import sys
@@ -59,7 +60,7 @@ def schema(text):
 
 
 def data(text):
-    out, rows, in_copy = [], [], False
+    out, rows, in_copy, txid_at = [], [], False, None
     for line in drop_restrict(text.splitlines()):
         if in_copy:
             if line == '\\.':
@@ -67,11 +68,18 @@ def data(text):
                 out.append(line)
                 rows, in_copy = [], False
             else:
+                if txid_at is not None:
+                    fields = line.split('\t')
+                    fields[txid_at] = '?'
+                    line = '\t'.join(fields)
                 rows.append(line)
             continue
         out.append(line)
         if line.startswith('COPY ') and line.endswith('FROM stdin;'):
             in_copy = True
+            m = re.match(r'^COPY \S+ \(([^)]*)\) FROM stdin;$', line)
+            columns = m.group(1).split(', ') if m else []
+            txid_at = columns.index('txid') if 'txid' in columns else None
     return '\n'.join(out) + '\n'
 
 

@@ -8,6 +8,18 @@ ALTER TABLE helpdesk.notifications ALTER COLUMN user_id DROP NOT NULL;
 
 ALTER TABLE helpdesk.notifications ADD COLUMN actor_id int REFERENCES helpdesk.users (id) ON DELETE SET NULL;
 
+-- the inserting transaction: a stream finds rows committed after it moved past their id (rows
+-- of 1.0 get the upgrade's, long committed). Written by an UPDATE, not as the column's default:
+-- a default on ADD COLUMN would be kept as the column's missing value, which a fresh install has not.
+ALTER TABLE helpdesk.notifications ADD COLUMN txid xid8;
+
+UPDATE helpdesk.notifications SET txid = pg_current_xact_id();
+
+ALTER TABLE helpdesk.notifications ALTER COLUMN txid SET DEFAULT pg_current_xact_id(), ALTER COLUMN txid SET NOT NULL;
+
+-- the rows of transactions a stream's snapshot did not see (helpdesk.notification_stream_state)
+CREATE INDEX notifications_txid_idx ON helpdesk.notifications (txid);
+
 CREATE INDEX notifications_broadcast_idx ON helpdesk.notifications (id) WHERE user_id IS NULL;
 
 CREATE INDEX notifications_actor_idx ON helpdesk.notifications (actor_id) WHERE actor_id IS NOT NULL;
@@ -287,7 +299,7 @@ AS $$
     SELECT n.id, u.id, n.type, n.title, n.message, n.ticket_id,
            n.id <= coalesce(r.read_upto, 0) OR m.read_at IS NOT NULL,
            coalesce(m.read_at, CASE WHEN n.id <= coalesce(r.read_upto, 0) THEN r.read_upto_at END),
-           n.created_at, n.actor_id
+           n.created_at, n.actor_id, n.txid
     FROM helpdesk.users u
     LEFT JOIN helpdesk.notification_readers r ON r.user_id = u.id
     JOIN helpdesk.notifications n
@@ -437,24 +449,57 @@ END
 $$;
 
 -- The stream's view of its subscribers (http/sse.c): `subs` is [{userId, iat, after, count,
--- countUpto}] (iat: the token's, seconds; after: the last notification id the subscriber has, -1
--- for none yet; count and countUpto, optional: the unread count it was given with lastId =
--- countUpto). For each distinct user: {"active": false} when the user is gone, inactive, or the
--- token older than the last password change (the stream ends); else {"active": true, "staff"
--- (reads staff broadcasts), "unreadCount", "lastId" (the newest id the user sees, 0 for none),
--- "events": [notification JSON, id ascending, ids > the smallest `after` of that user but -1, at
--- most 100]}.
--- The count: when every subscriber of the user gave the same count and countUpto, it is that
--- count plus the unread notifications after countUpto (what a broadcast adds: a few index
--- entries); else it is counted over everything the user reads (thousands of rows for a reader who
--- never reads). The caller leaves the count out when the user's own state changed (a 'u <id>'
--- signal: a read, a delete, a role or password change), so only new notifications are added.
+-- countUpto, snapshot}] (iat: the token's, seconds; after: the last notification id the
+-- subscriber has, -1 for none yet; count and countUpto, optional: the unread count it was given
+-- with lastId = countUpto; snapshot, optional: pg_current_snapshot() of the answer it last got,
+-- helpdesk_api.notifications_stream's "snapshot"). For each distinct user: {"active": false}
+-- when the user is gone, inactive, or the token older than the last password change (the stream
+-- ends); else {"active": true, "staff" (reads staff broadcasts), "unreadCount", "lastId" (the
+-- newest id the user sees, 0 for none), "events": [notification JSON, id ascending, ids > the
+-- smallest `after` of that user but -1, at most 100], and "late" when there are some: [the
+-- notifications with an id <= the greatest `after` committed since the snapshot, id ascending:
+-- each subscriber takes those up to its own `after` from "late", the others from "events"]}.
+-- Late rows: ids are taken at INSERT and rows seen at COMMIT, so a transaction that took id 104
+-- and commits after the one that took 105 was not there when the stream moved past 105. Rows
+-- new since a snapshot are those visible now whose transaction (txid) it did not see; "late"
+-- uses the snapshot the user's subscribers with an `after` agree on (http/sse.c asks for a
+-- user's streams together, so they do), none when they disagree.
+-- Only txids this cluster has issued: rows restored from another cluster's dump keep its txids.
+-- The count: when every subscriber of the user gave the same count, countUpto and snapshot, it is
+-- that count plus the unread notifications after countUpto and the late ones up to it (a
+-- broadcast adds a few index entries); else it is counted over everything the user reads
+-- (thousands of rows for a reader who never reads). The caller leaves the count out when the
+-- user's own state changed (a 'u <id>' signal: a read, a delete, a role or password change), so
+-- only new notifications are added.
 -- Never JIT-compiled: the stream waits for this answer, and compiling costs more than it saves.
 CREATE FUNCTION helpdesk.notification_stream_state(subs jsonb)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET jit = off
 AS $$
+    WITH s AS MATERIALIZED (
+        SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat,
+               min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after,
+               max((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after_max,
+               CASE WHEN count(*) = count(x->'count') AND count(DISTINCT (x->>'count', x->>'countUpto')) = 1
+                         AND count(*) = count(x->'snapshot') AND count(DISTINCT x->>'snapshot') = 1
+                    THEN min((x->>'count')::bigint) END AS known,
+               min((x->>'countUpto')::bigint) AS known_upto,
+               CASE WHEN count(DISTINCT x->>'snapshot') FILTER (WHERE (x->>'after')::bigint >= 0) = 1
+                    THEN min(x->>'snapshot') FILTER (WHERE (x->>'after')::bigint >= 0) END AS since_snapshot
+        FROM jsonb_array_elements(subs) x GROUP BY 1),
+    -- the rows committed since a snapshot, once per snapshot sent (one, as a rule), whoever reads
+    -- them: the rows of transactions it did not see (notifications_txid_idx). Per user, only
+    -- these ids are then tested against what the user reads (a scan per user and arm read every
+    -- row since the snapshot's xmin, thousands while a long transaction held it back).
+    -- (a subquery per snapshot: the scan is that index's, with the snapshot's xmin)
+    late_ids AS MATERIALIZED (
+        SELECT d.since_snapshot,
+               (SELECT array_agg(n.id) FROM helpdesk.notifications n
+                WHERE n.txid >= pg_snapshot_xmin(d.since_snapshot::pg_snapshot)
+                  AND n.txid < pg_snapshot_xmax(pg_current_snapshot())
+                  AND NOT pg_visible_in_snapshot(n.txid, d.since_snapshot::pg_snapshot)) AS ids
+        FROM (SELECT DISTINCT since_snapshot FROM s WHERE since_snapshot IS NOT NULL) d)
     SELECT coalesce(jsonb_object_agg(s.user_id, CASE
                WHEN u.id IS NULL OR NOT u.is_active
                     OR NOT helpdesk.token_current(u, s.iat)
@@ -462,19 +507,16 @@ AS $$
                ELSE jsonb_build_object(
                    'active', true,
                    'staff', helpdesk.is_staff(u),
-                   'unreadCount', coalesce(recount.unread, s.known + since.unread),
+                   'unreadCount', coalesce(recount.unread, s.known + since.unread + late_unread.unread),
                    'lastId', coalesce(recount.last_id, greatest(s.known_upto, since.last_id)),
                    'events', CASE WHEN s.after IS NULL THEN '[]'::jsonb ELSE
                        (SELECT coalesce(jsonb_agg(helpdesk.notification_json(e, false) ORDER BY e.id), '[]')
                         FROM (SELECT * FROM helpdesk.inbox(u.id) i WHERE i.id > s.after ORDER BY i.id LIMIT 100) e) END)
+                   || CASE WHEN late.events IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('late', late.events) END
                END), '{}')
-    FROM (SELECT (x->>'userId')::int AS user_id, max((x->>'iat')::bigint) AS iat,
-                 min((x->>'after')::bigint) FILTER (WHERE (x->>'after')::bigint >= 0) AS after,
-                 CASE WHEN count(*) = count(x->'count') AND count(DISTINCT (x->>'count', x->>'countUpto')) = 1
-                      THEN min((x->>'count')::bigint) END AS known,
-                 min((x->>'countUpto')::bigint) AS known_upto
-          FROM jsonb_array_elements(subs) x GROUP BY 1) s
+    FROM s
     LEFT JOIN helpdesk.users u ON u.id = s.user_id
+    LEFT JOIN late_ids l ON l.since_snapshot = s.since_snapshot
     -- no count known: the count and the newest id in one pass over what the user reads
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, coalesce(max(i.id), 0) AS last_id
                        FROM helpdesk.inbox(u.id) i WHERE s.known IS NULL) recount ON s.known IS NULL
@@ -482,6 +524,15 @@ AS $$
     LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread, max(i.id) AS last_id
                        FROM helpdesk.inbox(u.id) i WHERE s.known IS NOT NULL AND i.id > s.known_upto) since
            ON s.known IS NOT NULL
+    -- and the late ones up to it (late_ids; none: not a row read, "l.ids IS NOT NULL" gates the scan)
+    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT i.is_read) AS unread
+                       FROM helpdesk.inbox(u.id) i
+                       WHERE s.known IS NOT NULL AND l.ids IS NOT NULL AND i.id <= s.known_upto AND i.id = ANY (l.ids)) late_unread
+           ON s.known IS NOT NULL
+    LEFT JOIN LATERAL (SELECT jsonb_agg(helpdesk.notification_json(i, false) ORDER BY i.id) AS events
+                       FROM helpdesk.inbox(u.id) i
+                       WHERE l.ids IS NOT NULL AND i.id <= s.after_max AND i.id = ANY (l.ids)) late
+           ON s.after IS NOT NULL
 $$;
 
 -- actor_name: PL/pgSQL, planned once per connection (as a SQL function, on every call).

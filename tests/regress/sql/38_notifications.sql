@@ -126,15 +126,20 @@ SELECT jsonb_pretty(((:'state'::jsonb -> :'staff') - 'lastId') #- '{events,0,cre
        (SELECT array_agg(k::int ORDER BY k::int) = ARRAY[:staff, :emp] FROM jsonb_object_keys(:'state'::jsonb) k) AS keyed_by_user;
 SELECT (helpdesk.notification_stream_state(jsonb_build_array(jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', -1)))
         -> :'staff' ->> 'lastId')::bigint = :n4 AS last_id_is_the_newest;
--- A count given with the lastId it came with (countUpto) is added to, not counted again: 1000
--- stands for a count the stream has; n4 is the one notification after n4 - 1. Subscribers of one
--- user that disagree, or one without a count, get the count taken in full (1).
+-- A count given with the lastId it came with (countUpto) and the snapshot of that answer is added
+-- to, not counted again: 1000 stands for a count the stream has; n4 is the one notification after
+-- n4 - 1 (the snapshot is now's: nothing committed late). Subscribers of one user that disagree,
+-- one without a count, or a count without a snapshot get the count taken in full (1).
+SELECT pg_current_snapshot()::text AS snap \gset
 SELECT s -> :'staff' ->> 'unreadCount' AS unread_added_to, (s -> :'staff' ->> 'lastId')::bigint = :n4 AS last_id
 FROM helpdesk.notification_stream_state(jsonb_build_array(
-    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4 - 1))) s;
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4 - 1, 'snapshot', :'snap'))) s;
 SELECT s -> :'staff' ->> 'unreadCount' AS unread_nothing_newer, (s -> :'staff' ->> 'lastId')::bigint = :n4 AS last_id
 FROM helpdesk.notification_stream_state(jsonb_build_array(
-    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4),
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4, 'snapshot', :'snap'),
+    jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4, 'snapshot', :'snap'))) s;
+SELECT s -> :'staff' ->> 'unreadCount' AS unread_counted_again
+FROM helpdesk.notification_stream_state(jsonb_build_array(
     jsonb_build_object('userId', :staff, 'iat', 2000000000, 'after', :n4, 'count', 1000, 'countUpto', :n4))) s;
 SELECT s -> :'staff' ->> 'unreadCount' AS unread_counted_again
 FROM helpdesk.notification_stream_state(jsonb_build_array(
