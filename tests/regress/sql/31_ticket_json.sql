@@ -107,11 +107,13 @@ RESET timezone;
 
 -- paginated (extension/paginated.c) writes jsonb's binary form around the items' array as it
 -- is: the same value and text as the SQL it replaced, over pages of every size (past the 32
--- entries where jsonb stores offsets), keys shorter and longer than the fixed ones, NULLs.
+-- entries where jsonb stores offsets), keys shorter and longer than the fixed ones, NULLs
+-- (totalIsEstimate NULL: the key left out).
 CREATE FUNCTION pg_temp.ref_paginated(key text, items jsonb, total bigint, page int, page_size int, est boolean)
 RETURNS jsonb LANGUAGE sql AS $$
     SELECT jsonb_build_object(key, coalesce(items, '[]'::jsonb), 'total', total, 'page', page,
-                              'totalPages', ceil(total::numeric / page_size)::int, 'totalIsEstimate', est)
+                              'totalPages', ceil(total::numeric / page_size)::int)
+           || CASE WHEN est IS NOT NULL THEN jsonb_build_object('totalIsEstimate', est) ELSE '{}' END
 $$;
 SELECT count(*) AS cases,
        count(*) FILTER (WHERE helpdesk.paginated(k, i, t, p, s, e) IS DISTINCT FROM pg_temp.ref_paginated(k, i, t, p, s, e)
