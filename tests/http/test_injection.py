@@ -64,6 +64,26 @@ def query_parameters():
         for m in re.finditer(r"CREATE FUNCTION helpdesk\.(\w+)\(req jsonb, key text(?: DEFAULT '(\w+)')?", text):
             kind = m.group(1)[len("query_"):] if m.group(1).startswith("query_") else "text"
             readers[m.group(1)] = (kind, m.group(2))
+
+    def read_params(body, params, helpers):
+        for reader, _, in_key in re.findall(r"helpdesk\.(\w+)\(req(, '(\w+)')?", body):
+            if reader in readers:
+                kind, default = readers[reader]
+                key = in_key or default
+                if key:
+                    params[key] = kind
+            elif reader in helpers:
+                # a helper that reads several parameters for more than one route
+                # (helpdesk.ticket_filter_query: the list's filters)
+                params.update(helpers[reader])
+        for p in re.findall(r"req -> 'query' ->> '(\w+)'", body):
+            params.setdefault(p, "raw")
+
+    helpers = {}
+    for name, text in sources:
+        for m in re.finditer(r"CREATE FUNCTION helpdesk\.(\w+)\(req jsonb\)(.*?)\n\$\$;", text, re.S):
+            if m.group(1) not in readers:
+                read_params(m.group(2), helpers.setdefault(m.group(1), {}), {})
     out = {}
     for name, text in sources:
         if not name.endswith("_api.sql"):
@@ -71,14 +91,7 @@ def query_parameters():
         for m in re.finditer(r"CREATE FUNCTION helpdesk_api\.(\w+)\(req jsonb\)(.*?)\n\$\$;", text, re.S):
             params = out.setdefault(m.group(1), {})
             body = m.group(2)
-            for reader, _, in_key in re.findall(r"helpdesk\.(\w+)\(req(, '(\w+)')?", body):
-                if reader in readers:
-                    kind, default = readers[reader]
-                    key = in_key or default
-                    if key:
-                        params[key] = kind
-            for p in re.findall(r"req -> 'query' ->> '(\w+)'", body):
-                params.setdefault(p, "raw")
+            read_params(body, params, helpers)
             if "query_page(req)" in body:
                 params["page"] = "int"
             if "query_limit(req)" in body:
