@@ -88,6 +88,53 @@ FROM helpdesk.users u, helpdesk.categories c, unnest(ARRAY['TKT-2039-0041', 'TKT
 WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
 SELECT helpdesk.next_ticket_number('2039-06-01') AS after_loaded;
 
+-- The highest existing number is the greatest as a number, past 9999 too (as text, 9999 is).
+-- Year 9999 as well, where 'TKT-<year + 1>' would be no upper bound ('TKT-10000' < 'TKT-9999-').
+BEGIN;
+INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id)
+SELECT n, 'Loaded', 'Loaded with its number', c.id, u.id
+FROM helpdesk.users u, helpdesk.categories c,
+     unnest(ARRAY['TKT-2040-0500', 'TKT-2040-9999', 'TKT-2040-10007', 'TKT-9999-12345', 'TKT-9999-0999']) n
+WHERE u.username = 'tn_emp' AND c.name = 'TN Numbers';
+SELECT helpdesk.next_ticket_number('2040-06-01') AS after_10007,
+       helpdesk.next_ticket_number('9999-06-01') AS after_12345;
+ROLLBACK;
+
+-- A year's first number finds the year's existing numbers through the unique index on
+-- ticket_number: a new year reads no index entry (before, the regex alone read every ticket,
+-- seconds at 1M tickets). The tickets here are few, so a sequential scan would be the cheaper
+-- plan: it is turned off to see that the index serves the statement.
+-- The counters are the transaction's own, so they only count this call.
+BEGIN;
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+SELECT pg_stat_get_xact_numscans('helpdesk.tickets_ticket_number_key'::regclass) AS scans_before,
+       pg_stat_get_xact_tuples_returned('helpdesk.tickets_ticket_number_key'::regclass) AS entries_before,
+       pg_stat_get_xact_numscans('helpdesk.tickets'::regclass) AS seq_scans_before \gset
+SELECT helpdesk.next_ticket_number('2041-06-01') AS first_of_2041;
+SELECT pg_stat_get_xact_numscans('helpdesk.tickets_ticket_number_key'::regclass) - :scans_before AS index_scans,
+       pg_stat_get_xact_tuples_returned('helpdesk.tickets_ticket_number_key'::regclass) - :entries_before AS index_entries_read,
+       pg_stat_get_xact_numscans('helpdesk.tickets'::regclass) - :seq_scans_before AS seq_scans;
+-- Its plan (the statement of year_sequence() in extension/numbering.c): index conditions on
+-- the range, the regex kept as a filter for exactness.
+PREPARE year_start(int) AS SELECT greatest(
+  (SELECT c.last_value::bigint FROM helpdesk.ticket_number_counters c WHERE c.year = $1),
+  (SELECT max(substring(t.ticket_number FROM '[0-9]+$')::bigint) FROM helpdesk.tickets t
+    WHERE t.ticket_number >= ('TKT-' || $1 || '-')
+      AND t.ticket_number < ('TKT-' || $1 || '-' || repeat('9', 19))
+      AND t.ticket_number ~ ('^TKT-' || $1 || '-[0-9]{1,18}$')),
+  0);
+CREATE FUNCTION pg_temp.plan_lines(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+    -- an index-only scan or not depends on the visibility map, which vacuum changes
+    FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        RETURN NEXT replace(l, 'Index Only Scan', 'Index Scan');
+    END LOOP;
+END $$;
+SELECT * FROM pg_temp.plan_lines('EXECUTE year_start(2039)') AS plan;
+ROLLBACK;
+
 -- The unique constraint stays the last line of defence.
 INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id)
 SELECT 'TKT-2036-0001', 'Duplicate', 'Duplicate number', c.id, u.id
