@@ -94,9 +94,13 @@ CREATE TABLE helpdesk.sla_clocks (
 CREATE INDEX sla_clocks_next_deadline_idx ON helpdesk.sla_clocks (next_deadline)
     WHERE next_deadline IS NOT NULL;
 
--- At-risk and breached lists: running resolution clocks by their warning instant, and the
--- paused ones that were late when they paused (the paused arm of sla_clock_breached()).
-CREATE INDEX sla_clocks_at_risk_idx ON helpdesk.sla_clocks (warn_at)
+-- At-risk and breached lists: running resolution clocks by their deadline then their warning
+-- instant (breached: due_at < at; at risk: due_at >= at AND warn_at <= at, the warning checked in
+-- the index, so only the at-risk clocks are fetched), and the paused ones that were late when they
+-- paused (the paused arm of sla_clock_breached()). One index for both: with a second one on
+-- warn_at alone, generic plans (no value for `at`) costed the two alike and could pick warn_at,
+-- which reads every running clock past its warning, past due ones included.
+CREATE INDEX sla_clocks_running_deadlines_idx ON helpdesk.sla_clocks (due_at, warn_at)
     WHERE kind = 'resolution' AND state = 'running';
 
 CREATE INDEX sla_clocks_breached_idx ON helpdesk.sla_clocks (ticket_id)
@@ -163,15 +167,16 @@ AS $$
 $$;
 
 -- The same sets for lists: open tickets whose resolution clock is breached / at risk at `at`.
--- Each arm adds a condition that the definition implies (a running clock past its deadline is
--- past its warning, warn_at <= due_at; a paused one was late when it paused) so that an index
--- serves it; the definition itself is the function.
+-- Each arm adds a condition that the definition implies (a running clock is breached when past
+-- its deadline, at risk when past its warning and not past its deadline: a running clock always
+-- has both, sla_plan; a paused one was late when it paused) so that an index serves it; the
+-- definition itself is the function.
 CREATE FUNCTION helpdesk.sla_breached_ids(at timestamptz DEFAULT now())
 RETURNS SETOF int
 LANGUAGE sql STABLE
 AS $$
     SELECT c.ticket_id FROM helpdesk.sla_clocks c
-    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.warn_at <= at
+    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at < at
       AND helpdesk.sla_clock_breached(c, at)
     UNION ALL
     SELECT c.ticket_id FROM helpdesk.sla_clocks c
@@ -179,13 +184,13 @@ AS $$
       AND helpdesk.sla_clock_breached(c, at)
 $$;
 
--- (an index range scan on the running clocks' warning instants)
+-- (an index range scan on the running clocks not yet due, their warning checked in the index)
 CREATE FUNCTION helpdesk.sla_at_risk_ids(at timestamptz DEFAULT now())
 RETURNS SETOF int
 LANGUAGE sql STABLE
 AS $$
     SELECT c.ticket_id FROM helpdesk.sla_clocks c
-    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.warn_at <= at
+    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at >= at AND c.warn_at <= at
       AND helpdesk.sla_clock_at_risk(c, at)
 $$;
 

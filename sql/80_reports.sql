@@ -251,10 +251,6 @@ SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_day_staff', 'WHERE f
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_day_events', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('helpdesk.report_open_counts', 'WHERE false');
 
--- At risk now: the index the at-risk count reads (running resolution clocks not yet due).
-CREATE INDEX sla_clocks_running_due_idx ON helpdesk.sla_clocks (due_at)
-    WHERE kind = 'resolution' AND state = 'running';
-
 -- Every ticket's fact in time zone `tz`, business seconds left NULL (computed by the caller).
 CREATE FUNCTION helpdesk.report_facts_of(tz text)
 RETURNS SETOF helpdesk.report_ticket_facts
@@ -940,7 +936,8 @@ LANGUAGE sql IMMUTABLE
 AS $$ SELECT CASE WHEN helpdesk.is_staff(actor) THEN NULL ELSE actor.id END $$;
 
 -- Tickets at risk at `at` (the one definition, sla_clock_at_risk), of `own` submitter when not
--- NULL. An at-risk clock is running and not yet due: the index on running clocks' deadlines.
+-- NULL. An at-risk clock is running, warned and not yet due: the conditions of sla_at_risk_ids,
+-- read in sla_clocks_running_deadlines_idx (sql/30_tickets.sql).
 -- (PL/pgSQL: its query planned once per connection; a SQL function called in an expression is
 -- planned at every call.)
 CREATE FUNCTION helpdesk.report_at_risk(at timestamptz, own int)

@@ -1,6 +1,7 @@
 -- 30_tickets, 1.0 to 1.1: "breached" follows the current deadline (sla_clock_breached, the list
 -- and its index); clocks keep their finished pauses (sla_clocks.pauses, last column; NULL on the
--- rows release 1.0 wrote, which is how 1.1 tells them apart).
+-- rows release 1.0 wrote, which is how 1.1 tells them apart); the at-risk and breached lists read
+-- running clocks by (due_at, warn_at), so an at-risk count no longer reads the past-due clocks.
 
 ALTER TABLE helpdesk.sla_clocks ADD COLUMN pauses tstzmultirange;
 
@@ -8,6 +9,17 @@ DROP INDEX helpdesk.sla_clocks_breached_idx;
 
 CREATE INDEX sla_clocks_breached_idx ON helpdesk.sla_clocks (ticket_id)
     WHERE kind = 'resolution' AND state = 'paused' AND coalesce(due_at < paused_since, breached_at IS NOT NULL);
+
+DROP INDEX helpdesk.sla_clocks_at_risk_idx;
+
+-- At-risk and breached lists: running resolution clocks by their deadline then their warning
+-- instant (breached: due_at < at; at risk: due_at >= at AND warn_at <= at, the warning checked in
+-- the index, so only the at-risk clocks are fetched), and the paused ones that were late when they
+-- paused (the paused arm of sla_clock_breached()). One index for both: with a second one on
+-- warn_at alone, generic plans (no value for `at`) costed the two alike and could pick warn_at,
+-- which reads every running clock past its warning, past due ones included.
+CREATE INDEX sla_clocks_running_deadlines_idx ON helpdesk.sla_clocks (due_at, warn_at)
+    WHERE kind = 'resolution' AND state = 'running';
 
 -- ---- "breached" and "at risk": the one definition of each --------------------------------
 --
@@ -41,20 +53,31 @@ AS $$
 $$;
 
 -- The same sets for lists: open tickets whose resolution clock is breached / at risk at `at`.
--- Each arm adds a condition that the definition implies (a running clock past its deadline is
--- past its warning, warn_at <= due_at; a paused one was late when it paused) so that an index
--- serves it; the definition itself is the function.
+-- Each arm adds a condition that the definition implies (a running clock is breached when past
+-- its deadline, at risk when past its warning and not past its deadline: a running clock always
+-- has both, sla_plan; a paused one was late when it paused) so that an index serves it; the
+-- definition itself is the function.
 CREATE OR REPLACE FUNCTION helpdesk.sla_breached_ids(at timestamptz DEFAULT now())
 RETURNS SETOF int
 LANGUAGE sql STABLE
 AS $$
     SELECT c.ticket_id FROM helpdesk.sla_clocks c
-    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.warn_at <= at
+    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at < at
       AND helpdesk.sla_clock_breached(c, at)
     UNION ALL
     SELECT c.ticket_id FROM helpdesk.sla_clocks c
     WHERE c.kind = 'resolution' AND c.state = 'paused' AND coalesce(c.due_at < c.paused_since, c.breached_at IS NOT NULL)
       AND helpdesk.sla_clock_breached(c, at)
+$$;
+
+-- (an index range scan on the running clocks not yet due, their warning checked in the index)
+CREATE OR REPLACE FUNCTION helpdesk.sla_at_risk_ids(at timestamptz DEFAULT now())
+RETURNS SETOF int
+LANGUAGE sql STABLE
+AS $$
+    SELECT c.ticket_id FROM helpdesk.sla_clocks c
+    WHERE c.kind = 'resolution' AND c.state = 'running' AND c.due_at >= at AND c.warn_at <= at
+      AND helpdesk.sla_clock_at_risk(c, at)
 $$;
 
 -- Ticket numbers come from a sequence per year (extension/numbering.c), no longer from the row

@@ -155,6 +155,25 @@ SELECT jsonb_pretty(helpdesk.report_dashboard(pg_temp.u(:emp), '-infinity', 'inf
 SELECT helpdesk.report_dashboard(pg_temp.u(:staff), '2030-01-01', '2030-01-02', :now) ->> 'slaComplianceRate' AS empty_rate,
        helpdesk.report_dashboard(pg_temp.u(:staff), '2030-01-01', '2030-01-02', :now) ->> 'avgResolutionTime' AS empty_avg;
 
+-- The at-risk count and the at-risk / breached lists read running clocks by (due_at, warn_at):
+-- at T10's warning instant, its due instant and a microsecond either side they count what the
+-- one definition (sla_clock_at_risk / sla_clock_breached of every clock) counts, through the index.
+SET enable_seqscan = off;
+SELECT b.what, b.at - rc.warn_at AS after_warning, b.at - rc.due_at AS after_due,
+       helpdesk.report_at_risk(b.at, NULL) AS report_at_risk,
+       (SELECT count(*) FROM helpdesk.sla_at_risk_ids(b.at)) AS at_risk_ids,
+       (SELECT count(*) FROM helpdesk.sla_clocks c WHERE c.kind = 'resolution' AND helpdesk.sla_clock_at_risk(c, b.at)) AS at_risk_recount,
+       (SELECT count(*) FROM helpdesk.sla_breached_ids(b.at)) AS breached_ids,
+       (SELECT count(*) FROM helpdesk.sla_clocks c WHERE c.kind = 'resolution' AND c.state IN ('running', 'paused')
+                                                     AND helpdesk.sla_clock_breached(c, b.at)) AS breached_recount
+FROM helpdesk.tickets t
+JOIN helpdesk.sla_clocks rc ON rc.ticket_id = t.id AND rc.kind = 'resolution'
+CROSS JOIN LATERAL (VALUES (1, 'warn_at - 1us', rc.warn_at - interval '1 microsecond'), (2, 'warn_at', rc.warn_at),
+                           (3, 'due_at', rc.due_at), (4, 'due_at + 1us', rc.due_at + interval '1 microsecond')) b (n, what, at)
+WHERE t.ticket_number = 'T10'
+ORDER BY b.n;
+RESET enable_seqscan;
+
 -- ---- action-required --------------------------------------------------------------------------
 -- New: T8 T9 T10 (all unassigned). Admin: 3 new + 0 unassigned; staff: 3 new + 1 assigned to
 -- them (T3 In Progress; T4 Pending does not count); emp2: open T3 T4 T8 T9 T10 = 5; emp: 0.
