@@ -241,6 +241,19 @@ helpdesk_ticket_list_estimate(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(helpdesk_ticket_list_walk);
 
+/* One "key": value member of the object being built. */
+static void
+push_member(JsonbParseState **state, const char *key, JsonbValue *value)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+	pushJsonbValue(state, WJB_VALUE, value);
+}
+
 /*
  * helpdesk.ticket_list_walk(query, p1 .. p7, p9, skip, take, want, budget): walks a statement
  * returning (id int, matched boolean) in the list's order (the rows in scope of the other
@@ -365,27 +378,14 @@ helpdesk_ticket_list_walk(PG_FUNCTION_ARGS)
 	AtEOXact_GUC(true, guc_level);
 
 	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	v.type = jbvString;
-	v.val.string.val = "walked";
-	v.val.string.len = 6;
-	pushJsonbValue(&state, WJB_KEY, &v);
 	v.type = jbvNumeric;
 	v.val.numeric = int64_to_numeric(walked);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	v.type = jbvString;
-	v.val.string.val = "matches";
-	v.val.string.len = 7;
-	pushJsonbValue(&state, WJB_KEY, &v);
-	v.type = jbvNumeric;
+	push_member(&state, "walked", &v);
 	v.val.numeric = int64_to_numeric(matches);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	v.type = jbvString;
-	v.val.string.val = "end";
-	v.val.string.len = 3;
-	pushJsonbValue(&state, WJB_KEY, &v);
+	push_member(&state, "matches", &v);
 	v.type = jbvBool;
 	v.val.boolean = ended;
-	pushJsonbValue(&state, WJB_VALUE, &v);
+	push_member(&state, "end", &v);
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }
