@@ -3,6 +3,10 @@
 # distribution over HTTP beside GET /health's of the same minutes (same connections, same wrk),
 # per role (Admin, Employee), and the SQL round trip alone over pgbench (per-transaction log)
 # beside SELECT 1, with pg_stat_statements (mean/max/stddev) for the route's statements.
+# Each HTTP row is measured by two clients: wrk, and h2load (nghttp2-client) whose per-request
+# log gives the percentiles. A closed loop of C connections at R requests/s has a mean latency
+# of C/R (Little's law): the `C/R` column is that bound, so a client whose percentiles exceed
+# what its own mean allows is caught in the table itself.
 # Reuses a data set built by bench/reports.sh (never builds one).
 #
 #   BENCH_DATA_DIR=/var/tmp/hd-reports-1000000 bench/action_required.sh
@@ -15,6 +19,7 @@ data_dir=${BENCH_DATA_DIR:?BENCH_DATA_DIR: a data set built by bench/reports.sh}
 [ -f "$data_dir/built" ] || { echo "no data set in $data_dir (run bench/reports.sh first)" >&2; exit 1; }
 hd_pgroot_prepare "$repo"
 . "$repo/bench/lib.sh"
+command -v h2load >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
 rounds=${ACTREQ_ROUNDS:-3}
 conns=${ACTREQ_CONNECTIONS:-8}
 trap 'bench_cleanup; rm -rf "$HD_PGROOT"' EXIT
@@ -49,6 +54,17 @@ runq_wait_ms() {
     pids="$(pgrep -P "$postmaster" | tr '\n' ' ') $bench_server_pid"
     for p in $pids; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $2 } END { printf "%.0f", s / 1e6 }'
 }
+# latency_row LABEL CONNECTIONS ERRORS RUNQ: one table row from latencies in ms on stdin, one per
+# request (the per-request logs of h2load and pgbench)
+latency_row() {
+    sort -n | awk -v label="$1" -v c="$2" -v errors="$3" -v runq="$4" -v s="$bench_seconds" \
+        -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+        { v[NR] = $1; sum += $1 }
+        END { n = NR; if (n == 0) { printf "| %s | %d | 0 | | | | | | | | %s | %s | %s |\n", label, c, errors, load, runq; exit }
+              printf "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.3f | %.3f | %s | %s | %s |\n", label, c, n / s,
+                     v[int(n * .5)], v[int(n * .9)], v[int(n * .99)], v[int(n * .999)], v[n], sum / n, 1000 * c * s / n,
+                     errors, load, runq }'
+}
 # wrk_line LABEL THREADS CONNECTIONS TOKEN URL: one table row (latencies in ms; runq: the
 # server's tasks' waits for a core in ms per second of the run, i.e. tasks waiting on average x1000)
 wrk_line() {
@@ -57,8 +73,21 @@ wrk_line() {
     out=$(wrk -t "$2" -c "$3" -d "${bench_seconds}s" -s "$lua" -H "Authorization: Bearer $4" "$5" 2>&1 | awk '$1 == "RESULT"')
     w1=$(runq_wait_ms)
     read -r rps p50 p90 p99 p999 max mean errors <<<"${out#RESULT }"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$3" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" "$errors" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$3" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" \
+        "$mean" "$(awk -v c="$3" -v r="$rps" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r }')" "$errors" \
         "$(cut -d' ' -f1 /proc/loadavg)" "$(( (w1 - w0) / bench_seconds ))"
+}
+# h2load_line LABEL THREADS CONNECTIONS TOKEN URL: the same row measured by h2load (HTTP/1.1),
+# percentiles from its per-request log (microseconds to the end of the response)
+h2load_line() {
+    local log w0 w1 failed
+    log=$(mktemp "$bench_work/h2load.XXXXXX.log")
+    w0=$(runq_wait_ms)
+    failed=$(h2load --h1 -t "$2" -c "$3" -D "$bench_seconds" -H "Authorization: Bearer $4" --log-file="$log" "$5" 2>&1 |
+        awk '$1 == "requests:" { print $10 + $12 + $14 }')
+    w1=$(runq_wait_ms)
+    awk '{ print $3 / 1000 }' "$log" | latency_row "$1" "$3" "${failed:-?}" "$(( (w1 - w0) / bench_seconds ))"
+    rm -f "$log"
 }
 # pgbench_line LABEL CLIENTS SCRIPT: the same row from pgbench's per-transaction log
 pgbench_line() {
@@ -67,17 +96,13 @@ pgbench_line() {
     logdir=$(mktemp -d "$bench_work/pglog.XXXXXX"); chmod 777 "$logdir"
     (cd "$logdir" && hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$2" -j "$bench_cores" -T "$bench_seconds" \
         -l --log-prefix="$logdir/tx" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench >/dev/null 2>&1)
-    cat "$logdir"/tx* | awk '{ print $3 / 1000 }' | sort -n | awk -v label="$1" -v c="$2" -v s="$bench_seconds" \
-        -v load="$(cut -d' ' -f1 /proc/loadavg)" '
-        { v[NR] = $1; sum += $1 }
-        END { n = NR; printf "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | 0 | %s | |\n", label, c, n / s,
-              v[int(n * .5)], v[int(n * .9)], v[int(n * .99)], v[int(n * .999)], v[n], load }'
+    cat "$logdir"/tx* | awk '{ print $3 / 1000 }' | latency_row "$1" "$2" 0 ""
     rm -rf "$f" "$logdir"
 }
 ctx() { echo "helpdesk_api.request_context(actor_id => '$1', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => 'on', application_name => 'pgbench')"; }
 actreq_sql() { echo "SELECT helpdesk_api.reports_action_required('{\"path\": {}, \"query\": {}, \"body\": null}'::jsonb)::text FROM $(ctx "$1");"; }
 
-printf '\n| what | conns | req/s | p50 ms | p90 | p99 | p99.9 | max | errors | load | runq ms/s |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| what | conns | req/s | p50 ms | p90 | p99 | p99.9 | max | mean | C/R | errors | load | runq ms/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 # one connection first: the per-call cost without queueing
 wrk_line "wrk GET /health, 1 thread" 1 1 "$admin_token" "$base/health"
 wrk_line "wrk action-required (Admin), 1 thread" 1 1 "$admin_token" "$base/reports/action-required"
@@ -85,6 +110,8 @@ bench_psql -q -c "SELECT pg_stat_statements_reset()" >/dev/null
 for round in $(seq 1 "$rounds"); do
     wrk_line "r$round wrk GET /health" "$bench_cores" "$conns" "$admin_token" "$base/health"
     wrk_line "r$round wrk action-required (Admin)" "$bench_cores" "$conns" "$admin_token" "$base/reports/action-required"
+    h2load_line "r$round h2load GET /health" "$bench_cores" "$conns" "$admin_token" "$base/health"
+    h2load_line "r$round h2load action-required (Admin)" "$bench_cores" "$conns" "$admin_token" "$base/reports/action-required"
     wrk_line "r$round wrk action-required (Employee)" "$bench_cores" "$conns" "$employee_token" "$base/reports/action-required"
     wrk_line "r$round wrk dashboard (Admin)" "$bench_cores" "$conns" "$admin_token" "$base/reports/dashboard"
     pgbench_line "r$round pgbench SELECT 1" "$conns" "SELECT 1;"
