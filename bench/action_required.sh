@@ -19,7 +19,6 @@ data_dir=${BENCH_DATA_DIR:?BENCH_DATA_DIR: a data set built by bench/reports.sh}
 [ -f "$data_dir/built" ] || { echo "no data set in $data_dir (run bench/reports.sh first)" >&2; exit 1; }
 hd_pgroot_prepare "$repo"
 . "$repo/bench/lib.sh"
-command -v h2load >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
 rounds=${ACTREQ_ROUNDS:-3}
 conns=${ACTREQ_CONNECTIONS:-8}
 trap 'bench_cleanup; rm -rf "$HD_PGROOT"' EXIT
@@ -54,16 +53,14 @@ runq_wait_ms() {
     pids="$(pgrep -P "$postmaster" | tr '\n' ' ') $bench_server_pid"
     for p in $pids; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{ s += $2 } END { printf "%.0f", s / 1e6 }'
 }
-# latency_row LABEL CONNECTIONS ERRORS RUNQ: one table row from latencies in ms on stdin, one per
-# request (the per-request logs of h2load and pgbench)
-latency_row() {
-    sort -n | awk -v label="$1" -v c="$2" -v errors="$3" -v runq="$4" -v s="$bench_seconds" \
-        -v load="$(cut -d' ' -f1 /proc/loadavg)" '
-        { v[NR] = $1; sum += $1 }
-        END { n = NR; if (n == 0) { printf "| %s | %d | 0 | | | | | | | | %s | %s | %s |\n", label, c, errors, load, runq; exit }
-              printf "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.3f | %.3f | %s | %s | %s |\n", label, c, n / s,
-                     v[int(n * .5)], v[int(n * .9)], v[int(n * .99)], v[int(n * .999)], v[n], sum / n, 1000 * c * s / n,
-                     errors, load, runq }'
+# row LABEL CONNECTIONS "req/s p50 p90 p99 p99.9 max mean" ERRORS RUNQ: one table row, with the
+# closed-loop mean C/R (connections / rate) beside the measured mean
+row() {
+    local rps p50 p90 p99 p999 max mean
+    read -r rps p50 p90 p99 p999 max mean <<<"$3"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" \
+        "$mean" "$(awk -v c="$2" -v r="$rps" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r }')" "$4" \
+        "$(cut -d' ' -f1 /proc/loadavg)" "$5"
 }
 # wrk_line LABEL THREADS CONNECTIONS TOKEN URL: one table row (latencies in ms; runq: the
 # server's tasks' waits for a core in ms per second of the run, i.e. tasks waiting on average x1000)
@@ -73,21 +70,16 @@ wrk_line() {
     out=$(wrk -t "$2" -c "$3" -d "${bench_seconds}s" -s "$lua" -H "Authorization: Bearer $4" "$5" 2>&1 | awk '$1 == "RESULT"')
     w1=$(runq_wait_ms)
     read -r rps p50 p90 p99 p999 max mean errors <<<"${out#RESULT }"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$3" "$rps" "$p50" "$p90" "$p99" "$p999" "$max" \
-        "$mean" "$(awk -v c="$3" -v r="$rps" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r }')" "$errors" \
-        "$(cut -d' ' -f1 /proc/loadavg)" "$(( (w1 - w0) / bench_seconds ))"
+    row "$1" "$3" "$rps $p50 $p90 $p99 $p999 $max $mean" "$errors" "$(( (w1 - w0) / bench_seconds ))"
 }
 # h2load_line LABEL THREADS CONNECTIONS TOKEN URL: the same row measured by h2load (HTTP/1.1),
 # percentiles from its per-request log (microseconds to the end of the response)
 h2load_line() {
-    local log w0 w1 failed
-    log=$(mktemp "$bench_work/h2load.XXXXXX.log")
+    local out w0 w1
     w0=$(runq_wait_ms)
-    failed=$(h2load --h1 -t "$2" -c "$3" -D "$bench_seconds" -H "Authorization: Bearer $4" --log-file="$log" "$5" 2>&1 |
-        awk '$1 == "requests:" { print $10 + $12 + $14 }')
+    out=$(bench_h2load "$3" "$4" "$5")
     w1=$(runq_wait_ms)
-    awk '{ print $3 / 1000 }' "$log" | latency_row "$1" "$3" "${failed:-?}" "$(( (w1 - w0) / bench_seconds ))"
-    rm -f "$log"
+    row "$1" "$3" "${out% *}" "${out##* }" "$(( (w1 - w0) / bench_seconds ))"
 }
 # pgbench_line LABEL CLIENTS SCRIPT: the same row from pgbench's per-transaction log
 pgbench_line() {
@@ -96,7 +88,7 @@ pgbench_line() {
     logdir=$(mktemp -d "$bench_work/pglog.XXXXXX"); chmod 777 "$logdir"
     (cd "$logdir" && hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$2" -j "$bench_cores" -T "$bench_seconds" \
         -l --log-prefix="$logdir/tx" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench >/dev/null 2>&1)
-    cat "$logdir"/tx* | awk '{ print $3 / 1000 }' | latency_row "$1" "$2" 0 ""
+    row "$1" "$2" "$(cat "$logdir"/tx* | awk '{ print $3 / 1000 }' | bench_latency_stats)" 0 ""
     rm -rf "$f" "$logdir"
 }
 ctx() { echo "helpdesk_api.request_context(actor_id => '$1', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => 'on', application_name => 'pgbench')"; }

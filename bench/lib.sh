@@ -7,6 +7,10 @@ bench_pg_clients=${BENCH_PG_CLIENTS:-8}
 bench_cores=$(nproc)
 
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+# h2load (nghttp2-client) for latency percentiles: its per-request log gives every request's
+# time; wrk's percentiles have come out above what its own request rate allows for a closed loop
+# (mean latency > connections / rate), see bench/RESULTS.md "Latency tails: wrk against h2load"
+command -v h2load >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
 
 bench_work=$(mktemp -d /tmp/helpdesk-bench.XXXXXX)
 chmod 755 "$bench_work"
@@ -184,6 +188,26 @@ bench_wrk() {
 # Memory, KiB. bench_server_rss: helpdesk-http's resident set. bench_pg_pss: PostgreSQL's, the
 # proportional set size summed over the postmaster and its children (a shared page counted once
 # in all, not once per backend as summed RSS would: shared_buffers touched by 40 backends).
+# bench_latency_stats: "req/s p50 p90 p99 p99.9 max mean" from latencies in ms on stdin, one per
+# request of a bench_seconds run (h2load's and pgbench's per-request logs); nearest-rank percentiles
+bench_latency_stats() {
+    sort -n | awk -v s="$bench_seconds" 'function at(p) { return v[int(p * n - 1e-9) + 1] }
+        { v[NR] = $1; sum += $1 }
+        END { n = NR; if (n == 0) { print "0 - - - - - -"; exit }
+              printf "%.0f %.2f %.2f %.2f %.2f %.2f %.3f\n", n / s, at(.5), at(.9), at(.99), at(.999), v[n], sum / n }'
+}
+
+# bench_h2load CONNECTIONS TOKEN URL: "req/s p50 p90 p99 p99.9 max mean failed" over HTTP/1.1 for
+# bench_seconds (latencies in ms, to the end of each response; failed: non-2xx, errors, timeouts)
+bench_h2load() {
+    local log out
+    log=$(mktemp "$bench_work/h2load.XXXXXX.log")
+    out=$(h2load --h1 -t "$bench_cores" -c "$1" -D "$bench_seconds" -H "Authorization: Bearer $2" --log-file="$log" "$3" 2>&1)
+    echo "$out" >>"$bench_work/h2load.out"
+    echo "$(awk '{ print $3 / 1000 }' "$log" | bench_latency_stats) $(echo "$out" | awk '$1 == "requests:" { print $10 + $12 + $14 }')"
+    rm -f "$log"
+}
+
 bench_server_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$bench_server_pid/status" 2>/dev/null || echo 0; }
 bench_pg_pss() {
     local pm p

@@ -4,7 +4,8 @@
 #   - BENCH_TICKETS tickets (default 1,000,000; bench/generate.sql, no comments: reports do not
 #     read them) with SLA clocks (bench/reports_clocks.sql);
 #   - GET /api/v1/reports/dashboard at BENCH_DASHBOARD_CONNECTIONS (32) connections, req/s;
-#   - every report route at BENCH_REPORT_CONNECTIONS (8) connections: req/s and p99 latency;
+#   - every report route at BENCH_REPORT_CONNECTIONS (8) connections: req/s and p99 latency, by
+#     wrk and by h2load (whose per-request log gives percentiles that its rate can vouch for);
 #   - the dashboard's figures against a plain recount (a reference query written here).
 #
 #   bench/reports.sh          BENCH_TICKETS=10000 bench/reports.sh
@@ -84,15 +85,28 @@ wrk_p99() {
     echo "$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p') $(echo "$out" | awk '$1 == "99%" {print $2}')"
 }
 
-printf '\n%s tickets\n| what | req/s | p99 | vs /health |\n|---|---|---|---|\n' "$tickets"
-printf '| pgbench helpdesk_api.health(), %s clients | %s | | |\n' "$bench_pg_clients" "$baseline"
-printf '| wrk GET /health, %s connections | %s | | 100%% |\n' "$bench_connections" "$http_health"
+# h2load of the same URL: "req/s p50 p99 mean C/R failed" (percentiles from every request's time;
+# C/R, connections / rate, is the mean a closed loop allows: see bench/lib.sh bench_h2load)
+h2load_cols() {
+    local rps p50 p90 p99 p999 max mean failed
+    read -r rps p50 p90 p99 p999 max mean failed <<<"$(bench_h2load "$1" "$token" "$2")"
+    echo "$rps | $p50 | $p99 | $mean | $(awk -v c="$1" -v r="$rps" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r }') | $failed"
+}
+
+printf '\n%s tickets (load %s)\n| what | wrk req/s | wrk p99 | vs /health | h2load req/s | p50 | p99 | mean | C/R | failed |\n|---|---|---|---|---|---|---|---|---|---|\n' \
+    "$tickets" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| pgbench helpdesk_api.health(), %s clients | %s | | | | | | | | |\n' "$bench_pg_clients" "$baseline"
+printf '| GET /health, %s connections | %s | | 100%% | | | | | | |\n' "$bench_connections" "$http_health"
+printf '| GET /health, %s connections | %s | | | %s |\n' "${BENCH_REPORT_CONNECTIONS:-8}" "$(bench_connections=${BENCH_REPORT_CONNECTIONS:-8} bench_wrk "$base/health")" \
+    "$(h2load_cols "${BENCH_REPORT_CONNECTIONS:-8}" "$base/health")"
 read -r rps p99 <<<"$(wrk_p99 "${BENCH_DASHBOARD_CONNECTIONS:-32}" "$base/reports/dashboard")"
-printf '| dashboard, %s connections | %s | %s | %s |\n' "${BENCH_DASHBOARD_CONNECTIONS:-32}" "$rps" "$p99" "$(bench_ratio "$rps" "$http_health")"
+printf '| dashboard, %s connections | %s | %s | %s | %s |\n' "${BENCH_DASHBOARD_CONNECTIONS:-32}" "$rps" "$p99" "$(bench_ratio "$rps" "$http_health")" \
+    "$(h2load_cols "${BENCH_DASHBOARD_CONNECTIONS:-32}" "$base/reports/dashboard")"
 for r in action-required dashboard tickets-by-status tickets-by-category tickets-by-priority sla-compliance \
          staff-performance "trends?period=week&limit=12" "dashboard?startDate=2026-10-01&endDate=2026-10-31"; do
     read -r rps p99 <<<"$(wrk_p99 "${BENCH_REPORT_CONNECTIONS:-8}" "$base/reports/$r")"
-    printf '| %s, %s connections | %s | %s | %s |\n' "$r" "${BENCH_REPORT_CONNECTIONS:-8}" "$rps" "$p99" "$(bench_ratio "$rps" "$http_health")"
+    printf '| %s, %s connections | %s | %s | %s | %s |\n' "$r" "${BENCH_REPORT_CONNECTIONS:-8}" "$rps" "$p99" "$(bench_ratio "$rps" "$http_health")" \
+        "$(h2load_cols "${BENCH_REPORT_CONNECTIONS:-8}" "$base/reports/$r")"
 done
 
 # GET /tickets/export?format=csv of every ticket, once: rows/s, and the server's resident memory
