@@ -77,7 +77,7 @@ wrk_line() {
 h2load_line() {
     local out w0 w1
     w0=$(runq_wait_ms)
-    out=$(bench_h2load "$3" "$4" "$5")
+    out=$(bench_h2load "$3" -H "Authorization: Bearer $4" "$5")
     w1=$(runq_wait_ms)
     row "$1" "$3" "${out% *}" "${out##* }" "$(( (w1 - w0) / bench_seconds ))"
 }

@@ -89,22 +89,28 @@ LUA
 }
 
 # run CONNECTIONS URL [wrk args]: "req/s p50 p99" (latencies in ms); non-2xx answers are reported.
+# req/s from wrk; p50 and p99 from h2load's per-request log (bench_h2load: wrk's percentiles are
+# not reliable at high rates) over the same requests: the list KB_LIST in turn (-i), or for the
+# chatbot (chat.lua) one question (h2load posts one body), or the URL.
 run() {
-    local c=$1 url=$2 out; shift 2
+    local c=$1 url=$2 out rps h; shift 2
     out=$(wrk -t "$bench_cores" -c "$c" -d "${bench_seconds}s" --latency "$@" "$url" 2>&1)
     echo "$out" >>"$bench_work/wrk.log"
     if echo "$out" | grep -q 'Non-2xx'; then echo "wrk $url: $(echo "$out" | grep 'Non-2xx')" >&2; fi
-    /usr/bin/python3 - "$out" <<'PY'
-import re, sys
-t = sys.argv[1]
-def ms(label):
-    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % label, t, re.M)
-    if not m: return "?"
-    v = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-    return "%.2f" % v
-rps = re.search(r"Requests/sec:\s*([\d.]+)", t)
-print("%s %s %s" % (rps.group(1) if rps else "?", ms("50%"), ms("99%")))
-PY
+    rps=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+    case "$*" in
+        *get.lua*)
+            sed "s|^|${url%/api/v1/*}|" "$bench_work/$KB_LIST" >"$bench_work/urls.txt"
+            h=$(bench_h2load "$c" -i "$bench_work/urls.txt") ;;
+        *chat.lua*)
+            head -1 "$bench_work/chat.txt" >"$bench_work/chat1.json"
+            h=$(bench_h2load "$c" -d "$bench_work/chat1.json" -H "Content-Type: application/json" \
+                -H "Authorization: Bearer $employee_token" "$url") ;;
+        *) h=$(bench_h2load "$c" "$url") ;;
+    esac
+    read -r _ p50 _ p99 _ _ _ failed <<<"$h"
+    [ "${failed:-0}" = 0 ] || echo "h2load $url: $failed requests failed" >&2
+    echo "${rps:-?} $p50 $p99"
 }
 
 # warm CONNECTIONS: every connection of the server sees every request of the lists once (not

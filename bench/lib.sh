@@ -197,12 +197,13 @@ bench_latency_stats() {
               printf "%.0f %.2f %.2f %.2f %.2f %.2f %.3f\n", n / s, at(.5), at(.9), at(.99), at(.999), v[n], sum / n }'
 }
 
-# bench_h2load CONNECTIONS TOKEN URL: "req/s p50 p90 p99 p99.9 max mean failed" over HTTP/1.1 for
-# bench_seconds (latencies in ms, to the end of each response; failed: non-2xx, errors, timeouts)
+# bench_h2load CONNECTIONS H2LOAD_ARGS...: "req/s p50 p90 p99 p99.9 max mean failed" over HTTP/1.1
+# for bench_seconds (latencies in ms, to the end of each response; failed: non-2xx, errors,
+# timeouts). The arguments end with the URL, or give `-i FILE` (absolute URLs, taken in turn).
 bench_h2load() {
-    local log out
+    local c=$1 log out; shift
     log=$(mktemp "$bench_work/h2load.XXXXXX.log")
-    out=$(h2load --h1 -t "$bench_cores" -c "$1" -D "$bench_seconds" -H "Authorization: Bearer $2" --log-file="$log" "$3" 2>&1)
+    out=$(h2load --h1 -t "$bench_cores" -c "$c" -D "$bench_seconds" --log-file="$log" "$@" 2>&1)
     echo "$out" >>"$bench_work/h2load.out"
     echo "$(awk '{ print $3 / 1000 }' "$log" | bench_latency_stats) $(echo "$out" | awk '$1 == "requests:" { print $10 + $12 + $14 }')"
     rm -f "$log"

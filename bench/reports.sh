@@ -89,7 +89,7 @@ wrk_p99() {
 # C/R, connections / rate, is the mean a closed loop allows: see bench/lib.sh bench_h2load)
 h2load_cols() {
     local rps p50 p90 p99 p999 max mean failed
-    read -r rps p50 p90 p99 p999 max mean failed <<<"$(bench_h2load "$1" "$token" "$2")"
+    read -r rps p50 p90 p99 p999 max mean failed <<<"$(bench_h2load "$1" -H "Authorization: Bearer $token" "$2")"
     echo "$rps | $p50 | $p99 | $mean | $(awk -v c="$1" -v r="$rps" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r }') | $failed"
 }
 
