@@ -38,6 +38,10 @@ CREATE UNIQUE INDEX users_username_key ON helpdesk.users (lower(username));
 
 CREATE INDEX users_role_idx ON helpdesk.users (role) WHERE is_active;
 
+-- The staff, inactive included (staff-performance lists every IT_Staff and Admin): at the 1M
+-- bench 52 of 5,053 users, which a scan of every user took 1.8-5 ms to find.
+CREATE INDEX users_staff_idx ON helpdesk.users (id) WHERE role IN ('IT_Staff', 'Admin');
+
 CREATE INDEX users_department_idx ON helpdesk.users (department);
 
 CREATE TRIGGER users_touch BEFORE UPDATE ON helpdesk.users

@@ -1,5 +1,5 @@
 -- 10_users, 1.0 to 1.1: the acting user of a route that works with or without a token; the
--- token that changed a password stays valid (tokens_kept_iat, token_current).
+-- token that changed a password stays valid (tokens_kept_iat, token_current); the staff's index.
 
 -- The acting user of a route that works with or without a token (published knowledge): NULL
 -- when no actor is set (anonymous), else as current_actor (401 for a user that is gone or
@@ -61,3 +61,7 @@ LANGUAGE sql
 AS $$
     UPDATE helpdesk.users SET language = user_set_language.language WHERE id = user_set_language.user_id RETURNING *
 $$;
+
+-- The staff, inactive included (staff-performance lists every IT_Staff and Admin): at the 1M
+-- bench 52 of 5,053 users, which a scan of every user took 1.8-5 ms to find.
+CREATE INDEX users_staff_idx ON helpdesk.users (id) WHERE role IN ('IT_Staff', 'Admin');

@@ -202,6 +202,20 @@ SELECT helpdesk.report_sla_compliance(pg_temp.u(:staff), '2030-01-01', '2030-01-
 -- ---- staff performance (Admin) ---------------------------------------------------------------
 SELECT jsonb_pretty(helpdesk.report_staff_performance(pg_temp.u(:admin), '-infinity', 'infinity', :now));
 SELECT pg_temp.try(format('SELECT helpdesk.report_staff_performance(pg_temp.u(%s), %L, %L)', :staff, '-infinity', 'infinity')) AS staff;
+-- its staff (inactive included) are read through users_staff_idx, not by a scan of every user
+-- (a plan with sequential scans disabled still scans when no index serves the predicate)
+CREATE FUNCTION pg_temp.plan_uses(q text, idx text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE line text; found boolean := false;
+BEGIN
+    SET LOCAL enable_seqscan = off;
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        found := found OR position(idx IN line) > 0;
+    END LOOP;
+    RETURN found;
+END $$;
+BEGIN;
+SELECT pg_temp.plan_uses($q$SELECT u.id FROM helpdesk.users u WHERE u.role IN ('IT_Staff', 'Admin')$q$, 'users_staff_idx') AS staff_by_index;
+COMMIT;
 
 -- ---- trends: Paris days, ISO weeks from Monday, calendar months --------------------------------
 -- Weeks: 03-16 nothing; 03-23 (167 hours: DST) created T6 T8, resolved T6; 03-30 created T9
