@@ -2,7 +2,9 @@
 # The API benchmark suite (issue 13): every route users hit, measured side by side in one run.
 #
 # For each route: wrk over HTTP (BENCH_WRK_THREADS threads, BENCH_CONNECTIONS connections,
-# BENCH_SECONDS each; req/s, p50, p99, non-2xx answers) and pgbench making the route's exact SQL
+# BENCH_SECONDS each; req/s, non-2xx answers), the latency of the GET routes from h2load's
+# per-request log (BENCH_P99_CONNECTIONS connections: p50, p99; wrk's percentiles are not
+# reliable at high rates, bench/lib.sh bench_h2load) and pgbench making the route's exact SQL
 # round trip (the request's settings + its helpdesk_api function, one statement, prepared),
 # beside the two baselines of the same run: wrk GET /health and pgbench SELECT 1. Prints one
 # table with the ratios and appends it to bench/RESULTS.md with the machine, the wall time, the
@@ -20,7 +22,7 @@
 #                                        cores, 12 GB; later runs ~5 min)
 #   BENCH_SMOKE=1 bench/api.sh          (200 tickets, 1 s per measurement, no RESULTS.md entry)
 # Environment: BENCH_TICKETS (10000), BENCH_COMMENTS (10), BENCH_SECONDS (5), BENCH_CONNECTIONS
-# (32), BENCH_WRK_THREADS (2), BENCH_PG_CLIENTS (8), BENCH_DATA_DIR
+# (32), BENCH_WRK_THREADS (2), BENCH_P99_CONNECTIONS (8), BENCH_PG_CLIENTS (8), BENCH_DATA_DIR
 # (/var/tmp/helpdesk-bench-<tickets>), BENCH_REBUILD, BENCH_BUILD_ONLY, BENCH_SMOKE, BENCH_ROUTES
 # (a regex: only the routes whose name matches), BENCH_SQL (a file of SQL run on the data set
 # first), HD_PGBIN_GIVEN=1 with HD_PGBIN (an installed PostgreSQL instead of a private copy with
@@ -41,6 +43,7 @@ else
 fi
 export BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-32}
 wrk_threads=${BENCH_WRK_THREADS:-2}
+p99_connections=${BENCH_P99_CONNECTIONS:-8}
 only=${BENCH_ROUTES:-.}
 data_dir=${BENCH_DATA_DIR:-/var/tmp/helpdesk-bench-$tickets}
 . "$repo/bench/lib.sh"
@@ -173,6 +176,24 @@ LUA
     printf '%s %s %s %s %s\n' "${rps:-0}" "${p50:-?}" "${p99:-?}" "${bad:-0}" "$(bench_mem_peak "$mem")"
 }
 
+# h2load_route METHOD PATH TOKEN: "p50 p99" (ms) of a GET route over p99_connections connections
+# from h2load's per-request log ({id}: 1,000 random ticket ids in turn); "- -" for other methods
+# (their bodies: wrk's figures stand for them, at their lower rates within a few % of C/R).
+h2load_route() {
+    local urls="$bench_work/h2load-urls.txt" auth=() h
+    [ "$1" = GET ] || { echo "- -"; return; }
+    if [[ "$2" == *"{id}"* ]]; then
+        awk -v lo="$min_id" -v hi="$max_id" -v p="$2" -v base="http://127.0.0.1:$bench_http_port/api/v1" \
+            'BEGIN { srand(42); for (i = 0; i < 1000; i++) { q = p; sub(/\{id\}/, lo + int(rand() * (hi - lo + 1)), q); print base q } }' >"$urls"
+    else
+        echo "http://127.0.0.1:$bench_http_port/api/v1$2" >"$urls"
+    fi
+    [ -n "$3" ] && auth=(-H "Authorization: Bearer $3")
+    h=$(bench_h2load "$p99_connections" "${auth[@]}" -i "$urls")
+    read -r _ p50 _ p99 _ <<<"$h"
+    echo "${p50:-?}ms ${p99:-?}ms"
+}
+
 # sql_route FUNCTION ACTOR READ_ONLY REQUEST_SQL_EXPR [SETUP]: pgbench tps of the route's exact
 # round trip; REQUEST_SQL_EXPR is the request document (jsonb), :id a random ticket id, :pool
 # the client's own pool ticket (the script then makes two calls: In Progress, then Assigned).
@@ -193,14 +214,15 @@ rows=()
 route() {
     local name=$1
     [[ "$name" =~ $only || "$name" == *"(baseline)" ]] || return 0  # (the baseline always: the ratios)
-    local w s load
+    local w s load h
     w=$(wrk_route "$name" "$2" "$3" "$4" "$5")
     load=$(cut -d' ' -f1 /proc/loadavg)
+    h=$(h2load_route "$2" "$3" "$4")
     [[ "$9" == *":pool"* ]] && reset_pool
     s=$(sql_route "$6" "$7" "$8" "$9")
     [[ "$9" == *":pool"* ]] && s=$(awk -v t="$s" 'BEGIN { printf "%.1f", 2 * t }')
-    rows+=("$name|$w|$s|$load")
-    echo "  $name: wrk $w; pgbench $s" >&2
+    rows+=("$name|$w|$s|$load|$h")
+    echo "  $name: wrk $w; h2load $h; pgbench $s" >&2
 }
 doc() {  # doc PATH_JSON QUERY_JSON BODY_JSON: the request document as SQL
     printf "jsonb_build_object('path', %s, 'query', '%s'::jsonb, 'body', '%s'::jsonb)" "$1" "$2" "$3"
@@ -279,11 +301,15 @@ table=$(
         "$(awk -v k="$idle_server_kib" 'BEGIN { print k / 1024 }')" "$(awk -v k="$after_server_kib" 'BEGIN { print k / 1024 }')" \
         "$(awk -v k="$idle_pg_kib" 'BEGIN { print k / 1024 }')" "$(awk -v k="$after_pg_kib" 'BEGIN { print k / 1024 }')"
     printf 'Under load (the route'"'"'s wrk run, sampled every 0.5 s): peaks of helpdesk-http RSS and PostgreSQL PSS (postmaster + backends, shared pages counted once); load: 1-min load average at the end of the wrk run.\n\n'
+    printf 'p50, p99: GET routes by h2load over %s connections (its per-request log); the other routes by wrk (marked w), at %s connections.\n\n' \
+        "$p99_connections" "$BENCH_CONNECTIONS"
     printf '| route | HTTP req/s | p50 | p99 | non-2xx or no answer | SQL round trip /s | HTTP/SQL | HTTP vs /health | SQL vs SELECT 1 | server MiB | PG MiB | load |\n'
     printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
     for r in "${rows[@]}"; do
-        IFS='|' read -r name w s load <<<"$r"
+        IFS='|' read -r name w s load h <<<"$r"
         read -r rps p50 p99 bad srv pg <<<"$w"
+        read -r h50 h99 <<<"$h"
+        if [ "${h50:--}" != - ]; then p50=$h50; p99=$h99; else p50="${p50:-?} w"; p99="${p99:-?} w"; fi
         printf '| %s | %.0f | %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$name" "${rps:-0}" "${p50:-?}" "${p99:-?}" "${bad:-?}" \
             "${s:-0}" "$(bench_ratio "${rps:-0}" "${s:-0}")" "$(bench_ratio "${rps:-0}" "$health_http")" \
             "$(awk -v a="${s:-0}" -v b="$select1" 'BEGIN { if (b > 0) printf "%.2f%%", 100 * a / b; else print "n/a" }')" \
