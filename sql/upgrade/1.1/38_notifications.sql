@@ -439,7 +439,7 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
     INSERT INTO helpdesk.notification_counts AS c (user_id) VALUES (notification_count_refresh.user_id)
-    ON CONFLICT (user_id) DO NOTHING;
+    ON CONFLICT ON CONSTRAINT notification_counts_pkey DO NOTHING;
     PERFORM FROM helpdesk.notification_counts c WHERE c.user_id = notification_count_refresh.user_id FOR UPDATE;
     UPDATE helpdesk.notification_counts c
     SET upto = s.upto, unread = helpdesk.notifications_unread_before(c.user_id, s.upto)
