@@ -447,15 +447,17 @@ $$;
 -- a staff member who never reads: each ticket creation adds a broadcast). A counter that each new
 -- notification increments would be a hot row: every creation notifies every staff member, so
 -- concurrent creations would all update the same staff rows. So nothing is written when a
--- notification is: notification_counts holds, per reader, the unread count of the rows inserted
+-- notification is: notification_counts holds, per active staff member (the readers of the
+-- broadcasts, which pile up unread), the unread count of the rows inserted
 -- by transactions before `upto` (an xid8: every transaction below it had ended when the count was
 -- taken, so no such row can still appear), and the count is that number plus the unread rows with
 -- a txid >= upto, read live (the few written since). The SLA watcher folds those into the stored
 -- count every helpdesk.notification_fold_ms (notification_counts_fold), touching each row once per
 -- fold whatever the number of creations. A reader's own changes (read, delete, read-all, a
 -- new watermark, a role change) adjust their own row in their transaction, through the triggers
--- below, so the count stays exact whoever makes the change. No row, or upto = 0 (a deleted
--- broadcast it had counted, rows restored with old txids): counted in full, until the next fold.
+-- below, so the count stays exact whoever makes the change. No row (an Employee: their own rows
+-- are few), or upto = 0 (a deleted broadcast it had counted, rows restored with old txids):
+-- counted in full, until the next fold.
 --
 -- Every writer of a row locks it before it counts or adjusts: the fold and a refresh lock first,
 -- then count in a statement of their own (READ COMMITTED: a snapshot taken after the lock, which
@@ -527,17 +529,18 @@ BEGIN
 END
 $$;
 
--- `user_id`'s count taken again in full, now (a new watermark, role or activity: what they read
--- changed as a whole; after a read-all or a delete-all little is left to count). Locks the row,
--- then counts with a snapshot taken after the lock.
+-- `user_id`'s kept count, if they have one, taken again in full, now (a new watermark, role or
+-- activity: what they read changed as a whole; after a read-all or a delete-all little is left to
+-- count). Locks the row, then counts with a snapshot taken after the lock.
 CREATE FUNCTION helpdesk.notification_count_refresh(user_id int)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    INSERT INTO helpdesk.notification_counts AS c (user_id) VALUES (notification_count_refresh.user_id)
-    ON CONFLICT ON CONSTRAINT notification_counts_pkey DO NOTHING;
     PERFORM FROM helpdesk.notification_counts c WHERE c.user_id = notification_count_refresh.user_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
     UPDATE helpdesk.notification_counts c
     SET upto = s.upto, unread = helpdesk.notifications_unread_before(c.user_id, s.upto)
     FROM (SELECT pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()) AS upto) s
@@ -545,10 +548,10 @@ BEGIN
 END
 $$;
 
--- The SLA watcher's fold (extension/sla_worker.c, every helpdesk.notification_fold_ms): every
--- active staff member gets a row (broadcasts are what piles up unread), and every row takes in
--- the rows inserted since its `upto` by transactions that have ended. Nothing new: no write.
--- Returns the number of rows folded.
+-- The SLA watcher's fold (extension/sla_worker.c, every helpdesk.notification_fold_ms): the
+-- active staff members have a kept count (broadcasts are what piles up unread; others' own rows
+-- are few, counted in full), and every kept count takes in the rows inserted since its `upto` by
+-- transactions that have ended. Nothing new: no write. Returns the number of counts folded.
 CREATE FUNCTION helpdesk.notification_counts_fold()
 RETURNS int
 LANGUAGE plpgsql
@@ -562,6 +565,8 @@ BEGIN
       AND NOT EXISTS (SELECT FROM helpdesk.notification_counts c WHERE c.user_id = u.id)
     ON CONFLICT (user_id) DO NOTHING;
     IF NOT EXISTS (SELECT FROM helpdesk.notification_counts c WHERE c.upto = '0')
+       AND NOT EXISTS (SELECT FROM helpdesk.notification_counts c JOIN helpdesk.users u ON u.id = c.user_id
+                       WHERE NOT (u.is_active AND helpdesk.is_staff(u)))
        AND NOT EXISTS (SELECT FROM helpdesk.notifications n
                        WHERE n.txid >= (SELECT min(c.upto) FROM helpdesk.notification_counts c)
                          AND n.txid < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())) THEN
@@ -569,6 +574,8 @@ BEGIN
     END IF;
     -- (in user id order, as every writer of several rows: no deadlock between them)
     PERFORM FROM helpdesk.notification_counts c ORDER BY c.user_id FOR UPDATE;
+    DELETE FROM helpdesk.notification_counts c USING helpdesk.users u
+    WHERE u.id = c.user_id AND NOT (u.is_active AND helpdesk.is_staff(u));
     UPDATE helpdesk.notification_counts c
     SET upto = s.upto,
         unread = CASE WHEN c.upto = '0' THEN helpdesk.notifications_unread_before(c.user_id, s.upto)
