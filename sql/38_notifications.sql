@@ -489,9 +489,13 @@ AS $$
          + (SELECT count(*)
             FROM helpdesk.users u
             LEFT JOIN helpdesk.notification_readers r ON r.user_id = u.id
-            JOIN helpdesk.notifications n
-              ON n.user_id IS NULL AND n.txid >= from_txid AND (to_txid IS NULL OR n.txid < to_txid)
-                 AND n.id > greatest(coalesce(r.staff_since, 0), coalesce(r.deleted_upto, 0), coalesce(r.read_upto, 0))
+            -- (OFFSET 0: the recent broadcasts first, by their transaction; with the reader's
+            -- watermark pushed down, the planner read every broadcast above it through
+            -- notifications_broadcast_idx: 10,697 index entries at 1M tickets, 0.4 ms a call)
+            JOIN (SELECT b.id, b.actor_id FROM helpdesk.notifications b
+                  WHERE b.user_id IS NULL AND b.txid >= from_txid AND (to_txid IS NULL OR b.txid < to_txid)
+                  OFFSET 0) n
+              ON n.id > greatest(coalesce(r.staff_since, 0), coalesce(r.deleted_upto, 0), coalesce(r.read_upto, 0))
                  AND n.actor_id IS DISTINCT FROM u.id
             WHERE u.id = notifications_unread_since.user_id AND u.is_active AND u.role IN ('IT_Staff', 'Admin')
               AND NOT EXISTS (SELECT FROM helpdesk.notification_marks m
