@@ -11,15 +11,15 @@ SELECT setval('helpdesk.users_id_seq', coalesce((SELECT max(id) FROM helpdesk.us
 CREATE TABLE pg_temp.was_active AS SELECT id FROM helpdesk.users WHERE is_active;
 UPDATE helpdesk.users SET is_active = false WHERE is_active;
 INSERT INTO helpdesk.users (username, email, password_hash, full_name, role, is_active) VALUES
-    ('c_admin', 'c_admin@example.com', '$2a$04$regressregressregressre', 'Cat Admin', 'Admin', true),
-    ('c_staff', 'c_staff@example.com', '$2a$04$regressregressregressre', 'Cid Staff', 'IT_Staff', true),
-    ('c_staff2', 'c_staff2@example.com', '$2a$04$regressregressregressre', 'Cy Staff', 'IT_Staff', true),
-    ('c_emp', 'c_emp@example.com', '$2a$04$regressregressregressre', 'Cora Employee', 'Employee', true);
-SELECT id AS admin FROM helpdesk.users WHERE username = 'c_admin' \gset
-SELECT id AS staff FROM helpdesk.users WHERE username = 'c_staff' \gset
-SELECT id AS staff2 FROM helpdesk.users WHERE username = 'c_staff2' \gset
-SELECT id AS emp FROM helpdesk.users WHERE username = 'c_emp' \gset
-INSERT INTO helpdesk.categories (name) VALUES ('Count Cat');
+    ('uc_admin', 'uc_admin@example.com', '$2a$04$regressregressregressre', 'Cat Admin', 'Admin', true),
+    ('uc_staff', 'uc_staff@example.com', '$2a$04$regressregressregressre', 'Cid Staff', 'IT_Staff', true),
+    ('uc_staff2', 'uc_staff2@example.com', '$2a$04$regressregressregressre', 'Cy Staff', 'IT_Staff', true),
+    ('uc_emp', 'uc_emp@example.com', '$2a$04$regressregressregressre', 'Cora Employee', 'Employee', true);
+SELECT id AS admin FROM helpdesk.users WHERE username = 'uc_admin' \gset
+SELECT id AS staff FROM helpdesk.users WHERE username = 'uc_staff' \gset
+SELECT id AS staff2 FROM helpdesk.users WHERE username = 'uc_staff2' \gset
+SELECT id AS emp FROM helpdesk.users WHERE username = 'uc_emp' \gset
+INSERT INTO helpdesk.categories (name) VALUES ('Unread Count Cat');
 
 CREATE FUNCTION pg_temp.create_ticket(actor int, num text, assignee int DEFAULT NULL) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
@@ -27,7 +27,7 @@ DECLARE
 BEGIN
     PERFORM set_config('helpdesk.actor_id', actor::text, true);
     INSERT INTO helpdesk.tickets (ticket_number, title, description, category_id, submitter_id)
-    VALUES (num, 'Counted ' || num, 'x', (SELECT id FROM helpdesk.categories WHERE name = 'Count Cat'), actor) RETURNING id INTO tid;
+    VALUES (num, 'Counted ' || num, 'x', (SELECT id FROM helpdesk.categories WHERE name = 'Unread Count Cat'), actor) RETURNING id INTO tid;
     IF assignee IS NOT NULL THEN
         UPDATE helpdesk.tickets SET assignee_id = assignee, status = 'Assigned' WHERE id = tid;
     END IF;
@@ -45,7 +45,7 @@ BEGIN
         COMMIT;
         EXIT WHEN NOT EXISTS (
             SELECT FROM helpdesk.notification_counts c JOIN helpdesk.users u ON u.id = c.user_id
-            WHERE u.username LIKE 'c\_%' AND c.upto <= (SELECT max(n.txid) FROM helpdesk.notifications n));
+            WHERE u.username LIKE 'uc\_%' AND c.upto <= (SELECT max(n.txid) FROM helpdesk.notifications n));
         PERFORM pg_sleep(0.05);
     END LOOP;
 END $$;
@@ -60,7 +60,7 @@ LANGUAGE sql AS $$
                = (helpdesk.notification_stream_state(jsonb_build_array(jsonb_build_object('userId', u.id, 'iat', 2000000000, 'after', -1)))
                   -> u.id::text ->> 'unreadCount')::bigint
     FROM helpdesk.users u
-    WHERE u.is_active AND u.username LIKE 'c\_%'
+    WHERE u.is_active AND u.username LIKE 'uc\_%'
     ORDER BY 1
 $$;
 
@@ -75,7 +75,7 @@ CALL pg_temp.fold();
 -- every active staff member has a kept count, which covers every row
 SELECT u.username, c.upto > (SELECT max(n.txid) FROM helpdesk.notifications n) AS covers_all
 FROM helpdesk.notification_counts c JOIN helpdesk.users u ON u.id = c.user_id
-WHERE u.username LIKE 'c\_%' ORDER BY 1;
+WHERE u.username LIKE 'uc\_%' ORDER BY 1;
 SELECT * FROM pg_temp.counts();
 
 -- Read one broadcast (a mark), one own row (an UPDATE); again: no change.
@@ -146,7 +146,7 @@ SELECT * FROM pg_temp.counts();
 
 -- A deleted user takes their kept count along.
 INSERT INTO helpdesk.users (username, email, password_hash, full_name, role, is_active)
-VALUES ('c_gone', 'c_gone@example.com', '$2a$04$regressregressregressre', 'Gus Gone', 'IT_Staff', true) RETURNING id AS gone \gset
+VALUES ('uc_gone', 'uc_gone@example.com', '$2a$04$regressregressregressre', 'Gus Gone', 'IT_Staff', true) RETURNING id AS gone \gset
 CALL pg_temp.fold();
 SELECT count(*) AS kept_before FROM helpdesk.notification_counts WHERE user_id = :gone;
 DELETE FROM helpdesk.users WHERE id = :gone;
@@ -157,5 +157,5 @@ SELECT obj_description('helpdesk.notification_counts'::regclass, 'pg_class') LIK
        'helpdesk.notification_counts'::regclass NOT IN (SELECT unnest(extconfig) FROM pg_extension WHERE extname = 'helpdesk') AS not_dumped;
 
 -- Put the other tests' users back as they were.
-UPDATE helpdesk.users SET is_active = false WHERE username LIKE 'c\_%';
+UPDATE helpdesk.users SET is_active = false WHERE username LIKE 'uc\_%';
 UPDATE helpdesk.users SET is_active = true WHERE id IN (SELECT id FROM pg_temp.was_active);
