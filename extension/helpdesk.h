@@ -20,6 +20,7 @@ extern void helpdesk_define_gucs(void);
 extern char *helpdesk_database_name;
 extern bool helpdesk_worker_enabled;
 extern int	helpdesk_worker_idle_seconds;
+extern int	helpdesk_notification_fold_ms;
 
 extern void helpdesk_sla_worker_define_gucs(void);
 extern void helpdesk_register_worker(void);

@@ -12,6 +12,11 @@
  * at most helpdesk.worker_idle_seconds, or starts the next round at once while a recomputation
  * makes progress. Errors are logged and retried after a pause, never crash-looped.
  *
+ * Between rounds, every helpdesk.notification_fold_ms, a transaction of its own folds the
+ * notifications written since into the readers' kept unread counts
+ * (helpdesk.notification_counts_fold, sql/38_notifications.sql): a read then counts only what
+ * came after the last fold. A fold does not start a scan round, nor a round a fold.
+ *
  * Wake-up channel: a small shared-memory struct holds the worker's pgprocno, its database and
  * the instant it plans to wake up. A transaction that plans an earlier deadline sets the latch
  * at commit (helpdesk.sla_wake, sla_clock.c). While the worker scans, its planned wake-up is
@@ -104,6 +109,7 @@ static HelpdeskSlaShared *sla_shared = NULL;
 char	   *helpdesk_database_name = NULL;
 bool		helpdesk_worker_enabled = true;
 int			helpdesk_worker_idle_seconds = 60;
+int			helpdesk_notification_fold_ms = 1000;
 
 void
 helpdesk_sla_worker_define_gucs(void)
@@ -125,6 +131,12 @@ helpdesk_sla_worker_define_gucs(void)
 							NULL,
 							&helpdesk_worker_idle_seconds, 60, 1, 3600,
 							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("helpdesk.notification_fold_ms",
+							"How often the SLA watcher folds new notifications into the kept unread counts.",
+							"A read of an unread count counts the notifications written since the last fold; 0: never (reads count more).",
+							&helpdesk_notification_fold_ms, 1000, 0, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 }
 
@@ -358,6 +370,41 @@ advance_reports(void)
 	CommitTransactionCommand();
 }
 
+/*
+ * The notifications written since the last fold into the kept unread counts, in a transaction of
+ * its own (sql/38_notifications.sql, notification_counts_fold). Skipped in a database whose
+ * extension version has no such function. Errors propagate to the caller.
+ */
+static void
+fold_notification_counts(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (OidIsValid(get_extension_oid("helpdesk", true)))
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "helpdesk sla watcher: SPI_connect failed");
+		if (SPI_execute("SELECT pg_catalog.to_regprocedure('helpdesk.notification_counts_fold()') IS NOT NULL",
+						true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "helpdesk sla watcher: to_regprocedure() returned no row");
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull && DatumGetBool(d))
+		{
+			pgstat_report_activity(STATE_RUNNING, "SELECT helpdesk.notification_counts_fold()");
+			if (SPI_execute("SELECT helpdesk.notification_counts_fold()", false, 1) != SPI_OK_SELECT)
+				elog(ERROR, "helpdesk sla watcher: helpdesk.notification_counts_fold() failed");
+		}
+		SPI_finish();
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+}
+
 /* One round in one transaction. Errors propagate to the caller. */
 static void
 scan_round(ScanResult *r)
@@ -424,6 +471,8 @@ helpdesk_sla_worker_main(Datum main_arg)
 {
 	volatile bool announced_absent = false;
 	MemoryContext round_cxt;
+	volatile TimestampTz scan_planned = 0;	/* the next round: at once */
+	volatile TimestampTz fold_planned = 0;	/* the next fold of notification counts */
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, watcher_sigterm);
@@ -446,7 +495,8 @@ helpdesk_sla_worker_main(Datum main_arg)
 	while (!ShutdownRequestPending)
 	{
 		volatile long timeout_ms = helpdesk_worker_idle_seconds * 1000L;
-		TimestampTz planned;
+		long		wait_ms;
+		int			rc;
 
 		if (ConfigReloadPending)
 		{
@@ -454,7 +504,10 @@ helpdesk_sla_worker_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
-		if (helpdesk_worker_enabled && !RecoveryInProgress())
+		/* a wake-up for the fold alone, before the round's planned time: no round */
+		if (GetCurrentTimestamp() < scan_planned)
+			timeout_ms = ms_until(scan_planned);
+		else if (helpdesk_worker_enabled && !RecoveryInProgress())
 		{
 			ScanResult	r;
 			MemoryContext oldcxt = MemoryContextSwitchTo(round_cxt);
@@ -521,15 +574,55 @@ helpdesk_sla_worker_main(Datum main_arg)
 			MemoryContextSwitchTo(oldcxt);
 			MemoryContextReset(round_cxt);
 		}
-		planned = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
-		publish(MyProc->pgprocno, planned);
+		if (GetCurrentTimestamp() >= scan_planned)
+			scan_planned = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+		publish(MyProc->pgprocno, scan_planned);
+
+		/* the notifications' fold, when due: errors are logged, and it is tried at the next one */
+		if (helpdesk_notification_fold_ms > 0 && helpdesk_worker_enabled && !RecoveryInProgress() &&
+			!ShutdownRequestPending && GetCurrentTimestamp() >= fold_planned)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(round_cxt);
+
+			PG_TRY();
+			{
+				in_round = true;
+				fold_notification_counts();
+			}
+			PG_CATCH();
+			{
+				ErrorData  *edata;
+
+				MemoryContextSwitchTo(round_cxt);
+				edata = CopyErrorData();
+				FlushErrorState();
+				AbortCurrentTransaction();
+				if (!ShutdownRequestPending)
+					ereport(LOG,
+							(errmsg("helpdesk sla watcher: notification count fold failed: %s", edata->message)));
+				FreeErrorData(edata);
+			}
+			PG_END_TRY();
+			in_round = false;
+			QueryCancelPending = false;
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(round_cxt);
+			fold_planned = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), helpdesk_notification_fold_ms);
+		}
 		pgstat_report_activity(STATE_IDLE, NULL);
 
+		wait_ms = ms_until(scan_planned);
+		if (helpdesk_notification_fold_ms > 0)
+			wait_ms = Min(wait_ms, ms_until(fold_planned));
 		/* (a lock wait in the round may have reset the latch that SIGTERM set) */
+		rc = 0;
 		if (!ShutdownRequestPending)
-			(void) WaitLatch(MyLatch,
-							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 timeout_ms, PG_WAIT_EXTENSION);
+			rc = WaitLatch(MyLatch,
+						   WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						   wait_ms, PG_WAIT_EXTENSION);
+		/* woken (an earlier deadline, a reload, a signal): the round at once */
+		if (rc & WL_LATCH_SET)
+			scan_planned = 0;
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}

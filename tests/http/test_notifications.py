@@ -97,6 +97,53 @@ def test_routes_are_the_callers_own():
     check(request("PATCH", API + "/notifications/abc/read", headers=staff_h).status == 400)
 
 
+
+def test_unread_count_is_the_lists_after_every_change():
+    """The unread count is kept per reader and folded by the SLA watcher (issue 13): after the
+    fold has taken in the caller's notifications, each change (read one broadcast, read an own
+    row, delete, two reads of one notification at once, read-all) leaves the count equal to the
+    number of notifications the unread list gives."""
+    import threading
+    emp, emp_h = new_user()
+    staff, staff_h = new_user("IT_Staff")
+    tids = [new_ticket(emp_h, "Counted %d" % i) for i in range(4)]
+    check(request("POST", API + "/tickets/%d/assign" % tids[0], {"assigneeId": staff}, ADMIN1).status in (200, 201))
+
+    def agree(what):
+        count = data(request("GET", API + "/notifications/unread/count", headers=staff_h))
+        listed = data(request("GET", API + "/notifications/unread", headers=staff_h))
+        check(count == len(listed), "%s: count %r, list %d" % (what, count, len(listed)))
+        return listed
+
+    # the fold (the watcher's, called here too) covers what was written; the count is the kept one
+    psql("SELECT helpdesk.notification_counts_fold()")
+    check(psql_int("SELECT count(*) FROM helpdesk.notification_counts WHERE user_id = %d AND upto <> '0'" % staff) == 1)
+    listed = agree("folded")
+    check(len(listed) >= 5, "4 creations and an assignment: %r" % listed)
+    broadcast = next(x for x in listed if x["type"] == "ticket_created")
+    own = next(x for x in listed if x["type"] == "ticket_assigned")
+    data(request("PATCH", API + "/notifications/%d/read" % broadcast["id"], headers=staff_h))
+    agree("a broadcast read")
+    data(request("PATCH", API + "/notifications/%d/read" % own["id"], headers=staff_h))
+    agree("an own row read")
+    listed = agree("read again")
+    data(request("DELETE", API + "/notifications/%d" % listed[0]["id"], headers=staff_h))
+    listed = agree("one deleted")
+    # two reads of one notification at once take it off once
+    statuses = []
+    threads = [threading.Thread(target=lambda: statuses.append(
+        request("PATCH", API + "/notifications/%d/read" % listed[0]["id"], headers=staff_h).status)) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    check(statuses == [200, 200], "%r" % statuses)
+    agree("two reads at once")
+    new_ticket(emp_h, "After the fold")
+    agree("a notification after the fold")
+    data(request("PATCH", API + "/notifications/read-all", headers=staff_h))
+    check(agree("read-all") == [])
+
 def test_a_ticket_creation_writes_one_row_whatever_the_staff():
     emp, emp_h = new_user()
     before = psql_int("SELECT count(*) FROM helpdesk.notifications")

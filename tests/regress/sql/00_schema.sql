@@ -8,12 +8,14 @@ ORDER BY 1;
 
 -- Every table (and its id sequence) is registered with pg_extension_config_dump, so pg_dump
 -- keeps the rows; only the extension's constants (commented 'constant: ...', filled by the
--- install script) are not.
+-- install script) and state derived from other tables (commented 'derived: ...', rebuilt after a
+-- restore) are not.
 SELECT c.relname AS not_dumped
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'helpdesk' AND c.relkind IN ('r', 'S')
   AND c.oid NOT IN (SELECT unnest(extconfig) FROM pg_extension WHERE extname = 'helpdesk')
   AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'constant: %'
+  AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'derived: %'
 ORDER BY 1;
 
 -- Every route function is SECURITY DEFINER with a pinned search_path.
