@@ -240,6 +240,11 @@ CREATE OR REPLACE FUNCTION helpdesk.ticket_list(actor helpdesk.users,
                                      at timestamptz DEFAULT now(), explain boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
+-- Its static statements with generic plans: the page's JSON statement (unnest of the page's ids)
+-- was planned again on every call, custom plans looking cheaper for the one id of a ticket-number
+-- search (1.2 ms of a 2.9 ms search at 1M tickets, pg_stat_statements: 19 plans in 24 calls).
+-- Its dynamic statements (ticket_list_run, the walks, EXPLAIN's estimates) plan as they did.
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     conds text[] := '{}';
