@@ -684,7 +684,8 @@ count_tickets(int64 limit)
 		aclcheck_error(acl, OBJECT_TABLE, "tickets");
 	rel = table_open(relid, AccessShareLock);
 	/* no synchronized scan: it would start where another scan is and move the shared position */
-	scan = table_beginscan_strat(rel, GetActiveSnapshot(), 0, NULL, true, false);
+	scan = table_beginscan_strat(rel, ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot(),
+								 0, NULL, true, false);
 	slot = table_slot_create(rel, NULL);
 	while (n < limit && table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
