@@ -6,6 +6,9 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
+#include "fmgr.h"
+
 /* Settings (GUCs), defined in guc.c. */
 extern char *helpdesk_actor_id;
 extern char *helpdesk_token_iat;
@@ -43,5 +46,24 @@ extern void helpdesk_kb_cache_shmem_startup(void);
 /* iso.c: a timestamp as the API writes it (2026-01-15T03:04:05.123Z); -1: infinite (null) */
 #define HELPDESK_ISO_LEN 32
 extern int	helpdesk_iso_format(int64 ts, char *buf);
+
+/*
+ * ticket_json.c: the ticket objects of a statement's flat rows (list_plans.c's page). The select
+ * list names the ticket's columns as they are and an include's as "submitter.<column>",
+ * "assignee.<column>", "category.<column>"; the statement adds a boolean "sla_breached".
+ */
+typedef struct HelpdeskTicketRows HelpdeskTicketRows;
+struct StringInfoData;
+struct HeapTupleData;
+struct JsonbValue;
+extern void helpdesk_ticket_select_list(struct StringInfoData *buf, const char *ticket,
+										const char *submitter, const char *assignee,
+										const char *category);
+extern HelpdeskTicketRows *helpdesk_ticket_rows_begin(TupleDesc desc);
+extern void helpdesk_ticket_rows_value(HelpdeskTicketRows *rows, struct HeapTupleData *tuple,
+									   bool detail, struct JsonbValue *v);
+
+/* paginated.c: the SQL function, called directly by list_plans.c */
+extern Datum helpdesk_paginated(PG_FUNCTION_ARGS);
 
 #endif

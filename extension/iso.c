@@ -20,6 +20,25 @@
 
 PG_FUNCTION_INFO_V1(helpdesk_iso);
 
+/* `value` (>= 0) in decimal, at least `width` digits (zero-padded); returns the end */
+static char *
+put_digits(char *p, int value, int width)
+{
+	char		tmp[12];
+	int			n = 0;
+
+	do
+	{
+		tmp[n++] = (char) ('0' + value % 10);
+		value /= 10;
+	} while (value > 0);
+	while (n < width)
+		tmp[n++] = '0';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
 /*
  * `ts` as the API writes it into buf (HELPDESK_ISO_LEN bytes): its length, or -1 for an
  * infinite timestamp (NULL on the wire). Shared with the ticket JSON (ticket_json.c).
@@ -39,8 +58,27 @@ helpdesk_iso_format(TimestampTz ts, char *buf)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
 	year = tm.tm_year > 0 ? tm.tm_year : -(tm.tm_year - 1);
-	return snprintf(buf, HELPDESK_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-					year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
+	/* the digits written by hand: snprintf's format parsing was ~2% of a list page's CPU */
+	{
+		char	   *p = buf;
+
+		p = put_digits(p, year, 4);
+		*p++ = '-';
+		p = put_digits(p, tm.tm_mon, 2);
+		*p++ = '-';
+		p = put_digits(p, tm.tm_mday, 2);
+		*p++ = 'T';
+		p = put_digits(p, tm.tm_hour, 2);
+		*p++ = ':';
+		p = put_digits(p, tm.tm_min, 2);
+		*p++ = ':';
+		p = put_digits(p, tm.tm_sec, 2);
+		*p++ = '.';
+		p = put_digits(p, (int) (fsec / 1000), 3);
+		*p++ = 'Z';
+		*p = '\0';
+		return (int) (p - buf);
+	}
 }
 
 Datum

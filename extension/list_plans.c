@@ -21,14 +21,27 @@
 
 #include <math.h>
 
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/snapmgr.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "fmgr.h"
+#include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/guc.h"
@@ -202,6 +215,29 @@ helpdesk_ticket_list_run(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(helpdesk_ticket_list_estimate);
 
+/* The planner's rows of a statement without parameters, from its kept generic plan. In SPI. */
+static double
+kept_plan_rows(const char *query)
+{
+	SPIPlanPtr	plan;
+	bool		kept;
+	CachedPlan *cplan;
+	PlannedStmt *stmt;
+	double		rows;
+
+	plan = list_plan(query, 0, NULL, 0, "ticket_list_estimate", &kept);
+	cplan = SPI_plan_get_cached_plan(plan);
+	if (cplan == NULL || list_length(cplan->stmt_list) != 1)
+		elog(ERROR, "ticket_list_estimate: the statement must be one query");
+	stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+	rows = stmt->planTree->plan_rows;
+	/* SPI took it with the resource owner only for a kept (saved) plan */
+	ReleaseCachedPlan(cplan, kept ? CurrentResourceOwner : NULL);
+	if (!kept)
+		SPI_freeplan(plan);
+	return rows;
+}
+
 /*
  * helpdesk.ticket_list_estimate(query): the planner's estimate of the rows of a ticket_list
  * statement without parameters (the list with no filter), read from the generic plan this
@@ -213,10 +249,6 @@ Datum
 helpdesk_ticket_list_estimate(PG_FUNCTION_ARGS)
 {
 	char	   *query;
-	SPIPlanPtr	plan;
-	bool		kept;
-	CachedPlan *cplan;
-	PlannedStmt *stmt;
 	double		rows;
 
 	if (PG_ARGISNULL(0))
@@ -226,17 +258,7 @@ helpdesk_ticket_list_estimate(PG_FUNCTION_ARGS)
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = list_plan(query, 0, NULL, 0, "ticket_list_estimate", &kept);
-
-	cplan = SPI_plan_get_cached_plan(plan);
-	if (cplan == NULL || list_length(cplan->stmt_list) != 1)
-		elog(ERROR, "ticket_list_estimate: the statement must be one query");
-	stmt = linitial_node(PlannedStmt, cplan->stmt_list);
-	rows = stmt->planTree->plan_rows;
-	/* SPI took it with the resource owner only for a kept (saved) plan */
-	ReleaseCachedPlan(cplan, kept ? CurrentResourceOwner : NULL);
-	if (!kept)
-		SPI_freeplan(plan);
+	rows = kept_plan_rows(query);
 	SPI_finish();
 	PG_RETURN_INT64((int64) rint(rows));
 }
@@ -660,4 +682,477 @@ helpdesk_ticket_search_share(PG_FUNCTION_ARGS)
 	/* the histogram describes the rows that are neither NULL nor among the most common values */
 	selec = selec * (1.0 - nullfrac - sumcommon) + mcv_selec;
 	PG_RETURN_FLOAT8(Max(Min(selec, 1.0), 0.0));
+
+/*
+ * helpdesk.ticket_list(actor, status, priority, category_id, submitter_id, assignee_id,
+ * unassigned, search, sla_breached, sla_at_risk, page, page_size, sort_by, sort_order, at,
+ * explain): the ticket list (sql/30_tickets.sql, "The ticket list"). A search, or explain, is
+ * helpdesk.ticket_list_search's (PL/pgSQL, the same arguments). Any other list is two statements
+ * per call, through the generic plans this connection keeps for its shape:
+ *
+ *   the bound (setting ticket_list_exact_count) and the count of the rows in scope up to the
+ *   bound + 1 (with no filter, counted by count_tickets); then the page (only when the count
+ *   leaves rows for it), each ticket joined to its includes and its resolution clock
+ *   ("breached": sla_clock_breached)
+ *
+ * and the page is written by ticket_json.c's writer straight from the statement's rows, inside
+ * helpdesk.paginated's shape. Through PL/pgSQL the default list was two more PL/pgSQL frames
+ * (and the pinned helpers), five statements and the per-call planning of SQL helpers
+ * (bench/RESULTS.md, "The default list in C").
+ *
+ * The shape (the statement's text) is built once per connection and key: the actor's role,
+ * which filters are given, the sort field and direction and the page size; the fragments come
+ * from the SQL that defines them (ticket_filter_conds, ticket_where_sql, ticket_sort_column),
+ * asked on a key's first use, and are dropped when any function changes (a syscache callback on
+ * pg_proc: the definitions are SQL, replaced by an upgrade). Nothing of the data is kept: every
+ * call reads the bound, the count, the page and the includes in its own snapshot.
+ */
+PG_FUNCTION_INFO_V1(helpdesk_ticket_list);
+
+enum
+{
+	L_ACTOR, L_STATUS, L_PRIORITY, L_CATEGORY_ID, L_SUBMITTER_ID, L_ASSIGNEE_ID, L_UNASSIGNED,
+	L_SEARCH, L_SLA_BREACHED, L_SLA_AT_RISK, L_PAGE, L_PAGE_SIZE, L_SORT_BY, L_SORT_ORDER, L_AT,
+	L_EXPLAIN, L_NARGS
+};
+
+#define MAX_SHAPES 256
+#define MAX_SORT_BY 64
+
+typedef struct ListShapeKey
+{
+	Oid			role;			/* the actor's role (an enum value), InvalidOid: none */
+	uint32		given;			/* bit per filter: given (or true, for the booleans) */
+	int32		page_size;
+	bool		ascending;
+	bool		sort_by_null;
+	char		sort_by[MAX_SORT_BY];	/* as given, zero-padded */
+} ListShapeKey;
+
+typedef struct ListShape
+{
+	ListShapeKey key;
+	char	   *count;			/* the bound and the count up to it + 1 (TopMemoryContext) */
+	char	   *page;			/* the page's rows with their includes */
+	char	   *where_sql;		/* ' WHERE ...' of the filters, or '' */
+} ListShape;
+
+static HTAB *list_shapes = NULL;
+static bool list_shapes_stale = false;
+static bool list_shapes_callback = false;
+
+static void
+list_shapes_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	list_shapes_stale = true;
+}
+
+static HTAB *
+shapes_table(void)
+{
+	if (!list_shapes_callback)
+	{
+		CacheRegisterSyscacheCallback(PROCOID, list_shapes_invalidate, (Datum) 0);
+		list_shapes_callback = true;
+	}
+	if (list_shapes != NULL && list_shapes_stale)
+	{
+		HASH_SEQ_STATUS seq;
+		ListShape  *shape;
+
+		hash_seq_init(&seq, list_shapes);
+		while ((shape = (ListShape *) hash_seq_search(&seq)) != NULL)
+		{
+			pfree(shape->count);
+			pfree(shape->page);
+			pfree(shape->where_sql);
+		}
+		hash_destroy(list_shapes);
+		list_shapes = NULL;
+	}
+	list_shapes_stale = false;
+	if (list_shapes == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(ListShapeKey);
+		ctl.entrysize = sizeof(ListShape);
+		list_shapes = hash_create("helpdesk ticket list shapes", 32, &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	return list_shapes;
+}
+
+/* The bound of the exact count (the count statement's first column). */
+#define LIST_BOUND "SELECT greatest(helpdesk.setting('ticket_list_exact_count', '1000')::bigint, 0)"
+
+/*
+ * The tickets this statement sees (its snapshot, as SPI's statements), counted up to `limit`:
+ * the count of a list with no filter, whose scope is every ticket. A sequential scan read here,
+ * ~150 instructions a row, where the same count through the executor (a LIMIT under count(*))
+ * took ~800: 0.8 million of the default list's ~3.7 million a call (callgrind,
+ * bench/RESULTS.md). Decided by the count, not by the statistics: those can be stale.
+ */
+static int64
+count_tickets(int64 limit)
+{
+	Oid			relid = get_relname_relid("tickets", get_namespace_oid("helpdesk", false));
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AclResult	acl;
+	int64		n = 0;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "ticket_list: no table helpdesk.tickets");
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "tickets");
+	rel = table_open(relid, AccessShareLock);
+	/* no synchronized scan: it would start where another scan is and move the shared position */
+	scan = table_beginscan_strat(rel, ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot(),
+								 0, NULL, true, false);
+	slot = table_slot_create(rel, NULL);
+	while (n < limit && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		n++;
+		CHECK_FOR_INTERRUPTS();
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/* What one call site keeps (fn_extra): the function's argument types. */
+typedef struct ListCall
+{
+	Oid			argtypes[L_NARGS];
+} ListCall;
+
+static bool
+arg_true(FunctionCallInfo fcinfo, int arg)
+{
+	return !PG_ARGISNULL(arg) && PG_GETARG_BOOL(arg);
+}
+
+/* helpdesk.ticket_list_search(the same arguments) */
+static Datum
+list_search(FunctionCallInfo fcinfo, ListCall *call)
+{
+	LOCAL_FCINFO(search, L_NARGS);
+	FmgrInfo	flinfo;
+	Oid			fn;
+	Datum		result;
+
+	fn = LookupFuncName(list_make2(makeString("helpdesk"), makeString("ticket_list_search")),
+						L_NARGS, call->argtypes, false);
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*search, &flinfo, L_NARGS, PG_GET_COLLATION(), NULL, NULL);
+	for (int i = 0; i < L_NARGS; i++)
+		search->args[i] = fcinfo->args[i];
+	result = FunctionCallInvoke(search);
+	if (search->isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/*
+ * The shape of this call: its key's statement, made on the key's first use from the SQL
+ * definitions of the fragments (which also refuse an unknown sort field). In SPI.
+ */
+static ListShape *
+list_shape(FunctionCallInfo fcinfo, ListCall *call, Datum actor_role, bool role_null)
+{
+	ListShapeKey key;
+	ListShape  *shape;
+	bool		found;
+	const char *sort_by = NULL;
+	bool		cacheable = true;
+	static const int filters[] = {L_STATUS, L_PRIORITY, L_CATEGORY_ID, L_SUBMITTER_ID, L_ASSIGNEE_ID};
+	static const int flags[] = {L_UNASSIGNED, L_SLA_BREACHED, L_SLA_AT_RISK};
+
+	memset(&key, 0, sizeof(key));
+	key.role = role_null ? InvalidOid : DatumGetObjectId(actor_role);
+	for (int i = 0; i < (int) lengthof(filters); i++)
+		if (!PG_ARGISNULL(filters[i]))
+			key.given |= 1 << i;
+	for (int i = 0; i < (int) lengthof(flags); i++)
+		if (arg_true(fcinfo, flags[i]))
+			key.given |= 1 << (lengthof(filters) + i);
+	key.page_size = PG_GETARG_INT32(L_PAGE_SIZE);
+	key.ascending = !PG_ARGISNULL(L_SORT_ORDER)
+		&& pg_strcasecmp(TextDatumGetCString(PG_GETARG_DATUM(L_SORT_ORDER)), "ASC") == 0;
+	key.sort_by_null = PG_ARGISNULL(L_SORT_BY);
+	if (!key.sort_by_null)
+	{
+		sort_by = TextDatumGetCString(PG_GETARG_DATUM(L_SORT_BY));
+		if (strlen(sort_by) < MAX_SORT_BY)
+			strcpy(key.sort_by, sort_by);
+		else
+			cacheable = false;	/* no sort field is that long: ticket_sort_column refuses it */
+	}
+
+	shape = cacheable ? (ListShape *) hash_search(shapes_table(), &key, HASH_FIND, NULL) : NULL;
+	if (shape == NULL)
+	{
+		/* the fragments, from their SQL definitions, with this call's values */
+		Oid			types[10];
+		Datum		values[10];
+		char		nulls[10];
+		static const int args[] = {L_ACTOR, L_STATUS, L_PRIORITY, L_CATEGORY_ID, L_SUBMITTER_ID,
+		L_ASSIGNEE_ID, L_UNASSIGNED, L_SLA_BREACHED, L_SLA_AT_RISK, L_SORT_BY};
+		char	   *where_sql;
+		char	   *column;
+		const char *dir = key.ascending ? "ASC" : "DESC";
+		bool		isnull;
+		StringInfoData count;
+		StringInfoData q;
+		MemoryContext old;
+
+		for (int i = 0; i < (int) lengthof(args); i++)
+		{
+			types[i] = call->argtypes[args[i]];
+			values[i] = PG_ARGISNULL(args[i]) ? (Datum) 0 : PG_GETARG_DATUM(args[i]);
+			nulls[i] = PG_ARGISNULL(args[i]) ? 'n' : ' ';
+		}
+		if (SPI_execute_with_args("SELECT helpdesk.ticket_where_sql(helpdesk.ticket_filter_conds("
+								  "$1, $2, $3, $4, $5, $6, $7, $8, $9)), "
+								  "helpdesk.ticket_sort_column($10)",
+								  10, types, values, nulls, true, 1) != SPI_OK_SELECT
+			|| SPI_processed != 1)
+			elog(ERROR, "ticket_list: the list's fragments");
+		where_sql = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		column = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+
+		/*
+		 * Two statements, each a small plan (executor start-up was a third of the call when the
+		 * count, the page and its includes were one statement of subqueries and a window):
+		 * the bound and the count of the rows in scope up to it + 1 (exact up to the bound);
+		 * the page, each ticket joined to its includes and its resolution clock. Users and
+		 * categories are joined to the page's rows, so the plan reads each user once per page
+		 * (Memoize) and the categories once (a hash of the small table).
+		 */
+		initStringInfo(&count);
+		appendStringInfo(&count,
+						 "SELECT s.cap, (SELECT count(*) FROM (SELECT FROM helpdesk.tickets t%s LIMIT s.cap + 1) x)"
+						 " FROM (SELECT greatest(helpdesk.setting('ticket_list_exact_count', '1000')::bigint, 0) AS cap) s",
+						 where_sql);
+		initStringInfo(&q);
+		appendStringInfoString(&q, "SELECT ");
+		helpdesk_ticket_select_list(&q, "t", "su", "au", "k");
+		appendStringInfo(&q,
+						 ", helpdesk.sla_clock_breached(r, $9) AS sla_breached FROM helpdesk.tickets t"
+						 " LEFT JOIN helpdesk.users su ON su.id = t.submitter_id"
+						 " LEFT JOIN helpdesk.users au ON au.id = t.assignee_id"
+						 " LEFT JOIN helpdesk.categories k ON k.id = t.category_id"
+						 " LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'%s"
+						 " ORDER BY t.%s %s, t.id %s LIMIT %d OFFSET $10",
+						 where_sql, quote_identifier(column), dir, dir, key.page_size);
+		if (!cacheable || hash_get_num_entries(shapes_table()) >= MAX_SHAPES)
+		{
+			shape = (ListShape *) palloc0(sizeof(ListShape));
+			shape->count = count.data;
+			shape->page = q.data;
+			shape->where_sql = where_sql;
+			return shape;
+		}
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		shape = (ListShape *) hash_search(shapes_table(), &key, HASH_ENTER, &found);
+		shape->count = pstrdup(count.data);
+		shape->page = pstrdup(q.data);
+		shape->where_sql = pstrdup(where_sql);
+		MemoryContextSwitchTo(old);
+	}
+	return shape;
+}
+
+Datum
+helpdesk_ticket_list(PG_FUNCTION_ARGS)
+{
+	ListCall   *call = (ListCall *) fcinfo->flinfo->fn_extra;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	Datum		actor_id = (Datum) 0,
+				actor_role = (Datum) 0;
+	bool		id_null = true,
+				role_null = true;
+	int32		page,
+				page_size;
+	int64		page_offset;
+	ListShape  *shape;
+	Oid			types[NPARAMS];
+	Datum		values[NPARAMS];
+	char		nulls[NPARAMS];
+	SPIPlanPtr	plan;
+	bool		kept;
+	bool		isnull;
+	int64		cap,
+				counted,
+				total;
+	bool		estimated = false;
+	HeapTuple  *rows;
+	int			nrows;
+	HelpdeskTicketRows *writer;
+	int			guc_level;
+	JsonbValue	array;
+	Jsonb	   *items;
+	Datum		result;
+
+	if (call == NULL)
+	{
+		Oid		   *argtypes;
+		int			nargs;
+
+		get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
+		if (nargs != L_NARGS)
+			elog(ERROR, "ticket_list: %d arguments, expected %d", nargs, L_NARGS);
+		call = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ListCall));
+		memcpy(call->argtypes, argtypes, sizeof(call->argtypes));
+		fcinfo->flinfo->fn_extra = call;
+	}
+	if (!PG_ARGISNULL(L_SEARCH) || arg_true(fcinfo, L_EXPLAIN))
+		return list_search(fcinfo, call);
+	if (PG_ARGISNULL(L_PAGE) || PG_ARGISNULL(L_PAGE_SIZE))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("ticket_list needs a page and a page size")));
+	page = PG_GETARG_INT32(L_PAGE);
+	page_size = PG_GETARG_INT32(L_PAGE_SIZE);
+	if (page_size < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ticket_list: the page size must be at least 1")));
+	page_offset = ((int64) page - 1) * page_size;
+	if (!PG_ARGISNULL(L_ACTOR))
+	{
+		HeapTupleHeader actor = PG_GETARG_HEAPTUPLEHEADER(L_ACTOR);
+
+		actor_id = GetAttributeByName(actor, "id", &id_null);
+		actor_role = GetAttributeByName(actor, "role", &role_null);
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	shape = list_shape(fcinfo, call, actor_role, role_null);
+
+	/* $1 actor id, $2 submitterId, $3 status, $4 priority, $5 categoryId, $6 assigneeId, $9 at, $10 offset */
+	{
+		static const int args[] = {-1, L_SUBMITTER_ID, L_STATUS, L_PRIORITY, L_CATEGORY_ID,
+		L_ASSIGNEE_ID, L_SEARCH, -1, L_AT, -1};
+
+		for (int i = 0; i < NPARAMS; i++)
+		{
+			int			arg = args[i];
+
+			types[i] = arg >= 0 ? call->argtypes[arg] : INT4OID;
+			values[i] = arg >= 0 && !PG_ARGISNULL(arg) ? PG_GETARG_DATUM(arg) : (Datum) 0;
+			nulls[i] = arg >= 0 && !PG_ARGISNULL(arg) ? ' ' : 'n';
+		}
+		values[0] = actor_id;
+		nulls[0] = id_null ? 'n' : ' ';
+		types[9] = INT8OID;
+		values[9] = Int64GetDatum(page_offset);
+		nulls[9] = ' ';
+	}
+	/* the bound, and the count up to it + 1 (no filter: every ticket, counted here) */
+	plan = list_plan(shape->where_sql[0] == '\0' ? LIST_BOUND : shape->count, NPARAMS, types, 0,
+					 "ticket_list", &kept);
+	if (SPI_execute_plan(plan, values, nulls, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "ticket_list: the count returned nothing");
+	cap = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (shape->where_sql[0] == '\0')
+		counted = count_tickets(cap + 1);
+	else
+		counted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	if (!kept)
+		SPI_freeplan(plan);
+	if (counted <= cap)
+		total = counted;
+	else
+	{
+		/* past the bound: the planner's estimate of the rows in scope, at least the bound + 1 */
+		double		est;
+
+		estimated = true;
+		if (shape->where_sql[0] == '\0')
+			est = kept_plan_rows("SELECT FROM helpdesk.tickets t");
+		else
+		{
+			Oid			etypes[9];
+			Datum		evalues[9];
+			char		enulls[9];
+
+			etypes[0] = TEXTOID;
+			evalues[0] = CStringGetTextDatum(psprintf("SELECT FROM helpdesk.tickets t%s", shape->where_sql));
+			enulls[0] = ' ';
+			/* p1 .. p7, p9 */
+			for (int i = 0; i < 8; i++)
+			{
+				int			p = i < 7 ? i : 8;
+
+				etypes[i + 1] = types[p];
+				evalues[i + 1] = values[p];
+				enulls[i + 1] = nulls[p];
+			}
+			if (SPI_execute_with_args("SELECT helpdesk.estimate_rows($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+									  9, etypes, evalues, enulls, false, 1) != SPI_OK_SELECT
+				|| SPI_processed != 1)
+				elog(ERROR, "ticket_list: the estimate");
+			est = (double) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			if (isnull)
+				est = 0;
+		}
+		total = Max(cap + 1, (int64) rint(est));
+	}
+
+	/* the page, unless it is past an exact end */
+	nrows = 0;
+	rows = NULL;
+	writer = NULL;
+	if (estimated || total > page_offset)
+	{
+		/*
+		 * Planned (and run: a kept plan may be rebuilt on execution) without Memoize: sized
+		 * for the thousands of users the generic plan expects, its three caches' set-up cost
+		 * more than the 60 lookups of a page they save (~600,000 instructions a call, most in
+		 * memset; callgrind, bench/RESULTS.md).
+		 */
+		guc_level = NewGUCNestLevel();
+		(void) set_config_option("enable_memoize", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		plan = list_plan(shape->page, NPARAMS, types, 0, "ticket_list", &kept);
+		if (SPI_execute_plan(plan, values, nulls, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "ticket_list: the page's statement failed");
+		AtEOXact_GUC(true, guc_level);
+		nrows = (int) SPI_processed;
+		rows = SPI_tuptable->vals;
+		writer = helpdesk_ticket_rows_begin(SPI_tuptable->tupdesc);
+		if (!kept)
+			SPI_freeplan(plan);
+		/* a walk that ended before filling its page reached the end: the total is exact */
+		if (estimated && nrows < page_size)
+		{
+			if (nrows > 0 || page_offset == 0)
+			{
+				estimated = false;
+				total = page_offset + nrows;
+			}
+			else
+				total = Min(total, page_offset);
+		}
+	}
+
+	/* the page's objects (pointing into the rows), written once in the caller's context */
+	array.type = jbvArray;
+	array.val.array.rawScalar = false;
+	array.val.array.nElems = nrows;
+	array.val.array.elems = palloc(Max(nrows, 1) * sizeof(JsonbValue));
+	for (int i = 0; i < nrows; i++)
+		helpdesk_ticket_rows_value(writer, rows[i], false, &array.val.array.elems[i]);
+	MemoryContextSwitchTo(caller_cxt);
+	items = JsonbValueToJsonb(&array);
+	result = DirectFunctionCall6(helpdesk_paginated, CStringGetTextDatum("tickets"), JsonbPGetDatum(items),
+								 Int64GetDatum(total), Int32GetDatum(page), Int32GetDatum(page_size),
+								 BoolGetDatum(estimated));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
 }

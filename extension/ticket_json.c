@@ -19,6 +19,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -204,10 +205,16 @@ kind_accepts(FieldKind kind, Oid type)
 	return false;
 }
 
+/*
+ * Where each of `columns` sits in `desc`, by name (prefix + column name: the page statement of
+ * list_plans.c names an include's columns "submitter.id", ...).
+ */
 static void
 row_map_resolve(RowMap *map, TupleDesc desc, Oid typid, uint64 tupdesc_id,
-				const Column *columns, int ncolumns)
+				const Column *columns, int ncolumns, const char *prefix)
 {
+	size_t		plen = strlen(prefix);
+
 	for (int i = 0; i < ncolumns; i++)
 	{
 		int			found = -1;
@@ -215,8 +222,10 @@ row_map_resolve(RowMap *map, TupleDesc desc, Oid typid, uint64 tupdesc_id,
 		for (int a = 0; a < desc->natts; a++)
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, a);
+			const char *name = NameStr(att->attname);
 
-			if (!att->attisdropped && strcmp(NameStr(att->attname), columns[i].name) == 0)
+			if (!att->attisdropped && strncmp(name, prefix, plen) == 0
+				&& strcmp(name + plen, columns[i].name) == 0)
 			{
 				found = a;
 				if (!kind_accepts(columns[i].kind, att->atttypid))
@@ -230,8 +239,8 @@ row_map_resolve(RowMap *map, TupleDesc desc, Oid typid, uint64 tupdesc_id,
 		if (found < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("ticket_json_of: type %s has no column \"%s\"",
-							format_type_be(typid), columns[i].name)));
+					 errmsg("ticket_json_of: type %s has no column \"%s%s\"",
+							format_type_be(typid), prefix, columns[i].name)));
 		map->attnum[i] = found;
 	}
 	map->typid = typid;
@@ -251,7 +260,7 @@ row_read(Row *row, Datum d, RowMap *map, const Column *columns, int ncolumns)
 	HeapTupleData tuple;
 
 	if (map->typid != typid || map->tupdesc_id != tce->tupDesc_identifier || map->natts != desc->natts)
-		row_map_resolve(map, desc, typid, tce->tupDesc_identifier, columns, ncolumns);
+		row_map_resolve(map, desc, typid, tce->tupDesc_identifier, columns, ncolumns, "");
 	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
 	ItemPointerSetInvalid(&(tuple.t_self));
 	tuple.t_tableOid = InvalidOid;
@@ -374,32 +383,14 @@ cache_of(FunctionCallInfo fcinfo)
 }
 
 /*
- * The ticket object of arguments first .. first + 5 (t, submitter, assignee, category,
- * sla_breached, detail) into `v`; false when t is NULL. Everything it points to is allocated
- * in the current memory context or lives in the arguments.
+ * The ticket object of the rows `ticket` and its includes into `v`. Everything it points to is
+ * allocated in the current memory context or lives in the rows.
  */
-static bool
-ticket_value(FunctionCallInfo fcinfo, int first, JsonbValue *v)
+static void
+ticket_object(const Row *ticket, const Row *submitter, const Row *assignee, const Row *category,
+			  bool sla_breached, bool detail, JsonbValue *v)
 {
-	TicketJsonCache *cache = cache_of(fcinfo);
-	Row			ticket,
-				submitter,
-				assignee,
-				category;
-	bool		detail;
 	JsonbPair  *pairs;
-
-	if (PG_ARGISNULL(first))
-		return false;
-	detail = !PG_ARGISNULL(first + 5) && PG_GETARG_BOOL(first + 5);
-	row_read(&ticket, PG_GETARG_DATUM(first), &cache->ticket, ticket_columns, T_NCOLUMNS);
-	submitter.present = assignee.present = category.present = false;
-	if (!PG_ARGISNULL(first + 1))
-		row_read(&submitter, PG_GETARG_DATUM(first + 1), &cache->user, user_columns, U_NCOLUMNS);
-	if (!PG_ARGISNULL(first + 2))
-		row_read(&assignee, PG_GETARG_DATUM(first + 2), &cache->user, user_columns, U_NCOLUMNS);
-	if (!PG_ARGISNULL(first + 3))
-		row_read(&category, PG_GETARG_DATUM(first + 3), &cache->category, category_columns, C_NCOLUMNS);
 
 	key_order(&ticket_order, ticket_keys, N_TICKET_KEYS);
 	pairs = palloc(N_TICKET_KEYS * sizeof(JsonbPair));
@@ -414,34 +405,149 @@ ticket_value(FunctionCallInfo fcinfo, int first, JsonbValue *v)
 		switch (source)
 		{
 			case K_SLA_BREACHED:
-				/* NULL (no clock) is not breached, as sla_clock_breached says */
 				p->value.type = jbvBool;
-				p->value.val.boolean = !PG_ARGISNULL(first + 4) && PG_GETARG_BOOL(first + 4);
+				p->value.val.boolean = sla_breached;
 				break;
 			case K_SUBMITTER:
-				set_include(&p->value, &submitter, user_keys,
+				set_include(&p->value, submitter, user_keys,
 							detail ? lengthof(user_keys) : N_USER_KEYS_LIST, &user_order[detail],
 							user_columns);
 				break;
 			case K_ASSIGNEE:
-				set_include(&p->value, &assignee, user_keys,
+				set_include(&p->value, assignee, user_keys,
 							detail ? lengthof(user_keys) : N_USER_KEYS_LIST, &user_order[detail],
 							user_columns);
 				break;
 			case K_CATEGORY:
-				set_include(&p->value, &category, category_keys,
+				set_include(&p->value, category, category_keys,
 							detail ? lengthof(category_keys) : N_CATEGORY_KEYS_LIST,
 							&category_order[detail], category_columns);
 				break;
 			default:
-				set_field(&p->value, &ticket, source, ticket_columns[source].kind);
+				set_field(&p->value, ticket, source, ticket_columns[source].kind);
 				break;
 		}
 	}
 	v->type = jbvObject;
 	v->val.object.nPairs = N_TICKET_KEYS;
 	v->val.object.pairs = pairs;
+}
+
+/*
+ * The ticket object of arguments first .. first + 5 (t, submitter, assignee, category,
+ * sla_breached, detail) into `v`; false when t is NULL.
+ */
+static bool
+ticket_value(FunctionCallInfo fcinfo, int first, JsonbValue *v)
+{
+	TicketJsonCache *cache = cache_of(fcinfo);
+	Row			ticket,
+				submitter,
+				assignee,
+				category;
+
+	if (PG_ARGISNULL(first))
+		return false;
+	row_read(&ticket, PG_GETARG_DATUM(first), &cache->ticket, ticket_columns, T_NCOLUMNS);
+	submitter.present = assignee.present = category.present = false;
+	if (!PG_ARGISNULL(first + 1))
+		row_read(&submitter, PG_GETARG_DATUM(first + 1), &cache->user, user_columns, U_NCOLUMNS);
+	if (!PG_ARGISNULL(first + 2))
+		row_read(&assignee, PG_GETARG_DATUM(first + 2), &cache->user, user_columns, U_NCOLUMNS);
+	if (!PG_ARGISNULL(first + 3))
+		row_read(&category, PG_GETARG_DATUM(first + 3), &cache->category, category_columns, C_NCOLUMNS);
+	/* NULL (no clock) is not breached, as sla_clock_breached says */
+	ticket_object(&ticket, &submitter, &assignee, &category,
+				  !PG_ARGISNULL(first + 4) && PG_GETARG_BOOL(first + 4),
+				  !PG_ARGISNULL(first + 5) && PG_GETARG_BOOL(first + 5), v);
 	return true;
+}
+
+/*
+ * The same objects from the flat rows of one statement (list_plans.c's page): the ticket's
+ * columns under their names, an include's as "submitter.<column>", "assignee.<column>",
+ * "category.<column>" (helpdesk_ticket_select_list writes that select list), and
+ * "sla_breached". The columns are resolved once per statement result.
+ */
+struct HelpdeskTicketRows
+{
+	TupleDesc	desc;
+	RowMap		ticket;
+	RowMap		submitter;
+	RowMap		assignee;
+	RowMap		category;
+	int			sla_breached;	/* 0-based */
+};
+
+static void
+append_columns(StringInfo buf, const char *alias, const char *prefix, const Column *columns, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (buf->len > 0 && buf->data[buf->len - 1] != ' ')
+			appendStringInfoString(buf, ", ");
+		if (prefix == NULL)
+			appendStringInfo(buf, "%s.%s", alias, columns[i].name);
+		else
+			appendStringInfo(buf, "%s.%s AS \"%s%s\"", alias, columns[i].name, prefix, columns[i].name);
+	}
+}
+
+void
+helpdesk_ticket_select_list(StringInfo buf, const char *ticket, const char *submitter,
+							const char *assignee, const char *category)
+{
+	append_columns(buf, ticket, NULL, ticket_columns, T_NCOLUMNS);
+	append_columns(buf, submitter, "submitter.", user_columns, U_NCOLUMNS);
+	append_columns(buf, assignee, "assignee.", user_columns, U_NCOLUMNS);
+	append_columns(buf, category, "category.", category_columns, C_NCOLUMNS);
+}
+
+HelpdeskTicketRows *
+helpdesk_ticket_rows_begin(TupleDesc desc)
+{
+	HelpdeskTicketRows *rows = palloc0(sizeof(HelpdeskTicketRows));
+
+	rows->desc = desc;
+	row_map_resolve(&rows->ticket, desc, RECORDOID, 0, ticket_columns, T_NCOLUMNS, "");
+	row_map_resolve(&rows->submitter, desc, RECORDOID, 0, user_columns, U_NCOLUMNS, "submitter.");
+	row_map_resolve(&rows->assignee, desc, RECORDOID, 0, user_columns, U_NCOLUMNS, "assignee.");
+	row_map_resolve(&rows->category, desc, RECORDOID, 0, category_columns, C_NCOLUMNS, "category.");
+	rows->sla_breached = SPI_fnumber(desc, "sla_breached") - 1;
+	if (rows->sla_breached < 0 || TupleDescAttr(desc, rows->sla_breached)->atttypid != BOOLOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("ticket rows: no boolean column \"sla_breached\"")));
+	return rows;
+}
+
+/* The ticket object of one row into `v` (pointing into the tuple: keep it while `v` is used). */
+void
+helpdesk_ticket_rows_value(HelpdeskTicketRows *rows, HeapTuple tuple, bool detail, JsonbValue *v)
+{
+	Row			ticket,
+				submitter,
+				assignee,
+				category;
+	Datum	   *values = palloc(rows->desc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(rows->desc->natts * sizeof(bool));
+
+	/* each row its own arrays: the objects point into them until the page is written */
+	heap_deform_tuple(tuple, rows->desc, values, nulls);
+	ticket.values = submitter.values = assignee.values = category.values = values;
+	ticket.nulls = submitter.nulls = assignee.nulls = category.nulls = nulls;
+	ticket.map = &rows->ticket;
+	submitter.map = &rows->submitter;
+	assignee.map = &rows->assignee;
+	category.map = &rows->category;
+	ticket.present = true;
+	/* a missing include: no row (outer join) */
+	submitter.present = !nulls[rows->submitter.attnum[U_ID]];
+	assignee.present = !nulls[rows->assignee.attnum[U_ID]];
+	category.present = !nulls[rows->category.attnum[C_ID]];
+	ticket_object(&ticket, &submitter, &assignee, &category,
+				  !nulls[rows->sla_breached] && DatumGetBool(values[rows->sla_breached]),
+				  detail, v);
 }
 
 /*

@@ -254,14 +254,20 @@ END
 $$;
 
 -- An integer query parameter: `fallback` when absent, 400 when not a number or out of range.
--- SQL, inlined into the route: an absent parameter (most of a list's filters) costs no
--- PL/pgSQL call, which set up its pinned search_path and its expressions on every request.
+-- SQL, inlined into the route: an absent parameter (most of a list's filters) or a plain number
+-- in range costs no PL/pgSQL call, which set up its pinned search_path and its expressions on
+-- every request; anything else goes to query_int_given (its answer or its 400).
 CREATE FUNCTION helpdesk.query_int(req jsonb, key text, fallback int DEFAULT NULL,
                                    min_value int DEFAULT NULL, max_value int DEFAULT NULL)
 RETURNS int
 LANGUAGE sql IMMUTABLE
 AS $$
     SELECT CASE WHEN nullif(btrim(req -> 'query' ->> key), '') IS NULL THEN fallback
+                -- digits in range (page=1, limit=20): no PL/pgSQL call either
+                WHEN btrim(req -> 'query' ->> key) ~ '^[0-9]{1,9}$'
+                     AND btrim(req -> 'query' ->> key)::int >= coalesce(min_value, 0)
+                     AND btrim(req -> 'query' ->> key)::int <= coalesce(max_value, 999999999)
+                THEN btrim(req -> 'query' ->> key)::int
                 ELSE helpdesk.query_int_given(req, key, fallback, min_value, max_value) END
 $$;
 
@@ -374,8 +380,8 @@ RETURNS jsonb
 LANGUAGE c IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'helpdesk_paginated';
 
--- sortOrder: ASC or DESC (default DESC), case-insensitive.
-CREATE FUNCTION helpdesk.query_sort_order(req jsonb)
+-- query_sort_order of a request (query_sort_order below): the answer or the 400.
+CREATE FUNCTION helpdesk.query_sort_order_given(req jsonb)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -387,6 +393,17 @@ BEGIN
     END IF;
     RETURN s;
 END
+$$;
+
+-- sortOrder: ASC or DESC (default DESC), case-insensitive. SQL, inlined: a valid value costs no
+-- PL/pgSQL call (query_int).
+CREATE FUNCTION helpdesk.query_sort_order(req jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN upper(coalesce(nullif(req -> 'query' ->> 'sortOrder', ''), 'DESC')) IN ('ASC', 'DESC')
+                THEN upper(coalesce(nullif(req -> 'query' ->> 'sortOrder', ''), 'DESC'))
+                ELSE helpdesk.query_sort_order_given(req) END
 $$;
 
 -- A fixed argument of the route row (helpdesk-http adds the row's `args` to the document), so

@@ -190,13 +190,18 @@ $$;
 -- Visibility: an Employee's list is always limited to the tickets they submitted; a submitterId
 -- filter can only narrow it (another user's id gives an empty list).
 --
--- Planned once per shape. Three statements: the count, the page's ids, the page's JSON.
--- - The count and the ids depend on the filters present, the sort column and direction and the
---   page size: their text is made of fixed fragments (integers formatted in: the bound and the
---   page size) and every value of the request is a parameter. Each text is prepared once per
---   connection with a generic plan and kept (ticket_list_run, extension/list_plans.c). Dynamic
---   SQL (EXECUTE) planned them on every call, ~1 ms each, more than running them.
--- - The JSON of the page's rows is static SQL below (ticket_json_agg), planned once.
+-- Planned once per shape. The statements depend on the filters present, the sort column and
+-- direction and the page size: their text is made of fixed fragments (ticket_filter_conds,
+-- ticket_sort_column; integers formatted in: the bound and the page size) and every value of
+-- the request is a parameter. Each text is prepared once per connection with a generic plan
+-- and kept (extension/list_plans.c). Dynamic SQL (EXECUTE) planned them on every call, ~1 ms
+-- each, more than running them.
+-- - Without search (helpdesk.ticket_list, C): two kept statements per call, the bound with the
+--   count up to it, then the page joined to its includes (users, category, the resolution
+--   clock for slaBreached), written by ticket_json.c's writer from the rows. Through PL/pgSQL
+--   it was two more PL/pgSQL frames, five statements and per-call planning of SQL helpers
+--   (bench/RESULTS.md, "The default list in C").
+-- - A search (helpdesk.ticket_list_search, below): the ways described under "search".
 --
 -- Paging: the reference's contract is page/limit, so keyset paging is not possible. Every sort
 -- column is indexed or cheap to sort; the default order (createdAt DESC, id DESC) walks
@@ -206,8 +211,11 @@ $$;
 -- (setting, default 1,000) tickets match; beyond, the planner's estimate of the matching rows
 -- (at least the bound + 1) and totalIsEstimate: true. An exact count of tens of thousands of
 -- matches (a common word: each match rechecked) cost up to 100x the page; nobody pages to the
--- end of a list that long, and the flag says the number is an estimate. The count comes first,
--- so a page past an exact end is answered without walking anything.
+-- end of a list that long, and the flag says the number is an estimate. "Many" is decided by
+-- that bounded count, never by the planner's statistics alone: those can be stale (thousands of
+-- tickets deleted since the last ANALYZE made a list of a few tickets an "estimate" in one CI
+-- run, d269c7b). The page is walked only when the count leaves rows for it, so a page past an
+-- exact end is answered without walking anything.
 --
 -- search: case-insensitive substring of title, description or ticket number (the reference's
 -- ILIKE), with LIKE wildcards taken literally, in the list's order (the reference's). Its total
@@ -225,7 +233,10 @@ $$;
 -- order) as in the rest: measured in bench/RESULTS.md ("The search's total"). The HTTP layer's
 -- statement_timeout bounds the worst case (a search term shorter than three characters, which
 -- no trigram index can serve, on a huge table).
-CREATE OR REPLACE FUNCTION helpdesk.ticket_list(actor helpdesk.users,
+
+-- helpdesk.ticket_list_search: the list with a search (and the plans of any list, explain), the
+-- same arguments as helpdesk.ticket_list, which calls it.
+CREATE FUNCTION helpdesk.ticket_list_search(actor helpdesk.users,
                                      status helpdesk.ticket_status DEFAULT NULL,
                                      priority helpdesk.ticket_priority DEFAULT NULL,
                                      category_id int DEFAULT NULL,
@@ -404,47 +415,8 @@ BEGIN
             END IF;
         END IF;
     ELSE
-        -- Decide "many" from the statistics first where that is cheap: the unfiltered list's
-        -- estimate comes from its kept plan, with no planning at all, and a list expected past
-        -- four times the bound is counted no further. Filtered lists count first (their count
-        -- is cheap, the estimate is a planning).
-        IF where_sql = '' THEN
-            est := helpdesk.ticket_list_estimate('SELECT FROM helpdesk.tickets t');
-        END IF;
-        IF est > 4 * cap THEN
-            estimated := true;
-            total := est;
-        ELSE
-            -- Exact up to `cap` matching rows, the planner's estimate beyond (see above).
-            total := helpdesk.ticket_list_run(format('SELECT to_jsonb(count(*)) FROM (SELECT FROM helpdesk.tickets t%s LIMIT %s) c',
-                                                     where_sql, cap + 1),
-                                              actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at,
-                                              page_offset)::bigint;
-            IF total > cap THEN
-                estimated := true;
-                total := greatest(cap + 1, coalesce(est, helpdesk.estimate_rows('SELECT FROM helpdesk.tickets t' || where_sql,
-                                  actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at)));
-            END IF;
-        END IF;
-    END IF;
-
-    -- a page past an exact end is empty without walking anything
-    IF ids IS NULL AND (estimated OR total > page_offset) THEN
-        SELECT array_agg(value::int) INTO ids
-        FROM jsonb_array_elements_text(helpdesk.ticket_list_run(
-            'SELECT to_jsonb(array_agg(s.id)) FROM (SELECT t.id FROM helpdesk.tickets t'
-            || where_sql || order_sql || ' OFFSET $10) s',
-            actor.id, submitter_id, status, priority, category_id, assignee_id, pattern, at, page_offset));
-        -- a walk that ended before filling its page reached the end: the total is known
-        -- exactly (the planner's estimate for a rare string can be thousands for two rows)
-        IF estimated AND coalesce(cardinality(ids), 0) < page_size THEN
-            IF cardinality(ids) > 0 OR page_offset = 0 THEN
-                estimated := false;
-                total := page_offset + coalesce(cardinality(ids), 0);
-            ELSE
-                total := least(total, page_offset);
-            END IF;
-        END IF;
+        -- the list without a search is helpdesk.ticket_list's own (C)
+        RAISE EXCEPTION 'ticket_list_search needs a search' USING ERRCODE = 'XX000';
     END IF;
     IF cardinality(ids) > 0 THEN
         -- the page's rows in the page's order
@@ -459,6 +431,26 @@ BEGIN
     RETURN helpdesk.paginated('tickets', items, total, page, page_size, estimated);
 END
 $$;
+
+-- The ticket list (see "The ticket list" above): without a search, one statement per call
+-- through the plan this connection keeps for its shape, the page written in C
+-- (extension/list_plans.c); a search, or explain, goes to helpdesk.ticket_list_search.
+CREATE OR REPLACE FUNCTION helpdesk.ticket_list(actor helpdesk.users,
+                                     status helpdesk.ticket_status DEFAULT NULL,
+                                     priority helpdesk.ticket_priority DEFAULT NULL,
+                                     category_id int DEFAULT NULL,
+                                     submitter_id int DEFAULT NULL,
+                                     assignee_id int DEFAULT NULL,
+                                     unassigned boolean DEFAULT false,
+                                     search text DEFAULT NULL,
+                                     sla_breached boolean DEFAULT false,
+                                     sla_at_risk boolean DEFAULT false,
+                                     page int DEFAULT 1, page_size int DEFAULT 10,
+                                     sort_by text DEFAULT 'createdAt', sort_order text DEFAULT 'DESC',
+                                     at timestamptz DEFAULT now(), explain boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'helpdesk_ticket_list';
 
 -- Runs one ticket_list statement (built by ticket_list from fixed fragments only; the request's
 -- values are its parameters $1..$10, $8 unused) through a generic plan kept by this connection

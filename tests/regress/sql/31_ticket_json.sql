@@ -100,6 +100,23 @@ SELECT helpdesk.ticket_json_agg(t, s, NULL, NULL, false, false ORDER BY t.id DES
 FROM helpdesk.tickets t JOIN helpdesk.users s ON s.id = t.submitter_id WHERE t.id IN (:tj1, :tj2);
 SELECT helpdesk.ticket_json_agg(t, NULL, NULL, NULL, false, false) AS empty_page FROM helpdesk.tickets t WHERE false;
 
+-- the list's pages (helpdesk.ticket_list writes them from its statement's rows, extension/
+-- list_plans.c): every ticket of the database, page by page in the list's order, the same
+-- objects as the reference, as values and as text
+SELECT count(*) = (SELECT count(*) FROM helpdesk.tickets) AS every_ticket_listed,
+       count(*) FILTER (WHERE l.obj <> pg_temp.ref(t, s, a, c, b, false)) AS list_page_differs,
+       count(*) FILTER (WHERE l.obj::text <> pg_temp.ref(t, s, a, c, b, false)::text) AS list_text_differs
+FROM (SELECT u FROM helpdesk.users u WHERE u.role = 'Admin' ORDER BY u.id LIMIT 1) adm,
+     generate_series(1, (SELECT (count(*) + 6) / 7 FROM helpdesk.tickets)::int) pg,
+     LATERAL jsonb_array_elements(helpdesk.ticket_list(adm.u, page => pg, page_size => 7,
+                                                       at => '2030-01-07 12:00+00') -> 'tickets') l(obj)
+JOIN helpdesk.tickets t ON t.id = (l.obj ->> 'id')::int
+LEFT JOIN helpdesk.users s ON s.id = t.submitter_id
+LEFT JOIN helpdesk.users a ON a.id = t.assignee_id
+LEFT JOIN helpdesk.categories c ON c.id = t.category_id
+LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution',
+LATERAL (SELECT helpdesk.sla_clock_breached(r, '2030-01-07 12:00+00')) x(b);
+
 DELETE FROM helpdesk.tickets WHERE id IN (:tj1, :tj2);
 DELETE FROM helpdesk.users WHERE username IN ('tj_staff', 'tj_emp');
 DELETE FROM helpdesk.categories WHERE name = 'TJ Bare';
