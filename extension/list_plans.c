@@ -682,6 +682,7 @@ helpdesk_ticket_search_share(PG_FUNCTION_ARGS)
 	/* the histogram describes the rows that are neither NULL nor among the most common values */
 	selec = selec * (1.0 - nullfrac - sumcommon) + mcv_selec;
 	PG_RETURN_FLOAT8(Max(Min(selec, 1.0), 0.0));
+}
 
 /*
  * helpdesk.ticket_list(actor, status, priority, category_id, submitter_id, assignee_id,
