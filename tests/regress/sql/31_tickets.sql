@@ -336,10 +336,10 @@ FROM (VALUES ('Printer jammed', 'PRINTER'), ('Printer jammed', 'inter j'), ('Pri
              -- other text matched among its ASCII bytes, or else through lower(); a needle at the end
              ('Café PRINTER', 'printer'), (E'Kelvin \u212A only', 'k only'), ('Café', 'cafe'),
              ('xprinter', 'printer'), ('xprinte', 'printer'), ('Printer', 'printer')) v(f, s);
--- The list's static statements run generic plans: the page's JSON statement was planned again on
+-- The search's static statements run generic plans: the page's JSON statement was planned again on
 -- every call (custom plans looked cheaper for a one-ticket page).
 SELECT 'plan_cache_mode=force_generic_plan' = ANY (p.proconfig) AS planned_once
-FROM pg_proc p WHERE p.oid = 'helpdesk.ticket_list'::regproc;
+FROM pg_proc p WHERE p.oid = 'helpdesk.ticket_list_search'::regproc;
 -- A search's pattern estimate (the choice between walk and index) comes from the statistics of the
 -- trigram index's expression, read in C (ticket_search_share): the planner's own ILIKE estimate
 -- of the same pattern, without planning a statement.
