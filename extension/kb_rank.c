@@ -479,6 +479,58 @@ candidate_cmp(const void *a, const void *b)
 	return x->article_id < y->article_id ? -1 : x->article_id > y->article_id;
 }
 
+/*
+ * The n-th best score of the candidates (1 <= n < count): a min-heap of the n best seen so
+ * far, its root the n-th.
+ */
+static float4
+nth_best_score(Candidate **cands, int count, int n)
+{
+	float4	   *heap = palloc(sizeof(float4) * n);
+	float4		nth;
+	int			i;
+
+	for (i = 0; i < count; i++)
+	{
+		float4		v = cands[i]->score;
+		int			at;
+
+		if (i < n)
+		{
+			/* sift up */
+			at = i;
+			while (at > 0 && heap[(at - 1) / 2] > v)
+			{
+				heap[at] = heap[(at - 1) / 2];
+				at = (at - 1) / 2;
+			}
+			heap[at] = v;
+			continue;
+		}
+		if (v <= heap[0])
+			continue;
+		/* replace the root, sift down */
+		at = 0;
+		for (;;)
+		{
+			int			child = 2 * at + 1;
+
+			if (child >= n)
+				break;
+			if (child + 1 < n && heap[child + 1] < heap[child])
+				child++;
+			if (heap[child] >= v)
+				break;
+			heap[at] = heap[child];
+			at = child;
+		}
+		heap[at] = v;
+	}
+	nth = heap[0];
+	pfree(heap);
+	return nth;
+}
+
 /* Heap blocks per page of the visibility map (visibilitymap.c: two bits per block). */
 #define VM_HEAP_BLOCKS_PER_PAGE ((BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4)
 #define VM_PAGES_KEPT 64		/* 2 million heap blocks; beyond, the last one is swapped */
@@ -667,18 +719,25 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 		if (c->score > 0.0f)
 			ranked[i++] = c;
 	}
-	qsort(ranked, i, sizeof(Candidate *), candidate_cmp);
-	/* the articles tied with the last one kept come too: the caller's tie-breakers choose */
-	if (limit > 0 && i > limit)
+	if (limit == 0)
+		i = 0;
+	else if (limit > 0 && i > limit)
 	{
-		int			kept = limit;
+		/*
+		 * The n best and those tied with the n-th (the caller's tie-breakers choose among
+		 * them): the n-th best score by a selection, then a sort of those kept only, not of
+		 * every candidate (~600 at 100,000 articles for 30 kept). Same rows and order as a
+		 * sort of all of them cut after the last tie.
+		 */
+		float4		nth = nth_best_score(ranked, i, limit);
+		int			kept = 0;
 
-		while (kept < i && ranked[kept]->score == ranked[limit - 1]->score)
-			kept++;
+		for (t = 0; t < i; t++)
+			if (ranked[t]->score >= nth)
+				ranked[kept++] = ranked[t];
 		i = kept;
 	}
-	else if (limit == 0)
-		i = 0;
+	qsort(ranked, i, sizeof(Candidate *), candidate_cmp);
 
 	MemoryContextSwitchTo(old);
 	for (c = NULL, t = 0; t < i; t++)

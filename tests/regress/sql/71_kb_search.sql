@@ -193,6 +193,24 @@ SELECT count(*) FILTER (WHERE (SELECT count(*) FROM helpdesk.kb_rank_top(p.terms
                                WHERE text_score <> (SELECT max(text_score) FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 1, 100, false, 1))) > 0)
            AS untied_rows_after_the_first
 FROM rank_plans p;
+-- the n best come from a selection, not a sort of every candidate: the same rows, in the same
+-- order, as the whole ranking (n NULL) cut after the last article tied with the n-th, for both
+-- modes, with lists of 100 and 10 postings, n from 1 to more than the candidates
+CREATE TEMP TABLE rank_plans_title AS
+SELECT q.id, p.* FROM kb_eval.queries q, helpdesk.kb_plan(q.q, true) p WHERE p.terms IS NOT NULL;
+SELECT mode, cut, n, count(*) AS queries,
+       count(*) FILTER (WHERE (SELECT array_agg(row(r.article_id, r.text_score, r.matches, r.unread)::text)
+                               FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, cut, false, n) r)
+                              IS NOT DISTINCT FROM
+                              (SELECT array_agg(row(a.article_id, a.text_score, a.matches, a.unread)::text ORDER BY a.o)
+                               FROM (SELECT r.*, row_number() OVER () AS o
+                                     FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, cut, false, NULL) r) a
+                               WHERE a.o <= n OR a.text_score = (SELECT r.text_score
+                                                                  FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, cut, false, NULL) r
+                                                                  OFFSET n - 1 LIMIT 1))) AS same_rows
+FROM (SELECT 0 AS mode, * FROM rank_plans UNION ALL SELECT 1, * FROM rank_plans_title) p,
+     (VALUES (100), (10)) AS cuts(cut), (VALUES (1), (3), (10), (30), (1000)) AS ns(n)
+GROUP BY mode, cut, n ORDER BY mode, cut DESC, n;
 -- the snippet's positions: those the ranking read (matches), plus the terms whose lists were cut
 -- before the article (unread); together every body position of every query term the article
 -- has, as a lookup of all of them gives, also when each list is cut at 10 postings
