@@ -230,7 +230,43 @@ SELECT cut, count(*) AS articles,
 FROM rank_plans p, (VALUES (100), (10)) AS cuts(cut),
      LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, cut, false, 10) r
 GROUP BY cut ORDER BY cut DESC;
+-- kb_unread_positions (C: a probe of the primary key per unread term) gives the positions the
+-- SQL lookup gives, for every article of the lists cut at 10 and 100 postings, also for terms the
+-- article does not have and for no unread term at all
+SELECT cut, count(*) AS articles,
+       count(*) FILTER (WHERE cardinality(helpdesk.kb_unread_positions(r.article_id, r.unread, p.terms)) > 0) AS with_positions,
+       count(*) FILTER (WHERE (SELECT array_agg(m ORDER BY m) FROM unnest(helpdesk.kb_unread_positions(r.article_id, r.unread, p.terms)) m)
+                              IS NOT DISTINCT FROM
+                              (SELECT array_agg(((u.n - 1) << 16) | (h::int & 16383) ORDER BY ((u.n - 1) << 16) | (h::int & 16383))
+                               FROM unnest(r.unread) AS u(n)
+                               JOIN helpdesk.kb_postings k ON k.article_id = r.article_id AND k.term = p.terms[u.n]
+                               CROSS JOIN LATERAL unnest(k.hits) AS h WHERE (h::int >> 14) & 3 = 1)) AS same_positions
+FROM rank_plans p, (VALUES (100), (10)) AS cuts(cut),
+     LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, cut, false, 30) r
+GROUP BY cut ORDER BY cut DESC;
+SELECT helpdesk.kb_unread_positions(1, '{}', '{a}') AS none_unread,
+       helpdesk.kb_unread_positions(-1, '{1}', '{a}') AS no_such_article;
+-- kb_language (C) decides as the aggregate over kb_query_words it replaced, for every query, every
+-- article's title and beginning (as the language trigger passes them), and edge cases
+SELECT count(*) AS texts, count(*) FILTER (WHERE helpdesk.kb_language(x.t) IS NOT DISTINCT FROM (
+           SELECT CASE WHEN count(*) = 0 THEN NULL
+                       WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
+                       WHEN count(*) FILTER (WHERE w.accented) = 0
+                            AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
+                                                            'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
+                                                            'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
+                  END
+           FROM helpdesk.kb_query_words(left(x.t, 2000)) w)) AS same_language,
+       count(*) FILTER (WHERE helpdesk.kb_language(x.t) = 'vi') AS vi,
+       count(*) FILTER (WHERE helpdesk.kb_language(x.t) = 'en') AS en
+FROM (SELECT q AS t FROM kb_eval.queries
+      UNION ALL SELECT a.title || ' ' || left(a.content, 1000) FROM helpdesk.kb_articles a
+      UNION ALL SELECT a.content FROM helpdesk.kb_articles a
+      UNION ALL SELECT * FROM unnest(ARRAY['', '   ', '?!', 'vpn', 'the vpn', 'mật khẩu the', 'mat khau',
+                                           'a b c d mật', 'a b c d e mật', repeat('đ ', 3000)])) x;
+SELECT helpdesk.kb_language(NULL) AS null_text;
 -- malformed input is an error, never a crash
+SELECT helpdesk.kb_unread_positions(1, '{2}', '{a}');
 SELECT * FROM helpdesk.kb_rank_top('{a,b}', '{1}', '{1,1000,1,1}', '{}', 0, 100, false, 10);
 SELECT * FROM helpdesk.kb_rank_top('{a}', '{1}', '{1,1000,1,2}', '{}', 0, 100, false, 10);
 SELECT * FROM helpdesk.kb_rank_top('{a}', '{1}', '{1,1000,1,1}', '{}', NULL, 100, false, 10);
