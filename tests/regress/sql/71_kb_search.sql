@@ -211,6 +211,13 @@ SELECT mode, cut, n, count(*) AS queries,
 FROM (SELECT 0 AS mode, * FROM rank_plans UNION ALL SELECT 1, * FROM rank_plans_title) p,
      (VALUES (100), (10)) AS cuts(cut), (VALUES (1), (3), (10), (30), (1000)) AS ns(n)
 GROUP BY mode, cut, n ORDER BY mode, cut DESC, n;
+-- an article whose bound (the most its terms read can give) is below the n-th best score so far
+-- is not scored at all: here fewer are scored than there are candidates, and the rows are those
+-- of the whole ranking all the same (above, for every query)
+SET client_min_messages = debug1;
+SELECT p.id, count(*) AS rows FROM rank_plans p, LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, 100, false, 3) r
+WHERE p.id IN (1, 50) GROUP BY p.id ORDER BY p.id;
+RESET client_min_messages;
 -- the snippet's positions: those the ranking read (matches), plus the terms whose lists were cut
 -- before the article (unread); together every body position of every query term the article
 -- has, as a lookup of all of them gives, also when each list is cut at 10 postings
