@@ -440,7 +440,8 @@ helpdesk_kb_edit_distance(PG_FUNCTION_ARGS)
  * helpdesk.kb_language(t) -> 'vi', 'en' or NULL: 'vi' when a fifth of the words have
  * diacritics, 'en' when none has and an English function word is among them, else NULL. The
  * words are kb_query_words' (the first 64 of the first 2,000 characters). In C: every search
- * calls it, and as PL/pgSQL over kb_query_words it cost ~5% of one (bench/RESULTS.md).
+ * calls it, and as PL/pgSQL over kb_query_words it cost 20-24 us a call against 0.9 here
+ * (~2% of a search at 100,000 articles, bench/RESULTS.md).
  */
 PG_FUNCTION_INFO_V1(helpdesk_kb_language);
 

@@ -213,8 +213,8 @@ AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_top';
 
 -- The body positions of the terms kb_rank_top did not read for an article (unread), as
 -- kb_snippet_at takes them: a probe of the postings' primary key per term, in C (the same array
--- as a nested loop of unnest, the index scan and unnest(hits) per shown article, whose executor
--- overhead was ~5% of a search: bench/RESULTS.md).
+-- as a nested loop of unnest, the index scan and unnest(hits) per shown article: 0.41 against
+-- ~0.60 M instructions per search at 100,000 articles, bench/RESULTS.md).
 CREATE FUNCTION helpdesk.kb_unread_positions(article_id int, unread int[], terms text[])
 RETURNS int[]
 LANGUAGE c STABLE STRICT PARALLEL SAFE
@@ -235,7 +235,8 @@ AS $$ SELECT pg_catalog.string_agg(w.term, ' ' ORDER BY w.pos) FROM helpdesk.kb_
 -- words have none and English function words are among them, else NULL (a query typed without
 -- diacritics may be Vietnamese: no language is assumed). The words: kb_query_words' of the first
 -- 2,000 characters. In C (kb_terms.c): every search calls it, and the PL/pgSQL aggregate over
--- kb_query_words it replaces cost ~5% of a search (bench/RESULTS.md; regress 71 compares them).
+-- kb_query_words it replaces cost 20-24 us a call against 0.9 (~2% of a search; regress 71
+-- compares the two).
 CREATE FUNCTION helpdesk.kb_language(t text)
 RETURNS text
 LANGUAGE c STABLE STRICT PARALLEL SAFE
