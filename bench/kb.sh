@@ -17,6 +17,9 @@
 #       runs this build's library and this tree's functions (bench/sql_functions.py); other
 #       SQL changes since the build (tables, indexes) must be applied by BENCH_KB_REFRESH, a SQL
 #       file run after them)
+# The large part also measures each route's exact SQL round trip without HTTP (pgbench, 8 clients,
+# the answer cache off, the same queries), beside pgbench SELECT 1 of the same run: a p99 that
+# HTTP has and the SQL has not is the server's or the machine's, not the search's.
 # Environment: BENCH_SECONDS (10), BENCH_KB_SMALL, BENCH_KB_LARGE, HTTP_THREADS (cores),
 # BENCH_KB_PARTS ("small large": which of the two parts to run), BENCH_DATA_DIR, BENCH_REBUILD,
 # BENCH_KB_REFRESH.
@@ -125,6 +128,40 @@ warm() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 
+# sql_run CLIENTS SCRIPT: "tx/s p50 p99" (ms) of a pgbench script as helpdesk_http, from pgbench's
+# log of every transaction.
+sql_run() {
+    local f logdir
+    f=$(mktemp "$bench_work/pgbench.XXXXXX.sql"); printf '%s\n' "$2" >"$f"; chmod 644 "$f"
+    logdir=$(mktemp -d "$bench_work/pglog.XXXXXX"); chmod 777 "$logdir"
+    (cd "$logdir" && hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$1" -j "$bench_cores" -T "$bench_seconds" \
+        -l --log-prefix="$logdir/tx" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench \
+        >/dev/null 2>>"$bench_work/pgbench.err")
+    cat "$logdir"/tx* 2>/dev/null | awk '{ print $3 / 1000 }' | sort -n | awk -v s="$bench_seconds" '
+        { v[NR] = $1 }
+        END { n = NR; if (n == 0) { print "0 ? ?"; exit } printf "%.0f %.2f %.2f\n", n / s, v[int(n * .5) + 1], v[int(n * .99) + 1] }'
+    rm -rf "$f" "$logdir"
+}
+# The routes' requests as helpdesk-http sends them (the same queries as the wrk lists), for pgbench.
+write_sql_requests() {
+    bench_psql -q <<'SQL'
+DROP TABLE IF EXISTS public.kb_bench_requests;
+CREATE TABLE public.kb_bench_requests AS
+SELECT row_number() OVER (ORDER BY q.id)::int AS i,
+       jsonb_build_object('path', '{}'::jsonb, 'query', jsonb_build_object('q', q.q), 'body', NULL) AS search,
+       jsonb_build_object('path', '{}'::jsonb, 'query', jsonb_build_object('q', left(w.typed, greatest(3, length(w.typed) - 2))),
+                          'body', NULL) AS suggest,
+       jsonb_build_object('path', '{}'::jsonb, 'query', '{}'::jsonb, 'body', jsonb_build_object('message', q.q)) AS chat
+FROM kb_eval.queries q,
+     LATERAL (SELECT array_to_string((regexp_split_to_array(btrim(q.q), '\s+'))[1:3], ' ') AS typed) w;
+GRANT SELECT ON public.kb_bench_requests TO helpdesk_http;
+SQL
+}
+sql_route() {  # sql_route FUNCTION COLUMN ACTOR_ID READ_ONLY: the route's round trip over the requests
+    printf '%s\n' '\set i random(1, 123)' \
+        "SELECT helpdesk_api.$1(r.$2)::text FROM public.kb_bench_requests r, helpdesk_api.request_context(actor_id => '$3', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => '$4', application_name => 'pgbench') WHERE r.i = :i;"
+}
+
 if [[ " $parts " == *" small "* ]]; then
 # ---- 1. small corpus, 32 connections ----
 bench_cluster_start "maintenance_work_mem = 512MB" "max_wal_size = 8GB" "checkpoint_timeout = 30min"
@@ -203,6 +240,13 @@ cache 0
 read -r su_rps su_50 su_99 < <(KB_LIST=search.txt run 8 "$base/health" -s "$bench_work/get.lua")
 read -r gu_rps gu_50 gu_99 < <(KB_LIST=suggest.txt run 8 "$base/health" -s "$bench_work/get.lua")
 read -r c_rps c_50 c_99 < <(run 8 "$base/chatbot/chat" -s "$bench_work/chat.lua")
+# the same without HTTP: the routes' SQL over pgbench, 8 clients, cache off; SELECT 1 the baseline
+write_sql_requests
+employee_id=$(bench_psql -At -c "SELECT id FROM helpdesk.users WHERE email = 'employee@28h.com'")
+read -r q1_tps q1_50 q1_99 < <(sql_run 8 'SELECT 1;')
+read -r qs_tps qs_50 qs_99 < <(sql_run 8 "$(sql_route knowledge_search search '' on)")
+read -r qg_tps qg_50 qg_99 < <(sql_run 8 "$(sql_route knowledge_suggest suggest '' on)")
+read -r qc_tps qc_50 qc_99 < <(sql_run 8 "$(sql_route chatbot_chat chat "$employee_id" off)")
 cache 60000
 # the chatbot with the answer cache: a question asked before costs no search (first pass not measured)
 saved_seconds=$bench_seconds; bench_seconds=3
@@ -220,3 +264,9 @@ printf '| suggest, answer cache on | %s | %s | %s | %s |\n' "$g_rps" "$(ratio "$
 printf '| suggest, cache off | %s | %s | %s | %s |\n' "$gu_rps" "$(ratio "$gu_rps" "$h_rps")" "$gu_50" "$gu_99"
 printf '| chatbot answer (POST /chatbot/chat), cache off | %s | %s | %s | %s |\n' "$c_rps" "$(ratio "$c_rps" "$h_rps")" "$c_50" "$c_99"
 printf '| chatbot answer, answer cache on | %s | %s | %s | %s |\n' "$cc_rps" "$(ratio "$cc_rps" "$h_rps")" "$cc_50" "$cc_99"
+printf '\nThe same routes'"'"' SQL without HTTP (pgbench, 8 clients, answer cache off), load %s\n\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| what | tx/s | vs SELECT 1 | p50 ms | p99 ms |\n|---|---|---|---|---|\n'
+printf '| pgbench SELECT 1 (baseline) | %s | 100%% | %s | %s |\n' "$q1_tps" "$q1_50" "$q1_99"
+printf '| search SQL, cache off | %s | %s | %s | %s |\n' "$qs_tps" "$(ratio "$qs_tps" "$q1_tps")" "$qs_50" "$qs_99"
+printf '| suggest SQL, cache off | %s | %s | %s | %s |\n' "$qg_tps" "$(ratio "$qg_tps" "$q1_tps")" "$qg_50" "$qg_99"
+printf '| chatbot SQL, cache off | %s | %s | %s | %s |\n' "$qc_tps" "$(ratio "$qc_tps" "$q1_tps")" "$qc_50" "$qc_99"

@@ -35,7 +35,16 @@
  * matches) and the terms it may have although they were not read for it (unread: their lists
  * were cut at per_term), which are the only ones the snippet still has to look up. Same scores as the aggregate (the same score()), without a
  * tuple per posting through a nested loop, a hash aggregate, a CTE and a sort
- * (bench/kb_c_vs_sql.sh measures the two).
+ * (bench/kb_c_vs_sql.sh measures the two). With n given, an article is scored only when a bound
+ * of its score (TermBound: what its terms read can give at most) reaches the n-th best score
+ * found so far, the articles of the n highest bounds first (at 100,000 articles ~160 of ~560
+ * candidates are scored), and the n best are selected, not sorted with the rest.
+ *
+ * Why the lists are not cut earlier (MaxScore/WAND): a returned article must have the score the
+ * full lists give it, and an article missing from a cut list can only be told apart from one
+ * further down that list by reading on. At 100,000 articles, 697 of the 748 lists cut at 100
+ * postings for the labelled queries miss one of the 30 returned articles (bench/RESULTS.md):
+ * an exact cut-off could skip at most the rest, ~7% of the postings read.
  *
  * Arguments are checked once per query (the plan is parsed into the transition function's
  * fn_extra); a malformed plan is an error, never a crash.
@@ -465,8 +474,82 @@ typedef struct Candidate
 {
 	int32		article_id;		/* hash key */
 	RankState	state;
+	double		bound;			/* at least its score: the sum of its terms' TermBound */
 	float4		score;
 } Candidate;
+
+/*
+ * What a term read for an article can add to its score at most: coef * u + fixed, u being the
+ * term's unigram (its impact; in title mode at most 1). Per slot, the most any alternative with
+ * the term gives its occurrences and the pairs it starts (a pair is worth at most PAIR_WEIGHT
+ * times the rarer idf, and nothing without both terms), summed over slots, plus the query's
+ * pairs between slots it starts. The best alternative of a slot is worth at most the sum of its
+ * read terms' shares, so the sum over an article's read terms bounds its score.
+ */
+typedef struct TermBound
+{
+	double		coef;
+	double		fixed;
+} TermBound;
+
+static TermBound *
+term_bounds(const RankPlan *p)
+{
+	TermBound  *bounds = palloc0(sizeof(TermBound) * p->nterms);
+	double	   *coef = palloc(sizeof(double) * p->nterms);
+	double	   *fixed = palloc(sizeof(double) * p->nterms);
+	int			i,
+				k,
+				a,
+				j,
+				m,
+				t;
+
+	for (i = 0; i < p->nalts; i = k)
+	{
+		/* the alternatives of one slot are consecutive (see score) */
+		for (k = i; k < p->nalts && p->alts[k].slot == p->alts[i].slot; k++)
+			;
+		memset(coef, 0, sizeof(double) * p->nterms);
+		memset(fixed, 0, sizeof(double) * p->nterms);
+		for (a = i; a < k; a++)
+		{
+			const Alternative *alt = &p->alts[a];
+			double		ws = alt->weight * alt->scale;
+
+			for (j = 0; j < alt->nterms; j++)
+			{
+				double		occurrences = 0.0,
+							pairs = 0.0;
+
+				t = alt->terms[j];
+				for (m = 0; m < j && alt->terms[m] != t; m++)
+					;
+				if (m < j)
+					continue;	/* counted at its first occurrence */
+				for (m = j; m < alt->nterms; m++)
+					if (alt->terms[m] == t)
+					{
+						occurrences += 1.0;
+						if (m + 1 < alt->nterms)
+							pairs += PAIR_WEIGHT * Max(p->idf[t], p->idf[alt->terms[m + 1]]);
+					}
+				coef[t] = Max(coef[t], ws * occurrences * p->idf[t]);
+				fixed[t] = Max(fixed[t], ws * pairs);
+			}
+		}
+		for (t = 0; t < p->nterms; t++)
+		{
+			bounds[t].coef += coef[t];
+			bounds[t].fixed += fixed[t];
+		}
+	}
+	for (i = 0; i < p->npairs; i++)
+		bounds[p->pairs[2 * i]].fixed += PAIR_WEIGHT * Max(p->idf[p->pairs[2 * i]], p->idf[p->pairs[2 * i + 1]]);
+	pfree(coef);
+	pfree(fixed);
+	return bounds;
+}
 
 static int
 candidate_cmp(const void *a, const void *b)
@@ -477,6 +560,47 @@ candidate_cmp(const void *a, const void *b)
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
 	return x->article_id < y->article_id ? -1 : x->article_id > y->article_id;
+}
+
+/*
+ * Offers v to a min-heap of the n best scores so far (*filled of them): its root is then the
+ * n-th best once it is full.
+ */
+static void
+heap_offer(float4 *heap, int *filled, int n, float4 v)
+{
+	int			at;
+
+	if (*filled < n)
+	{
+		/* sift up */
+		at = (*filled)++;
+		while (at > 0 && heap[(at - 1) / 2] > v)
+		{
+			heap[at] = heap[(at - 1) / 2];
+			at = (at - 1) / 2;
+		}
+		heap[at] = v;
+		return;
+	}
+	if (v <= heap[0])
+		return;
+	/* replace the root, sift down */
+	at = 0;
+	for (;;)
+	{
+		int			child = 2 * at + 1;
+
+		if (child >= n)
+			break;
+		if (child + 1 < n && heap[child + 1] < heap[child])
+			child++;
+		if (heap[child] >= v)
+			break;
+		heap[at] = heap[child];
+		at = child;
+	}
+	heap[at] = v;
 }
 
 /* Heap blocks per page of the visibility map (visibilitymap.c: two bits per block). */
@@ -532,6 +656,13 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 	Candidate  *c,
 			  **ranked;
 	bool	   *truncated;
+	TermBound  *bounds;
+	float4	   *best = NULL,
+				first_bound = 0.0f;
+	int			nbest = 0,
+				scored = 0,
+				pass;
+	Candidate **all;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
 		PG_ARGISNULL(5) || PG_ARGISNULL(6))
@@ -549,6 +680,7 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 	if (nterms != p->nterms)
 		bad_plan("as many terms as idf values expected");
 	truncated = palloc0(sizeof(bool) * (nterms + 1));
+	bounds = term_bounds(p);
 	per_term = Max(PG_GETARG_INT32(5), 1);
 	include_drafts = PG_GETARG_BOOL(6);
 	limit = PG_ARGISNULL(7) ? -1 : Max(PG_GETARG_INT32(7), 0);
@@ -627,25 +759,50 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 				c->state.hits = (int16 **) mem;
 				c->state.impact = (float4 *) (mem + sizeof(int16 *) * nterms);
 				c->state.nhits = (int *) (mem + (sizeof(int16 *) + sizeof(float4)) * nterms);
+				c->bound = 0.0;
 				ncand++;
 			}
 			c->state.impact[t] = DatumGetFloat4(values[POSTINGS_IDX_IMPACT]);
+			c->bound += bounds[t].coef * (p->mode == MODE_ALL ? c->state.impact[t] : 1.0) + bounds[t].fixed;
 			/* every term's positions: the ranking's phrases and pairs, and the snippet's marks */
 			if (!nulls[POSTINGS_IDX_HITS])
 			{
+				Pointer		raw = DatumGetPointer(values[POSTINGS_IDX_HITS]);
 				ArrayType  *hits;
 				int			n;
+				union
+				{
+					double		align;
+					char		bytes[VARHDRSZ + 128];
+				}			short_copy;
 
-				MemoryContextSwitchTo(row);
-				hits = DatumGetArrayTypeP(values[POSTINGS_IDX_HITS]);	/* may decompress */
+				if (VARATT_IS_SHORT(raw) && !VARATT_IS_EXTERNAL(raw))
+				{
+					/*
+					 * a short array stored inline (most of them): its bytes under a 4-byte
+					 * header on the stack, as pg_detoast_datum makes them in a palloc'd copy
+					 * (that copy and the context reset after it were ~3% of a search)
+					 */
+					Size		len = VARSIZE_SHORT(raw) - VARHDRSZ_SHORT;
+
+					SET_VARSIZE(short_copy.bytes, len + VARHDRSZ);
+					memcpy(short_copy.bytes + VARHDRSZ, VARDATA_SHORT(raw), len);
+					hits = (ArrayType *) short_copy.bytes;
+				}
+				else
+				{
+					MemoryContextSwitchTo(row);
+					hits = DatumGetArrayTypeP(values[POSTINGS_IDX_HITS]);	/* may decompress */
+					MemoryContextSwitchTo(work);
+				}
 				if (ARR_NDIM(hits) > 1 || ARR_HASNULL(hits) || ARR_ELEMTYPE(hits) != INT2OID)
 					bad_plan("hits must be a smallint[] without NULLs");
 				n = ArrayGetNItems(ARR_NDIM(hits), ARR_DIMS(hits));
-				MemoryContextSwitchTo(work);
 				c->state.hits[t] = palloc(sizeof(int16) * (n + 1));
 				memcpy(c->state.hits[t], ARR_DATA_PTR(hits), sizeof(int16) * n);
 				c->state.nhits[t] = n;
-				MemoryContextReset(row);
+				if ((Pointer) hits != short_copy.bytes)
+					MemoryContextReset(row);
 			}
 		}
 	}
@@ -659,26 +816,63 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 
 	/* scores, best first; the first `limit` of those above 0 */
 	ranked = palloc(sizeof(Candidate *) * (ncand + 1));
-	i = 0;
+	all = palloc(sizeof(Candidate *) * (ncand + 1));
+	t = 0;
 	hash_seq_init(&seq, candidates);
 	while ((c = hash_seq_search(&seq)) != NULL)
+		all[t++] = c;
+	if (limit > 0)
 	{
-		c->score = (float4) score(p, &c->state);
-		if (c->score > 0.0f)
-			ranked[i++] = c;
-	}
-	qsort(ranked, i, sizeof(Candidate *), candidate_cmp);
-	/* the articles tied with the last one kept come too: the caller's tie-breakers choose */
-	if (limit > 0 && i > limit)
-	{
-		int			kept = limit;
+		/* the n highest bounds: those articles are scored first, to start the n best high */
+		int			nb = 0;
 
-		while (kept < i && ranked[kept]->score == ranked[limit - 1]->score)
-			kept++;
+		best = palloc(sizeof(float4) * limit);
+		for (t = 0; t < ncand; t++)
+			heap_offer(best, &nb, limit, (float4) all[t]->bound);
+		first_bound = nb == limit ? best[0] : 0.0f;
+	}
+	i = 0;
+	for (pass = 0; pass < 2; pass++)
+		for (t = 0; t < ncand; t++)
+		{
+			c = all[t];
+			if ((pass == 0) != ((float4) c->bound >= first_bound))
+				continue;
+			/*
+			 * With n best to find, an article whose bound is below the n-th best score so far
+			 * cannot be among them nor tie with the n-th: not scored (the bound rounded up a
+			 * little, so that a float rounding never drops a tie).
+			 */
+			if (limit > 0 && nbest == limit && (float4) (c->bound * (1.0 + 1e-6)) < best[0])
+				continue;
+			c->score = (float4) score(p, &c->state);
+			scored++;
+			if (c->score > 0.0f)
+			{
+				ranked[i++] = c;
+				if (limit > 0)
+					heap_offer(best, &nbest, limit, c->score);
+			}
+		}
+	elog(DEBUG1, "kb_rank_top: %d candidates, %d scored", ncand, scored);
+	if (limit == 0)
+		i = 0;
+	else if (limit > 0 && i > limit)
+	{
+		/*
+		 * The n best and those tied with the n-th (the caller's tie-breakers choose among
+		 * them): the n-th best score from the selection above, then a sort of those kept
+		 * only, not of every candidate (~600 at 100,000 articles for 30 kept). Same rows and
+		 * order as a sort of all of them cut after the last tie.
+		 */
+		int			kept = 0;
+
+		for (t = 0; t < i; t++)
+			if (ranked[t]->score >= best[0])
+				ranked[kept++] = ranked[t];
 		i = kept;
 	}
-	else if (limit == 0)
-		i = 0;
+	qsort(ranked, i, sizeof(Candidate *), candidate_cmp);
 
 	MemoryContextSwitchTo(old);
 	for (c = NULL, t = 0; t < i; t++)
@@ -715,4 +909,100 @@ helpdesk_kb_rank_top(PG_FUNCTION_ARGS)
 	}
 	MemoryContextDelete(work);
 	return (Datum) 0;
+}
+
+/*
+ * helpdesk.kb_unread_positions(article_id, unread, terms) -> int[]: the body positions of the
+ * terms kb_rank_top did not read for an article (unread: term numbers, 1-based, into terms), as
+ * kb_snippet_at takes them ((term number - 1) << 16 | position): one probe of the postings'
+ * primary key (article_id, term) per term, straight from C. The same array as the SQL it
+ * replaces (a nested loop of unnest, an index scan and unnest(hits) per shown article), with
+ * 0.41 against ~0.60 M instructions per search at 100,000 articles (bench/RESULTS.md).
+ */
+PG_FUNCTION_INFO_V1(helpdesk_kb_unread_positions);
+
+Datum
+helpdesk_kb_unread_positions(PG_FUNCTION_ARGS)
+{
+	int32		article_id = PG_GETARG_INT32(0);
+	ArrayType  *unread = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *terms;
+	bool	   *term_nulls;
+	int			nterms,
+				nunread,
+				n = 0,
+				cap = 64,
+				i;
+	int32	   *numbers;
+	Datum	   *out;
+	Oid			nsp;
+	Relation	heap,
+				index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	hits_attnum;
+
+	nunread = int_array(unread, &numbers);
+	out = palloc(sizeof(Datum) * cap);
+	if (nunread == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_array(out, 0, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT,
+					  &terms, &term_nulls, &nterms);
+
+	nsp = get_namespace_oid("helpdesk", false);
+	heap = table_open(relation_oid(nsp, "kb_postings"), AccessShareLock);
+	index = index_open(relation_oid(nsp, "kb_postings_pkey"), AccessShareLock);
+	hits_attnum = get_attnum(RelationGetRelid(heap), "hits");
+	if (RelationGetDescr(index)->natts != 2 || hits_attnum == InvalidAttrNumber)
+		elog(ERROR, "helpdesk.kb_postings or its primary key has an unexpected shape");
+	slot = table_slot_create(heap, NULL);
+	scan = index_beginscan(heap, index, GetActiveSnapshot(), 2, 0);
+	for (i = 0; i < nunread; i++)
+	{
+		ScanKeyData keys[2];
+		int			t = numbers[i];
+		bool		isnull;
+		Datum		hits_datum;
+
+		if (t < 1 || t > nterms)
+			bad_plan("term number out of range");
+		if (term_nulls[t - 1])
+			continue;
+		ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+							   index->rd_indcollation[0], F_INT4EQ, Int32GetDatum(article_id));
+		ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+							   index->rd_indcollation[1], F_TEXTEQ, terms[t - 1]);
+		index_rescan(scan, keys, 2, NULL, 0);
+		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+			continue;
+		hits_datum = slot_getattr(slot, hits_attnum, &isnull);
+		if (!isnull)
+		{
+			ArrayType  *hits = DatumGetArrayTypeP(hits_datum);
+			int16	   *h;
+			int			nh,
+						k;
+
+			if (ARR_NDIM(hits) > 1 || ARR_HASNULL(hits) || ARR_ELEMTYPE(hits) != INT2OID)
+				bad_plan("hits must be a smallint[] without NULLs");
+			nh = ArrayGetNItems(ARR_NDIM(hits), ARR_DIMS(hits));
+			h = (int16 *) ARR_DATA_PTR(hits);
+			for (k = 0; k < nh; k++)
+				if ((((uint16) h[k] >> 14) & 3) == KB_FIELD_BODY)
+				{
+					if (n == cap)
+					{
+						cap *= 2;
+						out = repalloc(out, sizeof(Datum) * cap);
+					}
+					out[n++] = Int32GetDatum(((t - 1) << 16) | ((uint16) h[k] & 0x3FFF));
+				}
+		}
+		ExecClearTuple(slot);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(heap, AccessShareLock);
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }

@@ -211,6 +211,15 @@ RETURNS TABLE (article_id int, text_score real, matches int[], unread int[])
 LANGUAGE c STABLE PARALLEL SAFE ROWS 30
 AS 'MODULE_PATHNAME', 'helpdesk_kb_rank_top';
 
+-- The body positions of the terms kb_rank_top did not read for an article (unread), as
+-- kb_snippet_at takes them: a probe of the postings' primary key per term, in C (the same array
+-- as a nested loop of unnest, the index scan and unnest(hits) per shown article: 0.41 against
+-- ~0.60 M instructions per search at 100,000 articles, bench/RESULTS.md).
+CREATE FUNCTION helpdesk.kb_unread_positions(article_id int, unread int[], terms text[])
+RETURNS int[]
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'helpdesk_kb_unread_positions';
+
 CREATE FUNCTION helpdesk.kb_rank_max(idf real[], plan int[], pairs int[])
 RETURNS real
 LANGUAGE c IMMUTABLE PARALLEL SAFE
@@ -224,24 +233,14 @@ AS $$ SELECT pg_catalog.string_agg(w.term, ' ' ORDER BY w.pos) FROM helpdesk.kb_
 
 -- The language of a text: 'vi' when a fifth of its first words have diacritics, 'en' when its
 -- words have none and English function words are among them, else NULL (a query typed without
--- diacritics may be Vietnamese: no language is assumed). PL/pgSQL, as every search calls it: its
--- query is planned once per connection (a SQL function with a FROM clause is planned per call).
+-- diacritics may be Vietnamese: no language is assumed). The words: kb_query_words' of the first
+-- 2,000 characters. In C (kb_terms.c): every search calls it, and the PL/pgSQL aggregate over
+-- kb_query_words it replaces cost 20-24 us a call against 0.9 (~2% of a search; regress 71
+-- compares the two).
 CREATE FUNCTION helpdesk.kb_language(t text)
 RETURNS text
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-    RETURN (
-        SELECT CASE WHEN count(*) = 0 THEN NULL
-                    WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
-                    WHEN count(*) FILTER (WHERE w.accented) = 0
-                         AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
-                                                         'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
-                                                         'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
-               END
-        FROM helpdesk.kb_query_words(left(t, 2000)) w);
-END
-$$;
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'helpdesk_kb_language';
 
 -- ==== the index, kept by triggers whoever writes the articles ====
 
@@ -659,11 +658,7 @@ BEGIN
            helpdesk.kb_snippet_at(a.title, a.tags, a.content,
                -- the positions the ranking read, and those of the terms it did not read for this
                -- article (their lists were cut): every query term the article has is marked
-               b.matches || ARRAY(SELECT ((t.n - 1) << 16) | (h::int & 16383)
-                                  FROM unnest(b.unread) AS t(n)
-                                  JOIN helpdesk.kb_postings k ON k.article_id = b.id AND k.term = p.terms[t.n]
-                                  CROSS JOIN LATERAL unnest(k.hits) AS h
-                                  WHERE (h::int >> 14) & 3 = 1),
+               b.matches || helpdesk.kb_unread_positions(b.id, b.unread, p.terms),
                snippet_words, html)
     FROM (SELECT best.*, max(best.text_score) OVER () AS top FROM best) b
     JOIN helpdesk.kb_articles a ON a.id = b.id

@@ -193,6 +193,31 @@ SELECT count(*) FILTER (WHERE (SELECT count(*) FROM helpdesk.kb_rank_top(p.terms
                                WHERE text_score <> (SELECT max(text_score) FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 1, 100, false, 1))) > 0)
            AS untied_rows_after_the_first
 FROM rank_plans p;
+-- the n best come from a selection, not a sort of every candidate: the same rows, in the same
+-- order, as the whole ranking (n NULL) cut after the last article tied with the n-th, for both
+-- modes, with lists of 100 and 10 postings, n from 1 to more than the candidates
+CREATE TEMP TABLE rank_plans_title AS
+SELECT q.id, p.* FROM kb_eval.queries q, helpdesk.kb_plan(q.q, true) p WHERE p.terms IS NOT NULL;
+SELECT mode, cut, n, count(*) AS queries,
+       count(*) FILTER (WHERE (SELECT array_agg(row(r.article_id, r.text_score, r.matches, r.unread)::text)
+                               FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, cut, false, n) r)
+                              IS NOT DISTINCT FROM
+                              (SELECT array_agg(row(a.article_id, a.text_score, a.matches, a.unread)::text ORDER BY a.o)
+                               FROM (SELECT r.*, row_number() OVER () AS o
+                                     FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, cut, false, NULL) r) a
+                               WHERE a.o <= n OR a.text_score = (SELECT r.text_score
+                                                                  FROM helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, mode, cut, false, NULL) r
+                                                                  OFFSET n - 1 LIMIT 1))) AS same_rows
+FROM (SELECT 0 AS mode, * FROM rank_plans UNION ALL SELECT 1, * FROM rank_plans_title) p,
+     (VALUES (100), (10)) AS cuts(cut), (VALUES (1), (3), (10), (30), (1000)) AS ns(n)
+GROUP BY mode, cut, n ORDER BY mode, cut DESC, n;
+-- an article whose bound (the most its terms read can give) is below the n-th best score so far
+-- is not scored at all: here fewer are scored than there are candidates, and the rows are those
+-- of the whole ranking all the same (above, for every query)
+SET client_min_messages = debug1;
+SELECT p.id, count(*) AS rows FROM rank_plans p, LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, 100, false, 3) r
+WHERE p.id IN (1, 50) GROUP BY p.id ORDER BY p.id;
+RESET client_min_messages;
 -- the snippet's positions: those the ranking read (matches), plus the terms whose lists were cut
 -- before the article (unread); together every body position of every query term the article
 -- has, as a lookup of all of them gives, also when each list is cut at 10 postings
@@ -212,7 +237,43 @@ SELECT cut, count(*) AS articles,
 FROM rank_plans p, (VALUES (100), (10)) AS cuts(cut),
      LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, cut, false, 10) r
 GROUP BY cut ORDER BY cut DESC;
+-- kb_unread_positions (C: a probe of the primary key per unread term) gives the positions the
+-- SQL lookup gives, for every article of the lists cut at 10 and 100 postings, also for terms the
+-- article does not have and for no unread term at all
+SELECT cut, count(*) AS articles,
+       count(*) FILTER (WHERE cardinality(helpdesk.kb_unread_positions(r.article_id, r.unread, p.terms)) > 0) AS with_positions,
+       count(*) FILTER (WHERE (SELECT array_agg(m ORDER BY m) FROM unnest(helpdesk.kb_unread_positions(r.article_id, r.unread, p.terms)) m)
+                              IS NOT DISTINCT FROM
+                              (SELECT array_agg(((u.n - 1) << 16) | (h::int & 16383) ORDER BY ((u.n - 1) << 16) | (h::int & 16383))
+                               FROM unnest(r.unread) AS u(n)
+                               JOIN helpdesk.kb_postings k ON k.article_id = r.article_id AND k.term = p.terms[u.n]
+                               CROSS JOIN LATERAL unnest(k.hits) AS h WHERE (h::int >> 14) & 3 = 1)) AS same_positions
+FROM rank_plans p, (VALUES (100), (10)) AS cuts(cut),
+     LATERAL helpdesk.kb_rank_top(p.terms, p.idf, p.plan, p.pairs, 0, cut, false, 30) r
+GROUP BY cut ORDER BY cut DESC;
+SELECT helpdesk.kb_unread_positions(1, '{}', '{a}') AS none_unread,
+       helpdesk.kb_unread_positions(-1, '{1}', '{a}') AS no_such_article;
+-- kb_language (C) decides as the aggregate over kb_query_words it replaced, for every query, every
+-- article's title and beginning (as the language trigger passes them), and edge cases
+SELECT count(*) AS texts, count(*) FILTER (WHERE helpdesk.kb_language(x.t) IS NOT DISTINCT FROM (
+           SELECT CASE WHEN count(*) = 0 THEN NULL
+                       WHEN count(*) FILTER (WHERE w.accented) >= 0.2 * count(*) THEN 'vi'
+                       WHEN count(*) FILTER (WHERE w.accented) = 0
+                            AND bool_or(w.fold = ANY (ARRAY['the', 'a', 'an', 'is', 'are', 'my', 'your', 'how', 'what',
+                                                            'why', 'when', 'where', 'to', 'of', 'and', 'do', 'does',
+                                                            'can', 'i', 'it', 'with', 'for', 'on', 'in'])) THEN 'en'
+                  END
+           FROM helpdesk.kb_query_words(left(x.t, 2000)) w)) AS same_language,
+       count(*) FILTER (WHERE helpdesk.kb_language(x.t) = 'vi') AS vi,
+       count(*) FILTER (WHERE helpdesk.kb_language(x.t) = 'en') AS en
+FROM (SELECT q AS t FROM kb_eval.queries
+      UNION ALL SELECT a.title || ' ' || left(a.content, 1000) FROM helpdesk.kb_articles a
+      UNION ALL SELECT a.content FROM helpdesk.kb_articles a
+      UNION ALL SELECT * FROM unnest(ARRAY['', '   ', '?!', 'vpn', 'the vpn', 'mật khẩu the', 'mat khau',
+                                           'a b c d mật', 'a b c d e mật', repeat('đ ', 3000)])) x;
+SELECT helpdesk.kb_language(NULL) AS null_text;
 -- malformed input is an error, never a crash
+SELECT helpdesk.kb_unread_positions(1, '{2}', '{a}');
 SELECT * FROM helpdesk.kb_rank_top('{a,b}', '{1}', '{1,1000,1,1}', '{}', 0, 100, false, 10);
 SELECT * FROM helpdesk.kb_rank_top('{a}', '{1}', '{1,1000,1,2}', '{}', 0, 100, false, 10);
 SELECT * FROM helpdesk.kb_rank_top('{a}', '{1}', '{1,1000,1,1}', '{}', NULL, 100, false, 10);
