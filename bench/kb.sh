@@ -137,9 +137,9 @@ sql_run() {
     (cd "$logdir" && hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$1" -j "$bench_cores" -T "$bench_seconds" \
         -l --log-prefix="$logdir/tx" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench \
         >/dev/null 2>>"$bench_work/pgbench.err")
-    cat "$logdir"/tx* 2>/dev/null | awk '{ print $3 / 1000 }' | sort -n | awk -v s="$bench_seconds" '
-        { v[NR] = $1 }
-        END { n = NR; if (n == 0) { print "0 ? ?"; exit } printf "%.0f %.2f %.2f\n", n / s, v[int(n * .5) + 1], v[int(n * .99) + 1] }'
+    local tps p50 p99
+    read -r tps p50 _ p99 _ <<<"$(cat "$logdir"/tx* 2>/dev/null | awk '{ print $3 / 1000 }' | bench_latency_stats)"
+    echo "$tps $p50 $p99"
     rm -rf "$f" "$logdir"
 }
 # The routes' requests as helpdesk-http sends them (the same queries as the wrk lists), for pgbench.
