@@ -499,8 +499,15 @@ CREATE FUNCTION helpdesk.report_clock_changed()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    tid int := CASE WHEN TG_OP = 'DELETE' THEN OLD.ticket_id ELSE NEW.ticket_id END;
 BEGIN
-    PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.ticket_id ELSE NEW.ticket_id END, true);
+    -- Only a ticket that has a fact (report_refresh's known_only), checked before the call: a
+    -- ticket being created has none yet (its own trigger adds it after its clocks), and the
+    -- call's setting costs more than this probe.
+    IF EXISTS (SELECT FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid) THEN
+        PERFORM helpdesk.report_refresh(tid, true);
+    END IF;
     RETURN NULL;
 END
 $$;
