@@ -130,7 +130,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     ref      text := '#' || NEW.ticket_number;
-    who      text := helpdesk.actor_name();
+    who      text;  -- the actor's name, read when a message names it (not on INSERT)
     notified int[] := '{}';
     told     int[] := '{}';
     memo     text := pg_catalog.current_setting('helpdesk_notify.last', true);
@@ -152,6 +152,7 @@ BEGIN
         PERFORM pg_catalog.set_config('helpdesk_notify.last', NEW.id || ':' || array_to_string(notified, ','), true);
         RETURN NULL;
     END IF;
+    who := helpdesk.actor_name();
 
     IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'Resolved' THEN
         IF helpdesk.notify(NEW.submitter_id, 'ticket_resolved', 'Ticket Resolved',
