@@ -544,6 +544,63 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- A new ticket has no fact (its id is new): report_refresh's work for an absent old
+        -- fact in one statement, the fact inserted and its rows added to every summary table
+        -- (the *_rows functions), where report_refresh runs eight. The INSERT's lock on the
+        -- facts comes before the statement's snapshot, so the watermark read is the one
+        -- reports_advance() left (report_refresh's lock order).
+        WITH st AS (SELECT s.time_zone AS tz, s.due_before FROM helpdesk.report_state s),
+        f AS (
+            INSERT INTO helpdesk.report_ticket_facts
+            SELECT x.ticket_id, x.day, x.status, x.priority, x.category_id, x.assignee_id, x.created_at,
+                   x.resolved_at, x.closed_at, x.wall_seconds,
+                   CASE WHEN x.resolved_at IS NOT NULL THEN helpdesk.report_business_seconds(x.created_at, x.resolved_at) END,
+                   x.res_met, x.res_missed, x.res_due_at, x.resp_met, x.resp_missed, x.resp_due_at
+            FROM st, helpdesk.report_facts_of(st.tz) x
+            WHERE x.ticket_id = NEW.id
+            RETURNING *),
+        stats AS (
+            INSERT INTO helpdesk.report_day_stats AS s
+            SELECT r.month, r.day, r.status, r.priority, pg_catalog.pg_backend_pid(), r.tickets, r.resolved, r.wall,
+                   r.business, r.o_n, r.o_wall, r.o_business, r.res_met, r.res_missed, r.resp_met, r.resp_missed,
+                   r.res_over, r.resp_over, r.o_over_n, r.o_over_wall, r.o_over_business
+            FROM f, st, helpdesk.report_stats_rows(f::helpdesk.report_ticket_facts, 1, st.due_before) r
+            ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
+                res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+                o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+                o_over_business = s.o_over_business + EXCLUDED.o_over_business),
+        categories AS (
+            INSERT INTO helpdesk.report_day_categories AS s
+            SELECT r.month, r.day, r.category_id, pg_catalog.pg_backend_pid(), r.tickets
+            FROM f, helpdesk.report_categories_rows(f::helpdesk.report_ticket_facts, 1) r
+            ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets),
+        staff AS (
+            INSERT INTO helpdesk.report_day_staff AS s
+            SELECT r.month, r.day, r.assignee_id, pg_catalog.pg_backend_pid(), r.tickets, r.resolved, r.wall, r.business,
+                   r.res_met, r.res_missed, r.res_over
+            FROM f, st, helpdesk.report_staff_rows(f::helpdesk.report_ticket_facts, 1, st.due_before) r
+            ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                res_over = s.res_over + EXCLUDED.res_over),
+        events AS (
+            INSERT INTO helpdesk.report_day_events AS s
+            SELECT r.day, r.event, pg_catalog.pg_backend_pid(), r.n, r.wall
+            FROM f, st, helpdesk.report_events_rows(f::helpdesk.report_ticket_facts, 1, st.tz) r
+            ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall)
+        INSERT INTO helpdesk.report_open_counts AS s
+        SELECT r.status, r.assignee_id, pg_catalog.pg_backend_pid(), r.n
+        FROM f, helpdesk.report_open_rows(f::helpdesk.report_ticket_facts, 1) r
+        ON CONFLICT (status, assignee_id, shard) DO UPDATE SET n = s.n + EXCLUDED.n;
+        RETURN NULL;
+    END IF;
     PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
     RETURN NULL;
 END
