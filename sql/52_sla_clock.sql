@@ -76,11 +76,13 @@ AS $$ SELECT helpdesk.setting('sla_at_risk_share', '0.8')::numeric $$;
 CREATE TABLE helpdesk.sla_events (
     id          bigserial PRIMARY KEY,
     ticket_id   int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
-    clock       varchar(10) NOT NULL CHECK (clock IN ('response', 'resolution')),
+    -- (an array constant, not IN (...): a CHECK's expression is read back from its stored text at
+    -- every statement that writes the table, and IN's list of casts was 3-4 times as long)
+    clock       varchar(10) NOT NULL CHECK (clock::text = ANY ('{response,resolution}'::text[])),
     cycle       int NOT NULL,
-    event       varchar(16) NOT NULL CHECK (event IN (
-                    'started', 'paused', 'resumed', 'warned', 'breached', 'met', 'stopped',
-                    'recalculated', 'not_applicable')),
+    event       varchar(16) NOT NULL CHECK (event::text = ANY ('{
+                    started, paused, resumed, warned, breached, met, stopped,
+                    recalculated, not_applicable}'::text[])),
     at          timestamptz NOT NULL,
     due_before  timestamptz,
     due_after   timestamptz,

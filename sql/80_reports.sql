@@ -227,7 +227,7 @@ CREATE TABLE helpdesk.report_day_staff (
 -- Tickets created / resolved / closed per local day of that event (trends, closed this week).
 CREATE TABLE helpdesk.report_day_events (
     day   date NOT NULL,
-    event text NOT NULL CHECK (event IN ('created', 'resolved', 'closed')),
+    event text NOT NULL CHECK (event = ANY ('{created,resolved,closed}'::text[])),  -- (array: sql/30_tickets.sql, sla_clocks)
     shard int NOT NULL,
     n     bigint NOT NULL,
     wall  numeric NOT NULL,
