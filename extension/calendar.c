@@ -406,9 +406,8 @@ helpdesk_business_time_add(PG_FUNCTION_ARGS)
 }
 
 /*
- * business_time_between(a, b, calendar): business time in [a, b), as an interval of hours,
- * minutes and seconds (no days). 0 when a = b, for any calendar (even one without working
- * time); negative when b < a: between(a, b) = -between(b, a).
+ * Business time in [a, b) in the calendar of argument 2 of `fcinfo` (business_time_between), or
+ * in the default calendar, already loaded, when `loaded_default`.
  */
 static Interval *
 business_between(FunctionCallInfo fcinfo, TimestampTz a, TimestampTz b, bool loaded_default)
@@ -426,6 +425,11 @@ business_between(FunctionCallInfo fcinfo, TimestampTz a, TimestampTz b, bool loa
 	return iv;
 }
 
+/*
+ * business_time_between(a, b, calendar): business time in [a, b), as an interval of hours,
+ * minutes and seconds (no days). 0 when a = b, for any calendar (even one without working
+ * time); negative when b < a: between(a, b) = -between(b, a).
+ */
 Datum
 helpdesk_business_time_between(PG_FUNCTION_ARGS)
 {
