@@ -211,6 +211,7 @@ SELECT kind, state FROM pg_temp.clocks(:t5);
 -- 7. A creation starts both clocks in one statement with the due dates its BEFORE trigger
 -- computed (sla_clocks_start_running): the same clocks and events as sla_clock_start gives them
 -- (sla_clocks_ensure, after taking them away), with and without a rule for the priority.
+SELECT coalesce(max(id), 0) AS requests_before FROM helpdesk.sla_recompute_requests \gset
 SELECT pg_temp.mk('T6', 'High', '2030-03-14 16:00+00', :emp) AS t6 \gset
 BEGIN;  -- (Low without an active rule while T7 is created)
 UPDATE helpdesk.sla_rules SET is_active = false WHERE priority = 'Low';
@@ -265,3 +266,7 @@ SELECT (SELECT array_agg(c::text ORDER BY c.kind) FROM pg_temp.clocks(:t6) c)
        (SELECT t.due_date = (SELECT due_at FROM helpdesk.sla_clocks WHERE ticket_id = :t6 AND kind = 'resolution')
            AND t.response_due_at = (SELECT due_at FROM helpdesk.sla_clocks WHERE ticket_id = :t6 AND kind = 'response')
         FROM helpdesk.tickets t WHERE t.id = :t6) AS due_dates_are_the_clocks;
+-- (this section's tickets, and the recomputation its switch of the Low rule queued, are not the
+-- next files': 56_sla_scan and 57_escalation count the tickets of this database)
+DELETE FROM helpdesk.tickets WHERE id IN (:t6, :t7);
+DELETE FROM helpdesk.sla_recompute_requests WHERE id > :requests_before;
