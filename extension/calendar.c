@@ -4,6 +4,8 @@
  *   helpdesk.business_time_add(start timestamptz, duration interval, calendar int) -> timestamptz
  *   helpdesk.business_time_between(a timestamptz, b timestamptz, calendar int) -> interval
  *   helpdesk.is_working_day(d date, calendar int) -> boolean
+ *   helpdesk.sla_add(start, duration), helpdesk.sla_between(a, b): the SLA's business time, through
+ *   the default calendar, or elapsed time when the desk has none (a 24/7 service)
  *
  * A calendar (its time zone, weekly windows and holidays) is read through SPI (plans prepared once
  * per backend) and kept in backend memory. Triggers (sql/51_calendar.sql) rewrite a calendar's
@@ -36,6 +38,8 @@
 PG_FUNCTION_INFO_V1(helpdesk_business_time_add);
 PG_FUNCTION_INFO_V1(helpdesk_business_time_between);
 PG_FUNCTION_INFO_V1(helpdesk_is_working_day);
+PG_FUNCTION_INFO_V1(helpdesk_sla_add);
+PG_FUNCTION_INFO_V1(helpdesk_sla_between);
 
 #define UNIX_TO_PG_SECS ((pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
 
@@ -135,9 +139,10 @@ check_interrupts(void)
 
 /*
  * Make `loaded` the calendar `requested` (0: the default calendar, the one marked is_default).
+ * Returns false when no default calendar exists and `missing_ok` (else that is an error).
  */
-static void
-load_calendar(int32 requested)
+static bool
+load_calendar_ext(int32 requested, bool missing_ok)
 {
 	Datum		args[1] = {Int32GetDatum(requested)};
 	int32		id;
@@ -155,7 +160,7 @@ load_calendar(int32 requested)
 	if (loaded.valid && loaded.requested == requested && loaded.lxid == MyProc->lxid
 		&& loaded.cid == GetCurrentCommandId(false)
 		&& loaded.stmt_start == GetCurrentStatementStartTimestamp())
-		return;
+		return true;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -171,6 +176,11 @@ load_calendar(int32 requested)
 	}
 
 	run_plan(requested == 0 ? plan_default : plan_calendar, args, 1, "helpdesk.calendars");
+	if (SPI_processed == 0 && requested == 0 && missing_ok)
+	{
+		SPI_finish();
+		return false;
+	}
 	if (SPI_processed == 0 && requested == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -287,6 +297,13 @@ remember:
 	loaded.cid = GetCurrentCommandId(false);
 	loaded.stmt_start = GetCurrentStatementStartTimestamp();
 	loaded.valid = true;
+	return true;
+}
+
+static void
+load_calendar(int32 requested)
+{
+	load_calendar_ext(requested, false);
 }
 
 /* The calendar argument (NULL: the default calendar) and its definition. */
@@ -339,24 +356,16 @@ check_finite(TimestampTz t)
 }
 
 /*
- * business_time_add(start, duration, calendar): the instant at which `duration` of business
- * time has elapsed since `start`. Durations are whole business time: months are refused, a day
- * is 24 hours, negative durations are refused; a zero duration returns `start` unchanged, for
- * any calendar (even one without working time).
+ * The instant `dur` of business time after `start` in the calendar of argument 2 of `fcinfo`
+ * (business_time_add), or in the default calendar, already loaded, when `loaded_default`.
  */
-Datum
-helpdesk_business_time_add(PG_FUNCTION_ARGS)
+static TimestampTz
+business_add(FunctionCallInfo fcinfo, TimestampTz start, Interval *dur, bool loaded_default)
 {
-	TimestampTz start;
-	Interval   *dur;
 	int64		usecs;
 	int64		result;
 	const CalDef *def;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	start = PG_GETARG_TIMESTAMPTZ(0);
-	dur = PG_GETARG_INTERVAL_P(1);
 	check_finite(start);
 	if (dur->month != 0)
 		ereport(ERROR,
@@ -373,13 +382,47 @@ helpdesk_business_time_add(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a business duration cannot be negative")));
 
-	def = calendar_arg(fcinfo, 2);
+	def = loaded_default ? &loaded.def : calendar_arg(fcinfo, 2);
 	check_status(cal_add(def, start, usecs, &result));
 	if (!IS_VALID_TIMESTAMP(result))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
-	PG_RETURN_TIMESTAMPTZ(result);
+	return result;
+}
+
+/*
+ * business_time_add(start, duration, calendar): the instant at which `duration` of business
+ * time has elapsed since `start`. Durations are whole business time: months are refused, a day
+ * is 24 hours, negative durations are refused; a zero duration returns `start` unchanged, for
+ * any calendar (even one without working time).
+ */
+Datum
+helpdesk_business_time_add(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(business_add(fcinfo, PG_GETARG_TIMESTAMPTZ(0), PG_GETARG_INTERVAL_P(1), false));
+}
+
+/*
+ * Business time in [a, b) in the calendar of argument 2 of `fcinfo` (business_time_between), or
+ * in the default calendar, already loaded, when `loaded_default`.
+ */
+static Interval *
+business_between(FunctionCallInfo fcinfo, TimestampTz a, TimestampTz b, bool loaded_default)
+{
+	int64		result;
+	Interval   *iv;
+	const CalDef *def;
+
+	check_finite(a);
+	check_finite(b);
+	def = loaded_default ? &loaded.def : calendar_arg(fcinfo, 2);
+	check_status(cal_between(def, a, b, &result));
+	iv = palloc0(sizeof(Interval));
+	iv->time = result;
+	return iv;
 }
 
 /*
@@ -390,23 +433,40 @@ helpdesk_business_time_add(PG_FUNCTION_ARGS)
 Datum
 helpdesk_business_time_between(PG_FUNCTION_ARGS)
 {
-	TimestampTz a;
-	TimestampTz b;
-	int64		result;
-	Interval   *iv;
-	const CalDef *def;
-
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	a = PG_GETARG_TIMESTAMPTZ(0);
-	b = PG_GETARG_TIMESTAMPTZ(1);
-	check_finite(a);
-	check_finite(b);
-	def = calendar_arg(fcinfo, 2);
-	check_status(cal_between(def, a, b, &result));
-	iv = palloc0(sizeof(Interval));
-	iv->time = result;
-	PG_RETURN_INTERVAL_P(iv);
+	PG_RETURN_INTERVAL_P(business_between(fcinfo, PG_GETARG_TIMESTAMPTZ(0), PG_GETARG_TIMESTAMPTZ(1), false));
+}
+
+/*
+ * sla_add(start, duration) (STRICT): business_time_add through the default calendar, or
+ * start + duration when there is none. One read of the calendars where the PL/pgSQL version
+ * made two (an EXISTS, then business_time_add's own), and no PL/pgSQL call: four of these per
+ * ticket creation.
+ */
+Datum
+helpdesk_sla_add(PG_FUNCTION_ARGS)
+{
+	if (!load_calendar_ext(0, true))
+		return DirectFunctionCall2(timestamptz_pl_interval, PG_GETARG_DATUM(0), PG_GETARG_DATUM(1));
+	PG_RETURN_TIMESTAMPTZ(business_add(fcinfo, PG_GETARG_TIMESTAMPTZ(0), PG_GETARG_INTERVAL_P(1), true));
+}
+
+/*
+ * sla_between(a, b) (STRICT): 0 when b <= a; else business_time_between through the default
+ * calendar, or b - a when there is none.
+ */
+Datum
+helpdesk_sla_between(PG_FUNCTION_ARGS)
+{
+	TimestampTz a = PG_GETARG_TIMESTAMPTZ(0);
+	TimestampTz b = PG_GETARG_TIMESTAMPTZ(1);
+
+	if (b <= a)
+		PG_RETURN_INTERVAL_P((Interval *) palloc0(sizeof(Interval)));
+	if (!load_calendar_ext(0, true))
+		return DirectFunctionCall2(timestamp_mi, PG_GETARG_DATUM(1), PG_GETARG_DATUM(0));
+	PG_RETURN_INTERVAL_P(business_between(fcinfo, a, b, true));
 }
 
 /* is_working_day(d, calendar): d has a working window and is not a holiday. */

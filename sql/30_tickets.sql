@@ -62,13 +62,15 @@ SELECT pg_catalog.pg_extension_config_dump('helpdesk.tickets_id_seq', '');
 
 CREATE TABLE helpdesk.sla_clocks (
     ticket_id     int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
-    kind          varchar(10) NOT NULL CHECK (kind IN ('response', 'resolution')),
+    -- (an array constant, not IN (...): a CHECK's expression is read back from its stored text at
+    -- every statement that writes the table, and IN's list of casts was 3-4 times as long)
+    kind          varchar(10) NOT NULL CHECK (kind::text = ANY ('{response,resolution}'::text[])),
     -- running: counting; paused: ticket Pending; met: stopped in time; missed: stopped after
     -- its breach; cancelled: stopped without a response (ticket closed first);
 
     -- not_applicable: no active SLA rule for the priority.
     state         varchar(16) NOT NULL
-                  CHECK (state IN ('running', 'paused', 'met', 'missed', 'cancelled', 'not_applicable')),
+                  CHECK (state::text = ANY ('{running,paused,met,missed,cancelled,not_applicable}'::text[])),
     cycle         int NOT NULL DEFAULT 1 CHECK (cycle >= 1),
     target        interval,
     cycle_start   timestamptz NOT NULL,

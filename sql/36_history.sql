@@ -15,10 +15,12 @@ CREATE TABLE helpdesk.ticket_history (
     ticket_id   int NOT NULL REFERENCES helpdesk.tickets (id) ON DELETE CASCADE,
     user_id     int REFERENCES helpdesk.users (id) ON DELETE SET NULL,
     db_user     name NOT NULL DEFAULT current_user,
-    action      varchar(50) NOT NULL CHECK (action IN (
-                    'created', 'updated', 'assigned', 'status_changed', 'priority_changed',
-                    'category_changed', 'comment_added', 'attachment_added', 'resolved', 'closed',
-                    'reopened', 'sla_warning', 'sla_breached', 'escalated')),
+    -- (an array constant, not IN (...): a CHECK's expression is read back from its stored text at
+    -- every statement that writes the table, and IN's list of casts was 3-4 times as long)
+    action      varchar(50) NOT NULL CHECK (action::text = ANY ('{
+                    created, updated, assigned, status_changed, priority_changed,
+                    category_changed, comment_added, attachment_added, resolved, closed,
+                    reopened, sla_warning, sla_breached, escalated}'::text[])),
     field_name  varchar(50),
     old_value   text,
     new_value   text,

@@ -227,7 +227,7 @@ CREATE TABLE helpdesk.report_day_staff (
 -- Tickets created / resolved / closed per local day of that event (trends, closed this week).
 CREATE TABLE helpdesk.report_day_events (
     day   date NOT NULL,
-    event text NOT NULL CHECK (event IN ('created', 'resolved', 'closed')),
+    event text NOT NULL CHECK (event = ANY ('{created,resolved,closed}'::text[])),  -- (array: sql/30_tickets.sql, sla_clocks)
     shard int NOT NULL,
     n     bigint NOT NULL,
     wall  numeric NOT NULL,
@@ -370,6 +370,7 @@ DECLARE
     o helpdesk.report_ticket_facts;  -- as summed (all NULL: none)
     n helpdesk.report_ticket_facts;  -- from the base rows now (all NULL: the ticket is gone)
     had boolean;
+    one_side boolean;  -- only an old fact or only a new one
     writer_shard int;
 BEGIN
     SELECT * INTO o FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid FOR UPDATE;
@@ -411,6 +412,11 @@ BEGIN
     -- This backend's rows: never another writer's (the shards, above).
     writer_shard := pg_catalog.pg_backend_pid();
     -- Each table's statement runs when a field its rows read differs (the *_rows functions above).
+    -- When the old fact's rows and the new one's cannot share a key (a fact added or removed, or
+    -- a key field moved: a creation, a status change), they are upserted as they are; otherwise
+    -- summed per key first (the aggregate's set-up in the executor, 16 sums, costs more than the
+    -- upsert it feeds).
+    one_side := NOT had OR n.ticket_id IS NULL;
     IF (o.day, o.status, o.priority, o.resolved_at IS NULL, o.wall_seconds, o.business_seconds, o.res_met,
         o.res_missed, o.resp_met, o.resp_missed, coalesce(o.res_due_at < due_before, false),
         coalesce(o.resp_due_at < due_before, false))
@@ -418,32 +424,58 @@ BEGIN
        (n.day, n.status, n.priority, n.resolved_at IS NULL, n.wall_seconds, n.business_seconds, n.res_met,
         n.res_missed, n.resp_met, n.resp_missed, coalesce(n.res_due_at < due_before, false),
         coalesce(n.resp_due_at < due_before, false)) THEN
-        INSERT INTO helpdesk.report_day_stats AS s
-        SELECT r.month, r.day, r.status, r.priority, writer_shard, sum(r.tickets), sum(r.resolved), sum(r.wall),
-               sum(r.business), sum(r.o_n), sum(r.o_wall), sum(r.o_business), sum(r.res_met), sum(r.res_missed),
-               sum(r.resp_met), sum(r.resp_missed), sum(r.res_over), sum(r.resp_over), sum(r.o_over_n),
-               sum(r.o_over_wall), sum(r.o_over_business)
-        FROM (SELECT * FROM helpdesk.report_stats_rows(o, -1, due_before)
-              UNION ALL SELECT * FROM helpdesk.report_stats_rows(n, 1, due_before)) r
-        GROUP BY r.month, r.day, r.status, r.priority
-        ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
-            tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
-            wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
-            o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
-            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
-            resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
-            res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
-            o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
-            o_over_business = s.o_over_business + EXCLUDED.o_over_business;
+        IF one_side OR (o.status, o.priority) IS DISTINCT FROM (n.status, n.priority) THEN
+            INSERT INTO helpdesk.report_day_stats AS s
+            SELECT r.month, r.day, r.status, r.priority, writer_shard, r.tickets, r.resolved, r.wall, r.business,
+                   r.o_n, r.o_wall, r.o_business, r.res_met, r.res_missed, r.resp_met, r.resp_missed, r.res_over,
+                   r.resp_over, r.o_over_n, r.o_over_wall, r.o_over_business
+            FROM (SELECT * FROM helpdesk.report_stats_rows(o, -1, due_before)
+                  UNION ALL SELECT * FROM helpdesk.report_stats_rows(n, 1, due_before)) r
+            ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
+                res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+                o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+                o_over_business = s.o_over_business + EXCLUDED.o_over_business;
+        ELSE
+            INSERT INTO helpdesk.report_day_stats AS s
+            SELECT r.month, r.day, r.status, r.priority, writer_shard, sum(r.tickets), sum(r.resolved), sum(r.wall),
+                   sum(r.business), sum(r.o_n), sum(r.o_wall), sum(r.o_business), sum(r.res_met), sum(r.res_missed),
+                   sum(r.resp_met), sum(r.resp_missed), sum(r.res_over), sum(r.resp_over), sum(r.o_over_n),
+                   sum(r.o_over_wall), sum(r.o_over_business)
+            FROM (SELECT * FROM helpdesk.report_stats_rows(o, -1, due_before)
+                  UNION ALL SELECT * FROM helpdesk.report_stats_rows(n, 1, due_before)) r
+            GROUP BY r.month, r.day, r.status, r.priority
+            ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
+                res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+                o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+                o_over_business = s.o_over_business + EXCLUDED.o_over_business;
+        END IF;
     END IF;
 
     IF (o.day, o.category_id) IS DISTINCT FROM (n.day, n.category_id) THEN
-        INSERT INTO helpdesk.report_day_categories AS s
-        SELECT r.month, r.day, r.category_id, writer_shard, sum(r.tickets)
-        FROM (SELECT * FROM helpdesk.report_categories_rows(o, -1)
-              UNION ALL SELECT * FROM helpdesk.report_categories_rows(n, 1)) r
-        GROUP BY r.month, r.day, r.category_id
-        ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
+        IF one_side OR o.category_id IS DISTINCT FROM n.category_id THEN
+            INSERT INTO helpdesk.report_day_categories AS s
+            SELECT r.month, r.day, r.category_id, writer_shard, r.tickets
+            FROM (SELECT * FROM helpdesk.report_categories_rows(o, -1)
+                  UNION ALL SELECT * FROM helpdesk.report_categories_rows(n, 1)) r
+            ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
+        ELSE
+            INSERT INTO helpdesk.report_day_categories AS s
+            SELECT r.month, r.day, r.category_id, writer_shard, sum(r.tickets)
+            FROM (SELECT * FROM helpdesk.report_categories_rows(o, -1)
+                  UNION ALL SELECT * FROM helpdesk.report_categories_rows(n, 1)) r
+            GROUP BY r.month, r.day, r.category_id
+            ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets;
+        END IF;
     END IF;
 
     IF (o.day, o.assignee_id, o.resolved_at IS NULL, o.wall_seconds, o.business_seconds, o.res_met, o.res_missed,
@@ -452,34 +484,56 @@ BEGIN
        (n.day, n.assignee_id, n.resolved_at IS NULL, n.wall_seconds, n.business_seconds, n.res_met, n.res_missed,
         coalesce(n.res_due_at < due_before, false))
        AND (o.assignee_id IS NOT NULL OR n.assignee_id IS NOT NULL) THEN
-        INSERT INTO helpdesk.report_day_staff AS s
-        SELECT r.month, r.day, r.assignee_id, writer_shard, sum(r.tickets), sum(r.resolved), sum(r.wall),
-               sum(r.business), sum(r.res_met), sum(r.res_missed), sum(r.res_over)
-        FROM (SELECT * FROM helpdesk.report_staff_rows(o, -1, due_before)
-              UNION ALL SELECT * FROM helpdesk.report_staff_rows(n, 1, due_before)) r
-        GROUP BY r.month, r.day, r.assignee_id
-        ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
-            tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
-            wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
-            res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
-            res_over = s.res_over + EXCLUDED.res_over;
+        IF one_side OR o.assignee_id IS DISTINCT FROM n.assignee_id THEN
+            INSERT INTO helpdesk.report_day_staff AS s
+            SELECT r.month, r.day, r.assignee_id, writer_shard, r.tickets, r.resolved, r.wall, r.business,
+                   r.res_met, r.res_missed, r.res_over
+            FROM (SELECT * FROM helpdesk.report_staff_rows(o, -1, due_before)
+                  UNION ALL SELECT * FROM helpdesk.report_staff_rows(n, 1, due_before)) r
+            ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                res_over = s.res_over + EXCLUDED.res_over;
+        ELSE
+            INSERT INTO helpdesk.report_day_staff AS s
+            SELECT r.month, r.day, r.assignee_id, writer_shard, sum(r.tickets), sum(r.resolved), sum(r.wall),
+                   sum(r.business), sum(r.res_met), sum(r.res_missed), sum(r.res_over)
+            FROM (SELECT * FROM helpdesk.report_staff_rows(o, -1, due_before)
+                  UNION ALL SELECT * FROM helpdesk.report_staff_rows(n, 1, due_before)) r
+            GROUP BY r.month, r.day, r.assignee_id
+            ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                res_over = s.res_over + EXCLUDED.res_over;
+        END IF;
     END IF;
 
     IF (o.day, o.resolved_at, o.closed_at, o.wall_seconds) IS DISTINCT FROM (n.day, n.resolved_at, n.closed_at, n.wall_seconds) THEN
-        INSERT INTO helpdesk.report_day_events AS s
-        SELECT r.day, r.event, writer_shard, sum(r.n), sum(r.wall)
-        FROM (SELECT * FROM helpdesk.report_events_rows(o, -1, tz)
-              UNION ALL SELECT * FROM helpdesk.report_events_rows(n, 1, tz)) r
-        GROUP BY r.day, r.event
-        ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall;
+        IF one_side THEN
+            INSERT INTO helpdesk.report_day_events AS s
+            SELECT r.day, r.event, writer_shard, r.n, r.wall
+            FROM (SELECT * FROM helpdesk.report_events_rows(o, -1, tz)
+                  UNION ALL SELECT * FROM helpdesk.report_events_rows(n, 1, tz)) r
+            ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall;
+        ELSE
+            INSERT INTO helpdesk.report_day_events AS s
+            SELECT r.day, r.event, writer_shard, sum(r.n), sum(r.wall)
+            FROM (SELECT * FROM helpdesk.report_events_rows(o, -1, tz)
+                  UNION ALL SELECT * FROM helpdesk.report_events_rows(n, 1, tz)) r
+            GROUP BY r.day, r.event
+            ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall;
+        END IF;
     END IF;
 
+    -- (a fact has one open row at most, and the statement runs when its key moved: never two rows
+    -- of one key)
     IF (o.status, o.assignee_id) IS DISTINCT FROM (n.status, n.assignee_id) THEN
         INSERT INTO helpdesk.report_open_counts AS s
-        SELECT r.status, r.assignee_id, writer_shard, sum(r.n)
+        SELECT r.status, r.assignee_id, writer_shard, r.n
         FROM (SELECT * FROM helpdesk.report_open_rows(o, -1)
               UNION ALL SELECT * FROM helpdesk.report_open_rows(n, 1)) r
-        GROUP BY r.status, r.assignee_id
         ON CONFLICT (status, assignee_id, shard) DO UPDATE SET n = s.n + EXCLUDED.n;
     END IF;
 END
@@ -490,6 +544,63 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- A new ticket has no fact (its id is new): report_refresh's work for an absent old
+        -- fact in one statement, the fact inserted and its rows added to every summary table
+        -- (the *_rows functions), where report_refresh runs eight. The INSERT's lock on the
+        -- facts comes before the statement's snapshot, so the watermark read is the one
+        -- reports_advance() left (report_refresh's lock order).
+        WITH st AS (SELECT s.time_zone AS tz, s.due_before FROM helpdesk.report_state s),
+        f AS (
+            INSERT INTO helpdesk.report_ticket_facts
+            SELECT x.ticket_id, x.day, x.status, x.priority, x.category_id, x.assignee_id, x.created_at,
+                   x.resolved_at, x.closed_at, x.wall_seconds,
+                   CASE WHEN x.resolved_at IS NOT NULL THEN helpdesk.report_business_seconds(x.created_at, x.resolved_at) END,
+                   x.res_met, x.res_missed, x.res_due_at, x.resp_met, x.resp_missed, x.resp_due_at
+            FROM st, helpdesk.report_facts_of(st.tz) x
+            WHERE x.ticket_id = NEW.id
+            RETURNING *),
+        stats AS (
+            INSERT INTO helpdesk.report_day_stats AS s
+            SELECT r.month, r.day, r.status, r.priority, pg_catalog.pg_backend_pid(), r.tickets, r.resolved, r.wall,
+                   r.business, r.o_n, r.o_wall, r.o_business, r.res_met, r.res_missed, r.resp_met, r.resp_missed,
+                   r.res_over, r.resp_over, r.o_over_n, r.o_over_wall, r.o_over_business
+            FROM f, st, helpdesk.report_stats_rows(f::helpdesk.report_ticket_facts, 1, st.due_before) r
+            ON CONFLICT (month, day, status, priority, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                o_n = s.o_n + EXCLUDED.o_n, o_wall = s.o_wall + EXCLUDED.o_wall, o_business = s.o_business + EXCLUDED.o_business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                resp_met = s.resp_met + EXCLUDED.resp_met, resp_missed = s.resp_missed + EXCLUDED.resp_missed,
+                res_over = s.res_over + EXCLUDED.res_over, resp_over = s.resp_over + EXCLUDED.resp_over,
+                o_over_n = s.o_over_n + EXCLUDED.o_over_n, o_over_wall = s.o_over_wall + EXCLUDED.o_over_wall,
+                o_over_business = s.o_over_business + EXCLUDED.o_over_business),
+        categories AS (
+            INSERT INTO helpdesk.report_day_categories AS s
+            SELECT r.month, r.day, r.category_id, pg_catalog.pg_backend_pid(), r.tickets
+            FROM f, helpdesk.report_categories_rows(f::helpdesk.report_ticket_facts, 1) r
+            ON CONFLICT (month, day, category_id, shard) DO UPDATE SET tickets = s.tickets + EXCLUDED.tickets),
+        staff AS (
+            INSERT INTO helpdesk.report_day_staff AS s
+            SELECT r.month, r.day, r.assignee_id, pg_catalog.pg_backend_pid(), r.tickets, r.resolved, r.wall, r.business,
+                   r.res_met, r.res_missed, r.res_over
+            FROM f, st, helpdesk.report_staff_rows(f::helpdesk.report_ticket_facts, 1, st.due_before) r
+            ON CONFLICT (month, day, assignee_id, shard) DO UPDATE SET
+                tickets = s.tickets + EXCLUDED.tickets, resolved = s.resolved + EXCLUDED.resolved,
+                wall = s.wall + EXCLUDED.wall, business = s.business + EXCLUDED.business,
+                res_met = s.res_met + EXCLUDED.res_met, res_missed = s.res_missed + EXCLUDED.res_missed,
+                res_over = s.res_over + EXCLUDED.res_over),
+        events AS (
+            INSERT INTO helpdesk.report_day_events AS s
+            SELECT r.day, r.event, pg_catalog.pg_backend_pid(), r.n, r.wall
+            FROM f, st, helpdesk.report_events_rows(f::helpdesk.report_ticket_facts, 1, st.tz) r
+            ON CONFLICT (day, event, shard) DO UPDATE SET n = s.n + EXCLUDED.n, wall = s.wall + EXCLUDED.wall)
+        INSERT INTO helpdesk.report_open_counts AS s
+        SELECT r.status, r.assignee_id, pg_catalog.pg_backend_pid(), r.n
+        FROM f, helpdesk.report_open_rows(f::helpdesk.report_ticket_facts, 1) r
+        ON CONFLICT (status, assignee_id, shard) DO UPDATE SET n = s.n + EXCLUDED.n;
+        RETURN NULL;
+    END IF;
     PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
     RETURN NULL;
 END
@@ -499,8 +610,15 @@ CREATE FUNCTION helpdesk.report_clock_changed()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    tid int := CASE WHEN TG_OP = 'DELETE' THEN OLD.ticket_id ELSE NEW.ticket_id END;
 BEGIN
-    PERFORM helpdesk.report_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.ticket_id ELSE NEW.ticket_id END, true);
+    -- Only a ticket that has a fact (report_refresh's known_only), checked before the call: a
+    -- ticket being created has none yet (its own trigger adds it after its clocks), and the
+    -- call's setting costs more than this probe.
+    IF EXISTS (SELECT FROM helpdesk.report_ticket_facts f WHERE f.ticket_id = tid) THEN
+        PERFORM helpdesk.report_refresh(tid, true);
+    END IF;
     RETURN NULL;
 END
 $$;

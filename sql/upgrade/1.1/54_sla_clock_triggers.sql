@@ -72,6 +72,18 @@ BEGIN
     IF NEW.status IS DISTINCT FROM OLD.status OR NEW.priority IS DISTINCT FROM OLD.priority
        OR NEW.first_response_at IS DISTINCT FROM OLD.first_response_at
        OR NEW.created_at IS DISTINCT FROM OLD.created_at THEN
+        -- A move between two statuses in which the clocks run (open, not Pending), after the
+        -- first response, with priority, start and due dates untouched, changes no clock
+        -- (sla_ticket_changed would only read them back): only their presence is checked.
+        IF OLD.first_response_at IS NOT NULL AND NEW.first_response_at = OLD.first_response_at
+           AND NEW.priority = OLD.priority AND NEW.created_at = OLD.created_at
+           AND NEW.due_date IS NOT DISTINCT FROM OLD.due_date
+           AND NEW.response_due_at IS NOT DISTINCT FROM OLD.response_due_at
+           AND helpdesk.ticket_is_open(OLD.status) AND OLD.status <> 'Pending'
+           AND helpdesk.ticket_is_open(NEW.status) AND NEW.status <> 'Pending'
+           AND (SELECT count(*) FROM helpdesk.sla_clocks c WHERE c.ticket_id = NEW.id) = 2 THEN
+            RETURN NEW;
+        END IF;
         NEW := helpdesk.sla_ticket_changed(OLD, NEW, helpdesk.sla_time(), helpdesk.sla_is_staff(helpdesk.actor_id()));
     ELSIF NEW.due_date IS DISTINCT FROM OLD.due_date OR NEW.response_due_at IS DISTINCT FROM OLD.response_due_at THEN
         -- the clocks own the due dates: a direct write to them is replaced by theirs (which is
@@ -97,5 +109,109 @@ AS $$
 BEGIN
     RETURN user_id IS NULL
         OR EXISTS (SELECT FROM helpdesk.users u WHERE u.id = user_id AND u.role IN ('IT_Staff', 'Admin'));
+END
+$$;
+
+-- A ticket's creation computes its due dates once: one read of the rules for both clocks in the
+-- BEFORE trigger; the AFTER trigger stores both clocks (and their events) in one statement each
+-- with those deadlines (sla_clocks_start_running).
+CREATE OR REPLACE FUNCTION helpdesk.sla_tickets_before_insert()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    at timestamptz := NEW.created_at;
+    resp_target interval;
+    res_target interval;
+BEGIN
+    IF helpdesk.ticket_is_open(NEW.status) AND NEW.status <> 'Pending' THEN
+        -- (both targets in one read of the rules: sla_target's definition)
+        SELECT pg_catalog.make_interval(hours => r.response_time_hours),
+               pg_catalog.make_interval(hours => r.resolution_time_hours) INTO resp_target, res_target
+        FROM helpdesk.sla_rules r
+        WHERE r.priority = NEW.priority AND r.is_active;
+        NEW.response_due_at := CASE WHEN resp_target IS NOT NULL THEN helpdesk.sla_add(at, resp_target) END;
+        NEW.due_date := CASE WHEN res_target IS NOT NULL THEN helpdesk.sla_add(at, res_target) END;
+    ELSE
+        NEW.response_due_at := NULL;
+        NEW.due_date := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- Both clocks of a ticket created open, not Pending and without a response (new in 1.1).
+CREATE FUNCTION helpdesk.sla_clocks_start_running(t helpdesk.tickets)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    at timestamptz := t.created_at;
+    resp_target interval;
+    res_target interval;
+    resp_due timestamptz;
+    res_due timestamptz;
+    resp_warn timestamptz;
+    res_warn timestamptz;
+    share numeric := helpdesk.sla_at_risk_share();
+BEGIN
+    SELECT pg_catalog.make_interval(hours => r.response_time_hours),
+           pg_catalog.make_interval(hours => r.resolution_time_hours) INTO resp_target, res_target
+    FROM helpdesk.sla_rules r
+    WHERE r.priority = t.priority AND r.is_active;
+    IF resp_target IS NOT NULL THEN
+        resp_due := coalesce(t.response_due_at, helpdesk.sla_add(at, resp_target));
+        resp_warn := helpdesk.sla_add(at, resp_target * share + interval '0');
+    END IF;
+    IF res_target IS NOT NULL THEN
+        res_due := coalesce(t.due_date, helpdesk.sla_add(at, res_target));
+        res_warn := helpdesk.sla_add(at, res_target * share + interval '0');
+    END IF;
+    -- (next_deadline: a running clock's warning comes first, sla_clock_next)
+    INSERT INTO helpdesk.sla_clocks (ticket_id, kind, state, cycle, target, cycle_start, paused_total, due_at,
+                                     warn_at, next_deadline, updated_at, pauses)
+    VALUES (t.id, 'response', CASE WHEN resp_target IS NULL THEN 'not_applicable' ELSE 'running' END, 1,
+            resp_target, at, interval '0', resp_due, resp_warn, resp_warn, now(), '{}'),
+           (t.id, 'resolution', CASE WHEN res_target IS NULL THEN 'not_applicable' ELSE 'running' END, 1,
+            res_target, at, interval '0', res_due, res_warn, res_warn, now(), '{}');
+    INSERT INTO helpdesk.sla_events (ticket_id, clock, cycle, event, at, due_before, due_after, used, target, detail)
+    VALUES (t.id, 'response', 1, CASE WHEN resp_target IS NULL THEN 'not_applicable' ELSE 'started' END, at, NULL,
+            resp_due, CASE WHEN resp_target IS NOT NULL THEN interval '0' END, resp_target,
+            CASE WHEN resp_target IS NULL THEN format('no active SLA rule for priority %s', t.priority)
+                 ELSE format('%s priority', t.priority) END),
+           (t.id, 'resolution', 1, CASE WHEN res_target IS NULL THEN 'not_applicable' ELSE 'started' END, at, NULL,
+            res_due, CASE WHEN res_target IS NOT NULL THEN interval '0' END, res_target,
+            CASE WHEN res_target IS NULL THEN format('no active SLA rule for priority %s', t.priority)
+                 ELSE format('%s priority', t.priority) END);
+    IF resp_warn IS NOT NULL OR res_warn IS NOT NULL THEN
+        PERFORM helpdesk.sla_wake(least(resp_warn, res_warn));
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION helpdesk.sla_tickets_after_insert()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    at timestamptz := NEW.created_at;
+    c helpdesk.sla_clocks;
+BEGIN
+    -- (nearly every creation: both clocks simply start)
+    IF helpdesk.ticket_is_open(NEW.status) AND NEW.status <> 'Pending' AND NEW.first_response_at IS NULL THEN
+        PERFORM helpdesk.sla_clocks_start_running(NEW);
+        RETURN NULL;
+    END IF;
+    c := helpdesk.sla_clock_start(NEW.id, 'response', NEW.priority, at, 1, NEW.status = 'Pending');
+    IF NEW.first_response_at IS NOT NULL THEN
+        PERFORM helpdesk.sla_clock_stop(c, at);
+    ELSIF NOT helpdesk.ticket_is_open(NEW.status) THEN
+        PERFORM helpdesk.sla_clock_stop(c, at, true);
+    END IF;
+    c := helpdesk.sla_clock_start(NEW.id, 'resolution', NEW.priority, at, 1, NEW.status = 'Pending');
+    IF NOT helpdesk.ticket_is_open(NEW.status) THEN
+        PERFORM helpdesk.sla_clock_stop(c, at);
+    END IF;
+    RETURN NULL;
 END
 $$;

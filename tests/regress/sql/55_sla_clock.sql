@@ -207,3 +207,66 @@ CALL pg_temp.at('2030-03-13 09:40+00', :emp);
 UPDATE helpdesk.tickets SET status = 'Closed' WHERE id = :t5;
 COMMIT;
 SELECT kind, state FROM pg_temp.clocks(:t5);
+
+-- 7. A creation starts both clocks in one statement with the due dates its BEFORE trigger
+-- computed (sla_clocks_start_running): the same clocks and events as sla_clock_start gives them
+-- (sla_clocks_ensure, after taking them away), with and without a rule for the priority.
+SELECT coalesce(max(id), 0) AS requests_before FROM helpdesk.sla_recompute_requests \gset
+SELECT pg_temp.mk('T6', 'High', '2030-03-14 16:00+00', :emp) AS t6 \gset
+BEGIN;  -- (Low without an active rule while T7 is created)
+UPDATE helpdesk.sla_rules SET is_active = false WHERE priority = 'Low';
+SELECT pg_temp.mk('T7', 'Low', '2030-03-14 16:00+00', :emp) AS t7 \gset
+UPDATE helpdesk.sla_rules SET is_active = true WHERE priority = 'Low';
+COMMIT;
+CREATE TEMP TABLE fast AS
+    SELECT c.ticket_id, c.kind, c.state, c.cycle, c.target, c.cycle_start, c.paused_total, c.paused_since,
+           c.due_at, c.warn_at, c.warned_at, c.breached_at, c.stopped_at, c.next_deadline, c.pauses
+    FROM helpdesk.sla_clocks c WHERE c.ticket_id IN (:t6, :t7);
+CREATE TEMP TABLE fast_events AS
+    SELECT e.ticket_id, e.clock, e.cycle, e.event, e.at, e.due_before, e.due_after, e.used, e.target, e.detail
+    FROM helpdesk.sla_events e WHERE e.ticket_id IN (:t6, :t7) ORDER BY e.id;
+SELECT ticket_id = :t6 AS t6, kind, state, target, due_at, warn_at, next_deadline FROM fast ORDER BY ticket_id, kind DESC;
+SELECT ticket_id = :t6 AS t6, clock, event, due_after, used, detail FROM fast_events;
+BEGIN;
+DELETE FROM helpdesk.sla_events WHERE ticket_id IN (:t6, :t7);
+DELETE FROM helpdesk.sla_clocks WHERE ticket_id IN (:t6, :t7);
+UPDATE helpdesk.sla_rules SET is_active = false WHERE priority = 'Low';  -- (as at T7's creation)
+SELECT helpdesk.sla_clocks_ensure(t, t.created_at) FROM helpdesk.tickets t WHERE t.id IN (:t6, :t7) ORDER BY t.id;
+SELECT count(*) AS clocks_differing FROM (
+    (SELECT * FROM fast EXCEPT
+     SELECT c.ticket_id, c.kind, c.state, c.cycle, c.target, c.cycle_start, c.paused_total, c.paused_since,
+            c.due_at, c.warn_at, c.warned_at, c.breached_at, c.stopped_at, c.next_deadline, c.pauses
+     FROM helpdesk.sla_clocks c WHERE c.ticket_id IN (:t6, :t7))
+    UNION ALL
+    (SELECT c.ticket_id, c.kind, c.state, c.cycle, c.target, c.cycle_start, c.paused_total, c.paused_since,
+            c.due_at, c.warn_at, c.warned_at, c.breached_at, c.stopped_at, c.next_deadline, c.pauses
+     FROM helpdesk.sla_clocks c WHERE c.ticket_id IN (:t6, :t7) EXCEPT SELECT * FROM fast)) d;
+SELECT (SELECT array_agg(f::text ORDER BY f::text) FROM fast_events f)
+     = (SELECT array_agg(e::text ORDER BY e::text) FROM (
+            SELECT e.ticket_id, e.clock, e.cycle, e.event, e.at, e.due_before, e.due_after, e.used, e.target, e.detail
+            FROM helpdesk.sla_events e WHERE e.ticket_id IN (:t6, :t7)) e) AS same_events;
+ROLLBACK;
+
+-- A move between two statuses in which the clocks run, after the first response, leaves the
+-- clocks (and the due dates) as they were and logs nothing (sla_tickets_before_update).
+BEGIN;
+CALL pg_temp.at('2030-03-14 16:20+00', :staff);
+UPDATE helpdesk.tickets SET status = 'Assigned', assignee_id = :staff WHERE id = :t6;
+COMMIT;
+CREATE TEMP TABLE responded AS SELECT * FROM pg_temp.clocks(:t6);
+SELECT count(*) AS events_before FROM helpdesk.sla_events WHERE ticket_id = :t6 \gset
+BEGIN;
+CALL pg_temp.at('2030-03-14 16:40+00', :staff);
+UPDATE helpdesk.tickets SET status = 'In Progress' WHERE id = :t6;
+UPDATE helpdesk.tickets SET status = 'Assigned' WHERE id = :t6;
+COMMIT;
+SELECT (SELECT array_agg(c::text ORDER BY c.kind) FROM pg_temp.clocks(:t6) c)
+     = (SELECT array_agg(r::text ORDER BY r.kind) FROM responded r) AS clocks_unchanged,
+       (SELECT count(*) FROM helpdesk.sla_events WHERE ticket_id = :t6) - :events_before AS new_events,
+       (SELECT t.due_date = (SELECT due_at FROM helpdesk.sla_clocks WHERE ticket_id = :t6 AND kind = 'resolution')
+           AND t.response_due_at = (SELECT due_at FROM helpdesk.sla_clocks WHERE ticket_id = :t6 AND kind = 'response')
+        FROM helpdesk.tickets t WHERE t.id = :t6) AS due_dates_are_the_clocks;
+-- (this section's tickets, and the recomputation its switch of the Low rule queued, are not the
+-- next files': 56_sla_scan and 57_escalation count the tickets of this database)
+DELETE FROM helpdesk.tickets WHERE id IN (:t6, :t7);
+DELETE FROM helpdesk.sla_recompute_requests WHERE id > :requests_before;
