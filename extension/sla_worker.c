@@ -33,6 +33,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -336,14 +337,15 @@ int_column(HeapTuple tup, TupleDesc desc, int col)
 }
 
 /*
- * The reports' watermark of past deadlines (sql/80_reports.sql, reports_advance_due: a no-op
- * unless it is an hour behind). A transaction of its own before the round's: it locks the report
- * facts, which ticket writers hold while they may wait for a clock the round has locked. Skipped
- * in a database whose extension version has no such function. Errors propagate to the caller.
+ * `call` (a SELECT of one helpdesk function) in a transaction of its own, when the database has
+ * the extension and its version has that function (`signature`, for to_regprocedure): the
+ * watcher runs against databases installed from older scripts. Errors propagate to the caller.
  */
 static void
-advance_reports(void)
+call_in_own_transaction(const char *signature, const char *call)
 {
+	Datum		arg = CStringGetTextDatum(signature);
+	Oid			argtype = TEXTOID;
 	bool		isnull;
 	Datum		d;
 
@@ -354,15 +356,15 @@ advance_reports(void)
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "helpdesk sla watcher: SPI_connect failed");
-		if (SPI_execute("SELECT pg_catalog.to_regprocedure('helpdesk.reports_advance_due(timestamptz)') IS NOT NULL",
-						true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		if (SPI_execute_with_args("SELECT pg_catalog.to_regprocedure($1) IS NOT NULL", 1, &argtype, &arg, NULL,
+								  true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "helpdesk sla watcher: to_regprocedure() returned no row");
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull && DatumGetBool(d))
 		{
-			pgstat_report_activity(STATE_RUNNING, "SELECT helpdesk.reports_advance_due(now())");
-			if (SPI_execute("SELECT helpdesk.reports_advance_due(now())", false, 1) != SPI_OK_SELECT)
-				elog(ERROR, "helpdesk sla watcher: helpdesk.reports_advance_due() failed");
+			pgstat_report_activity(STATE_RUNNING, call);
+			if (SPI_execute(call, false, 1) != SPI_OK_SELECT)
+				elog(ERROR, "helpdesk sla watcher: %s failed", call);
 		}
 		SPI_finish();
 	}
@@ -371,37 +373,24 @@ advance_reports(void)
 }
 
 /*
- * The notifications written since the last fold into the kept unread counts, in a transaction of
- * its own (sql/38_notifications.sql, notification_counts_fold). Skipped in a database whose
- * extension version has no such function. Errors propagate to the caller.
+ * The reports' watermark of past deadlines (sql/80_reports.sql, reports_advance_due: a no-op
+ * unless it is an hour behind). A transaction of its own before the round's: it locks the report
+ * facts, which ticket writers hold while they may wait for a clock the round has locked.
+ */
+static void
+advance_reports(void)
+{
+	call_in_own_transaction("helpdesk.reports_advance_due(timestamptz)", "SELECT helpdesk.reports_advance_due(now())");
+}
+
+/*
+ * The notifications written since the last fold into the kept unread counts
+ * (sql/38_notifications.sql, notification_counts_fold).
  */
 static void
 fold_notification_counts(void)
 {
-	bool		isnull;
-	Datum		d;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (OidIsValid(get_extension_oid("helpdesk", true)))
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "helpdesk sla watcher: SPI_connect failed");
-		if (SPI_execute("SELECT pg_catalog.to_regprocedure('helpdesk.notification_counts_fold()') IS NOT NULL",
-						true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "helpdesk sla watcher: to_regprocedure() returned no row");
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (!isnull && DatumGetBool(d))
-		{
-			pgstat_report_activity(STATE_RUNNING, "SELECT helpdesk.notification_counts_fold()");
-			if (SPI_execute("SELECT helpdesk.notification_counts_fold()", false, 1) != SPI_OK_SELECT)
-				elog(ERROR, "helpdesk sla watcher: helpdesk.notification_counts_fold() failed");
-		}
-		SPI_finish();
-	}
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	call_in_own_transaction("helpdesk.notification_counts_fold()", "SELECT helpdesk.notification_counts_fold()");
 	pgstat_report_stat(false);
 }
 
