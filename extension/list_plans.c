@@ -929,7 +929,9 @@ list_shape(FunctionCallInfo fcinfo, ListCall *call, Datum actor_role, bool role_
 		 * Two statements, each a small plan (executor start-up was a third of the call when the
 		 * count, the page and its includes were one statement of subqueries and a window):
 		 * the bound and the count of the rows in scope up to it + 1 (exact up to the bound);
-		 * the page, each ticket joined to its includes and its resolution clock. Users and
+		 * the page (its rows chosen first: joined before the OFFSET, a deep page joined every
+		 * skipped row, 30/s at page 1,000 of 10,000 tickets), each ticket joined to its includes
+		 * and its resolution clock. Users and
 		 * categories are joined to the page's rows, so the plan reads each user once per page
 		 * (Memoize) and the categories once (a hash of the small table).
 		 */
@@ -942,13 +944,15 @@ list_shape(FunctionCallInfo fcinfo, ListCall *call, Datum actor_role, bool role_
 		appendStringInfoString(&q, "SELECT ");
 		helpdesk_ticket_select_list(&q, "t", "su", "au", "k");
 		appendStringInfo(&q,
-						 ", helpdesk.sla_clock_breached(r, $9) AS sla_breached FROM helpdesk.tickets t"
+						 ", helpdesk.sla_clock_breached(r, $9) AS sla_breached"
+						 " FROM (SELECT t.* FROM helpdesk.tickets t%s ORDER BY t.%s %s, t.id %s LIMIT %d OFFSET $10) t"
 						 " LEFT JOIN helpdesk.users su ON su.id = t.submitter_id"
 						 " LEFT JOIN helpdesk.users au ON au.id = t.assignee_id"
 						 " LEFT JOIN helpdesk.categories k ON k.id = t.category_id"
-						 " LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'%s"
-						 " ORDER BY t.%s %s, t.id %s LIMIT %d OFFSET $10",
-						 where_sql, quote_identifier(column), dir, dir, key.page_size);
+						 " LEFT JOIN helpdesk.sla_clocks r ON r.ticket_id = t.id AND r.kind = 'resolution'"
+						 " ORDER BY t.%s %s, t.id %s",
+						 where_sql, quote_identifier(column), dir, dir, key.page_size,
+						 quote_identifier(column), dir, dir);
 		if (!cacheable || hash_get_num_entries(shapes_table()) >= MAX_SHAPES)
 		{
 			shape = (ListShape *) palloc0(sizeof(ListShape));
