@@ -83,13 +83,7 @@ h2load_line() {
 }
 # pgbench_line LABEL CLIENTS SCRIPT: the same row from pgbench's per-transaction log
 pgbench_line() {
-    local f logdir
-    f=$(mktemp "$bench_work/pgbench.XXXXXX.sql"); printf '%s\n' "$3" >"$f"; chmod 644 "$f"
-    logdir=$(mktemp -d "$bench_work/pglog.XXXXXX"); chmod 777 "$logdir"
-    (cd "$logdir" && hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$2" -j "$bench_cores" -T "$bench_seconds" \
-        -l --log-prefix="$logdir/tx" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench >/dev/null 2>&1)
-    row "$1" "$2" "$(cat "$logdir"/tx* | awk '{ print $3 / 1000 }' | bench_latency_stats)" 0 ""
-    rm -rf "$f" "$logdir"
+    row "$1" "$2" "$(bench_pgbench_latency "$2" "$3")" 0 ""
 }
 ctx() { echo "helpdesk_api.request_context(actor_id => '$1', token_iat => '', client_ip => '127.0.0.1', user_agent => 'pgbench', read_only => 'on', application_name => 'pgbench')"; }
 actreq_sql() { echo "SELECT helpdesk_api.reports_action_required('{\"path\": {}, \"query\": {}, \"body\": null}'::jsonb)::text FROM $(ctx "$1");"; }

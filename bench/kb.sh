@@ -131,16 +131,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
 # sql_run CLIENTS SCRIPT: "tx/s p50 p99" (ms) of a pgbench script as helpdesk_http, from pgbench's
 # log of every transaction.
 sql_run() {
-    local f logdir
-    f=$(mktemp "$bench_work/pgbench.XXXXXX.sql"); printf '%s\n' "$2" >"$f"; chmod 644 "$f"
-    logdir=$(mktemp -d "$bench_work/pglog.XXXXXX"); chmod 777 "$logdir"
-    (cd "$logdir" && hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$1" -j "$bench_cores" -T "$bench_seconds" \
-        -l --log-prefix="$logdir/tx" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench \
-        >/dev/null 2>>"$bench_work/pgbench.err")
     local tps p50 p99
-    read -r tps p50 _ p99 _ <<<"$(cat "$logdir"/tx* 2>/dev/null | awk '{ print $3 / 1000 }' | bench_latency_stats)"
+    read -r tps p50 _ p99 _ <<<"$(bench_pgbench_latency "$1" "$2")"
     echo "$tps $p50 $p99"
-    rm -rf "$f" "$logdir"
 }
 # The routes' requests as helpdesk-http sends them (the same queries as the wrk lists), for pgbench.
 write_sql_requests() {

@@ -209,6 +209,19 @@ bench_h2load() {
     rm -f "$log"
 }
 
+# bench_pgbench_latency CLIENTS SCRIPT_TEXT: "tx/s p50 p90 p99 p99.9 max mean" of a pgbench
+# script as helpdesk_http over bench_seconds, from pgbench's log of every transaction (ms)
+bench_pgbench_latency() {
+    local f logdir
+    f=$(mktemp "$bench_work/pgbench.XXXXXX.sql"); printf '%s\n' "$2" >"$f"; chmod 644 "$f"
+    logdir=$(mktemp -d "$bench_work/pglog.XXXXXX"); chmod 777 "$logdir"
+    (cd "$logdir" && hd_as_postgres "$HD_PGBIN/pgbench" -n -M prepared -c "$1" -j "$bench_cores" -T "$bench_seconds" \
+        -l --log-prefix="$logdir/tx" -h "$bench_work/cluster" -p "$bench_pg_port" -U helpdesk_http -f "$f" bench \
+        >/dev/null 2>>"$bench_work/pgbench.err")
+    cat "$logdir"/tx* 2>/dev/null | awk '{ print $3 / 1000 }' | bench_latency_stats
+    rm -rf "$f" "$logdir"
+}
+
 bench_server_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$bench_server_pid/status" 2>/dev/null || echo 0; }
 bench_pg_pss() {
     local pm p
